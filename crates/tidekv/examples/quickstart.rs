@@ -1,0 +1,230 @@
+//! A tour of every tidekv feature on the memory backend, printing what each step does.
+//!
+//! Run it with `cargo run --release -p tidekv --example quickstart`. It keeps a persistent memory
+//! store in `./tidekv-data/quickstart.tkv`, so a second run shows the data it saved on close.
+
+use std::path::Path;
+use std::thread;
+use std::time::Duration;
+
+use tidekv::{BackendStats, Config, Json, Store, Ttl, WriteBatch};
+
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct User {
+    name: String,
+    languages: Vec<String>,
+}
+
+fn main() -> tidekv::Result<()> {
+    let data_dir = Path::new("tidekv-data");
+    std::fs::create_dir_all(data_dir).map_err(|e| tidekv::Error::io("creating tidekv-data", e))?;
+    let snapshot = data_dir.join("quickstart.tkv");
+
+    step("open a sharded memory store that loads and saves a snapshot file");
+    let store = Store::open(Config::memory().shards(16).snapshot_path(&snapshot))?;
+    let runs = store.incr_by("quickstart:runs", 1)?;
+    println!(
+        "  {} (this is run number {runs} against this data folder)",
+        snapshot.display()
+    );
+
+    step("strings: insert, get, take, remove, contains_key, len");
+    store.insert("greeting", "hello, world")?;
+    println!(
+        "  get(greeting) = {:?}",
+        store.get_as::<String>("greeting")?
+    );
+    store.insert("to-take", "taken once")?;
+    println!(
+        "  take(to-take) = {:?}, then {:?}",
+        store.take("to-take")?,
+        store.take("to-take")?
+    );
+    println!(
+        "  remove(greeting) = {}, contains_key = {}",
+        store.remove("greeting")?,
+        store.contains_key("greeting")?
+    );
+
+    step("typed values: i64, f64, bool, String, bytes and serde types (as JSON)");
+    store.insert("answer", 42)?;
+    store.insert("ratio", 2.5)?;
+    store.insert("enabled", true)?;
+    store.insert("raw", vec![0u8, 159, 255])?;
+    let user = User {
+        name: "Ada".into(),
+        languages: vec!["Rust".into(), "Analytical Engine".into()],
+    };
+    store.insert("user:ada", Json(&user))?;
+    println!(
+        "  answer={:?} ratio={:?} enabled={:?} raw={:?}",
+        store.get_as::<i64>("answer")?,
+        store.get_as::<f64>("ratio")?,
+        store.get_as::<bool>("enabled")?,
+        store.get_as::<Vec<u8>>("raw")?
+    );
+    let Json(back) = store
+        .get_as::<Json<User>>("user:ada")?
+        .unwrap_or(Json(User {
+            name: String::new(),
+            languages: vec![],
+        }));
+    println!(
+        "  user:ada = {back:?} (stored as {:?})",
+        String::from_utf8_lossy(&store.get("user:ada")?.unwrap_or_default())
+    );
+    match store.get_as::<i64>("user:ada") {
+        Err(e) => println!("  reading user:ada as i64 is an error: {e}"),
+        Ok(v) => println!("  unexpected: {v:?}"),
+    }
+
+    step("atomic counters: incr_by (decimal text, so Redis INCR works on the same key)");
+    store.insert("visits", 10)?;
+    println!("  incr_by(visits, 5) = {}", store.incr_by("visits", 5)?);
+
+    step("expiry: insert_with_ttl, expire, ttl, persist");
+    store.insert_with_ttl("session", "token", Duration::from_millis(200))?;
+    println!("  ttl(session) = {:?}", store.ttl("session")?);
+    store.insert("keep", "me")?;
+    store.expire("keep", Duration::from_secs(60))?;
+    store.persist("keep")?;
+    println!(
+        "  ttl(keep) after persist = {:?}",
+        store.ttl("keep")?.map(|t| t == Ttl::Persistent)
+    );
+    thread::sleep(Duration::from_millis(250));
+    println!("  after 250 ms, get(session) = {:?}", store.get("session")?);
+
+    step("lists as job queues: push_back, pop_front, list_len, list_range");
+    store.push_back_all("jobs", ["resize:1", "resize:2", "email:7"])?;
+    store.push_front("jobs", "urgent:0")?;
+    println!(
+        "  list_range(jobs, 0, -1) = {:?}",
+        store.list_range("jobs", 0, -1)?
+    );
+    println!(
+        "  pop_front = {:?}, pop_back = {:?}, list_len = {}",
+        store.pop_front("jobs")?,
+        store.pop_back("jobs")?,
+        store.list_len("jobs")?
+    );
+
+    step("blocking pops: a worker waits on two queues; a producer thread pushes");
+    let worker = store.clone();
+    let handle =
+        thread::spawn(move || worker.blocking_pop_front(&["high", "low"], Duration::from_secs(5)));
+    thread::sleep(Duration::from_millis(50));
+    store.push_back("low", "background job")?;
+    println!(
+        "  worker got {:?}",
+        handle
+            .join()
+            .map_err(|_| tidekv::Error::invalid("worker", "panicked"))??
+    );
+    println!(
+        "  an empty queue times out: {:?}",
+        store.blocking_pop_front(&["empty"], Duration::from_millis(20))?
+    );
+
+    step("sorted, lazy, point-in-time scans: scan_prefix and range");
+    store.insert_many([
+        ("user:3", "Cy"),
+        ("user:1", "Ann"),
+        ("user:2", "Bo"),
+        ("order:9", ".."),
+    ])?;
+    let scan = store.scan_prefix("user:")?;
+    store.insert("user:0", "added after the scan started")?;
+    for item in scan {
+        let (k, v) = item?;
+        println!(
+            "  {} = {}",
+            String::from_utf8_lossy(&k),
+            String::from_utf8_lossy(&v)
+        );
+    }
+    let in_range: Vec<String> = store
+        .range("user:1".."user:3")?
+        .map(|r| r.map(|(k, _)| String::from_utf8_lossy(&k).into_owned()))
+        .collect::<Result<_, _>>()?;
+    println!("  range(user:1..user:3) keys = {in_range:?}");
+
+    step("batches: get_many, insert_many, remove_many and an atomic WriteBatch");
+    println!(
+        "  get_many = {:?}",
+        store.get_many(["user:1", "nobody", "user:2"])?
+    );
+    let mut batch = WriteBatch::new();
+    batch
+        .insert("account:a", 50)?
+        .insert("account:b", 150)?
+        .push_back("audit", "moved 50 from a to b")?;
+    store.apply_batch(batch)?;
+    let mut bad = WriteBatch::new();
+    bad.insert("account:a", 0)?
+        .push_back("account:b", "not a list")?;
+    println!(
+        "  a batch with a bad op fails whole: {:?}; account:a is still {:?}",
+        store.apply_batch(bad).err().map(|e| e.to_string()),
+        store.get_as::<i64>("account:a")?
+    );
+    println!(
+        "  remove_many(order:9, nobody) = {}",
+        store.remove_many(["order:9", "nobody"])?
+    );
+
+    step("keyspaces (Redis SELECT): separate namespaces in one store");
+    let cache = store.keyspace(1)?;
+    cache.insert("greeting", "hello from keyspace 1")?;
+    println!(
+        "  keyspace 1 len = {}, keyspace 0 has greeting: {}",
+        cache.len()?,
+        store.contains_key("greeting")?
+    );
+
+    step("snapshots: save_snapshot / load_snapshot into another store");
+    let copy_path = data_dir.join("copy.tkv");
+    let saved = store.save_snapshot(&copy_path)?;
+    let copy = Store::open(Config::memory())?;
+    copy.load_snapshot(&copy_path)?;
+    println!(
+        "  saved {saved} keys to {}; the copy has {} keys in keyspace 0",
+        copy_path.display(),
+        copy.len()?
+    );
+
+    step("stats");
+    let stats = store.stats()?;
+    println!(
+        "  keys={} bytes={} keyspaces={:?}",
+        stats.keys,
+        stats.bytes,
+        stats
+            .keyspaces
+            .iter()
+            .map(|k| (k.id, k.keys))
+            .collect::<Vec<_>>()
+    );
+    if let BackendStats::Memory(m) = &stats.backend {
+        println!(
+            "  memory: shards={} keys_with_expiry={} expired_reclaimed={} sweeper_runs={}",
+            m.shards, m.keys_with_expiry, m.expired_reclaimed, m.sweeper_runs
+        );
+    }
+
+    step("close: saves the snapshot; every later call is Error::Closed");
+    store.close()?;
+    println!(
+        "  get after close = {:?}",
+        store.get("answer").err().map(|e| e.to_string())
+    );
+    println!(
+        "\nDone. Run again to see the data reloaded from {}.",
+        snapshot.display()
+    );
+    Ok(())
+}
+
+fn step(what: &str) {
+    println!("\n== {what}");
+}

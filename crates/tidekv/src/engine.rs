@@ -1,0 +1,194 @@
+//! The contract every backend fulfils: bytes in, bytes out, one keyspace per call.
+//!
+//! [`crate::Store`] validates arguments (sizes, TTLs, keyspace numbers), turns typed values into bytes
+//! and implements blocking pops; an engine only stores. Every engine must pass the conformance suite
+//! in `crates/tidekv/tests/conformance/`.
+//!
+//! Semantics every engine keeps (they are Redis's, so the server can map commands one to one):
+//! 1. A key holds either a string or a list. A string operation on a list (or the reverse) is
+//!    [`crate::Error::WrongType`]; `put` and `remove` work on either kind and replace or delete it.
+//! 2. An expired key is absent for every operation, including `len`, scans and dumps. Expiry times are
+//!    absolute Unix milliseconds read from the store's [`crate::Clock`].
+//! 3. `put` clears any expiry; `incr_by` and `push` keep it.
+//! 4. A list that becomes empty is deleted.
+//! 5. `write_batch` applies all its ops or none of them, and no reader sees a prefix of it.
+//! 6. Scans and dumps see one point in time, sorted by key bytes.
+
+use std::fmt;
+use std::ops::Bound;
+
+use bytes::Bytes;
+
+use crate::error::Result;
+use crate::stats::BackendStats;
+
+/// Which end of a list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum End {
+    /// The head (index 0): `push_front`, `pop_front`, Redis `LPUSH`/`LPOP`.
+    Front,
+    /// The tail (index -1): `push_back`, `pop_back`, Redis `RPUSH`/`RPOP`.
+    Back,
+}
+
+/// The expiry state of a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyExpiry {
+    /// The key does not exist (or has expired).
+    Missing,
+    /// The key exists and never expires.
+    Persistent,
+    /// The key exists and expires at this Unix time in milliseconds.
+    At(u64),
+}
+
+/// One operation of an atomic [`crate::WriteBatch`], in engine terms.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Op {
+    /// Set a string value, replacing a value of any kind; `expires_at` is absolute Unix ms.
+    Put {
+        /// The key.
+        key: Bytes,
+        /// The value.
+        value: Bytes,
+        /// When it expires, if ever.
+        expires_at: Option<u64>,
+    },
+    /// Delete a key of any kind.
+    Remove {
+        /// The key.
+        key: Bytes,
+    },
+    /// Push values onto a list, creating it if missing.
+    Push {
+        /// The key.
+        key: Bytes,
+        /// Which end.
+        end: End,
+        /// Values in push order.
+        values: Vec<Bytes>,
+    },
+    /// Add to an integer counter, creating it at 0 if missing.
+    IncrBy {
+        /// The key.
+        key: Bytes,
+        /// The amount.
+        delta: i64,
+    },
+    /// Set (`Some`) or clear (`None`) the expiry of an existing key.
+    Expire {
+        /// The key.
+        key: Bytes,
+        /// Absolute Unix ms, or `None` to persist.
+        expires_at: Option<u64>,
+    },
+}
+
+/// A stored value as a whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoredValue {
+    /// A string value.
+    String(Bytes),
+    /// A list, head first.
+    List(Vec<Bytes>),
+}
+
+/// One key of a full dump (all keyspaces), as saved in a snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    /// The keyspace the key lives in.
+    pub keyspace: u32,
+    /// The key.
+    pub key: Bytes,
+    /// The value.
+    pub value: StoredValue,
+    /// Absolute expiry in Unix ms, if any.
+    pub expires_at: Option<u64>,
+}
+
+/// What a scan yields for one key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScanValue {
+    /// A string value.
+    String(Bytes),
+    /// The key holds a list (its elements are not read by scans).
+    List,
+}
+
+/// A half-open or bounded key range, in key-byte order.
+pub type KeyRange = (Bound<Bytes>, Bound<Bytes>);
+
+/// A lazy, sorted, point-in-time scan produced by an engine.
+pub type EngineScan = Box<dyn Iterator<Item = Result<(Bytes, ScanValue)>> + Send>;
+
+/// A lazy, point-in-time dump of every keyspace produced by an engine.
+pub type EngineDump = Box<dyn Iterator<Item = Result<Record>> + Send>;
+
+/// The storage contract of a backend. See the module docs for the semantics every engine keeps.
+pub trait Engine: Send + Sync + fmt::Debug {
+    /// The string value of `key`.
+    fn get(&self, ks: u32, key: &[u8]) -> Result<Option<Bytes>>;
+    /// The string values of `keys`, read at one point in time.
+    fn get_many(&self, ks: u32, keys: &[Bytes]) -> Result<Vec<Option<Bytes>>>;
+    /// Sets a string value (replacing any kind, clearing or setting expiry).
+    fn put(&self, ks: u32, key: Bytes, value: Bytes, expires_at: Option<u64>) -> Result<()>;
+    /// Removes a string value and returns it; a list key is `WrongType`.
+    fn take(&self, ks: u32, key: &[u8]) -> Result<Option<Bytes>>;
+    /// Removes a key of any kind; `true` if it existed.
+    fn remove(&self, ks: u32, key: &[u8]) -> Result<bool>;
+    /// Whether a key of any kind exists.
+    fn contains_key(&self, ks: u32, key: &[u8]) -> Result<bool>;
+    /// The exact number of live keys of any kind in the keyspace.
+    fn len(&self, ks: u32) -> Result<u64>;
+    /// Adds `delta` to the integer at `key` (0 if missing); returns the new value.
+    fn incr_by(&self, ks: u32, key: Bytes, delta: i64) -> Result<i64>;
+    /// Sets or clears the expiry of an existing key; `true` if the key exists.
+    /// An `expires_at` at or before now removes the key.
+    fn set_expiry(&self, ks: u32, key: &[u8], expires_at: Option<u64>) -> Result<bool>;
+    /// The expiry state of `key`.
+    fn expiry(&self, ks: u32, key: &[u8]) -> Result<KeyExpiry>;
+    /// Pushes `values` (in order) onto one end of a list; returns the new length.
+    fn push(&self, ks: u32, key: Bytes, end: End, values: &[Bytes]) -> Result<u64>;
+    /// Pops one value from one end of a list.
+    fn pop(&self, ks: u32, key: &[u8], end: End) -> Result<Option<Bytes>>;
+    /// The length of a list (0 if missing).
+    fn list_len(&self, ks: u32, key: &[u8]) -> Result<u64>;
+    /// Elements `start..=stop` of a list, with Redis `LRANGE` index rules (negative from the end).
+    fn list_range(&self, ks: u32, key: &[u8], start: i64, stop: i64) -> Result<Vec<Bytes>>;
+    /// Removes every key of `keys` atomically; returns how many existed.
+    fn remove_many(&self, ks: u32, keys: &[Bytes]) -> Result<u64>;
+    /// Applies `ops` atomically: all or none, never seen half-done.
+    fn write_batch(&self, ks: u32, ops: &[Op]) -> Result<()>;
+    /// A lazy sorted scan of one keyspace over `range`, at one point in time.
+    fn scan(&self, ks: u32, range: KeyRange) -> Result<EngineScan>;
+    /// Removes every key of one keyspace.
+    fn clear(&self, ks: u32) -> Result<()>;
+    /// A lazy point-in-time dump of all keyspaces, keyspace by keyspace, keys sorted.
+    fn dump(&self) -> Result<EngineDump>;
+    /// Replaces the contents of every keyspace with `records`. If `records` yields an error, the
+    /// engine is left exactly as it was and the error is returned.
+    fn load(&self, records: &mut dyn Iterator<Item = Result<Record>>) -> Result<()>;
+    /// Makes every earlier write durable, as far as this backend can.
+    fn flush(&self) -> Result<()>;
+    /// Backend-specific statistics; `keys`/`bytes` per keyspace come from [`Engine::keyspace_usage`].
+    fn stats(&self) -> Result<BackendStats>;
+    /// `(keys, bytes)` used by each non-empty keyspace, as `(keyspace, keys, bytes)`.
+    fn keyspace_usage(&self) -> Result<Vec<(u32, u64, u64)>>;
+    /// Stops background work and releases resources. Called once, by `Store::close`.
+    fn close(&self) -> Result<()>;
+
+    /// Blocks on the server for a pop from the first non-empty list of `keys`.
+    ///
+    /// Engines whose lists can be changed by other processes (remote) implement this with the
+    /// server's own blocking pop. The default, `None`, means "not native": the store then waits on
+    /// its own push notifications, which see every push made through this process.
+    fn blocking_pop(
+        &self,
+        _ks: u32,
+        _keys: &[Bytes],
+        _end: End,
+        _timeout: std::time::Duration,
+    ) -> Option<Result<Option<(Bytes, Bytes)>>> {
+        None
+    }
+}

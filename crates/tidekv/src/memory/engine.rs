@@ -1,0 +1,338 @@
+//! [`MemoryEngine`]: the in-memory backend's implementation of [`Engine`].
+//!
+//! Lock order (the one rule that keeps it deadlock-free): shards are always locked in ascending
+//! keyspace number, then ascending shard index, and a thread that holds a shard lock never waits for
+//! anything else. Single-key operations lock one shard; batches, `get_many` and views lock several
+//! in that order.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use bytes::Bytes;
+
+use crate::clock::Clock;
+use crate::config::{MemoryOptions, ShardHasher};
+use crate::engine::{End, Engine, EngineDump, EngineScan, KeyExpiry, KeyRange, Op, Record};
+use crate::error::{Error, Result};
+use crate::memory::keyspace::{Shard, Shards};
+use crate::memory::shard::ShardState;
+use crate::memory::sweeper::Sweeper;
+use crate::memory::view::{view_of, MergedScan};
+use crate::stats::{BackendStats, MemoryStats};
+
+/// The data of a memory engine, shared with its sweeper thread.
+pub(crate) struct MemoryData {
+    /// One slot per keyspace, filled on its first write so that unused keyspaces cost nothing.
+    keyspaces: Box<[OnceLock<Shards>]>,
+    shard_count: usize,
+    hasher: Option<ShardHasher>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) sweeper_runs: AtomicU64,
+}
+
+impl MemoryData {
+    /// The shards of keyspace `ks` if it has ever been written.
+    pub(crate) fn existing(&self, ks: u32) -> Option<&Shards> {
+        self.keyspaces.get(ks as usize).and_then(OnceLock::get)
+    }
+
+    /// The shards of keyspace `ks`, created on first use.
+    pub(crate) fn create(&self, ks: u32) -> Result<&Shards> {
+        self.shards(ks)
+    }
+
+    pub(crate) fn hasher(&self) -> &Option<ShardHasher> {
+        &self.hasher
+    }
+
+    pub(crate) fn keyspace_count(&self) -> usize {
+        self.keyspaces.len()
+    }
+
+    pub(crate) fn shard_count(&self) -> usize {
+        self.shard_count
+    }
+
+    /// The shards of keyspace `ks`, created on first use.
+    pub(crate) fn shards(&self, ks: u32) -> Result<&Shards> {
+        let slot = self.keyspaces.get(ks as usize).ok_or_else(|| {
+            Error::invalid(
+                "keyspace",
+                format!(
+                    "{ks} is not below the store's {} keyspaces",
+                    self.keyspaces.len()
+                ),
+            )
+        })?;
+        Ok(slot.get_or_init(|| Shards::new(self.shard_count)))
+    }
+
+    /// Every keyspace that has been written, with its number.
+    pub(crate) fn existing_keyspaces(&self) -> impl Iterator<Item = (u32, &Shards)> {
+        self.keyspaces
+            .iter()
+            .enumerate()
+            .filter_map(|(i, slot)| slot.get().map(|s| (i as u32, s)))
+    }
+
+    fn shard_for(&self, ks: u32, key: &[u8]) -> Result<&Shard> {
+        let shards = self.shards(ks)?;
+        Ok(shards.shard(shards.index_of(&self.hasher, key)))
+    }
+
+    /// Reads through the shard of `key` without creating the keyspace; `None` if it never existed.
+    fn read<T>(&self, ks: u32, key: &[u8], f: impl FnOnce(&ShardState) -> T) -> Option<T> {
+        let shards = self.existing(ks)?;
+        let shard = shards.shard(shards.index_of(&self.hasher, key));
+        let state = shard.state.read();
+        Some(f(&state))
+    }
+
+    fn write<T>(&self, ks: u32, key: &[u8], f: impl FnOnce(&mut ShardState) -> T) -> Result<T> {
+        let shard = self.shard_for(ks, key)?;
+        let mut state = shard.state.write();
+        Ok(f(&mut state))
+    }
+
+    /// Reclaims every due expiry of keyspace `ks`, taking a shard's write lock only if it has one due.
+    fn reap_keyspace(&self, shards: &Shards) {
+        let now = self.clock.now_ms();
+        for shard in shards.iter() {
+            if shard.state.read().next_expiry().is_some_and(|at| at <= now) {
+                shard.state.write().reap_due(now, usize::MAX);
+            }
+        }
+    }
+
+    fn check_keyspace(&self, ks: u32) -> Result<()> {
+        self.shards(ks).map(|_| ())
+    }
+}
+
+/// The in-memory backend: sharded persistent hash maps, a sorted key index, an expiry index and a
+/// background sweeper.
+pub(crate) struct MemoryEngine {
+    data: Arc<MemoryData>,
+    sweeper: Sweeper,
+    snapshot_path: Option<std::path::PathBuf>,
+}
+
+impl fmt::Debug for MemoryEngine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MemoryEngine")
+            .field("shards", &self.data.shard_count)
+            .field("keyspaces", &self.data.keyspaces.len())
+            .finish()
+    }
+}
+
+impl MemoryEngine {
+    pub(crate) fn open(options: &MemoryOptions, keyspaces: u32, clock: Arc<dyn Clock>) -> Self {
+        let data = Arc::new(MemoryData {
+            keyspaces: (0..keyspaces).map(|_| OnceLock::new()).collect(),
+            shard_count: options.shards,
+            hasher: options.hasher.clone(),
+            clock,
+            sweeper_runs: AtomicU64::new(0),
+        });
+        let sweeper = Sweeper::start(
+            Arc::clone(&data),
+            options.sweep_interval,
+            options.sweep_batch,
+        );
+        MemoryEngine {
+            data,
+            sweeper,
+            snapshot_path: options.snapshot_path.clone(),
+        }
+    }
+
+    fn clock(&self) -> &dyn Clock {
+        &*self.data.clock
+    }
+}
+
+impl Engine for MemoryEngine {
+    fn get(&self, ks: u32, key: &[u8]) -> Result<Option<Bytes>> {
+        self.data.check_keyspace(ks)?;
+        let clock = self.clock();
+        self.data
+            .read(ks, key, |s| s.get(key, clock))
+            .unwrap_or(Ok(None))
+    }
+
+    fn get_many(&self, ks: u32, keys: &[Bytes]) -> Result<Vec<Option<Bytes>>> {
+        crate::memory::batch::get_many(&self.data, self.data.shards(ks)?, keys)
+    }
+
+    fn put(&self, ks: u32, key: Bytes, value: Bytes, expires_at: Option<u64>) -> Result<()> {
+        let shard = self.data.shard_for(ks, &key)?;
+        shard.state.write().put(key, value, expires_at);
+        Ok(())
+    }
+
+    fn take(&self, ks: u32, key: &[u8]) -> Result<Option<Bytes>> {
+        let clock = self.clock();
+        self.data.write(ks, key, |s| s.take(key, clock))?
+    }
+
+    fn remove(&self, ks: u32, key: &[u8]) -> Result<bool> {
+        let clock = self.clock();
+        self.data.write(ks, key, |s| s.remove(key, clock))
+    }
+
+    fn contains_key(&self, ks: u32, key: &[u8]) -> Result<bool> {
+        self.data.check_keyspace(ks)?;
+        let clock = self.clock();
+        Ok(self
+            .data
+            .read(ks, key, |s| s.live(key, clock).is_some())
+            .unwrap_or(false))
+    }
+
+    fn len(&self, ks: u32) -> Result<u64> {
+        self.data.check_keyspace(ks)?;
+        let Some(shards) = self.data.existing(ks) else {
+            return Ok(0);
+        };
+        // Reaping what is due first makes the count exact: afterwards no counted entry is expired.
+        self.data.reap_keyspace(shards);
+        Ok(shards.iter().map(|s| s.state.read().map.len() as u64).sum())
+    }
+
+    fn incr_by(&self, ks: u32, key: Bytes, delta: i64) -> Result<i64> {
+        let clock = self.clock();
+        let shard = self.data.shard_for(ks, &key)?;
+        let mut state = shard.state.write();
+        state.incr_by(key, delta, clock)
+    }
+
+    fn set_expiry(&self, ks: u32, key: &[u8], expires_at: Option<u64>) -> Result<bool> {
+        let clock = self.clock();
+        self.data
+            .write(ks, key, |s| s.set_expiry(key, expires_at, clock))
+    }
+
+    fn expiry(&self, ks: u32, key: &[u8]) -> Result<KeyExpiry> {
+        self.data.check_keyspace(ks)?;
+        let clock = self.clock();
+        Ok(self
+            .data
+            .read(ks, key, |s| s.expiry(key, clock))
+            .unwrap_or(KeyExpiry::Missing))
+    }
+
+    fn push(&self, ks: u32, key: Bytes, end: End, values: &[Bytes]) -> Result<u64> {
+        let clock = self.clock();
+        let shard = self.data.shard_for(ks, &key)?;
+        let mut state = shard.state.write();
+        state.push(key, end, values, clock)
+    }
+
+    fn pop(&self, ks: u32, key: &[u8], end: End) -> Result<Option<Bytes>> {
+        let clock = self.clock();
+        self.data.write(ks, key, |s| s.pop(key, end, clock))?
+    }
+
+    fn list_len(&self, ks: u32, key: &[u8]) -> Result<u64> {
+        self.data.check_keyspace(ks)?;
+        let clock = self.clock();
+        self.data
+            .read(ks, key, |s| s.list_len(key, clock))
+            .unwrap_or(Ok(0))
+    }
+
+    fn list_range(&self, ks: u32, key: &[u8], start: i64, stop: i64) -> Result<Vec<Bytes>> {
+        self.data.check_keyspace(ks)?;
+        let clock = self.clock();
+        self.data
+            .read(ks, key, |s| s.list_range(key, start, stop, clock))
+            .unwrap_or(Ok(Vec::new()))
+    }
+
+    fn remove_many(&self, ks: u32, keys: &[Bytes]) -> Result<u64> {
+        crate::memory::batch::remove_many(&self.data, self.data.shards(ks)?, keys)
+    }
+
+    fn write_batch(&self, ks: u32, ops: &[Op]) -> Result<()> {
+        crate::memory::batch::write_batch(&self.data, self.data.shards(ks)?, ops)
+    }
+
+    fn scan(&self, ks: u32, range: KeyRange) -> Result<EngineScan> {
+        let shards = self.data.shards(ks)?;
+        let views = view_of(shards);
+        let now = self.data.clock.now_ms();
+        let scan = MergedScan::new(views, range.0, range.1, now);
+        Ok(Box::new(
+            scan.map(|(key, entry)| Ok((key, entry.to_scan_value()))),
+        ))
+    }
+
+    fn clear(&self, ks: u32) -> Result<()> {
+        let shards = self.data.shards(ks)?;
+        // Swap the contents out under the locks, drop them after: freeing is the slow part.
+        let old: Vec<ShardState> = shards
+            .write_all()
+            .iter_mut()
+            .map(|g| std::mem::take(&mut **g))
+            .collect();
+        drop(old);
+        Ok(())
+    }
+
+    fn dump(&self) -> Result<EngineDump> {
+        crate::memory::bulk::dump(&self.data)
+    }
+
+    fn load(&self, records: &mut dyn Iterator<Item = Result<Record>>) -> Result<()> {
+        crate::memory::bulk::load(&self.data, records)
+    }
+
+    fn flush(&self) -> Result<()> {
+        // Nothing is buffered: writes are in memory as soon as they return. Snapshot persistence
+        // (if configured) is done by the store on flush.
+        Ok(())
+    }
+
+    fn stats(&self) -> Result<BackendStats> {
+        let mut keys_with_expiry = 0;
+        let mut reclaimed = 0;
+        for (_, shards) in self.data.existing_keyspaces() {
+            for shard in shards.iter() {
+                let state = shard.state.read();
+                keys_with_expiry += state.expiries.len() as u64;
+                reclaimed += state.reclaimed;
+            }
+        }
+        Ok(BackendStats::Memory(MemoryStats {
+            shards: self.data.shard_count,
+            keys_with_expiry,
+            expired_reclaimed: reclaimed,
+            sweeper_runs: self.data.sweeper_runs.load(Ordering::Relaxed),
+            snapshot_path: self.snapshot_path.clone(),
+        }))
+    }
+
+    fn keyspace_usage(&self) -> Result<Vec<(u32, u64, u64)>> {
+        let mut usage = Vec::new();
+        for (ks, shards) in self.data.existing_keyspaces() {
+            self.data.reap_keyspace(shards);
+            let (mut keys, mut bytes) = (0, 0);
+            for shard in shards.iter() {
+                let state = shard.state.read();
+                keys += state.map.len() as u64;
+                bytes += state.bytes;
+            }
+            if keys > 0 {
+                usage.push((ks, keys, bytes));
+            }
+        }
+        Ok(usage)
+    }
+
+    fn close(&self) -> Result<()> {
+        self.sweeper.stop();
+        Ok(())
+    }
+}

@@ -1,0 +1,88 @@
+//! One stored key's value and expiry, in the memory backend.
+
+use bytes::Bytes;
+
+use crate::clock::Clock;
+use crate::engine::{ScanValue, StoredValue};
+use crate::error::{Error, Result};
+
+/// What a key holds. Both variants clone in O(1) (a reference count), which is what makes
+/// point-in-time views of a shard cheap.
+#[derive(Clone, Debug)]
+pub(crate) enum Value {
+    Str(Bytes),
+    /// A persistent RRB vector: O(1) amortized push and pop at both ends, O(1) clone.
+    List(imbl::Vector<Bytes>),
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Entry {
+    pub(crate) value: Value,
+    /// Absolute Unix milliseconds; the entry is dead from this instant on.
+    pub(crate) expires_at: Option<u64>,
+}
+
+impl Entry {
+    pub(crate) fn string(value: Bytes, expires_at: Option<u64>) -> Self {
+        Entry {
+            value: Value::Str(value),
+            expires_at,
+        }
+    }
+
+    /// Whether the entry is dead at time `now` (Unix ms).
+    pub(crate) fn is_expired_at(&self, now: u64) -> bool {
+        self.expires_at.is_some_and(|at| at <= now)
+    }
+
+    /// Whether the entry is dead now; reads the clock only if the entry has an expiry.
+    pub(crate) fn is_expired(&self, clock: &dyn Clock) -> bool {
+        self.expires_at.is_some_and(|at| at <= clock.now_ms())
+    }
+
+    /// Payload bytes of the value (not counting the key).
+    pub(crate) fn value_bytes(&self) -> u64 {
+        match &self.value {
+            Value::Str(b) => b.len() as u64,
+            Value::List(items) => items.iter().map(|b| b.len() as u64).sum(),
+        }
+    }
+
+    /// The string value, or `WrongType` for a list.
+    pub(crate) fn as_str(&self) -> Result<&Bytes> {
+        match &self.value {
+            Value::Str(b) => Ok(b),
+            Value::List(_) => Err(list_is_not_a_string()),
+        }
+    }
+
+    pub(crate) fn to_scan_value(&self) -> ScanValue {
+        match &self.value {
+            Value::Str(b) => ScanValue::String(b.clone()),
+            Value::List(_) => ScanValue::List,
+        }
+    }
+
+    pub(crate) fn to_stored_value(&self) -> StoredValue {
+        match &self.value {
+            Value::Str(b) => StoredValue::String(b.clone()),
+            Value::List(items) => StoredValue::List(items.iter().cloned().collect()),
+        }
+    }
+
+    pub(crate) fn from_stored(value: StoredValue, expires_at: Option<u64>) -> Self {
+        let value = match value {
+            StoredValue::String(b) => Value::Str(b),
+            StoredValue::List(items) => Value::List(items.into_iter().collect()),
+        };
+        Entry { value, expires_at }
+    }
+}
+
+pub(crate) fn list_is_not_a_string() -> Error {
+    Error::wrong_type("a string value", "a list")
+}
+
+pub(crate) fn string_is_not_a_list() -> Error {
+    Error::wrong_type("a list", "a string value")
+}

@@ -1,0 +1,139 @@
+//! List operations of a shard: O(1) amortized at both ends.
+
+use bytes::Bytes;
+
+use crate::clock::Clock;
+use crate::engine::End;
+use crate::error::Result;
+use crate::memory::entry::{string_is_not_a_list, Entry, Value};
+use crate::memory::shard::ShardState;
+
+impl ShardState {
+    pub(crate) fn push(
+        &mut self,
+        key: Bytes,
+        end: End,
+        values: &[Bytes],
+        clock: &dyn Clock,
+    ) -> Result<u64> {
+        let added: u64 = values.iter().map(|v| v.len() as u64).sum();
+        let Some(entry) = self.live_mut(&key, clock) else {
+            let mut items = imbl::Vector::new();
+            push_all(&mut items, end, values);
+            let len = items.len() as u64;
+            if len > 0 {
+                self.insert_entry(
+                    key,
+                    Entry {
+                        value: Value::List(items),
+                        expires_at: None,
+                    },
+                );
+            }
+            return Ok(len);
+        };
+        let Value::List(items) = &mut entry.value else {
+            return Err(string_is_not_a_list());
+        };
+        push_all(items, end, values);
+        let len = items.len() as u64;
+        self.bytes += added;
+        Ok(len)
+    }
+
+    pub(crate) fn pop(&mut self, key: &[u8], end: End, clock: &dyn Clock) -> Result<Option<Bytes>> {
+        let Some(entry) = self.live_mut(key, clock) else {
+            return Ok(None);
+        };
+        let Value::List(items) = &mut entry.value else {
+            return Err(string_is_not_a_list());
+        };
+        let popped = match end {
+            End::Front => items.pop_front(),
+            End::Back => items.pop_back(),
+        };
+        let now_empty = items.is_empty();
+        if let Some(v) = &popped {
+            self.bytes -= v.len() as u64;
+        }
+        if now_empty {
+            self.remove_entry(key);
+        }
+        Ok(popped)
+    }
+
+    pub(crate) fn list_len(&self, key: &[u8], clock: &dyn Clock) -> Result<u64> {
+        match self.live(key, clock).map(|e| &e.value) {
+            None => Ok(0),
+            Some(Value::List(items)) => Ok(items.len() as u64),
+            Some(Value::Str(_)) => Err(string_is_not_a_list()),
+        }
+    }
+
+    pub(crate) fn list_range(
+        &self,
+        key: &[u8],
+        start: i64,
+        stop: i64,
+        clock: &dyn Clock,
+    ) -> Result<Vec<Bytes>> {
+        match self.live(key, clock).map(|e| &e.value) {
+            None => Ok(Vec::new()),
+            Some(Value::List(items)) => Ok(match list_window(items.len(), start, stop) {
+                Some((from, to)) => items.clone().slice(from..to).into_iter().collect(),
+                None => Vec::new(),
+            }),
+            Some(Value::Str(_)) => Err(string_is_not_a_list()),
+        }
+    }
+}
+
+fn push_all(items: &mut imbl::Vector<Bytes>, end: End, values: &[Bytes]) {
+    for v in values {
+        match end {
+            End::Front => items.push_front(v.clone()),
+            End::Back => items.push_back(v.clone()),
+        }
+    }
+}
+
+/// Redis `LRANGE` index rules: inclusive `start..=stop`, negative indexes count from the end,
+/// out-of-range ends are clamped. Returns a half-open `from..to`, or `None` when empty.
+pub(crate) fn list_window(len: usize, start: i64, stop: i64) -> Option<(usize, usize)> {
+    let len = i64::try_from(len).ok()?;
+    let start = if start < 0 {
+        (start + len).max(0)
+    } else {
+        start
+    };
+    let stop = if stop < 0 {
+        stop + len
+    } else {
+        stop.min(len - 1)
+    };
+    if start > stop || start >= len || stop < 0 {
+        return None;
+    }
+    Some((
+        usize::try_from(start).ok()?,
+        usize::try_from(stop + 1).ok()?,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::list_window;
+
+    #[test]
+    fn windows_follow_lrange_rules() {
+        assert_eq!(list_window(5, 0, -1), Some((0, 5)));
+        assert_eq!(list_window(5, 1, 2), Some((1, 3)));
+        assert_eq!(list_window(5, -2, -1), Some((3, 5)));
+        assert_eq!(list_window(5, -100, 100), Some((0, 5)));
+        assert_eq!(list_window(5, 3, 1), None);
+        assert_eq!(list_window(5, 5, 10), None);
+        assert_eq!(list_window(5, 0, -6), None);
+        assert_eq!(list_window(0, 0, -1), None);
+        assert_eq!(list_window(5, i64::MIN, i64::MAX), Some((0, 5)));
+    }
+}

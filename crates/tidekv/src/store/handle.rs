@@ -1,0 +1,244 @@
+//! The store handle: opening, keyspaces, closing, and the checks every call shares.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use parking_lot::Mutex;
+
+use crate::clock::Clock;
+use crate::config::{Backend, Config};
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::memory::MemoryEngine;
+use crate::stats::{KeyspaceStats, Stats};
+use crate::store::blocking::Waiters;
+
+/// A key-value store: strings, typed values, expiry, lists, scans, batches and snapshots, over the
+/// backend chosen in its [`Config`].
+///
+/// `Store` is cheap to clone (an `Arc` inside) and can be shared between threads. Each handle works
+/// on one keyspace (0 unless made by [`Store::keyspace`]); clones and keyspace handles share the same
+/// data and the same open/closed state.
+///
+/// ```
+/// use std::time::Duration;
+/// use tidekv::{Config, Store};
+///
+/// let store = Store::open(Config::memory())?;
+/// store.insert("user:1:name", "Ada")?;
+/// store.insert_with_ttl("session:9", "token", Duration::from_secs(60))?;
+/// assert_eq!(store.get_as::<String>("user:1:name")?.as_deref(), Some("Ada"));
+/// assert_eq!(store.incr_by("visits", 1)?, 1);
+/// store.push_back("jobs", "resize:42")?;
+/// assert_eq!(store.pop_front("jobs")?.as_deref(), Some(&b"resize:42"[..]));
+/// store.close()?;
+/// # Ok::<(), tidekv::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) ks: u32,
+}
+
+/// What every handle of one store shares.
+pub(crate) struct Shared {
+    pub(crate) engine: Box<dyn Engine>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) max_key_size: usize,
+    pub(crate) max_value_size: usize,
+    pub(crate) keyspaces: u32,
+    pub(crate) closed: AtomicBool,
+    pub(crate) waiters: Waiters,
+    /// The snapshot file a persistent memory store saves on flush and close.
+    pub(crate) snapshot_path: Option<PathBuf>,
+    /// Serializes `close` and snapshot saves so that two never interleave.
+    pub(crate) persist_lock: Mutex<()>,
+}
+
+impl fmt::Debug for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Store")
+            .field("engine", &self.shared.engine)
+            .field("keyspace", &self.ks)
+            .field("closed", &self.shared.closed.load(Ordering::Relaxed))
+            .finish()
+    }
+}
+
+impl Store {
+    /// Opens a store as `config` says.
+    ///
+    /// For a memory store with a [`Config::snapshot_path`], an existing snapshot file is loaded; a
+    /// corrupt one is an [`Error::Corruption`] and nothing is opened.
+    pub fn open(config: Config) -> Result<Store> {
+        config.validate()?;
+        let (engine, snapshot_path): (Box<dyn Engine>, _) = match &config.backend {
+            Backend::Memory(options) => (
+                Box::new(MemoryEngine::open(
+                    options,
+                    config.keyspaces,
+                    Arc::clone(&config.clock),
+                )),
+                options.snapshot_path.clone(),
+            ),
+        };
+        let store = Store {
+            shared: Arc::new(Shared {
+                engine,
+                clock: config.clock,
+                max_key_size: config.max_key_size,
+                max_value_size: config.max_value_size,
+                keyspaces: config.keyspaces,
+                closed: AtomicBool::new(false),
+                waiters: Waiters::default(),
+                snapshot_path,
+                persist_lock: Mutex::new(()),
+            }),
+            ks: 0,
+        };
+        if let Some(path) = &store.shared.snapshot_path {
+            if path.exists() {
+                if let Err(e) = store.load_snapshot(path) {
+                    // A store that failed to open must not save on drop: that would overwrite the
+                    // file it could not read, the user's only copy of the data.
+                    store.shared.closed.store(true, Ordering::SeqCst);
+                    let _ = store.shared.engine.close();
+                    return Err(e);
+                }
+            }
+        }
+        Ok(store)
+    }
+
+    /// A handle on keyspace `id` of the same store: a separate namespace with the whole API
+    /// (Redis `SELECT id`). Keyspace 0 is the default.
+    ///
+    /// ```
+    /// # use tidekv::{Config, Store};
+    /// let store = Store::open(Config::memory())?;
+    /// let other = store.keyspace(1)?;
+    /// other.insert("k", "in keyspace 1")?;
+    /// assert_eq!(store.get("k")?, None);
+    /// # Ok::<(), tidekv::Error>(())
+    /// ```
+    pub fn keyspace(&self, id: u32) -> Result<Store> {
+        self.check_open()?;
+        if id >= self.shared.keyspaces {
+            return Err(Error::invalid(
+                "keyspace",
+                format!(
+                    "{id} is not below the configured {} keyspaces",
+                    self.shared.keyspaces
+                ),
+            ));
+        }
+        Ok(Store {
+            shared: Arc::clone(&self.shared),
+            ks: id,
+        })
+    }
+
+    /// The keyspace this handle works on.
+    pub fn keyspace_id(&self) -> u32 {
+        self.ks
+    }
+
+    /// Removes every key of this handle's keyspace (Redis `FLUSHDB`).
+    pub fn clear(&self) -> Result<()> {
+        self.check_open()?;
+        self.shared.engine.clear(self.ks)
+    }
+
+    /// A report on the whole store: keys and bytes per keyspace, and backend detail.
+    pub fn stats(&self) -> Result<Stats> {
+        self.check_open()?;
+        let keyspaces: Vec<KeyspaceStats> = self
+            .shared
+            .engine
+            .keyspace_usage()?
+            .into_iter()
+            .map(|(id, keys, bytes)| KeyspaceStats { id, keys, bytes })
+            .collect();
+        Ok(Stats {
+            keys: keyspaces.iter().map(|k| k.keys).sum(),
+            bytes: keyspaces.iter().map(|k| k.bytes).sum(),
+            keyspaces,
+            backend: self.shared.engine.stats()?,
+        })
+    }
+
+    /// Closes the store for every handle: saves the snapshot if one is configured, stops background
+    /// threads, wakes blocked pops (they return [`Error::Closed`]). Every later call on any handle,
+    /// including a second `close`, returns [`Error::Closed`].
+    pub fn close(&self) -> Result<()> {
+        let _persist = self.shared.persist_lock.lock();
+        if self.shared.closed.swap(true, Ordering::SeqCst) {
+            return Err(Error::Closed);
+        }
+        self.shared.waiters.wake_all();
+        let saved = match &self.shared.snapshot_path {
+            Some(path) => self.write_snapshot(path),
+            None => Ok(()),
+        };
+        let closed = self.shared.engine.close();
+        saved.and(closed)
+    }
+
+    pub(crate) fn check_open(&self) -> Result<()> {
+        if self.shared.closed.load(Ordering::Acquire) {
+            return Err(Error::Closed);
+        }
+        Ok(())
+    }
+
+    pub(crate) fn check_key(&self, key: &[u8]) -> Result<()> {
+        self.check_open()?;
+        if key.len() > self.shared.max_key_size {
+            return Err(Error::invalid(
+                "key",
+                format!(
+                    "{} bytes is over the {}-byte limit",
+                    key.len(),
+                    self.shared.max_key_size
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn check_value(&self, value: &[u8]) -> Result<()> {
+        if value.len() > self.shared.max_value_size {
+            return Err(Error::invalid(
+                "value",
+                format!(
+                    "{} bytes is over the {}-byte limit",
+                    value.len(),
+                    self.shared.max_value_size
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Checks a key and copies it into shared bytes for an engine that keeps it.
+    pub(crate) fn owned_key(&self, key: &[u8]) -> Result<Bytes> {
+        self.check_key(key)?;
+        Ok(Bytes::copy_from_slice(key))
+    }
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        // The last handle is gone without `close`: a persistent memory store still saves (best
+        // effort; call `close` to see the error), and the engine stops its threads.
+        if !self.closed.swap(true, Ordering::SeqCst) {
+            if let Some(path) = &self.snapshot_path {
+                let _ = crate::store::persistence::save_to(&*self.engine, &*self.clock, path);
+            }
+            let _ = self.engine.close();
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! Many keys at once: multi-get, atomic multi-insert and multi-remove, and write batches.
+
+use bytes::Bytes;
+
+use crate::batch::{PendingOp, WriteBatch};
+use crate::engine::Op;
+use crate::error::Result;
+use crate::store::handle::Store;
+use crate::value::Encode;
+
+impl Store {
+    /// The string values of `keys`, in order, read at one point in time (never half a batch).
+    pub fn get_many<K: AsRef<[u8]>>(
+        &self,
+        keys: impl IntoIterator<Item = K>,
+    ) -> Result<Vec<Option<Bytes>>> {
+        let keys = keys
+            .into_iter()
+            .map(|k| self.owned_key(k.as_ref()))
+            .collect::<Result<Vec<_>>>()?;
+        self.shared.engine.get_many(self.ks, &keys)
+    }
+
+    /// Sets every `(key, value)` pair, atomically: all are applied or, if any argument is bad,
+    /// none (unlike a loop of inserts, a failure leaves nothing half-done).
+    pub fn insert_many<K: AsRef<[u8]>, V: Encode>(
+        &self,
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<()> {
+        let mut batch = WriteBatch::new();
+        for (k, v) in pairs {
+            batch.insert(k, v)?;
+        }
+        self.apply_batch(batch)
+    }
+
+    /// Removes every key in `keys` (of any kind), atomically; returns how many existed.
+    pub fn remove_many<K: AsRef<[u8]>>(&self, keys: impl IntoIterator<Item = K>) -> Result<usize> {
+        let keys = keys
+            .into_iter()
+            .map(|k| self.owned_key(k.as_ref()))
+            .collect::<Result<Vec<_>>>()?;
+        let removed = self.shared.engine.remove_many(self.ks, &keys)?;
+        Ok(usize::try_from(removed).unwrap_or(usize::MAX))
+    }
+
+    /// Applies every operation of `batch` atomically: all or nothing, and no reader (get, get_many,
+    /// scan, snapshot) sees part of it. Arguments are checked first; an op that fails while applying
+    /// (a push onto a string key, say) rolls the whole batch back and returns its error.
+    pub fn apply_batch(&self, batch: WriteBatch) -> Result<()> {
+        self.check_open()?;
+        let mut ops = Vec::with_capacity(batch.ops.len());
+        for pending in batch.ops {
+            let op = match pending {
+                PendingOp::Op(op) => op,
+                PendingOp::PutWithTtl { key, value, ttl } => Op::Put {
+                    key,
+                    value,
+                    expires_at: Some(self.expiry_time(ttl)?),
+                },
+                PendingOp::ExpireIn { key, ttl } => Op::Expire {
+                    key,
+                    expires_at: Some(
+                        self.shared
+                            .clock
+                            .now_ms()
+                            .saturating_add(crate::clock::ttl_to_ms(ttl)),
+                    ),
+                },
+            };
+            self.check_op(&op)?;
+            ops.push(op);
+        }
+        if ops.is_empty() {
+            return Ok(());
+        }
+        self.shared.engine.write_batch(self.ks, &ops)?;
+        for op in &ops {
+            if let Op::Push { key, .. } = op {
+                self.shared.waiters.notify(self.ks, key);
+            }
+        }
+        Ok(())
+    }
+
+    fn check_op(&self, op: &Op) -> Result<()> {
+        match op {
+            Op::Put { key, value, .. } => {
+                self.check_key(key)?;
+                self.check_value(value)
+            }
+            Op::Push { key, values, .. } => {
+                self.check_key(key)?;
+                values.iter().try_for_each(|v| self.check_value(v))
+            }
+            Op::Remove { key } | Op::IncrBy { key, .. } | Op::Expire { key, .. } => {
+                self.check_key(key)
+            }
+        }
+    }
+}

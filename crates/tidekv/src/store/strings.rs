@@ -1,0 +1,88 @@
+//! String keys: insert, read, take, remove, count, and atomic counters.
+
+use bytes::Bytes;
+
+use crate::error::Result;
+use crate::store::handle::Store;
+use crate::value::{Decode, Encode};
+
+impl Store {
+    /// Sets `key` to `value`, replacing whatever the key held (a string or a list) and clearing any
+    /// expiry, like Redis `SET`.
+    ///
+    /// `value` is any [`Encode`] type: bytes, strings, numbers (stored as decimal text), `bool`, or a
+    /// serde type wrapped in [`crate::Json`].
+    pub fn insert(&self, key: impl AsRef<[u8]>, value: impl Encode) -> Result<()> {
+        let key = self.owned_key(key.as_ref())?;
+        let value = value.encode()?;
+        self.check_value(&value)?;
+        self.shared.engine.put(self.ks, key, value, None)
+    }
+
+    /// The string value of `key`, or `None`. A list key is [`crate::Error::WrongType`].
+    pub fn get(&self, key: impl AsRef<[u8]>) -> Result<Option<Bytes>> {
+        let key = key.as_ref();
+        self.check_key(key)?;
+        self.shared.engine.get(self.ks, key)
+    }
+
+    /// The value of `key` read as `T`; a value that is not a `T` is [`crate::Error::WrongType`].
+    ///
+    /// ```
+    /// # use tidekv::{Config, Store};
+    /// let store = Store::open(Config::memory())?;
+    /// store.insert("n", 42)?;
+    /// assert_eq!(store.get_as::<i64>("n")?, Some(42));
+    /// store.insert("word", "abc")?;
+    /// assert!(store.get_as::<i64>("word").is_err());
+    /// # Ok::<(), tidekv::Error>(())
+    /// ```
+    pub fn get_as<T: Decode>(&self, key: impl AsRef<[u8]>) -> Result<Option<T>> {
+        self.get(key)?.map(T::decode).transpose()
+    }
+
+    /// Removes `key` and returns its string value, atomically (Redis `GETDEL`). A list key is
+    /// [`crate::Error::WrongType`] and is left in place.
+    pub fn take(&self, key: impl AsRef<[u8]>) -> Result<Option<Bytes>> {
+        let key = key.as_ref();
+        self.check_key(key)?;
+        self.shared.engine.take(self.ks, key)
+    }
+
+    /// Removes `key` whatever it holds; `true` if it existed.
+    pub fn remove(&self, key: impl AsRef<[u8]>) -> Result<bool> {
+        let key = key.as_ref();
+        self.check_key(key)?;
+        self.shared.engine.remove(self.ks, key)
+    }
+
+    /// Whether `key` exists (as a string or a list) and has not expired.
+    pub fn contains_key(&self, key: impl AsRef<[u8]>) -> Result<bool> {
+        let key = key.as_ref();
+        self.check_key(key)?;
+        self.shared.engine.contains_key(self.ks, key)
+    }
+
+    /// The exact number of live keys (strings and lists) in this keyspace. Expired keys are never
+    /// counted.
+    pub fn len(&self) -> Result<usize> {
+        self.check_open()?;
+        let n = self.shared.engine.len(self.ks)?;
+        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
+    /// Whether this keyspace has no live keys.
+    pub fn is_empty(&self) -> Result<bool> {
+        Ok(self.len()? == 0)
+    }
+
+    /// Adds `delta` to the integer at `key` atomically and returns the new value (Redis `INCRBY`).
+    ///
+    /// A missing key counts as 0. The value must be canonical decimal text of an `i64` (what
+    /// inserting an integer stores); anything else is [`crate::Error::WrongType`], and an overflow is
+    /// [`crate::Error::InvalidArgument`]: in both cases nothing changes. Any expiry is kept.
+    pub fn incr_by(&self, key: impl AsRef<[u8]>, delta: i64) -> Result<i64> {
+        let key = self.owned_key(key.as_ref())?;
+        self.shared.engine.incr_by(self.ks, key, delta)
+    }
+}

@@ -1,0 +1,323 @@
+//! Typed values: how Rust values become stored bytes and back.
+//!
+//! | Rust type | stored as | example |
+//! |---|---|---|
+//! | `i64`, `i32`, `u64`, `u32` | decimal text, no sign for positives, no leading zeros | `42`, `-7` |
+//! | `f64` | shortest text that reads back to the same bits (`inf`, `-inf`, `NaN`) | `0.1`, `1e300` |
+//! | `bool` | `1` or `0` | `1` |
+//! | `String`, `&str` | UTF-8 bytes | `hello` |
+//! | bytes (`Bytes`, `Vec<u8>`, `&[u8]`, `[u8; N]`) | as they are | |
+//! | any serde type, wrapped in [`Json`] | JSON text | `{"name":"Ada"}` |
+//!
+//! Numbers are text so that a Redis `INCR`/`INCRBYFLOAT` on the same key works, and so that
+//! `redis-cli GET` shows them. Reading a value as the wrong type is [`Error::WrongType`], never a panic
+//! or a silent zero: `"abc"` is not an `i64`, `"1.5"` is not an `i64`, `"2"` is not a `bool`.
+
+use bytes::Bytes;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+
+/// A value that can be stored.
+pub trait Encode {
+    /// The bytes to store.
+    fn encode(self) -> Result<Bytes>;
+}
+
+/// A value that can be read back from stored bytes.
+pub trait Decode: Sized {
+    /// Reads `bytes` as `Self`, or returns [`Error::WrongType`].
+    fn decode(bytes: Bytes) -> Result<Self>;
+}
+
+/// Wraps any serde type so that it is stored as JSON.
+///
+/// ```
+/// use tidekv::{Config, Json, Store};
+/// #[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]
+/// struct User { name: String, age: u32 }
+///
+/// let store = Store::open(Config::memory())?;
+/// store.insert("user:1", Json(User { name: "Ada".into(), age: 36 }))?;
+/// let Json(user) = store.get_as::<Json<User>>("user:1")?.unwrap();
+/// assert_eq!(user.name, "Ada");
+/// # Ok::<(), tidekv::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Json<T>(pub T);
+
+impl<T: Serialize> Encode for Json<T> {
+    fn encode(self) -> Result<Bytes> {
+        serde_json::to_vec(&self.0)
+            .map(Bytes::from)
+            .map_err(|e| Error::invalid("value", format!("cannot be serialized as JSON: {e}")))
+    }
+}
+
+impl<T: DeserializeOwned> Decode for Json<T> {
+    fn decode(bytes: Bytes) -> Result<Self> {
+        serde_json::from_slice(&bytes).map(Json).map_err(|e| {
+            Error::wrong_type(
+                std::any::type_name::<T>(),
+                format!("JSON that does not fit it ({e})"),
+            )
+        })
+    }
+}
+
+macro_rules! encode_as_bytes {
+    ($($t:ty),*) => {$(
+        impl Encode for $t {
+            fn encode(self) -> Result<Bytes> {
+                Ok(Bytes::copy_from_slice(AsRef::<[u8]>::as_ref(&self)))
+            }
+        }
+    )*};
+}
+encode_as_bytes!(&[u8], &Vec<u8>, &str, &String, &Bytes);
+
+impl<const N: usize> Encode for [u8; N] {
+    fn encode(self) -> Result<Bytes> {
+        Ok(Bytes::copy_from_slice(&self))
+    }
+}
+
+impl<const N: usize> Encode for &[u8; N] {
+    fn encode(self) -> Result<Bytes> {
+        Ok(Bytes::copy_from_slice(self))
+    }
+}
+
+impl Encode for Bytes {
+    fn encode(self) -> Result<Bytes> {
+        Ok(self)
+    }
+}
+
+impl Encode for Vec<u8> {
+    fn encode(self) -> Result<Bytes> {
+        Ok(Bytes::from(self))
+    }
+}
+
+impl Encode for String {
+    fn encode(self) -> Result<Bytes> {
+        Ok(Bytes::from(self))
+    }
+}
+
+macro_rules! encode_integer {
+    ($($t:ty),*) => {$(
+        impl Encode for $t {
+            fn encode(self) -> Result<Bytes> {
+                Ok(Bytes::from(self.to_string()))
+            }
+        }
+    )*};
+}
+encode_integer!(i64, i32, u64, u32);
+
+impl Encode for f64 {
+    fn encode(self) -> Result<Bytes> {
+        Ok(Bytes::from(format_f64(self)))
+    }
+}
+
+impl Encode for bool {
+    fn encode(self) -> Result<Bytes> {
+        Ok(Bytes::from_static(if self { b"1" } else { b"0" }))
+    }
+}
+
+impl Decode for Bytes {
+    fn decode(bytes: Bytes) -> Result<Self> {
+        Ok(bytes)
+    }
+}
+
+impl Decode for Vec<u8> {
+    fn decode(bytes: Bytes) -> Result<Self> {
+        Ok(bytes.to_vec())
+    }
+}
+
+impl Decode for String {
+    fn decode(bytes: Bytes) -> Result<Self> {
+        String::from_utf8(bytes.to_vec()).map_err(|e| {
+            Error::wrong_type(
+                "a UTF-8 string",
+                format!("invalid UTF-8 at byte {}", e.utf8_error().valid_up_to()),
+            )
+        })
+    }
+}
+
+macro_rules! decode_integer {
+    ($($t:ty),*) => {$(
+        impl Decode for $t {
+            fn decode(bytes: Bytes) -> Result<Self> {
+                let wide = parse_integer(&bytes).ok_or_else(|| not_a(stringify!($t), &bytes))?;
+                <$t>::try_from(wide).map_err(|_| not_a(stringify!($t), &bytes))
+            }
+        }
+    )*};
+}
+decode_integer!(i64, i32, u64, u32);
+
+impl Decode for f64 {
+    fn decode(bytes: Bytes) -> Result<Self> {
+        std::str::from_utf8(&bytes)
+            .ok()
+            .filter(|s| !s.is_empty() && s.trim() == *s)
+            .and_then(|s| s.parse::<f64>().ok())
+            .ok_or_else(|| not_a("f64", &bytes))
+    }
+}
+
+impl Decode for bool {
+    fn decode(bytes: Bytes) -> Result<Self> {
+        match &bytes[..] {
+            b"1" | b"true" => Ok(true),
+            b"0" | b"false" => Ok(false),
+            _ => Err(not_a("bool (1/0 or true/false)", &bytes)),
+        }
+    }
+}
+
+/// The text form of a float: shortest round-trip digits, exponent form for very large or small.
+pub(crate) fn format_f64(v: f64) -> String {
+    if v.is_nan() {
+        "NaN".to_owned()
+    } else if v.is_infinite() {
+        if v > 0.0 { "inf" } else { "-inf" }.to_owned()
+    } else if v == v.trunc() && v.abs() < 1e17 {
+        // Integral values print without ".0" so they read back as integers too (Redis does the same).
+        format!("{v:.0}")
+    } else {
+        format!("{v:?}")
+    }
+}
+
+/// Parses the canonical decimal form of a signed 128-bit-safe integer: an optional `-`, digits, no
+/// leading zeros (except `0` itself), no spaces or `+`. This is the form Redis `INCR` accepts.
+pub(crate) fn parse_integer(bytes: &[u8]) -> Option<i128> {
+    let (negative, digits) = match bytes.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, bytes),
+    };
+    if digits.is_empty() || digits.len() > 20 || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    if digits.len() > 1 && digits.first() == Some(&b'0') {
+        return None;
+    }
+    if negative && digits == b"0" {
+        return None;
+    }
+    let mut n: i128 = 0;
+    for d in digits {
+        n = n * 10 + i128::from(d - b'0');
+    }
+    Some(if negative { -n } else { n })
+}
+
+/// Parses stored bytes as the `i64` an atomic counter holds.
+pub(crate) fn parse_counter(bytes: &[u8]) -> Result<i64> {
+    parse_integer(bytes)
+        .and_then(|n| i64::try_from(n).ok())
+        .ok_or_else(|| not_a("an integer (i64 decimal text)", bytes))
+}
+
+fn not_a(expected: &'static str, bytes: &[u8]) -> Error {
+    const SHOWN: usize = 32;
+    let shown = String::from_utf8_lossy(bytes.get(..SHOWN).unwrap_or(bytes)).into_owned();
+    let more = if bytes.len() > SHOWN { "..." } else { "" };
+    Error::wrong_type(expected, format!("the value {shown:?}{more}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip<T: Encode + Decode + Clone + PartialEq + std::fmt::Debug>(v: T) {
+        let bytes = v.clone().encode().unwrap();
+        assert_eq!(T::decode(bytes).unwrap(), v);
+    }
+
+    #[test]
+    fn numbers_round_trip_as_text() {
+        for v in [0i64, 1, -1, i64::MAX, i64::MIN, 42] {
+            round_trip(v);
+        }
+        for v in [
+            0.0f64,
+            0.1,
+            -2.5,
+            1e300,
+            1e-300,
+            123456789.0,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ] {
+            round_trip(v);
+        }
+        assert!(f64::decode(f64::NAN.encode().unwrap()).unwrap().is_nan());
+        assert_eq!(&42i64.encode().unwrap()[..], b"42");
+        assert_eq!(&3.0f64.encode().unwrap()[..], b"3");
+        assert_eq!(&1.5f64.encode().unwrap()[..], b"1.5");
+        round_trip(true);
+        round_trip(false);
+        round_trip(String::from("héllo"));
+    }
+
+    #[test]
+    fn wrong_type_reads_are_errors() {
+        assert!(matches!(
+            i64::decode(Bytes::from("abc")),
+            Err(Error::WrongType { .. })
+        ));
+        assert!(matches!(
+            i64::decode(Bytes::from("1.5")),
+            Err(Error::WrongType { .. })
+        ));
+        assert!(matches!(
+            i64::decode(Bytes::from("99999999999999999999")),
+            Err(Error::WrongType { .. })
+        ));
+        assert!(matches!(
+            u32::decode(Bytes::from("-1")),
+            Err(Error::WrongType { .. })
+        ));
+        assert!(matches!(
+            bool::decode(Bytes::from("2")),
+            Err(Error::WrongType { .. })
+        ));
+        assert!(matches!(
+            f64::decode(Bytes::from(" 1")),
+            Err(Error::WrongType { .. })
+        ));
+        assert!(matches!(
+            String::decode(Bytes::from_static(&[0xff, 0xfe])),
+            Err(Error::WrongType { .. })
+        ));
+    }
+
+    #[test]
+    fn integer_parsing_is_canonical() {
+        assert_eq!(parse_integer(b"0"), Some(0));
+        assert_eq!(parse_integer(b"-12"), Some(-12));
+        for bad in [&b""[..], b"-", b"+1", b"01", b"-0", b" 1", b"1 ", b"1e3"] {
+            assert_eq!(
+                parse_integer(bad),
+                None,
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+        assert_eq!(parse_counter(b"-9223372036854775808").unwrap(), i64::MIN);
+        assert!(parse_counter(b"9223372036854775808").is_err());
+    }
+}

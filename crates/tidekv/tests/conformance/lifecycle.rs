@@ -1,0 +1,81 @@
+//! Close, stats, flush.
+
+use std::time::Duration;
+
+use super::{Backend, Ctx};
+use tidekv::{Error, WriteBatch};
+
+fn closed<T: std::fmt::Debug>(r: tidekv::Result<T>) -> bool {
+    matches!(r, Err(Error::Closed))
+}
+
+pub fn every_call_after_close_is_closed(b: &dyn Backend) {
+    let ctx = Ctx::new(b);
+    let s = &ctx.store;
+    s.insert("k", "v").unwrap();
+    let other_handle = s.clone();
+    let ks1 = s.keyspace(1).unwrap();
+    s.close().unwrap();
+    let path = ctx.path("snap");
+    assert!(closed(s.insert("k", "v")));
+    assert!(closed(s.insert_with_ttl("k", "v", Duration::from_secs(1))));
+    assert!(closed(s.get("k")));
+    assert!(closed(s.get_as::<String>("k")));
+    assert!(closed(s.take("k")));
+    assert!(closed(s.remove("k")));
+    assert!(closed(s.contains_key("k")));
+    assert!(closed(s.len()));
+    assert!(closed(s.is_empty()));
+    assert!(closed(s.keys().map(|_| ())));
+    assert!(closed(s.incr_by("n", 1)));
+    assert!(closed(s.expire("k", Duration::from_secs(1))));
+    assert!(closed(s.ttl("k")));
+    assert!(closed(s.persist("k")));
+    assert!(closed(s.push_back("q", "v")));
+    assert!(closed(s.push_front("q", "v")));
+    assert!(closed(s.pop_back("q")));
+    assert!(closed(s.pop_front("q")));
+    assert!(closed(s.list_len("q")));
+    assert!(closed(s.list_range("q", 0, -1)));
+    assert!(closed(s.blocking_pop_front(&["q"], Duration::ZERO)));
+    assert!(closed(s.scan_prefix("k").map(|_| ())));
+    assert!(closed(s.range::<&str>(..).map(|_| ())));
+    assert!(closed(s.get_many(["k"])));
+    assert!(closed(s.insert_many([("k", "v")])));
+    assert!(closed(s.remove_many(["k"])));
+    assert!(closed(s.apply_batch(WriteBatch::new())));
+    assert!(closed(s.flush()));
+    assert!(closed(s.save_snapshot(&path)));
+    assert!(closed(s.load_snapshot(&path)));
+    assert!(closed(s.stats()));
+    assert!(closed(s.keyspace(1).map(|_| ())));
+    assert!(closed(s.clear()));
+    assert!(closed(s.close()), "a second close is Closed too");
+    assert!(
+        closed(other_handle.get("k")),
+        "clones share the closed state"
+    );
+    assert!(closed(ks1.get("k")), "keyspace handles share it too");
+}
+
+pub fn stats_count_keys_and_bytes(b: &dyn Backend) {
+    let ctx = Ctx::new(b);
+    let s = &ctx.store;
+    let empty = s.stats().unwrap();
+    assert_eq!((empty.keys, empty.bytes), (0, 0));
+    s.insert("key", "value").unwrap(); // 3 + 5
+    s.push_back_all("q", ["ab", "c"]).unwrap(); // 1 + 3
+    let stats = s.stats().unwrap();
+    assert_eq!(stats.keys, 2);
+    assert_eq!(stats.bytes, 12);
+    s.pop_front("q").unwrap();
+    s.insert("key", "v").unwrap();
+    assert_eq!(s.stats().unwrap().bytes, 3 + 1 + 1 + 1);
+}
+
+pub fn flush_succeeds(b: &dyn Backend) {
+    let ctx = Ctx::new(b);
+    ctx.store.insert("k", "v").unwrap();
+    ctx.store.flush().unwrap();
+    assert_eq!(ctx.store.get("k").unwrap().as_deref(), Some(&b"v"[..]));
+}
