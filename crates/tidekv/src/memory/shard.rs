@@ -256,7 +256,11 @@ mod tests {
     /// Checks invariants 1–3 of `ShardState`.
     fn assert_invariants(s: &ShardState) {
         let keys: Vec<&Bytes> = s.map.keys().collect();
-        assert_eq!(keys.len(), s.order.len(), "order holds exactly the keys of map");
+        assert_eq!(
+            keys.len(),
+            s.order.len(),
+            "order holds exactly the keys of map"
+        );
         assert!(keys.iter().all(|k| s.order.contains(*k)));
         let expiring: BTreeSet<(u64, Bytes)> = s
             .map
@@ -264,7 +268,11 @@ mod tests {
             .filter_map(|(k, e)| e.expires_at.map(|at| (at, k.clone())))
             .collect();
         assert_eq!(expiring, s.expiries, "expiries index matches the entries");
-        let bytes: u64 = s.map.iter().map(|(k, e)| k.len() as u64 + e.value_bytes()).sum();
+        let bytes: u64 = s
+            .map
+            .iter()
+            .map(|(k, e)| k.len() as u64 + e.value_bytes())
+            .sum();
         assert_eq!(bytes, s.bytes);
     }
 
@@ -280,7 +288,11 @@ mod tests {
         s.set_expiry(b"n", Some(2_000), &clock);
         s.incr_by(Bytes::from_static(b"n"), 1, &clock).unwrap();
         assert_invariants(&s);
-        assert_eq!(s.reap_due(2_000, usize::MAX), 2, "both keys are reaped when due");
+        assert_eq!(
+            s.reap_due(2_000, usize::MAX),
+            2,
+            "both keys are reaped when due"
+        );
         assert_invariants(&s);
         assert!(s.map.is_empty());
     }

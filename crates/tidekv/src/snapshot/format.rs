@@ -317,4 +317,33 @@ mod tests {
         bad[4..8].copy_from_slice(&u32::MAX.to_le_bytes());
         assert!(decode_chunk_header(&bad).is_err());
     }
+
+    /// The worked example of `docs/format/snapshot.md`, byte for byte (checksums aside).
+    #[test]
+    fn documented_example_matches_the_encoder() {
+        let header = encode_header(1_767_225_600_000);
+        assert_eq!(
+            &header[..28],
+            &[
+                0x54, 0x49, 0x44, 0x45, 0x4B, 0x56, 0x53, 0x4E, 1, 0, 0, 0, 0, 0, 0, 0, 0x00, 0xA8,
+                0xDA, 0x76, 0x9B, 0x01, 0, 0, 0, 0, 0, 0
+            ]
+        );
+        let mut payload = Vec::new();
+        encode_record(
+            &mut payload,
+            &RawRecord::String {
+                keyspace: 0,
+                expires_at: None,
+                key: Bytes::from_static(b"k"),
+                value: Bytes::from_static(b"v"),
+            },
+        );
+        assert_eq!(
+            payload,
+            [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, b'k', 1, 0, 0, 0, b'v']
+        );
+        let chunk = encode_chunk_header(CHUNK_RECORDS, &payload);
+        assert_eq!(&chunk[..8], &[1, 0, 0, 0, 0x17, 0, 0, 0]);
+    }
 }

@@ -196,31 +196,11 @@ impl Store {
 
     pub(crate) fn check_key(&self, key: &[u8]) -> Result<()> {
         self.check_open()?;
-        if key.len() > self.shared.max_key_size {
-            return Err(Error::invalid(
-                "key",
-                format!(
-                    "{} bytes is over the {}-byte limit",
-                    key.len(),
-                    self.shared.max_key_size
-                ),
-            ));
-        }
-        Ok(())
+        check_size("key", key.len(), self.shared.max_key_size)
     }
 
     pub(crate) fn check_value(&self, value: &[u8]) -> Result<()> {
-        if value.len() > self.shared.max_value_size {
-            return Err(Error::invalid(
-                "value",
-                format!(
-                    "{} bytes is over the {}-byte limit",
-                    value.len(),
-                    self.shared.max_value_size
-                ),
-            ));
-        }
-        Ok(())
+        check_size("value", value.len(), self.shared.max_value_size)
     }
 
     /// Checks a key and copies it into shared bytes for an engine that keeps it.
@@ -228,6 +208,17 @@ impl Store {
         self.check_key(key)?;
         Ok(Bytes::copy_from_slice(key))
     }
+}
+
+/// `InvalidArgument` naming `what` if `len` is over `limit`.
+fn check_size(what: &'static str, len: usize, limit: usize) -> Result<()> {
+    if len > limit {
+        return Err(Error::invalid(
+            what,
+            format!("{len} bytes is over the {limit}-byte limit"),
+        ));
+    }
+    Ok(())
 }
 
 impl Drop for Shared {
