@@ -1,0 +1,167 @@
+//! Running operations against a real store, and reading back its whole observable state.
+
+use super::*;
+
+pub fn ttl_arg(us: u64) -> Duration {
+    Duration::from_micros(us)
+}
+
+pub fn build_batch(ops: &[BatchOp]) -> tidekv::Result<WriteBatch> {
+    let mut batch = WriteBatch::new();
+    for op in ops {
+        match op {
+            BatchOp::Insert(k, v) => {
+                batch.insert(k, &v.0)?;
+            }
+            BatchOp::InsertWithTtl(k, v, t) => {
+                batch.insert_with_ttl(k, &v.0, ttl_arg(*t))?;
+            }
+            BatchOp::Remove(k) => {
+                batch.remove(k);
+            }
+            BatchOp::PushBack(k, v) => {
+                batch.push_back(k, &v.0)?;
+            }
+            BatchOp::PushFront(k, v) => {
+                batch.push_front(k, &v.0)?;
+            }
+            BatchOp::IncrBy(k, d) => {
+                batch.incr_by(k, *d);
+            }
+            BatchOp::Expire(k, t) => {
+                batch.expire(k, ttl_arg(*t));
+            }
+        }
+    }
+    Ok(batch)
+}
+
+/// Runs `op` on the store and returns what it returned.
+pub fn execute(store: &Store, clock: &ManualClock, op: &Op) -> Res {
+    match op {
+        Op::Insert(k, v) => res(store.insert(k, &v.0), |()| Out::Unit),
+        Op::InsertWithTtl(k, v, t) => {
+            res(store.insert_with_ttl(k, &v.0, ttl_arg(*t)), |()| Out::Unit)
+        }
+        Op::Get(k) => res(store.get(k), |v| Out::Value(opt(v))),
+        Op::Take(k) => res(store.take(k), |v| Out::Value(opt(v))),
+        Op::Remove(k) => res(store.remove(k), Out::Bool),
+        Op::ContainsKey(k) => res(store.contains_key(k), Out::Bool),
+        Op::Len => res(store.len(), Out::Count),
+        Op::IncrBy(k, d) => res(store.incr_by(k, *d), Out::Int),
+        Op::Expire(k, t) => res(store.expire(k, ttl_arg(*t)), Out::Bool),
+        Op::Persist(k) => res(store.persist(k), Out::Bool),
+        Op::Ttl(k) => res(store.ttl(k), Out::Ttl),
+        Op::PushBack(k, v) => res(store.push_back(k, &v.0), Out::Count),
+        Op::PushFront(k, v) => res(store.push_front(k, &v.0), Out::Count),
+        Op::PopBack(k) => res(store.pop_back(k), |v| Out::Value(opt(v))),
+        Op::PopFront(k) => res(store.pop_front(k), |v| Out::Value(opt(v))),
+        Op::ListLen(k) => res(store.list_len(k), Out::Count),
+        Op::ListRange(k, start, stop) => res(store.list_range(k, *start, *stop), |vs| {
+            Out::Values(vs.into_iter().map(|v| B(v.to_vec())).collect())
+        }),
+        Op::ScanPrefix(p) => entries(store.scan_prefix(p)),
+        Op::Range(lo, hi) => {
+            let lo = lo.as_ref().map(|k| k.0.clone());
+            let hi = hi.as_ref().map(|k| k.0.clone());
+            entries(store.range::<Vec<u8>>((lo, hi)))
+        }
+        Op::Keys => keys_of(store),
+        Op::GetMany(ks) => res(store.get_many(ks), |vs| {
+            Out::Many(vs.into_iter().map(opt).collect())
+        }),
+        Op::InsertMany(pairs) => res(
+            store.insert_many(pairs.iter().map(|(k, v)| (k, &v.0))),
+            |()| Out::Unit,
+        ),
+        Op::RemoveMany(ks) => res(store.remove_many(ks), Out::Count),
+        Op::Batch(ops) => res(
+            build_batch(ops).and_then(|batch| store.apply_batch(batch)),
+            |()| Out::Unit,
+        ),
+        Op::Clear => res(store.clear(), |()| Out::Unit),
+        Op::Advance(ms) => {
+            clock.advance(Duration::from_millis(*ms));
+            Ok(Out::Unit)
+        }
+    }
+}
+
+/// What a key holds, as read back from the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Observed {
+    String(B),
+    List(Vec<B>),
+}
+
+/// The whole observable state of the store over the key universe, read with `get`, `list_range`
+/// and `ttl`, and checked against `keys`, `len`, `contains_key` and a full scan.
+pub fn observe(store: &Store) -> Result<BTreeMap<B, (Observed, Option<Ttl>)>, String> {
+    let mut state = BTreeMap::new();
+    for key in KEYS {
+        let seen = match store.get(key) {
+            Ok(Some(v)) => Some(Observed::String(B(v.to_vec()))),
+            Ok(None) => None,
+            Err(Error::WrongType { .. }) => {
+                let items = store
+                    .list_range(key, 0, -1)
+                    .map_err(|e| format!("list_range({:?}, 0, -1): {e}", b(key)))?;
+                if items.is_empty() {
+                    return Err(format!(
+                        "get({:?}) says list but the list is empty (empty lists must be deleted)",
+                        b(key)
+                    ));
+                }
+                Some(Observed::List(
+                    items.into_iter().map(|v| B(v.to_vec())).collect(),
+                ))
+            }
+            Err(e) => return Err(format!("get({:?}): {e}", b(key))),
+        };
+        let ttl = store
+            .ttl(key)
+            .map_err(|e| format!("ttl({:?}): {e}", b(key)))?;
+        let contains = store
+            .contains_key(key)
+            .map_err(|e| format!("contains_key({:?}): {e}", b(key)))?;
+        if seen.is_some() != ttl.is_some() || seen.is_some() != contains {
+            return Err(format!(
+                "{:?}: get/list says {seen:?} but ttl says {ttl:?} and contains_key says {contains}",
+                b(key)
+            ));
+        }
+        if let Some(seen) = seen {
+            state.insert(b(key), (seen, ttl));
+        }
+    }
+    let keys = match keys_of(store) {
+        Ok(Out::Values(keys)) => keys,
+        other => return Err(format!("keys(): {other:?}")),
+    };
+    let expected: Vec<B> = state.keys().cloned().collect();
+    if keys != expected {
+        return Err(format!(
+            "keys() = {keys:?} but the keys that get/list_range see are {expected:?}"
+        ));
+    }
+    let len = store.len().map_err(|e| format!("len(): {e}"))?;
+    if len != state.len() {
+        return Err(format!("len() = {len} but {} keys are live", state.len()));
+    }
+    let strings: Vec<(B, B)> = state
+        .iter()
+        .filter_map(|(k, (v, _))| match v {
+            Observed::String(v) => Some((k.clone(), v.clone())),
+            Observed::List(_) => None,
+        })
+        .collect();
+    match entries(store.scan_prefix(b"")) {
+        Ok(Out::Entries(scanned)) if scanned == strings => {}
+        other => {
+            return Err(format!(
+                "scan_prefix(\"\") = {other:?} but the strings are {strings:?}"
+            ))
+        }
+    }
+    Ok(state)
+}
