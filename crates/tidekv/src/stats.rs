@@ -46,6 +46,8 @@ pub struct MemoryStats {
     pub expired_reclaimed: u64,
     /// Sweeper passes run so far.
     pub sweeper_runs: u64,
+    /// Pre-images kept for live scans and snapshot saves (0 when none is alive).
+    pub view_history_entries: u64,
     /// Snapshot file this store loads on open and saves on flush/close, if any.
     pub snapshot_path: Option<std::path::PathBuf>,
 }

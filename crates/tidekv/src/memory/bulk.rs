@@ -1,5 +1,8 @@
 //! Whole-store operations: the point-in-time dump behind snapshots, and all-or-nothing load.
 
+use std::ops::Bound;
+use std::sync::Arc;
+
 use bytes::Bytes;
 
 use crate::engine::{EngineDump, Record};
@@ -7,46 +10,42 @@ use crate::error::{Error, Result};
 use crate::memory::engine::MemoryData;
 use crate::memory::entry::Entry;
 use crate::memory::keyspace::Shards;
-use crate::memory::shard::ShardState;
-use std::ops::Bound;
+use crate::memory::view::View;
 
-use crate::memory::view::{MergedScan, ShardView};
+/// The entries of each shard of one keyspace, read from a snapshot and waiting to be swapped in.
+type PendingKeyspace = Vec<Vec<(Bytes, Entry)>>;
 
-/// A lazy dump of every keyspace. All keyspaces are viewed under one acquisition of every shard's
-/// read lock (keyspaces ascending, shards ascending), so the dump is one point in time.
-pub(crate) fn dump(data: &MemoryData) -> Result<EngineDump> {
-    let keyspaces: Vec<(u32, &Shards)> = data.existing_keyspaces().collect();
-    let guards: Vec<Vec<_>> = keyspaces.iter().map(|(_, s)| s.read_all()).collect();
-    let views: Vec<(u32, Vec<ShardView>)> = keyspaces
-        .iter()
-        .zip(&guards)
-        .map(|((ks, _), gs)| (*ks, gs.iter().map(|g| ShardView::of(g)).collect()))
-        .collect();
-    drop(guards);
-    let now = data.clock.now_ms();
-    let iter = views.into_iter().flat_map(move |(ks, views)| {
-        MergedScan::new(views, Bound::Unbounded, Bound::Unbounded, now).map(move |(key, e)| {
-            Ok(Record {
-                keyspace: ks,
-                key,
-                value: e.to_stored_value(),
-                expires_at: e.expires_at,
+/// A lazy dump of every keyspace, all viewed at one instant (see `View::take_many`).
+pub(crate) fn dump(data: &Arc<MemoryData>) -> Result<EngineDump> {
+    let keyspaces: Vec<u32> = data.existing_keyspaces().map(|(ks, _)| ks).collect();
+    let views = View::take_many(data, &keyspaces);
+    let iter = views.into_iter().flat_map(|view| {
+        let ks = view.keyspace();
+        view.scan(Bound::Unbounded, Bound::Unbounded)
+            .map(move |(key, e)| {
+                Ok(Record {
+                    keyspace: ks,
+                    key,
+                    value: e.to_stored_value(),
+                    expires_at: e.expires_at,
+                })
             })
-        })
     });
     Ok(Box::new(iter))
 }
 
-/// Builds the new contents aside, then swaps them in under every write lock. An error from
-/// `records` (a corrupt snapshot) returns before the swap, leaving the store as it was.
+/// Reads every record first, sorting them into per-shard lists aside; only when `records` ended
+/// without error does it take every write lock (global order) and swap all keyspaces at once. An
+/// error (a corrupt snapshot) therefore leaves the store exactly as it was.
 pub(crate) fn load(
     data: &MemoryData,
     records: &mut dyn Iterator<Item = Result<Record>>,
 ) -> Result<()> {
     let keyspace_count = data.keyspace_count();
-    let mut fresh: Vec<Option<Vec<ShardState>>> = (0..keyspace_count).map(|_| None).collect();
+    let shard_count = data.shard_count();
+    let mut fresh: Vec<Option<PendingKeyspace>> = (0..keyspace_count).map(|_| None).collect();
     let now = data.clock.now_ms();
-    let probe = Shards::new(data.shard_count());
+    let router = Shards::new(shard_count);
     for record in records {
         let record = record?;
         if record.expires_at.is_some_and(|at| at <= now) {
@@ -61,21 +60,17 @@ pub(crate) fn load(
                 ),
             )
         })?;
-        let states = slot.get_or_insert_with(|| {
-            (0..data.shard_count())
-                .map(|_| ShardState::default())
-                .collect()
-        });
-        let index = probe.index_of(data.hasher(), &record.key);
-        if let Some(state) = states.get_mut(index) {
-            let key: Bytes = record.key;
-            state.insert_entry(key, Entry::from_stored(record.value, record.expires_at));
+        let shards = slot.get_or_insert_with(|| (0..shard_count).map(|_| Vec::new()).collect());
+        let index = router.index_of(data.hasher(), &record.key);
+        if let Some(entries) = shards.get_mut(index) {
+            entries.push((
+                record.key,
+                Entry::from_stored(record.value, record.expires_at),
+            ));
         }
     }
-    // Every keyspace is replaced (those absent from the snapshot become empty), all under one
-    // acquisition of every write lock so that no reader sees some keyspaces old and some new.
-    for (ks, states) in fresh.iter().enumerate() {
-        if states.is_some() {
+    for (ks, shards) in fresh.iter().enumerate() {
+        if shards.is_some() {
             data.create(ks as u32)?;
         }
     }
@@ -92,10 +87,7 @@ pub(crate) fn load(
                 .unwrap_or_default()
                 .into_iter();
             for guard in guards.iter_mut() {
-                old.push(std::mem::replace(
-                    &mut **guard,
-                    next.next().unwrap_or_default(),
-                ));
+                old.push(guard.replace_all(next.next().unwrap_or_default()));
             }
         }
     }

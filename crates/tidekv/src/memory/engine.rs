@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::memory::keyspace::{Shard, Shards};
 use crate::memory::shard::ShardState;
 use crate::memory::sweeper::Sweeper;
-use crate::memory::view::{view_of, MergedScan};
+use crate::memory::view::View;
 use crate::stats::{BackendStats, MemoryStats};
 
 /// The data of a memory engine, shared with its sweeper thread.
@@ -106,7 +106,7 @@ impl MemoryData {
     }
 
     /// Checks `ks` without creating it: reads of an unused keyspace must stay free.
-    fn check_keyspace(&self, ks: u32) -> Result<()> {
+    pub(crate) fn check_keyspace(&self, ks: u32) -> Result<()> {
         if (ks as usize) < self.keyspaces.len() {
             Ok(())
         } else {
@@ -173,7 +173,9 @@ impl Engine for MemoryEngine {
 
     fn put(&self, ks: u32, key: Bytes, value: Bytes, expires_at: Option<u64>) -> Result<()> {
         let shard = self.data.shard_for(ks, &key)?;
-        shard.state.write().put(key, value, expires_at);
+        let replaced = shard.state.write().put(key, value, expires_at);
+        // Free the replaced value after the lock is released.
+        drop(replaced);
         Ok(())
     }
 
@@ -265,22 +267,26 @@ impl Engine for MemoryEngine {
     }
 
     fn scan(&self, ks: u32, range: KeyRange) -> Result<EngineScan> {
-        let shards = self.data.shards(ks)?;
-        let views = view_of(shards);
-        let now = self.data.clock.now_ms();
-        let scan = MergedScan::new(views, range.0, range.1, now);
+        self.data.check_keyspace(ks)?;
+        let Some(view) = View::take_many(&self.data, &[ks]).pop() else {
+            return Ok(Box::new(std::iter::empty()));
+        };
+        let scan = view.scan(range.0, range.1);
         Ok(Box::new(
             scan.map(|(key, entry)| Ok((key, entry.to_scan_value()))),
         ))
     }
 
     fn clear(&self, ks: u32) -> Result<()> {
-        let shards = self.data.shards(ks)?;
-        // Swap the contents out under the locks, drop them after: freeing is the slow part.
-        let old: Vec<ShardState> = shards
+        self.data.check_keyspace(ks)?;
+        let Some(shards) = self.data.existing(ks) else {
+            return Ok(());
+        };
+        // All shards at once, so no reader sees the keyspace half cleared; free after unlocking.
+        let old: Vec<_> = shards
             .write_all()
             .iter_mut()
-            .map(|g| std::mem::take(&mut **g))
+            .map(|state| state.replace_all(Vec::new()))
             .collect();
         drop(old);
         Ok(())
@@ -303,11 +309,13 @@ impl Engine for MemoryEngine {
     fn stats(&self) -> Result<BackendStats> {
         let mut keys_with_expiry = 0;
         let mut reclaimed = 0;
+        let mut history = 0;
         for (_, shards) in self.data.existing_keyspaces() {
             for shard in shards.iter() {
                 let state = shard.state.read();
                 keys_with_expiry += state.expiries.len() as u64;
                 reclaimed += state.reclaimed;
+                history += state.history.values().map(|h| h.len() as u64).sum::<u64>();
             }
         }
         Ok(BackendStats::Memory(MemoryStats {
@@ -315,6 +323,7 @@ impl Engine for MemoryEngine {
             keys_with_expiry,
             expired_reclaimed: reclaimed,
             sweeper_runs: self.data.sweeper_runs.load(Ordering::Relaxed),
+            view_history_entries: history,
             snapshot_path: self.snapshot_path.clone(),
         }))
     }

@@ -1,5 +1,7 @@
 //! List operations of a shard: O(1) amortized at both ends.
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 
 use crate::clock::Clock;
@@ -16,48 +18,67 @@ impl ShardState {
         values: &[Bytes],
         clock: &dyn Clock,
     ) -> Result<u64> {
-        let added: u64 = values.iter().map(|v| v.len() as u64).sum();
-        let Some(entry) = self.live_mut(&key, clock) else {
-            let mut items = imbl::Vector::new();
-            push_all(&mut items, end, values);
-            let len = items.len() as u64;
-            if len > 0 {
-                self.insert_entry(
-                    key,
-                    Entry {
-                        value: Value::List(items),
-                        expires_at: None,
-                    },
-                );
+        match self.purge_expired(&key, clock).map(|e| &e.value) {
+            Some(Value::Str(_)) => return Err(string_is_not_a_list()),
+            Some(Value::List(_)) => {}
+            None => {
+                let mut items = imbl::Vector::new();
+                push_all(&mut items, end, values);
+                let len = items.len() as u64;
+                if len > 0 {
+                    self.insert_entry(
+                        key,
+                        Entry {
+                            value: Value::List(Arc::new(items)),
+                            expires_at: None,
+                            version: 0,
+                        },
+                    );
+                }
+                return Ok(len);
             }
-            return Ok(len);
-        };
-        let Value::List(items) = &mut entry.value else {
+        }
+        let Some(Entry {
+            value: Value::List(items),
+            ..
+        }) = self.touch(&key)
+        else {
             return Err(string_is_not_a_list());
         };
+        let items = Arc::make_mut(items);
         push_all(items, end, values);
         let len = items.len() as u64;
-        self.bytes += added;
+        self.bytes += values.iter().map(|v| v.len() as u64).sum::<u64>();
         Ok(len)
     }
 
     pub(crate) fn pop(&mut self, key: &[u8], end: End, clock: &dyn Clock) -> Result<Option<Bytes>> {
-        let Some(entry) = self.live_mut(key, clock) else {
-            return Ok(None);
-        };
-        let Value::List(items) = &mut entry.value else {
+        match self.purge_expired(key, clock).map(|e| &e.value) {
+            None => return Ok(None),
+            Some(Value::Str(_)) => return Err(string_is_not_a_list()),
+            Some(Value::List(items)) if items.len() == 1 => {
+                // The last element: the list goes with it (invariant 4).
+                return Ok(match self.remove_entry(key).map(|e| e.value) {
+                    Some(Value::List(items)) => items.front().cloned(),
+                    _ => None,
+                });
+            }
+            Some(Value::List(_)) => {}
+        }
+        let Some(Entry {
+            value: Value::List(items),
+            ..
+        }) = self.touch(key)
+        else {
             return Err(string_is_not_a_list());
         };
+        let items = Arc::make_mut(items);
         let popped = match end {
             End::Front => items.pop_front(),
             End::Back => items.pop_back(),
         };
-        let now_empty = items.is_empty();
         if let Some(v) = &popped {
             self.bytes -= v.len() as u64;
-        }
-        if now_empty {
-            self.remove_entry(key);
         }
         Ok(popped)
     }
@@ -80,7 +101,7 @@ impl ShardState {
         match self.live(key, clock).map(|e| &e.value) {
             None => Ok(Vec::new()),
             Some(Value::List(items)) => Ok(match list_window(items.len(), start, stop) {
-                Some((from, to)) => items.clone().slice(from..to).into_iter().collect(),
+                Some((from, to)) => (**items).clone().slice(from..to).into_iter().collect(),
                 None => Vec::new(),
             }),
             Some(Value::Str(_)) => Err(string_is_not_a_list()),

@@ -1,38 +1,51 @@
-//! One shard of one keyspace: the indexes and the string operations on them.
+//! One shard of one keyspace: its indexes, and the versioning that lets views read it as it was.
 //!
-//! Invariants of [`ShardState`], kept by `insert_entry` and `remove_entry`, the only two functions
-//! that change `map`:
+//! Invariants of [`ShardState`], kept by `insert_entry`, `remove_entry`, `touch` and `replace_all`,
+//! the only functions that change `map`:
 //! 1. `order` holds exactly the keys of `map`.
 //! 2. `expiries` holds exactly `(expires_at, key)` for the entries of `map` that have an expiry.
 //! 3. `bytes` is the sum over `map` of key length plus value bytes.
 //! 4. No list in `map` is empty.
+//! 5. Every change gets a fresh shard version, stored in the changed entry. For every live view at
+//!    version `V` and every key in that view's copy of `order`, either `map[key].version <= V`, or
+//!    `history[key]` holds the entry as it was at `V` (see `versions.rs`).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
-use imbl::shared_ptr::DefaultSharedPtr;
-use xxhash_rust::xxh3::Xxh3Builder;
+use parking_lot::Mutex;
 
 use crate::clock::Clock;
-use crate::engine::{KeyExpiry, Op};
-use crate::error::{Error, Result};
-use crate::memory::entry::{Entry, Value};
-use crate::value::parse_counter;
+use crate::engine::Op;
+use crate::memory::entry::Entry;
+use crate::memory::key_hash::KeyHashBuilder;
+use crate::memory::versions::PreImage;
 
-/// A hash array mapped trie: point operations as fast as a hash map, O(1) clone.
-pub(crate) type Map = imbl::GenericHashMap<Bytes, Entry, Xxh3Builder, DefaultSharedPtr>;
+/// Point operations go to a plain hash map: the fastest structure for them.
+pub(crate) type Map = HashMap<Bytes, Entry, KeyHashBuilder>;
 
-/// The contents of a shard. Cloning `map` and `order` is O(1), which is how views are taken.
-#[derive(Clone, Default)]
+/// The contents of a shard and the bookkeeping that lets views read it as it was.
+#[derive(Default)]
 pub(crate) struct ShardState {
     pub(crate) map: Map,
-    /// Every key of `map`, sorted by bytes, for scans. Touched only when a key is created or removed.
+    /// Every key of `map`, sorted by bytes, for scans. Persistent, so a view copies it in O(1);
+    /// touched only when a key is created or removed.
     pub(crate) order: imbl::OrdSet<Bytes>,
     /// Keys with an expiry, soonest first, for the sweeper: it never scans the whole shard.
     pub(crate) expiries: BTreeSet<(u64, Bytes)>,
     pub(crate) bytes: u64,
     /// Expired entries removed so far (by the sweeper or by a write that met them).
     pub(crate) reclaimed: u64,
+    /// The version of the last change; the next change gets `version + 1`.
+    pub(crate) version: u64,
+    /// One more than the version of the newest live view, or 0 when no view is alive. Set by view
+    /// creation under the shard's read lock, read by writers under its write lock.
+    pub(crate) newest_view: AtomicU64,
+    /// Versions of the live views, with how many views hold each.
+    pub(crate) views: Mutex<BTreeMap<u64, usize>>,
+    /// Entries as they were before a change, kept while a live view may still read them.
+    pub(crate) history: HashMap<Bytes, Vec<PreImage>, KeyHashBuilder>,
 }
 
 impl ShardState {
@@ -41,37 +54,65 @@ impl ShardState {
         self.map.get(key).filter(|e| !e.is_expired(clock))
     }
 
-    /// The live entry at `key` for writing; an expired entry met here is reclaimed first.
-    pub(crate) fn live_mut(&mut self, key: &[u8], clock: &dyn Clock) -> Option<&mut Entry> {
-        let expired = self.map.get(key)?.is_expired(clock);
-        if expired {
+    /// The live entry at `key` on a write path: an expired entry met here is reclaimed first.
+    pub(crate) fn purge_expired(&mut self, key: &[u8], clock: &dyn Clock) -> Option<&Entry> {
+        if self.map.get(key)?.is_expired(clock) {
             self.remove_entry(key);
             self.reclaimed += 1;
             return None;
         }
-        self.map.get_mut(key)
+        self.map.get(key)
+    }
+
+    /// The version the next change gets.
+    fn next_version(&mut self) -> u64 {
+        self.version += 1;
+        self.version
+    }
+
+    /// The version of the newest live view, if any.
+    fn newest_view(&self) -> Option<u64> {
+        self.newest_view.load(Ordering::Acquire).checked_sub(1)
+    }
+
+    /// Keeps `old` for live views that can see it, before it is replaced at version `superseded_at`.
+    fn preserve(&mut self, key: &Bytes, old: &Entry, superseded_at: u64) {
+        if self
+            .newest_view()
+            .is_some_and(|newest| old.version <= newest)
+        {
+            self.history.entry(key.clone()).or_default().push(PreImage {
+                entry: old.clone(),
+                superseded_at,
+            });
+        }
     }
 
     /// Stores `entry` at `key`, keeping every index in step; returns the entry it replaced.
-    pub(crate) fn insert_entry(&mut self, key: Bytes, entry: Entry) -> Option<Entry> {
+    pub(crate) fn insert_entry(&mut self, key: Bytes, mut entry: Entry) -> Option<Entry> {
+        let version = self.next_version();
+        entry.version = version;
         let added = key.len() as u64 + entry.value_bytes();
-        let new_expiry = entry.expires_at;
-        let old = self.map.insert(key.clone(), entry);
-        // NOTE: the old expiry must leave the index before the new one enters: when both are the
-        // same `(at, key)`, the other order would remove the entry just added (invariant 2).
-        match &old {
-            Some(old) => {
-                if let Some(at) = old.expires_at {
-                    self.expiries.remove(&(at, key.clone()));
-                }
-                self.bytes -= key.len() as u64 + old.value_bytes();
-            }
+        let new_expiry = entry.expires_at.map(|at| (at, key.clone()));
+        let old = match self.map.get_mut(&key) {
+            Some(slot) => Some(std::mem::replace(slot, entry)),
             None => {
                 self.order.insert(key.clone());
+                self.map.insert(key.clone(), entry);
+                None
             }
+        };
+        // NOTE: the old expiry must leave the index before the new one enters: when both are the
+        // same `(at, key)`, the other order would remove the entry just added (invariant 2).
+        if let Some(old) = &old {
+            self.preserve(&key, old, version);
+            if let Some(at) = old.expires_at {
+                self.expiries.remove(&(at, key.clone()));
+            }
+            self.bytes -= key.len() as u64 + old.value_bytes();
         }
-        if let Some(at) = new_expiry {
-            self.expiries.insert((at, key));
+        if let Some(expiry) = new_expiry {
+            self.expiries.insert(expiry);
         }
         self.bytes += added;
         old
@@ -79,7 +120,9 @@ impl ShardState {
 
     /// Removes `key`, keeping every index in step; returns the entry it held.
     pub(crate) fn remove_entry(&mut self, key: &[u8]) -> Option<Entry> {
-        let (key, old) = self.map.remove_with_key(key)?;
+        let (key, old) = self.map.remove_entry(key)?;
+        let version = self.next_version();
+        self.preserve(&key, &old, version);
         if let Some(at) = old.expires_at {
             self.expiries.remove(&(at, key.clone()));
         }
@@ -88,20 +131,33 @@ impl ShardState {
         Some(old)
     }
 
+    /// The existing entry at `key`, about to be changed in place: it is preserved for live views
+    /// and gets the next version. The caller must keep `bytes` and `expiries` in step.
+    pub(crate) fn touch(&mut self, key: &[u8]) -> Option<&mut Entry> {
+        let version = self.next_version();
+        if let Some((k, e)) = self.map.get_key_value(key) {
+            if self.newest_view().is_some_and(|newest| e.version <= newest) {
+                let (k, e) = (k.clone(), e.clone());
+                self.preserve(&k, &e, version);
+            }
+        }
+        let entry = self.map.get_mut(key)?;
+        entry.version = version;
+        Some(entry)
+    }
+
     /// Changes the expiry of an entry known to exist, keeping `expiries` in step.
     pub(crate) fn retime(&mut self, key: &[u8], expires_at: Option<u64>) {
-        let Some((key, entry)) = self.map.get_key_value(key) else {
+        let Some(entry) = self.touch(key) else {
             return;
         };
-        let (key, old_at) = (key.clone(), entry.expires_at);
+        let old_at = std::mem::replace(&mut entry.expires_at, expires_at);
+        let key = Bytes::copy_from_slice(key);
         if let Some(at) = old_at {
             self.expiries.remove(&(at, key.clone()));
         }
         if let Some(at) = expires_at {
-            self.expiries.insert((at, key.clone()));
-        }
-        if let Some(entry) = self.map.get_mut(&key) {
-            entry.expires_at = expires_at;
+            self.expiries.insert((at, key));
         }
     }
 
@@ -111,6 +167,30 @@ impl ShardState {
         if let Some(entry) = before {
             self.insert_entry(key.clone(), entry);
         }
+    }
+
+    /// Replaces every entry with `entries` (clear, snapshot load); returns the old entries so the
+    /// caller can free them outside the lock. Live views keep seeing the old contents.
+    pub(crate) fn replace_all(&mut self, entries: Vec<(Bytes, Entry)>) -> Map {
+        let version = self.next_version();
+        let old = std::mem::take(&mut self.map);
+        if let Some(newest) = self.newest_view() {
+            for (key, entry) in &old {
+                if entry.version <= newest {
+                    self.history.entry(key.clone()).or_default().push(PreImage {
+                        entry: entry.clone(),
+                        superseded_at: version,
+                    });
+                }
+            }
+        }
+        self.order = imbl::OrdSet::new();
+        self.expiries.clear();
+        self.bytes = 0;
+        for (key, entry) in entries {
+            self.insert_entry(key, entry);
+        }
+        old
     }
 
     /// When the soonest expiry of this shard falls, if any key has one.
@@ -135,91 +215,16 @@ impl ShardState {
         reaped
     }
 
-    pub(crate) fn get(&self, key: &[u8], clock: &dyn Clock) -> Result<Option<Bytes>> {
-        self.live(key, clock)
-            .map(|e| e.as_str().cloned())
-            .transpose()
-    }
-
-    pub(crate) fn expiry(&self, key: &[u8], clock: &dyn Clock) -> KeyExpiry {
-        match self.live(key, clock) {
-            None => KeyExpiry::Missing,
-            Some(Entry {
-                expires_at: None, ..
-            }) => KeyExpiry::Persistent,
-            Some(Entry {
-                expires_at: Some(at),
-                ..
-            }) => KeyExpiry::At(*at),
-        }
-    }
-
-    pub(crate) fn put(&mut self, key: Bytes, value: Bytes, expires_at: Option<u64>) {
-        self.insert_entry(key, Entry::string(value, expires_at));
-    }
-
-    pub(crate) fn take(&mut self, key: &[u8], clock: &dyn Clock) -> Result<Option<Bytes>> {
-        match self.live_mut(key, clock) {
-            None => Ok(None),
-            Some(e) => {
-                e.as_str()?;
-                match self.remove_entry(key).map(|e| e.value) {
-                    Some(Value::Str(b)) => Ok(Some(b)),
-                    _ => Ok(None),
-                }
-            }
-        }
-    }
-
-    pub(crate) fn remove(&mut self, key: &[u8], clock: &dyn Clock) -> bool {
-        self.live_mut(key, clock).is_some() && self.remove_entry(key).is_some()
-    }
-
-    pub(crate) fn incr_by(&mut self, key: Bytes, delta: i64, clock: &dyn Clock) -> Result<i64> {
-        let (current, expires_at) = match self.live_mut(&key, clock) {
-            None => (0, None),
-            Some(e) => (parse_counter(e.as_str()?)?, e.expires_at),
-        };
-        let next = current.checked_add(delta).ok_or_else(|| {
-            Error::invalid(
-                "delta",
-                format!("{current} + {delta} overflows a 64-bit integer"),
-            )
-        })?;
-        self.insert_entry(
-            key,
-            Entry::string(Bytes::from(next.to_string()), expires_at),
-        );
-        Ok(next)
-    }
-
-    pub(crate) fn set_expiry(
-        &mut self,
-        key: &[u8],
-        expires_at: Option<u64>,
-        clock: &dyn Clock,
-    ) -> bool {
-        if self.live_mut(key, clock).is_none() {
-            return false;
-        }
-        match expires_at {
-            Some(at) if at <= clock.now_ms() => {
-                self.remove_entry(key);
-            }
-            _ => self.retime(key, expires_at),
-        }
-        true
-    }
-
-    /// Applies one batch op; on error the shard may hold part of this op's effect only if the op
-    /// itself failed before changing anything (every op checks before it writes).
-    pub(crate) fn apply(&mut self, op: &Op, clock: &dyn Clock) -> Result<()> {
+    /// Applies one batch op. Every op checks before it writes, so a failing op changes nothing.
+    pub(crate) fn apply(&mut self, op: &Op, clock: &dyn Clock) -> crate::Result<()> {
         match op {
             Op::Put {
                 key,
                 value,
                 expires_at,
-            } => self.put(key.clone(), value.clone(), *expires_at),
+            } => {
+                self.put(key.clone(), value.clone(), *expires_at);
+            }
             Op::Remove { key } => {
                 self.remove(key, clock);
             }
@@ -245,55 +250,5 @@ pub(crate) fn op_key(op: &Op) -> &Bytes {
         | Op::Push { key, .. }
         | Op::IncrBy { key, .. }
         | Op::Expire { key, .. } => key,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::clock::ManualClock;
-
-    /// Checks invariants 1–3 of `ShardState`.
-    fn assert_invariants(s: &ShardState) {
-        let keys: Vec<&Bytes> = s.map.keys().collect();
-        assert_eq!(
-            keys.len(),
-            s.order.len(),
-            "order holds exactly the keys of map"
-        );
-        assert!(keys.iter().all(|k| s.order.contains(*k)));
-        let expiring: BTreeSet<(u64, Bytes)> = s
-            .map
-            .iter()
-            .filter_map(|(k, e)| e.expires_at.map(|at| (at, k.clone())))
-            .collect();
-        assert_eq!(expiring, s.expiries, "expiries index matches the entries");
-        let bytes: u64 = s
-            .map
-            .iter()
-            .map(|(k, e)| k.len() as u64 + e.value_bytes())
-            .sum();
-        assert_eq!(bytes, s.bytes);
-    }
-
-    #[test]
-    fn overwriting_with_the_same_expiry_keeps_it_indexed() {
-        let clock = ManualClock::new(1_000);
-        let mut s = ShardState::default();
-        let key = Bytes::from_static(b"k");
-        s.put(key.clone(), Bytes::from_static(b"v1"), Some(2_000));
-        s.put(key.clone(), Bytes::from_static(b"v22"), Some(2_000));
-        assert_invariants(&s);
-        s.incr_by(Bytes::from_static(b"n"), 1, &clock).unwrap();
-        s.set_expiry(b"n", Some(2_000), &clock);
-        s.incr_by(Bytes::from_static(b"n"), 1, &clock).unwrap();
-        assert_invariants(&s);
-        assert_eq!(
-            s.reap_due(2_000, usize::MAX),
-            2,
-            "both keys are reaped when due"
-        );
-        assert_invariants(&s);
-        assert!(s.map.is_empty());
     }
 }

@@ -1,43 +1,92 @@
 //! Point-in-time views of a keyspace, and lazy sorted iteration over them.
 //!
-//! A view clones every shard's `map` and `order` while holding all the keyspace's read locks, so it is
-//! one consistent cut: a batch (which holds the write locks of all its shards while it applies) is in
-//! it entirely or not at all. Cloning is O(1) per shard (persistent structures); writers go on at once
-//! and pay only for copying the tree paths they change while the view is alive.
+//! Taking a view read-locks every shard of the keyspace at once (one consistent cut: a batch, which
+//! holds the write locks of all its shards while it applies, is in it entirely or not at all),
+//! registers the view at each shard's version and copies each shard's persistent key set in O(1).
+//! The locks are then released: writers go on, keeping pre-images for the view (`versions.rs`).
+//! Iteration reads values a chunk at a time, each chunk under one shard read lock.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 use std::ops::Bound;
+use std::sync::Arc;
 
 use bytes::Bytes;
 
+use crate::memory::engine::MemoryData;
 use crate::memory::entry::Entry;
 use crate::memory::keyspace::Shards;
-use crate::memory::shard::{Map, ShardState};
 
-/// How many keys a cursor copies out of its shard per refill.
+/// How many keys a cursor reads out of its shard per lock acquisition.
 const CHUNK: usize = 64;
 
-/// One shard as it was when the view was taken.
-#[derive(Clone)]
-pub(crate) struct ShardView {
-    map: Map,
+/// One shard as the view sees it: its version and its key set at that version.
+struct ShardView {
+    version: u64,
     order: imbl::OrdSet<Bytes>,
 }
 
-impl ShardView {
-    /// The shard's contents now; O(1). The caller holds the shard's lock.
-    pub(crate) fn of(state: &ShardState) -> Self {
-        ShardView {
-            map: state.map.clone(),
-            order: state.order.clone(),
-        }
+/// A registered view of one keyspace. Dropping it unregisters it from every shard, which frees the
+/// history no other view needs.
+pub(crate) struct View {
+    data: Arc<MemoryData>,
+    ks: u32,
+    shards: Vec<ShardView>,
+    /// The clock reading when the view was taken: expiry is judged at this instant.
+    now: u64,
+}
+
+impl View {
+    /// Views of several keyspaces taken at one instant: all their shards are read-locked together
+    /// (keyspaces ascending, shards ascending: the global lock order).
+    pub(crate) fn take_many(data: &Arc<MemoryData>, keyspaces: &[u32]) -> Vec<View> {
+        let all: Vec<(u32, &Shards)> = keyspaces
+            .iter()
+            .filter_map(|&ks| data.existing(ks).map(|s| (ks, s)))
+            .collect();
+        let guards: Vec<_> = all.iter().map(|(_, s)| s.read_all()).collect();
+        let now = data.clock.now_ms();
+        all.iter()
+            .zip(&guards)
+            .map(|((ks, _), states)| View {
+                data: Arc::clone(data),
+                ks: *ks,
+                shards: states
+                    .iter()
+                    .map(|s| ShardView {
+                        version: s.register_view(),
+                        order: s.order.clone(),
+                    })
+                    .collect(),
+                now,
+            })
+            .collect()
+    }
+
+    /// A lazy sorted scan of this view over `(lower, upper)`.
+    pub(crate) fn scan(self, lower: Bound<Bytes>, upper: Bound<Bytes>) -> MergedScan {
+        MergedScan::new(Arc::new(self), lower, upper)
+    }
+
+    pub(crate) fn keyspace(&self) -> u32 {
+        self.ks
+    }
+
+    fn shards(&self) -> Option<&Shards> {
+        self.data.existing(self.ks)
     }
 }
 
-/// Takes a consistent view of every shard of `shards`.
-pub(crate) fn view_of(shards: &Shards) -> Vec<ShardView> {
-    shards.read_all().iter().map(|g| ShardView::of(g)).collect()
+impl Drop for View {
+    fn drop(&mut self) {
+        let Some(shards) = self.data.existing(self.ks) else {
+            return;
+        };
+        for (i, view) in self.shards.iter().enumerate() {
+            let freed = shards.shard(i).state.write().unregister_view(view.version);
+            drop(freed);
+        }
+    }
 }
 
 /// Whether `(lower, upper)` contains no key at all (also guards the ordered-set range call, which
@@ -52,18 +101,17 @@ pub(crate) fn is_empty_range(lower: &Bound<Bytes>, upper: &Bound<Bytes>) -> bool
     }
 }
 
-/// Walks one shard view in key order, a chunk at a time, skipping entries dead at `now`.
+/// Walks one shard of a view in key order, a chunk at a time, skipping entries dead at view time.
 struct Cursor {
-    view: ShardView,
+    shard: usize,
     lower: Bound<Bytes>,
     upper: Bound<Bytes>,
-    now: u64,
     buffer: VecDeque<(Bytes, Entry)>,
     exhausted: bool,
 }
 
 impl Cursor {
-    fn next(&mut self) -> Option<(Bytes, Entry)> {
+    fn next(&mut self, view: &View) -> Option<(Bytes, Entry)> {
         loop {
             if let Some(item) = self.buffer.pop_front() {
                 return Some(item);
@@ -71,34 +119,36 @@ impl Cursor {
             if self.exhausted {
                 return None;
             }
-            self.refill();
+            self.refill(view);
         }
     }
 
-    fn refill(&mut self) {
+    fn refill(&mut self, view: &View) {
+        let (Some(shards), Some(shard_view)) = (view.shards(), view.shards.get(self.shard)) else {
+            self.exhausted = true;
+            return;
+        };
         if is_empty_range(&self.lower, &self.upper) {
             self.exhausted = true;
             return;
         }
-        let mut last = None;
-        let mut seen = 0;
-        for key in self
-            .view
+        let keys: Vec<Bytes> = shard_view
             .order
             .range((self.lower.clone(), self.upper.clone()))
             .take(CHUNK)
-        {
-            seen += 1;
-            last = Some(key.clone());
-            if let Some(entry) = self.view.map.get(key) {
-                if !entry.is_expired_at(self.now) {
-                    self.buffer.push_back((key.clone(), entry.clone()));
+            .cloned()
+            .collect();
+        match keys.last() {
+            Some(last) if keys.len() == CHUNK => self.lower = Bound::Excluded(last.clone()),
+            _ => self.exhausted = true,
+        }
+        let state = shards.shard(self.shard).state.read();
+        for key in keys {
+            if let Some(entry) = state.entry_at(&key, shard_view.version) {
+                if !entry.is_expired_at(view.now) {
+                    self.buffer.push_back((key, entry));
                 }
             }
-        }
-        match last {
-            Some(key) if seen == CHUNK => self.lower = Bound::Excluded(key),
-            _ => self.exhausted = true,
         }
     }
 }
@@ -106,42 +156,38 @@ impl Cursor {
 /// A lazy k-way merge of the shard cursors of one view: every key lives in exactly one shard, so the
 /// merge only orders, it never has to pick between duplicates.
 pub(crate) struct MergedScan {
+    view: Arc<View>,
     cursors: Vec<Cursor>,
     heads: BinaryHeap<Reverse<(Bytes, usize)>>,
     pending: Vec<Option<Entry>>,
 }
 
 impl MergedScan {
-    pub(crate) fn new(
-        views: Vec<ShardView>,
-        lower: Bound<Bytes>,
-        upper: Bound<Bytes>,
-        now: u64,
-    ) -> Self {
+    fn new(view: Arc<View>, lower: Bound<Bytes>, upper: Bound<Bytes>) -> Self {
+        let count = view.shards.len();
         let mut scan = MergedScan {
-            cursors: Vec::with_capacity(views.len()),
-            heads: BinaryHeap::with_capacity(views.len()),
-            pending: Vec::with_capacity(views.len()),
+            cursors: (0..count)
+                .map(|shard| Cursor {
+                    shard,
+                    lower: lower.clone(),
+                    upper: upper.clone(),
+                    buffer: VecDeque::new(),
+                    exhausted: false,
+                })
+                .collect(),
+            heads: BinaryHeap::with_capacity(count),
+            pending: vec![None; count],
+            view,
         };
-        for view in views {
-            scan.cursors.push(Cursor {
-                view,
-                lower: lower.clone(),
-                upper: upper.clone(),
-                now,
-                buffer: VecDeque::new(),
-                exhausted: false,
-            });
-            scan.pending.push(None);
-        }
-        for i in 0..scan.cursors.len() {
+        for i in 0..count {
             scan.advance(i);
         }
         scan
     }
 
     fn advance(&mut self, i: usize) {
-        let next = self.cursors.get_mut(i).and_then(Cursor::next);
+        let view = &self.view;
+        let next = self.cursors.get_mut(i).and_then(|c| c.next(view));
         if let (Some((key, entry)), Some(slot)) = (next, self.pending.get_mut(i)) {
             *slot = Some(entry);
             self.heads.push(Reverse((key, i)));
