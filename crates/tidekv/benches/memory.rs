@@ -24,15 +24,10 @@
 
 mod support;
 
-use std::collections::HashMap;
-use std::sync::RwLock;
 use std::time::Duration;
 
-use bytes::Bytes;
 use criterion::{criterion_main, BenchmarkId, Criterion, Throughput};
-use dashmap::DashMap;
-use support::{preload, timed_run, Contender, Dataset, Workload, KEYS, THREADS};
-use tidekv::{Config, Store};
+use support::{timed_run, Contender, Contenders, Dataset, Workload, KEYS, THREADS};
 
 fn bench_contender<C: Contender>(
     group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
@@ -56,13 +51,11 @@ fn bench_contender<C: Contender>(
 fn memory(c: &mut Criterion) {
     let data = Dataset::new();
 
-    let store = Store::open(Config::memory()).expect("open tidekv memory store");
-    let dash: DashMap<Bytes, Bytes> = DashMap::new();
-    let locked: RwLock<HashMap<Bytes, Bytes>> = RwLock::new(HashMap::new());
-    preload("tidekv", &store, &data);
-    preload("dashmap", &dash, &data);
-    preload("rwlock_hashmap", &locked, &data);
-    assert_eq!(store.len().expect("tidekv len"), KEYS);
+    let Contenders {
+        store,
+        dash,
+        locked,
+    } = Contenders::loaded(&data);
 
     for workload in [Workload::Get, Workload::Insert, Workload::Mixed] {
         let mut group = c.benchmark_group(workload.name());

@@ -10,13 +10,7 @@
 
 mod support;
 
-use std::collections::HashMap;
-use std::sync::RwLock;
-
-use bytes::Bytes;
-use dashmap::DashMap;
-use support::{preload, timed_run, Contender, Dataset, Workload, KEYS, SEQ_LEN, THREADS};
-use tidekv::{Config, Store};
+use support::{timed_run, Contender, Contenders, Dataset, Workload, KEYS, SEQ_LEN, THREADS};
 
 /// Operations per thread in one burst: long enough to dwarf thread start-up, short enough that
 /// a burst of each contender sees about the same machine.
@@ -34,12 +28,11 @@ fn main() {
         .and_then(|r| r.parse().ok())
         .unwrap_or(21);
     let data = Dataset::new();
-    let store = Store::open(Config::memory()).expect("open tidekv memory store");
-    let dash: DashMap<Bytes, Bytes> = DashMap::new();
-    let locked: RwLock<HashMap<Bytes, Bytes>> = RwLock::new(HashMap::new());
-    preload("tidekv", &store, &data);
-    preload("dashmap", &dash, &data);
-    preload("rwlock_hashmap", &locked, &data);
+    let Contenders {
+        store,
+        dash,
+        locked,
+    } = Contenders::loaded(&data);
     let contenders: [(&str, &dyn Contender); 3] = [
         ("tidekv", &store),
         ("dashmap", &dash),

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use dashmap::DashMap;
-use tidekv::Store;
+use tidekv::{Config, Store};
 
 /// Number of keys loaded before measuring; every operation targets one of them.
 pub const KEYS: usize = 100_000;
@@ -201,4 +201,26 @@ pub fn timed_run<C: Contender + ?Sized>(
         }
     });
     started.elapsed()
+}
+
+/// The three contenders, each loaded with the whole dataset and checked.
+pub struct Contenders {
+    pub store: Store,
+    pub dash: DashMap<Bytes, Bytes>,
+    pub locked: RwLock<HashMap<Bytes, Bytes>>,
+}
+
+impl Contenders {
+    pub fn loaded(data: &Dataset) -> Self {
+        let contenders = Contenders {
+            store: Store::open(Config::memory()).expect("open tidekv memory store"),
+            dash: DashMap::new(),
+            locked: RwLock::new(HashMap::new()),
+        };
+        preload("tidekv", &contenders.store, data);
+        preload("dashmap", &contenders.dash, data);
+        preload("rwlock_hashmap", &contenders.locked, data);
+        assert_eq!(contenders.store.len().expect("tidekv len"), KEYS);
+        contenders
+    }
 }
