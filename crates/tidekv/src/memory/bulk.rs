@@ -27,7 +27,7 @@ pub(crate) fn dump(data: &Arc<MemoryData>) -> Result<EngineDump> {
                     keyspace: ks,
                     key,
                     value: e.to_stored_value(),
-                    expires_at: e.expires_at,
+                    expires_at: e.expires_at(),
                 })
             })
     });

@@ -1,5 +1,6 @@
 //! One stored key's value and expiry, in the memory backend.
 
+use std::num::NonZeroU64;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -22,8 +23,9 @@ pub(crate) enum Value {
 #[derive(Clone, Debug)]
 pub(crate) struct Entry {
     pub(crate) value: Value,
-    /// Absolute Unix milliseconds; the entry is dead from this instant on.
-    pub(crate) expires_at: Option<u64>,
+    /// Absolute Unix milliseconds; the entry is dead from this instant on. Packed in 8 bytes
+    /// through the non-zero niche (an instant of 0 is stored as 1: both are long past).
+    expiry: Option<NonZeroU64>,
     /// The shard version of the last change to this entry (see `shard.rs`); set by the shard.
     pub(crate) version: u64,
 }
@@ -32,19 +34,37 @@ impl Entry {
     pub(crate) fn string(value: Bytes, expires_at: Option<u64>) -> Self {
         Entry {
             value: Value::Str(value),
-            expires_at,
+            expiry: pack(expires_at),
             version: 0,
         }
     }
 
+    /// A list entry with no expiry.
+    pub(crate) fn list(items: imbl::Vector<Bytes>) -> Self {
+        Entry {
+            value: Value::List(Arc::new(items)),
+            expiry: None,
+            version: 0,
+        }
+    }
+
+    /// When the entry expires, in absolute Unix ms.
+    pub(crate) fn expires_at(&self) -> Option<u64> {
+        self.expiry.map(NonZeroU64::get)
+    }
+
+    pub(crate) fn set_expires_at(&mut self, expires_at: Option<u64>) {
+        self.expiry = pack(expires_at);
+    }
+
     /// Whether the entry is dead at time `now` (Unix ms).
     pub(crate) fn is_expired_at(&self, now: u64) -> bool {
-        self.expires_at.is_some_and(|at| at <= now)
+        self.expires_at().is_some_and(|at| at <= now)
     }
 
     /// Whether the entry is dead now; reads the clock only if the entry has an expiry.
     pub(crate) fn is_expired(&self, clock: &dyn Clock) -> bool {
-        self.expires_at.is_some_and(|at| at <= clock.now_ms())
+        self.expires_at().is_some_and(|at| at <= clock.now_ms())
     }
 
     /// Payload bytes of the value (not counting the key).
@@ -84,10 +104,14 @@ impl Entry {
         };
         Entry {
             value,
-            expires_at,
+            expiry: pack(expires_at),
             version: 0,
         }
     }
+}
+
+fn pack(expires_at: Option<u64>) -> Option<NonZeroU64> {
+    expires_at.map(|at| NonZeroU64::new(at).unwrap_or(NonZeroU64::MIN))
 }
 
 pub(crate) fn list_is_not_a_string() -> Error {

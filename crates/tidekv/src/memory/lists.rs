@@ -26,14 +26,7 @@ impl ShardState {
                 push_all(&mut items, end, values);
                 let len = items.len() as u64;
                 if len > 0 {
-                    self.insert_entry(
-                        key,
-                        Entry {
-                            value: Value::List(Arc::new(items)),
-                            expires_at: None,
-                            version: 0,
-                        },
-                    );
+                    self.insert_entry(key, Entry::list(items));
                 }
                 return Ok(len);
             }

@@ -93,7 +93,7 @@ impl ShardState {
         let version = self.next_version();
         entry.version = version;
         let added = key.len() as u64 + entry.value_bytes();
-        let new_expiry = entry.expires_at.map(|at| (at, key.clone()));
+        let new_expiry = entry.expires_at().map(|at| (at, key.clone()));
         let old = match self.map.get_mut(&key) {
             Some(slot) => Some(std::mem::replace(slot, entry)),
             None => {
@@ -106,7 +106,7 @@ impl ShardState {
         // same `(at, key)`, the other order would remove the entry just added (invariant 2).
         if let Some(old) = &old {
             self.preserve(&key, old, version);
-            if let Some(at) = old.expires_at {
+            if let Some(at) = old.expires_at() {
                 self.expiries.remove(&(at, key.clone()));
             }
             self.bytes -= key.len() as u64 + old.value_bytes();
@@ -123,7 +123,7 @@ impl ShardState {
         let (key, old) = self.map.remove_entry(key)?;
         let version = self.next_version();
         self.preserve(&key, &old, version);
-        if let Some(at) = old.expires_at {
+        if let Some(at) = old.expires_at() {
             self.expiries.remove(&(at, key.clone()));
         }
         self.bytes -= key.len() as u64 + old.value_bytes();
@@ -151,7 +151,8 @@ impl ShardState {
         let Some(entry) = self.touch(key) else {
             return;
         };
-        let old_at = std::mem::replace(&mut entry.expires_at, expires_at);
+        let old_at = entry.expires_at();
+        entry.set_expires_at(expires_at);
         let key = Bytes::copy_from_slice(key);
         if let Some(at) = old_at {
             self.expiries.remove(&(at, key.clone()));
@@ -201,15 +202,18 @@ impl ShardState {
     /// Removes up to `max` entries whose expiry is at or before `now`; returns how many.
     pub(crate) fn reap_due(&mut self, now: u64, max: usize) -> usize {
         let mut reaped = 0;
-        while reaped < max {
-            let Some((at, key)) = self.expiries.first().cloned() else {
-                break;
-            };
-            if at > now {
+        for _ in 0..max {
+            if self.expiries.first().is_none_or(|(at, _)| *at > now) {
                 break;
             }
-            self.remove_entry(&key);
-            reaped += 1;
+            // NOTE: the index entry leaves first, so every turn shrinks the index and the loop ends
+            // even if a bug elsewhere let the index disagree with an entry (invariant 2).
+            let Some((_, key)) = self.expiries.pop_first() else {
+                break;
+            };
+            if self.remove_entry(&key).is_some() {
+                reaped += 1;
+            }
         }
         self.reclaimed += reaped as u64;
         reaped

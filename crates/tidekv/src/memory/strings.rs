@@ -17,7 +17,7 @@ impl ShardState {
     }
 
     pub(crate) fn expiry(&self, key: &[u8], clock: &dyn Clock) -> KeyExpiry {
-        match self.live(key, clock).map(|e| e.expires_at) {
+        match self.live(key, clock).map(|e| e.expires_at()) {
             None => KeyExpiry::Missing,
             Some(None) => KeyExpiry::Persistent,
             Some(Some(at)) => KeyExpiry::At(at),
@@ -54,7 +54,7 @@ impl ShardState {
     pub(crate) fn incr_by(&mut self, key: Bytes, delta: i64, clock: &dyn Clock) -> Result<i64> {
         let (current, expires_at) = match self.purge_expired(&key, clock) {
             None => (0, None),
-            Some(e) => (parse_counter(e.as_str()?)?, e.expires_at),
+            Some(e) => (parse_counter(e.as_str()?)?, e.expires_at()),
         };
         let next = current.checked_add(delta).ok_or_else(|| {
             Error::invalid(
@@ -107,7 +107,7 @@ mod tests {
         let expiring: BTreeSet<(u64, Bytes)> = s
             .map
             .iter()
-            .filter_map(|(k, e)| e.expires_at.map(|at| (at, k.clone())))
+            .filter_map(|(k, e)| e.expires_at().map(|at| (at, k.clone())))
             .collect();
         assert_eq!(expiring, s.expiries, "expiries index matches the entries");
         let bytes: u64 = s
