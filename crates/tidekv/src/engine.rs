@@ -174,6 +174,12 @@ pub trait Engine: Send + Sync + fmt::Debug {
     fn stats(&self) -> Result<BackendStats>;
     /// `(keys, bytes)` used by each non-empty keyspace, as `(keyspace, keys, bytes)`.
     fn keyspace_usage(&self) -> Result<Vec<(u32, u64, u64)>>;
+    /// Refuses every later write with [`crate::Error::Closed`], once the writes in progress have
+    /// finished. `Store::close` seals before its final save, so every write that was acknowledged
+    /// is in that save.
+    fn seal(&self) -> Result<()>;
+    /// Accepts writes again after `seal` (a close whose final save failed leaves the store open).
+    fn unseal(&self) -> Result<()>;
     /// Stops background work and releases resources. Called once, by `Store::close`.
     fn close(&self) -> Result<()>;
 

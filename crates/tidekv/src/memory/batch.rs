@@ -28,13 +28,14 @@ fn shard_plan<'k>(
     (indexes, wanted)
 }
 
+/// Write-locks the `wanted` shards in ascending order, for a change (refused once sealed).
 fn write_locks<'s>(
     shards: &'s Shards,
     wanted: Vec<usize>,
-) -> BTreeMap<usize, RwLockWriteGuard<'s, ShardState>> {
+) -> Result<BTreeMap<usize, RwLockWriteGuard<'s, ShardState>>> {
     wanted
         .into_iter()
-        .map(|i| (i, shards.shard(i).state.write()))
+        .map(|i| Ok((i, shards.shard(i).write()?)))
         .collect()
 }
 
@@ -64,7 +65,7 @@ pub(crate) fn get_many(
 /// so no reader ever sees the partial state.
 pub(crate) fn write_batch(data: &MemoryData, shards: &Shards, ops: &[Op]) -> Result<()> {
     let (indexes, wanted) = shard_plan(data, shards, ops.iter().map(op_key));
-    let mut guards = write_locks(shards, wanted);
+    let mut guards = write_locks(shards, wanted)?;
     let clock = &*data.clock;
     let mut undo: Vec<(usize, Bytes, Option<Entry>)> = Vec::with_capacity(ops.len());
     for (op, i) in ops.iter().zip(indexes) {
@@ -88,7 +89,7 @@ pub(crate) fn write_batch(data: &MemoryData, shards: &Shards, ops: &[Op]) -> Res
 /// Removes `keys` under the write locks of all their shards at once; returns how many existed.
 pub(crate) fn remove_many(data: &MemoryData, shards: &Shards, keys: &[Bytes]) -> Result<u64> {
     let (indexes, wanted) = shard_plan(data, shards, keys.iter());
-    let mut guards = write_locks(shards, wanted);
+    let mut guards = write_locks(shards, wanted)?;
     let clock = &*data.clock;
     let mut removed = 0;
     for (key, i) in keys.iter().zip(indexes) {

@@ -17,8 +17,7 @@ type PendingKeyspace = Vec<Vec<(Bytes, Entry)>>;
 
 /// A lazy dump of every keyspace, all viewed at one instant (see `View::take_many`).
 pub(crate) fn dump(data: &Arc<MemoryData>) -> Result<EngineDump> {
-    let keyspaces: Vec<u32> = data.existing_keyspaces().map(|(ks, _)| ks).collect();
-    let views = View::take_many(data, &keyspaces);
+    let views = View::take_all(data);
     let iter = views.into_iter().flat_map(|view| {
         let ks = view.keyspace();
         view.scan(Bound::Unbounded, Bound::Unbounded)
@@ -45,7 +44,7 @@ pub(crate) fn load(
     let shard_count = data.shard_count();
     let mut fresh: Vec<Option<PendingKeyspace>> = (0..keyspace_count).map(|_| None).collect();
     let now = data.clock.now_ms();
-    let router = Shards::new(shard_count);
+    let router = Shards::new(shard_count, false);
     for record in records {
         let record = record?;
         if record.expires_at.is_some_and(|at| at <= now) {
@@ -76,10 +75,10 @@ pub(crate) fn load(
     }
     let mut old = Vec::new();
     {
-        let mut targets: Vec<_> = data
+        let mut targets = data
             .existing_keyspaces()
-            .map(|(ks, shards)| (ks, shards.write_all()))
-            .collect();
+            .map(|(ks, shards)| Ok((ks, shards.write_all()?)))
+            .collect::<Result<Vec<_>>>()?;
         for (ks, guards) in &mut targets {
             let mut next = fresh
                 .get_mut(*ks as usize)

@@ -6,10 +6,11 @@
 //! in that order.
 
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
+use parking_lot::RwLock;
 
 use crate::clock::Clock;
 use crate::config::{MemoryOptions, ShardHasher};
@@ -29,6 +30,13 @@ pub(crate) struct MemoryData {
     hasher: Option<ShardHasher>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) sweeper_runs: AtomicU64,
+    /// Held for writing while a keyspace is created or the engine is sealed, and for reading while
+    /// a dump lists keyspaces and locks their shards: so a dump is one cut even across a keyspace
+    /// created meanwhile, and a keyspace created during close is born sealed.
+    pub(crate) creating: RwLock<()>,
+    sealed: AtomicBool,
+    /// How many due keys one write-lock hold reaps (the sweeper's batch).
+    reap_batch: usize,
 }
 
 impl MemoryData {
@@ -65,7 +73,20 @@ impl MemoryData {
                 ),
             )
         })?;
-        Ok(slot.get_or_init(|| Shards::new(self.shard_count)))
+        if let Some(shards) = slot.get() {
+            return Ok(shards);
+        }
+        let _creating = self.creating.write();
+        Ok(slot.get_or_init(|| Shards::new(self.shard_count, self.sealed.load(Ordering::SeqCst))))
+    }
+
+    /// Seals (or unseals) every keyspace, existing or created later.
+    fn set_sealed(&self, sealed: bool) {
+        let _creating = self.creating.write();
+        self.sealed.store(sealed, Ordering::SeqCst);
+        for (_, shards) in self.existing_keyspaces() {
+            shards.set_sealed(sealed);
+        }
     }
 
     /// Every keyspace that has been written, with its number.
@@ -91,16 +112,20 @@ impl MemoryData {
 
     fn write<T>(&self, ks: u32, key: &[u8], f: impl FnOnce(&mut ShardState) -> T) -> Result<T> {
         let shard = self.shard_for(ks, key)?;
-        let mut state = shard.state.write();
+        let mut state = shard.write()?;
         Ok(f(&mut state))
     }
 
-    /// Reclaims every due expiry of keyspace `ks`, taking a shard's write lock only if it has one due.
-    fn reap_keyspace(&self, shards: &Shards) {
+    /// Reclaims every due expiry of a keyspace, a bounded batch per write-lock hold, and takes a
+    /// shard's write lock only if it has something due.
+    pub(crate) fn reap_keyspace(&self, shards: &Shards) {
         let now = self.clock.now_ms();
+        let batch = self.reap_batch.max(1);
         for shard in shards.iter() {
-            if shard.state.read().next_expiry().is_some_and(|at| at <= now) {
-                shard.state.write().reap_due(now, usize::MAX);
+            while shard.state.read().next_expiry().is_some_and(|at| at <= now) {
+                if shard.state.write().reap_due(now, batch) < batch {
+                    break;
+                }
             }
         }
     }
@@ -133,24 +158,31 @@ impl fmt::Debug for MemoryEngine {
 }
 
 impl MemoryEngine {
-    pub(crate) fn open(options: &MemoryOptions, keyspaces: u32, clock: Arc<dyn Clock>) -> Self {
+    pub(crate) fn open(
+        options: &MemoryOptions,
+        keyspaces: u32,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self> {
         let data = Arc::new(MemoryData {
             keyspaces: (0..keyspaces).map(|_| OnceLock::new()).collect(),
             shard_count: options.shards,
             hasher: options.hasher.clone(),
             clock,
             sweeper_runs: AtomicU64::new(0),
+            creating: RwLock::new(()),
+            sealed: AtomicBool::new(false),
+            reap_batch: options.sweep_batch,
         });
         let sweeper = Sweeper::start(
             Arc::clone(&data),
             options.sweep_interval,
             options.sweep_batch,
-        );
-        MemoryEngine {
+        )?;
+        Ok(MemoryEngine {
             data,
             sweeper,
             snapshot_path: options.snapshot_path.clone(),
-        }
+        })
     }
 
     fn clock(&self) -> &dyn Clock {
@@ -168,12 +200,16 @@ impl Engine for MemoryEngine {
     }
 
     fn get_many(&self, ks: u32, keys: &[Bytes]) -> Result<Vec<Option<Bytes>>> {
-        crate::memory::batch::get_many(&self.data, self.data.shards(ks)?, keys)
+        self.data.check_keyspace(ks)?;
+        match self.data.existing(ks) {
+            Some(shards) => crate::memory::batch::get_many(&self.data, shards, keys),
+            None => Ok(vec![None; keys.len()]),
+        }
     }
 
     fn put(&self, ks: u32, key: Bytes, value: Bytes, expires_at: Option<u64>) -> Result<()> {
         let shard = self.data.shard_for(ks, &key)?;
-        let replaced = shard.state.write().put(key, value, expires_at);
+        let replaced = shard.write()?.put(key, value, expires_at);
         // Free the replaced value after the lock is released.
         drop(replaced);
         Ok(())
@@ -211,7 +247,7 @@ impl Engine for MemoryEngine {
     fn incr_by(&self, ks: u32, key: Bytes, delta: i64) -> Result<i64> {
         let clock = self.clock();
         let shard = self.data.shard_for(ks, &key)?;
-        let mut state = shard.state.write();
+        let mut state = shard.write()?;
         state.incr_by(key, delta, clock)
     }
 
@@ -233,7 +269,7 @@ impl Engine for MemoryEngine {
     fn push(&self, ks: u32, key: Bytes, end: End, values: &[Bytes]) -> Result<u64> {
         let clock = self.clock();
         let shard = self.data.shard_for(ks, &key)?;
-        let mut state = shard.state.write();
+        let mut state = shard.write()?;
         state.push(key, end, values, clock)
     }
 
@@ -259,7 +295,11 @@ impl Engine for MemoryEngine {
     }
 
     fn remove_many(&self, ks: u32, keys: &[Bytes]) -> Result<u64> {
-        crate::memory::batch::remove_many(&self.data, self.data.shards(ks)?, keys)
+        self.data.check_keyspace(ks)?;
+        match self.data.existing(ks) {
+            Some(shards) => crate::memory::batch::remove_many(&self.data, shards, keys),
+            None => Ok(0),
+        }
     }
 
     fn write_batch(&self, ks: u32, ops: &[Op]) -> Result<()> {
@@ -268,7 +308,7 @@ impl Engine for MemoryEngine {
 
     fn scan(&self, ks: u32, range: KeyRange) -> Result<EngineScan> {
         self.data.check_keyspace(ks)?;
-        let Some(view) = View::take_many(&self.data, &[ks]).pop() else {
+        let Some(view) = View::take(&self.data, ks) else {
             return Ok(Box::new(std::iter::empty()));
         };
         let scan = view.scan(range.0, range.1);
@@ -284,7 +324,7 @@ impl Engine for MemoryEngine {
         };
         // All shards at once, so no reader sees the keyspace half cleared; free after unlocking.
         let old: Vec<_> = shards
-            .write_all()
+            .write_all()?
             .iter_mut()
             .map(|state| state.replace_all(Vec::new()))
             .collect();
@@ -343,6 +383,16 @@ impl Engine for MemoryEngine {
             }
         }
         Ok(usage)
+    }
+
+    fn seal(&self) -> Result<()> {
+        self.data.set_sealed(true);
+        Ok(())
+    }
+
+    fn unseal(&self) -> Result<()> {
+        self.data.set_sealed(false);
+        Ok(())
     }
 
     fn close(&self) -> Result<()> {

@@ -3,6 +3,7 @@
 use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::config::ShardHasher;
+use crate::error::{Error, Result};
 use crate::memory::shard::ShardState;
 
 /// One shard, padded to its own cache lines so that writers to neighbouring shards do not slow each
@@ -13,15 +14,33 @@ pub(crate) struct Shard {
     pub(crate) state: RwLock<ShardState>,
 }
 
+impl Shard {
+    /// The write lock, for a change: refused with `Closed` once the engine is sealed. Every path
+    /// that changes data takes its lock here (the seal is checked where the data is guarded).
+    pub(crate) fn write(&self) -> Result<RwLockWriteGuard<'_, ShardState>> {
+        let state = self.state.write();
+        if state.sealed {
+            return Err(Error::Closed);
+        }
+        Ok(state)
+    }
+}
+
 /// The shards of one keyspace. A key lives in exactly one shard, chosen by [`Shards::index_of`].
 pub(crate) struct Shards {
     shards: Box<[Shard]>,
 }
 
 impl Shards {
-    pub(crate) fn new(count: usize) -> Self {
+    pub(crate) fn new(count: usize, sealed: bool) -> Self {
         Shards {
-            shards: (0..count.max(1)).map(|_| Shard::default()).collect(),
+            shards: (0..count.max(1))
+                .map(|_| {
+                    let shard = Shard::default();
+                    shard.state.write().sealed = sealed;
+                    shard
+                })
+                .collect(),
         }
     }
 
@@ -50,8 +69,15 @@ impl Shards {
         self.shards.iter().map(|s| s.state.read()).collect()
     }
 
-    /// Write-locks every shard, in index order.
-    pub(crate) fn write_all(&self) -> Vec<RwLockWriteGuard<'_, ShardState>> {
-        self.shards.iter().map(|s| s.state.write()).collect()
+    /// Write-locks every shard, in index order, for a change (refused once sealed).
+    pub(crate) fn write_all(&self) -> Result<Vec<RwLockWriteGuard<'_, ShardState>>> {
+        self.shards.iter().map(Shard::write).collect()
+    }
+
+    /// Seals or unseals every shard.
+    pub(crate) fn set_sealed(&self, sealed: bool) {
+        for shard in self.shards.iter() {
+            shard.state.write().sealed = sealed;
+        }
     }
 }

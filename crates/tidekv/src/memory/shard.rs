@@ -46,6 +46,8 @@ pub(crate) struct ShardState {
     pub(crate) views: Mutex<BTreeMap<u64, usize>>,
     /// Entries as they were before a change, kept while a live view may still read them.
     pub(crate) history: HashMap<Bytes, Vec<PreImage>, KeyHashBuilder>,
+    /// Set while the store closes: every change is refused (see `Shard::write`).
+    pub(crate) sealed: bool,
 }
 
 impl ShardState {

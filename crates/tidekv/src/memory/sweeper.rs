@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use parking_lot::{Condvar, Mutex};
 
+use crate::error::{Error, Result};
 use crate::memory::engine::MemoryData;
 
 #[derive(Default)]
@@ -30,17 +31,17 @@ pub(crate) struct Sweeper {
 }
 
 impl Sweeper {
-    pub(crate) fn start(data: Arc<MemoryData>, interval: Duration, batch: usize) -> Self {
+    pub(crate) fn start(data: Arc<MemoryData>, interval: Duration, batch: usize) -> Result<Self> {
         let signal = Arc::new(StopSignal::default());
         let thread_signal = Arc::clone(&signal);
         let handle = std::thread::Builder::new()
             .name("tidekv-expiry".into())
             .spawn(move || run(&data, &thread_signal, interval, batch.max(1)))
-            .ok();
-        Sweeper {
+            .map_err(|e| Error::io("starting the expiry sweeper thread", e))?;
+        Ok(Sweeper {
             signal,
-            handle: Mutex::new(handle),
-        }
+            handle: Mutex::new(Some(handle)),
+        })
     }
 
     /// Stops the thread and waits for it; later calls do nothing.

@@ -32,8 +32,11 @@ impl ShardState {
     /// holds the shard's read lock, so no writer is between its version check and its change.
     pub(crate) fn register_view(&self) -> u64 {
         let version = self.version;
-        *self.views.lock().entry(version).or_default() += 1;
+        // `newest_view` changes only under the `views` mutex, so it always matches the registry.
+        let mut views = self.views.lock();
+        *views.entry(version).or_default() += 1;
         self.newest_view.fetch_max(version + 1, Ordering::AcqRel);
+        drop(views);
         version
     }
 

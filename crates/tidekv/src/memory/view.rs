@@ -37,13 +37,22 @@ pub(crate) struct View {
 }
 
 impl View {
-    /// Views of several keyspaces taken at one instant: all their shards are read-locked together
-    /// (keyspaces ascending, shards ascending: the global lock order).
-    pub(crate) fn take_many(data: &Arc<MemoryData>, keyspaces: &[u32]) -> Vec<View> {
-        let all: Vec<(u32, &Shards)> = keyspaces
-            .iter()
-            .filter_map(|&ks| data.existing(ks).map(|s| (ks, s)))
-            .collect();
+    /// A view of one keyspace, or `None` if it has never been written.
+    pub(crate) fn take(data: &Arc<MemoryData>, ks: u32) -> Option<View> {
+        let shards = data.existing(ks)?;
+        Self::take_of(data, vec![(ks, shards)]).pop()
+    }
+
+    /// Views of every keyspace, taken at one instant. Keyspace creation is held off meanwhile, so
+    /// a keyspace created during the call is either entirely in (if created before) or after it.
+    pub(crate) fn take_all(data: &Arc<MemoryData>) -> Vec<View> {
+        let _creating = data.creating.read();
+        Self::take_of(data, data.existing_keyspaces().collect())
+    }
+
+    /// Read-locks all shards of `all` together (keyspaces ascending, shards ascending: the global
+    /// lock order), registers a view at each and copies each key set.
+    fn take_of(data: &Arc<MemoryData>, all: Vec<(u32, &Shards)>) -> Vec<View> {
         let guards: Vec<_> = all.iter().map(|(_, s)| s.read_all()).collect();
         let now = data.clock.now_ms();
         all.iter()

@@ -97,6 +97,7 @@ pub(crate) fn decode_header(bytes: &[u8]) -> Result<u64, String> {
 pub(crate) fn encode_chunk_header(kind: u8, payload: &[u8]) -> [u8; CHUNK_HEADER_LEN] {
     let mut out = [0u8; CHUNK_HEADER_LEN];
     out[0] = kind;
+    // NOTE: the writer never builds a payload over `MAX_CHUNK_PAYLOAD`, which fits in 32 bits.
     out[4..8].copy_from_slice(&(payload.len() as u32).to_le_bytes());
     let mut hasher = crc32c::crc32c(&out[..8]);
     hasher = crc32c::crc32c_append(hasher, payload);
@@ -113,8 +114,13 @@ pub(crate) fn decode_chunk_header(
     let reserved = [buf.get_u8(), buf.get_u8(), buf.get_u8()];
     let len = buf.get_u32_le();
     let crc = buf.get_u32_le();
-    if !matches!(kind, CHUNK_RECORDS | CHUNK_END) || reserved != [0, 0, 0] {
+    if !matches!(kind, CHUNK_RECORDS | CHUNK_END) {
         return Err(format!("unknown chunk kind {kind}"));
+    }
+    if reserved != [0, 0, 0] {
+        return Err(format!(
+            "non-zero reserved bytes {reserved:?} in a chunk header"
+        ));
     }
     if len > MAX_CHUNK_PAYLOAD {
         return Err(format!(
@@ -130,8 +136,19 @@ pub(crate) fn chunk_crc_ok(header: &[u8; CHUNK_HEADER_LEN], payload: &[u8], crc:
     crc32c::crc32c_append(c, payload) == crc
 }
 
-/// Appends one record to a chunk payload.
-pub(crate) fn encode_record(out: &mut Vec<u8>, record: &RawRecord) {
+/// The number of bytes `encode_record` appends for `record`.
+pub(crate) fn record_len(record: &RawRecord) -> usize {
+    const KEY_HEADER: usize = 1 + 4 + 8 + 4;
+    match record {
+        RawRecord::String { key, value, .. } => KEY_HEADER + key.len() + 4 + value.len(),
+        RawRecord::ListHead { key, .. } => KEY_HEADER + key.len() + 8,
+        RawRecord::ListItems(items) => 1 + 4 + items.iter().map(|i| 4 + i.len()).sum::<usize>(),
+    }
+}
+
+/// Appends one record to a chunk payload. A length that does not fit the format's 32-bit fields
+/// is an error (the store's own limits keep every length far below it).
+pub(crate) fn encode_record(out: &mut Vec<u8>, record: &RawRecord) -> Result<(), String> {
     match record {
         RawRecord::String {
             keyspace,
@@ -140,8 +157,8 @@ pub(crate) fn encode_record(out: &mut Vec<u8>, record: &RawRecord) {
             value,
         } => {
             out.put_u8(TAG_STRING);
-            put_key(out, *keyspace, *expires_at, key);
-            out.put_u32_le(value.len() as u32);
+            put_key(out, *keyspace, *expires_at, key)?;
+            out.put_u32_le(len_u32(value.len())?);
             out.put_slice(value);
         }
         RawRecord::ListHead {
@@ -151,25 +168,36 @@ pub(crate) fn encode_record(out: &mut Vec<u8>, record: &RawRecord) {
             items,
         } => {
             out.put_u8(TAG_LIST_HEAD);
-            put_key(out, *keyspace, *expires_at, key);
+            put_key(out, *keyspace, *expires_at, key)?;
             out.put_u64_le(*items);
         }
         RawRecord::ListItems(items) => {
             out.put_u8(TAG_LIST_ITEMS);
-            out.put_u32_le(items.len() as u32);
+            out.put_u32_le(len_u32(items.len())?);
             for item in items {
-                out.put_u32_le(item.len() as u32);
+                out.put_u32_le(len_u32(item.len())?);
                 out.put_slice(item);
             }
         }
     }
+    Ok(())
 }
 
-fn put_key(out: &mut Vec<u8>, keyspace: u32, expires_at: Option<u64>, key: &[u8]) {
+fn len_u32(len: usize) -> Result<u32, String> {
+    u32::try_from(len).map_err(|_| format!("length {len} does not fit the format's 32-bit field"))
+}
+
+fn put_key(
+    out: &mut Vec<u8>,
+    keyspace: u32,
+    expires_at: Option<u64>,
+    key: &[u8],
+) -> Result<(), String> {
     out.put_u32_le(keyspace);
     out.put_u64_le(expires_at.unwrap_or(0));
-    out.put_u32_le(key.len() as u32);
+    out.put_u32_le(len_u32(key.len())?);
     out.put_slice(key);
+    Ok(())
 }
 
 /// Decodes every record of a checksummed chunk payload. An error carries the offset of the bad
@@ -290,7 +318,9 @@ mod tests {
         ];
         let mut payload = Vec::new();
         for r in &records {
-            encode_record(&mut payload, r);
+            let before = payload.len();
+            encode_record(&mut payload, r).unwrap();
+            assert_eq!(payload.len() - before, record_len(r));
         }
         assert_eq!(
             decode_records(&Bytes::from(payload.clone())).unwrap(),
@@ -338,7 +368,8 @@ mod tests {
                 key: Bytes::from_static(b"k"),
                 value: Bytes::from_static(b"v"),
             },
-        );
+        )
+        .unwrap();
         assert_eq!(
             payload,
             [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, b'k', 1, 0, 0, 0, b'v']

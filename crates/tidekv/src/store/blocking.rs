@@ -1,9 +1,9 @@
 //! Blocking pops: wait, up to a timeout, for a value to arrive on any of several lists.
 //!
 //! Waiters register a signal under every key they wait on; every push made through this store
-//! fires the signals registered under its key. The protocol that rules out a lost wake-up: a waiter
-//! (1) registers and clears its signal, (2) tries to pop, (3) sleeps only if the signal has not
-//! fired since (1). A push that lands after (2) looked at the list fires the signal after (1), so
+//! fires the signals registered under its key, and `close` fires them all. The protocol that rules
+//! out a lost wake-up: a waiter (1) registers and clears its signal, (2) checks that the store is
+//! open and tries to pop, (3) sleeps only if the signal has not fired since (1). A push that lands after (2) looked at the list fires the signal after (1), so
 //! the sleep in (3) returns at once. Pushing checks a counter first, so it costs one atomic load
 //! when nobody waits.
 
@@ -162,8 +162,10 @@ impl Store {
         signal: &Signal,
     ) -> Result<Option<(Bytes, Bytes)>> {
         loop {
-            self.check_open()?;
+            // Clear before checking `closed`: a close (or push) that fires after this line is seen
+            // below, one that fired before it is seen by the check or the pop.
             *signal.fired.lock() = false;
+            self.check_open()?;
             for key in keys {
                 if let Some(value) = self.shared.engine.pop(self.ks, key, end)? {
                     return Ok(Some((key.clone(), value)));

@@ -81,7 +81,7 @@ impl Store {
                     options,
                     config.keyspaces,
                     Arc::clone(&config.clock),
-                )),
+                )?),
                 options.snapshot_path.clone(),
             ),
         };
@@ -170,21 +170,29 @@ impl Store {
         })
     }
 
-    /// Closes the store for every handle: saves the snapshot if one is configured, stops background
-    /// threads, wakes blocked pops (they return [`Error::Closed`]). Every later call on any handle,
-    /// including a second `close`, returns [`Error::Closed`].
+    /// Closes the store for every handle: refuses new writes and waits for those in progress,
+    /// saves the snapshot if one is configured, stops background threads, and wakes blocked pops
+    /// (they return [`Error::Closed`]). Every later call on any handle, including a second `close`,
+    /// returns [`Error::Closed`].
+    ///
+    /// Every write acknowledged before `close` returned is in the saved snapshot. If the save
+    /// fails, the store stays open (nothing is lost) and the error is returned: fix the cause
+    /// (a full disk, a missing directory) and close again.
     pub fn close(&self) -> Result<()> {
         let _persist = self.shared.persist_lock.lock();
         if self.shared.closed.swap(true, Ordering::SeqCst) {
             return Err(Error::Closed);
         }
+        self.shared.engine.seal()?;
+        if let Some(path) = &self.shared.snapshot_path {
+            if let Err(e) = self.write_snapshot(path) {
+                self.shared.engine.unseal()?;
+                self.shared.closed.store(false, Ordering::SeqCst);
+                return Err(e);
+            }
+        }
         self.shared.waiters.wake_all();
-        let saved = match &self.shared.snapshot_path {
-            Some(path) => self.write_snapshot(path),
-            None => Ok(()),
-        };
-        let closed = self.shared.engine.close();
-        saved.and(closed)
+        self.shared.engine.close()
     }
 
     pub(crate) fn check_open(&self) -> Result<()> {

@@ -1,11 +1,12 @@
 //! Durability of the store as a whole: `flush` and portable snapshots.
 
-use std::fs::{self, File};
+use std::fs::{self, File, OpenOptions};
 use std::io::{BufReader, BufWriter};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::clock::Clock;
-use crate::engine::Engine;
+use crate::engine::{Engine, Record, StoredValue};
 use crate::error::{Error, Result};
 use crate::snapshot::{SnapshotReader, SnapshotWriter};
 use crate::store::handle::Store;
@@ -47,14 +48,33 @@ impl Store {
         let path = path.as_ref();
         let file =
             File::open(path).map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
-        let mut reader = SnapshotReader::new(
+        let reader = SnapshotReader::new(
             BufReader::with_capacity(256 * 1024, file),
             path.to_path_buf(),
         )?;
-        self.shared.engine.load(&mut reader)?;
+        // A snapshot from a store with larger limits must not plant keys this store cannot reach.
+        let mut checked = reader.map(|record| {
+            let record = record?;
+            self.check_record(&record).map_err(|e| {
+                Error::invalid(
+                    "snapshot",
+                    format!("{} cannot be loaded into this store: {e}", path.display()),
+                )
+            })?;
+            Ok(record)
+        });
+        self.shared.engine.load(&mut checked)?;
         // Lists may have appeared: let blocked pops look again.
         self.shared.waiters.wake_all();
         Ok(())
+    }
+
+    fn check_record(&self, record: &Record) -> Result<()> {
+        self.check_key(&record.key)?;
+        match &record.value {
+            StoredValue::String(value) => self.check_value(value),
+            StoredValue::List(items) => items.iter().try_for_each(|v| self.check_value(v)),
+        }
     }
 
     /// Saves without the open check: `close` saves after marking the store closed.
@@ -64,16 +84,25 @@ impl Store {
 }
 
 /// Streams a dump of `engine` to `path` through a synced temporary file and an atomic rename.
+///
+/// Each save writes its own temporary file (`<name>.<pid>.<n>.tmp`, created exclusively), so two
+/// saves to one path never write into the same file: each renames a complete snapshot into place
+/// and the last rename wins. The temporary file is removed on every failure.
 pub(crate) fn save_to(engine: &dyn Engine, clock: &dyn Clock, path: &Path) -> Result<u64> {
-    let tmp = path.with_extension(format!(
-        "{}tmp",
-        path.extension()
-            .map(|e| format!("{}.", e.to_string_lossy()))
-            .unwrap_or_default()
-    ));
+    static SAVES: AtomicU64 = AtomicU64::new(0);
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "snapshot".to_owned());
+    let n = SAVES.fetch_add(1, Ordering::Relaxed);
+    let tmp = path.with_file_name(format!("{name}.{}.{n}.tmp", std::process::id()));
     let io = |what: &str, e: std::io::Error| Error::io(format!("{what} {}", tmp.display()), e);
-    let file = File::create(&tmp).map_err(|e| io("creating", e))?;
-    let result = (|| {
+    let file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .map_err(|e| io("creating", e))?;
+    let written = (|| {
         let mut writer = SnapshotWriter::new(
             BufWriter::with_capacity(256 * 1024, file),
             clock.now_ms(),
@@ -87,18 +116,19 @@ pub(crate) fn save_to(engine: &dyn Engine, clock: &dyn Clock, path: &Path) -> Re
             .into_inner()
             .map_err(|e| io("writing", e.into_error()))?;
         file.sync_all().map_err(|e| io("syncing", e))?;
+        fs::rename(&tmp, path).map_err(|e| io("renaming", e))?;
         Ok(count)
     })();
-    let count = match result {
-        Ok(count) => count,
+    match written {
+        Ok(count) => {
+            sync_parent_dir(path)?;
+            Ok(count)
+        }
         Err(e) => {
             let _ = fs::remove_file(&tmp);
-            return Err(e);
+            Err(e)
         }
-    };
-    fs::rename(&tmp, path).map_err(|e| io("renaming", e))?;
-    sync_parent_dir(path)?;
-    Ok(count)
+    }
 }
 
 /// Syncs the directory holding `path`, so that a rename into it survives power loss.
