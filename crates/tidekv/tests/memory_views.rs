@@ -189,3 +189,46 @@ fn history_is_kept_only_while_a_scan_lives() {
     assert!(old.iter().all(|v| &v[..] == b"old"));
     assert_eq!(history(&store), 0, "dropping the scan freed them");
 }
+
+/// Pruning while older scans are alive must keep exactly what those scans still need.
+#[test]
+fn pruning_keeps_what_live_scans_need() {
+    let store = Store::open(Config::memory().shards(1)).unwrap();
+    let keys: Vec<String> = (0..300).map(|i| format!("key:{i:03}")).collect();
+    store
+        .insert_many(keys.iter().map(|k| (k.as_str(), "v0")))
+        .unwrap();
+    let oldest = store.scan_prefix("key:").unwrap();
+    for k in &keys {
+        store.insert(k, "v1").unwrap();
+    }
+    let middle = store.scan_prefix("key:").unwrap();
+    for (round, k) in keys.iter().enumerate() {
+        store.insert(k, "v2").unwrap();
+        // Short-lived scans come and go, each drop a chance to prune.
+        if round % 10 == 0 {
+            let short = store.scan_prefix("key:1").unwrap();
+            drop(short);
+        }
+    }
+    for k in keys.iter().step_by(2) {
+        store.remove(k).unwrap();
+    }
+    let seen = |scan: Scan| -> Vec<Vec<u8>> { scan.map(|r| r.unwrap().1.to_vec()).collect() };
+    let oldest = seen(oldest);
+    assert_eq!(oldest.len(), 300);
+    assert!(
+        oldest.iter().all(|v| v == b"v0"),
+        "the oldest scan sees v0 everywhere"
+    );
+    let middle = seen(middle);
+    assert_eq!(middle.len(), 300);
+    assert!(
+        middle.iter().all(|v| v == b"v1"),
+        "the middle scan sees v1 everywhere"
+    );
+    assert_eq!(history(&store), 0);
+    let now = seen(store.scan_prefix("key:").unwrap());
+    assert_eq!(now.len(), 150);
+    assert!(now.iter().all(|v| v == b"v2"));
+}

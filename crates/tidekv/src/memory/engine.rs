@@ -355,7 +355,7 @@ impl Engine for MemoryEngine {
                 let state = shard.state.read();
                 keys_with_expiry += state.expiries.len() as u64;
                 reclaimed += state.reclaimed;
-                history += state.history.values().map(|h| h.len() as u64).sum::<u64>();
+                history += state.history_len as u64;
             }
         }
         Ok(BackendStats::Memory(MemoryStats {

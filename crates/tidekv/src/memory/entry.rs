@@ -6,7 +6,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use crate::clock::Clock;
-use crate::engine::{ScanValue, StoredValue};
+use crate::engine::{End, ScanValue, StoredValue};
 use crate::error::{Error, Result};
 
 /// What a key holds. Both variants clone in O(1) (a reference count), which is what makes keeping a
@@ -15,9 +15,51 @@ use crate::error::{Error, Result};
 pub(crate) enum Value {
     Str(Bytes),
     /// A persistent RRB vector: O(1) amortized push and pop at both ends, O(1) clone. Behind an
-    /// `Arc` so that an entry is 48 bytes instead of 80: entries sit inline in trie nodes, and
-    /// smaller nodes mean fewer cache misses on every lookup.
-    List(Arc<imbl::Vector<Bytes>>),
+    /// `Arc` so that an entry stays small: entries sit inline in the hash table's buckets, and
+    /// smaller buckets mean fewer cache misses on every lookup.
+    List(Arc<List>),
+}
+
+/// A list's elements and their total size, kept so that removing or replacing a list is O(1)
+/// rather than a walk over its elements under the shard lock.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct List {
+    pub(crate) items: imbl::Vector<Bytes>,
+    /// Sum of the elements' lengths.
+    pub(crate) bytes: u64,
+}
+
+impl List {
+    pub(crate) fn push(&mut self, end: End, value: Bytes) {
+        self.bytes += value.len() as u64;
+        match end {
+            End::Front => self.items.push_front(value),
+            End::Back => self.items.push_back(value),
+        }
+    }
+
+    pub(crate) fn pop(&mut self, end: End) -> Option<Bytes> {
+        let popped = match end {
+            End::Front => self.items.pop_front(),
+            End::Back => self.items.pop_back(),
+        }?;
+        self.bytes -= popped.len() as u64;
+        Some(popped)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.items.len()
+    }
+}
+
+impl FromIterator<Bytes> for List {
+    fn from_iter<I: IntoIterator<Item = Bytes>>(items: I) -> Self {
+        let mut list = List::default();
+        for item in items {
+            list.push(End::Back, item);
+        }
+        list
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -40,9 +82,9 @@ impl Entry {
     }
 
     /// A list entry with no expiry.
-    pub(crate) fn list(items: imbl::Vector<Bytes>) -> Self {
+    pub(crate) fn list(list: List) -> Self {
         Entry {
-            value: Value::List(Arc::new(items)),
+            value: Value::List(Arc::new(list)),
             expiry: None,
             version: 0,
         }
@@ -71,7 +113,7 @@ impl Entry {
     pub(crate) fn value_bytes(&self) -> u64 {
         match &self.value {
             Value::Str(b) => b.len() as u64,
-            Value::List(items) => items.iter().map(|b| b.len() as u64).sum(),
+            Value::List(list) => list.bytes,
         }
     }
 
@@ -93,14 +135,14 @@ impl Entry {
     pub(crate) fn to_stored_value(&self) -> StoredValue {
         match &self.value {
             Value::Str(b) => StoredValue::String(b.clone()),
-            Value::List(items) => StoredValue::List(items.iter().cloned().collect()),
+            Value::List(list) => StoredValue::List(list.items.iter().cloned().collect()),
         }
     }
 
     pub(crate) fn from_stored(value: StoredValue, expires_at: Option<u64>) -> Self {
         let value = match value {
             StoredValue::String(b) => Value::Str(b),
-            StoredValue::List(items) => Value::List(Arc::new(items.into_iter().collect())),
+            StoredValue::List(items) => Value::List(Arc::new(List::from_iter(items))),
         };
         Entry {
             value,

@@ -1,9 +1,9 @@
-//! The hash a shard's trie uses for keys.
+//! The hash a shard's hash table uses for keys.
 //!
 //! One-shot XXH3 over the whole key. The crate's streaming XXH3 hasher sets up a 256-byte buffer per
 //! hash and costs about 24 ns for a 16-byte key against about 1 ns one-shot (measured on this
 //! project's machine), and every point operation hashes once. The seed is random per store, so keys
-//! chosen by a client cannot be crafted to collide in the trie.
+//! chosen by a client cannot be crafted to collide in the table.
 
 use std::hash::{BuildHasher, Hasher};
 

@@ -7,7 +7,7 @@ use bytes::Bytes;
 use crate::clock::Clock;
 use crate::engine::End;
 use crate::error::Result;
-use crate::memory::entry::{string_is_not_a_list, Entry, Value};
+use crate::memory::entry::{string_is_not_a_list, Entry, List, Value};
 use crate::memory::shard::ShardState;
 
 impl ShardState {
@@ -22,11 +22,11 @@ impl ShardState {
             Some(Value::Str(_)) => return Err(string_is_not_a_list()),
             Some(Value::List(_)) => {}
             None => {
-                let mut items = imbl::Vector::new();
-                push_all(&mut items, end, values);
-                let len = items.len() as u64;
+                let mut list = List::default();
+                push_all(&mut list, end, values);
+                let len = list.len() as u64;
                 if len > 0 {
-                    self.insert_entry(key, Entry::list(items));
+                    self.insert_entry(key, Entry::list(list));
                 }
                 return Ok(len);
             }
@@ -38,9 +38,9 @@ impl ShardState {
         else {
             return Err(string_is_not_a_list());
         };
-        let items = Arc::make_mut(items);
-        push_all(items, end, values);
-        let len = items.len() as u64;
+        let list = Arc::make_mut(items);
+        push_all(list, end, values);
+        let len = list.len() as u64;
         self.bytes += values.iter().map(|v| v.len() as u64).sum::<u64>();
         Ok(len)
     }
@@ -52,7 +52,7 @@ impl ShardState {
             Some(Value::List(items)) if items.len() == 1 => {
                 // The last element: the list goes with it (invariant 4).
                 return Ok(match self.remove_entry(key).map(|e| e.value) {
-                    Some(Value::List(items)) => items.front().cloned(),
+                    Some(Value::List(list)) => list.items.front().cloned(),
                     _ => None,
                 });
             }
@@ -65,11 +65,7 @@ impl ShardState {
         else {
             return Err(string_is_not_a_list());
         };
-        let items = Arc::make_mut(items);
-        let popped = match end {
-            End::Front => items.pop_front(),
-            End::Back => items.pop_back(),
-        };
+        let popped = Arc::make_mut(items).pop(end);
         if let Some(v) = &popped {
             self.bytes -= v.len() as u64;
         }
@@ -94,7 +90,7 @@ impl ShardState {
         match self.live(key, clock).map(|e| &e.value) {
             None => Ok(Vec::new()),
             Some(Value::List(items)) => Ok(match list_window(items.len(), start, stop) {
-                Some((from, to)) => (**items).clone().slice(from..to).into_iter().collect(),
+                Some((from, to)) => items.items.clone().slice(from..to).into_iter().collect(),
                 None => Vec::new(),
             }),
             Some(Value::Str(_)) => Err(string_is_not_a_list()),
@@ -102,12 +98,9 @@ impl ShardState {
     }
 }
 
-fn push_all(items: &mut imbl::Vector<Bytes>, end: End, values: &[Bytes]) {
+fn push_all(list: &mut List, end: End, values: &[Bytes]) {
     for v in values {
-        match end {
-            End::Front => items.push_front(v.clone()),
-            End::Back => items.push_back(v.clone()),
-        }
+        list.push(end, v.clone());
     }
 }
 

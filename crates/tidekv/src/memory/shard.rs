@@ -46,6 +46,10 @@ pub(crate) struct ShardState {
     pub(crate) views: Mutex<BTreeMap<u64, usize>>,
     /// Entries as they were before a change, kept while a live view may still read them.
     pub(crate) history: HashMap<Bytes, Vec<PreImage>, KeyHashBuilder>,
+    /// Number of pre-images in `history`.
+    pub(crate) history_len: usize,
+    /// `history_len` right after the last pruning.
+    pub(crate) history_len_pruned: usize,
     /// Set while the store closes: every change is refused (see `Shard::write`).
     pub(crate) sealed: bool,
 }
@@ -87,6 +91,7 @@ impl ShardState {
                 entry: old.clone(),
                 superseded_at,
             });
+            self.history_len += 1;
         }
     }
 
@@ -184,6 +189,7 @@ impl ShardState {
                         entry: entry.clone(),
                         superseded_at: version,
                     });
+                    self.history_len += 1;
                 }
             }
         }

@@ -13,7 +13,8 @@
 //! Cost: with no view alive, a write pays one atomic load (`newest_view`). With views alive, the
 //! first change to each visible key keeps one cheap clone (a reference count) of its old value;
 //! later changes to the same key keep nothing. History is dropped when the last view goes, and
-//! pruned to what the remaining views need whenever a view goes.
+//! pruned to what the remaining views need once it has doubled since the last pruning (so a
+//! dropped view costs O(1) amortized, not a walk over all history).
 
 use std::sync::atomic::Ordering;
 
@@ -40,9 +41,11 @@ impl ShardState {
         version
     }
 
-    /// Forgets a view taken at `version`; frees the history no remaining view needs. The caller
-    /// holds the shard's write lock. Returns the freed history, to be dropped outside the lock.
-    pub(crate) fn unregister_view(&mut self, version: u64) -> Vec<PreImage> {
+    /// Forgets a view taken at `version`. The caller holds the shard's read lock (the registry and
+    /// `newest_view` change only under the `views` mutex). Returns whether the history now needs
+    /// `prune_history` under the write lock: when the last view went, or when the history has
+    /// doubled since it was last pruned, which keeps pruning amortized O(1) per pre-image.
+    pub(crate) fn forget_view(&self, version: u64) -> bool {
         let mut views = self.views.lock();
         if let Some(count) = views.get_mut(&version) {
             *count -= 1;
@@ -52,25 +55,35 @@ impl ShardState {
         }
         let newest = views.last_key_value().map_or(0, |(v, _)| v + 1);
         self.newest_view.store(newest, Ordering::Release);
+        self.history_len > 0
+            && (views.is_empty() || self.history_len >= 2 * self.history_len_pruned + 64)
+    }
+
+    /// Drops the pre-images no live view needs; the caller holds the write lock. Returns them, to be
+    /// freed after the lock is released.
+    pub(crate) fn prune_history(&mut self) -> Vec<PreImage> {
+        let views = self.views.lock();
         let mut freed = Vec::new();
         if views.is_empty() {
             freed.extend(self.history.drain().flat_map(|(_, images)| images));
-            return freed;
-        }
-        // A pre-image is needed while some view `W` has `entry.version <= W < superseded_at`.
-        self.history.retain(|_, images| {
-            images.retain(|p| {
-                let needed = views
-                    .range(p.entry.version..p.superseded_at)
-                    .next()
-                    .is_some();
-                if !needed {
-                    freed.push(p.clone());
-                }
-                needed
+        } else {
+            // A pre-image is needed while some view `W` has `entry.version <= W < superseded_at`.
+            self.history.retain(|_, images| {
+                let (keep, drop): (Vec<_>, Vec<_>) =
+                    std::mem::take(images).into_iter().partition(|p| {
+                        views
+                            .range(p.entry.version..p.superseded_at)
+                            .next()
+                            .is_some()
+                    });
+                *images = keep;
+                freed.extend(drop);
+                !images.is_empty()
             });
-            !images.is_empty()
-        });
+        }
+        drop(views);
+        self.history_len = self.history.values().map(Vec::len).sum();
+        self.history_len_pruned = self.history_len;
         freed
     }
 

@@ -92,8 +92,14 @@ impl Drop for View {
             return;
         };
         for (i, view) in self.shards.iter().enumerate() {
-            let freed = shards.shard(i).state.write().unregister_view(view.version);
-            drop(freed);
+            let shard = shards.shard(i);
+            // Unregistering needs only the read lock; the write lock is taken only when the
+            // history has work to do, so dropping a scan rarely stalls that shard's readers.
+            let needs_pruning = shard.state.read().forget_view(view.version);
+            if needs_pruning {
+                let freed = shard.state.write().prune_history();
+                drop(freed);
+            }
         }
     }
 }

@@ -63,8 +63,8 @@ impl Store {
         self.shared.engine.contains_key(self.ks, key)
     }
 
-    /// The exact number of live keys (strings and lists) in this keyspace. Expired keys are never
-    /// counted.
+    /// The number of live keys (strings and lists) in this keyspace, counted, not estimated: a key
+    /// that had expired when the call started is never counted.
     pub fn len(&self) -> Result<usize> {
         self.check_open()?;
         let n = self.shared.engine.len(self.ks)?;
