@@ -1,0 +1,39 @@
+//! The names of the files in a disk store's directory.
+
+use std::path::{Path, PathBuf};
+
+/// The path of write-ahead log number `n`: `NNNNNN.wal`.
+pub(crate) fn wal_path(dir: &Path, n: u64) -> PathBuf {
+    dir.join(format!("{n:06}.wal"))
+}
+
+/// The log number of a `NNNNNN.wal` path, or `None` for any other file.
+pub(crate) fn parse_wal(path: &Path) -> Option<u64> {
+    let name = path.file_name()?.to_str()?;
+    let digits = name.strip_suffix(".wal")?;
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wal_names_round_trip() {
+        let dir = Path::new("/db");
+        assert_eq!(wal_path(dir, 7), Path::new("/db/000007.wal"));
+        assert_eq!(parse_wal(&wal_path(dir, 1_234_567)), Some(1_234_567));
+        for other in [
+            "/db/000007.sst",
+            "/db/x.wal",
+            "/db/.wal",
+            "/db/0007.wal.tmp",
+            "/db/-1.wal",
+        ] {
+            assert_eq!(parse_wal(Path::new(other)), None, "{other}");
+        }
+    }
+}

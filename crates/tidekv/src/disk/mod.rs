@@ -1,0 +1,9 @@
+//! The disk backend: a log-structured merge tree (issue #3, in progress).
+//!
+//! Built so far: the file-system seam every disk I/O goes through ([`fs`]), the store directory's
+//! file names ([`file_name`]) and the write-ahead log ([`wal`]). The engine that ties them to a
+//! memtable, SSTables and compaction is not built yet, so `Config::disk` does not exist yet.
+
+pub(crate) mod file_name;
+pub(crate) mod fs;
+pub(crate) mod wal;

@@ -1,0 +1,403 @@
+//! The write-ahead log's byte layout, as pure functions. `docs/format/wal.md` is the specification;
+//! this file must agree with it. All integers are little-endian; stored kinds are never renumbered.
+
+use bytes::{Buf, BufMut, Bytes};
+
+/// `TIDEKVWL`: the first 8 bytes of every log.
+pub(crate) const MAGIC: [u8; 8] = *b"TIDEKVWL";
+pub(crate) const VERSION: u32 = 1;
+/// Header: magic 8, version 4, log number 8, crc 4.
+pub(crate) const HEADER_LEN: usize = 24;
+/// Record frame: payload length 4, crc of the length 4, crc of the payload 4.
+pub(crate) const FRAME_LEN: usize = 12;
+/// No record payload is larger.
+pub(crate) const MAX_PAYLOAD: u32 = 1 << 30;
+
+/// Entry kinds. Never renumber.
+const KIND_PUT: u8 = 1;
+const KIND_DELETE: u8 = 2;
+
+/// What an entry does to its key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EntryKind {
+    Put,
+    Delete,
+}
+
+/// One change, in the engine's internal key space.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct WalEntry {
+    pub(crate) kind: EntryKind,
+    pub(crate) key: Bytes,
+    pub(crate) value: Bytes,
+    pub(crate) expires_at: Option<u64>,
+}
+
+/// One atomic unit: a single write or a whole batch. Entry `i` has sequence `first_seq + i`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct WalRecord {
+    pub(crate) first_seq: u64,
+    pub(crate) entries: Vec<WalEntry>,
+}
+
+pub(crate) fn encode_header(log_number: u64) -> [u8; HEADER_LEN] {
+    let mut out = [0u8; HEADER_LEN];
+    let mut buf = &mut out[..];
+    buf.put_slice(&MAGIC);
+    buf.put_u32_le(VERSION);
+    buf.put_u64_le(log_number);
+    let crc = crc32c::crc32c(&out[..HEADER_LEN - 4]);
+    out[HEADER_LEN - 4..].copy_from_slice(&crc.to_le_bytes());
+    out
+}
+
+/// Checks a header against the log number its file name gives.
+pub(crate) fn decode_header(bytes: &[u8], log_number: u64) -> Result<(), String> {
+    if bytes.len() < HEADER_LEN {
+        return Err(format!(
+            "truncated header: {} of {HEADER_LEN} bytes",
+            bytes.len()
+        ));
+    }
+    let (body, mut crc) = bytes.split_at(HEADER_LEN - 4);
+    if body.get(..8) != Some(&MAGIC[..]) {
+        return Err("not a tidekv log (bad magic)".into());
+    }
+    if crc.get_u32_le() != crc32c::crc32c(body) {
+        return Err("header checksum mismatch".into());
+    }
+    let mut rest = body.get(8..).unwrap_or_default();
+    let version = rest.get_u32_le();
+    if version != VERSION {
+        return Err(format!(
+            "unsupported log version {version} (this build reads {VERSION})"
+        ));
+    }
+    let stored = rest.get_u64_le();
+    if stored != log_number {
+        return Err(format!(
+            "header says log {stored}, the file name says {log_number}"
+        ));
+    }
+    Ok(())
+}
+
+/// The framed bytes of one record, ready to append.
+pub(crate) fn encode_record(record: &WalRecord) -> Result<Vec<u8>, String> {
+    if record.entries.is_empty() {
+        return Err("a log record needs at least one entry".into());
+    }
+    let mut out = vec![0u8; FRAME_LEN];
+    out.put_u64_le(record.first_seq);
+    out.put_u32_le(u32_len(record.entries.len())?);
+    for entry in &record.entries {
+        out.put_u8(match entry.kind {
+            EntryKind::Put => KIND_PUT,
+            EntryKind::Delete => KIND_DELETE,
+        });
+        out.put_u64_le(entry.expires_at.unwrap_or(0));
+        out.put_u32_le(u32_len(entry.key.len())?);
+        out.put_slice(&entry.key);
+        out.put_u32_le(u32_len(entry.value.len())?);
+        out.put_slice(&entry.value);
+    }
+    let payload_len = u32_len(out.len() - FRAME_LEN)?;
+    if payload_len > MAX_PAYLOAD {
+        return Err(format!(
+            "record of {payload_len} bytes is over the {MAX_PAYLOAD}-byte maximum"
+        ));
+    }
+    let len_bytes = payload_len.to_le_bytes();
+    let payload_crc = crc32c::crc32c(out.get(FRAME_LEN..).unwrap_or_default());
+    out[..4].copy_from_slice(&len_bytes);
+    out[4..8].copy_from_slice(&crc32c::crc32c(&len_bytes).to_le_bytes());
+    out[8..12].copy_from_slice(&payload_crc.to_le_bytes());
+    Ok(out)
+}
+
+fn u32_len(len: usize) -> Result<u32, String> {
+    u32::try_from(len).map_err(|_| format!("length {len} does not fit the log's 32-bit field"))
+}
+
+fn decode_payload(mut buf: Bytes) -> Result<WalRecord, String> {
+    let first_seq = buf
+        .try_get_u64_le()
+        .map_err(|_| "payload cut short".to_string())?;
+    let count = buf
+        .try_get_u32_le()
+        .map_err(|_| "payload cut short".to_string())?;
+    // An entry is at least 21 bytes: bound the allocation by what is there.
+    if count == 0 || count as usize > buf.remaining() / 21 {
+        return Err(format!("entry count {count} does not fit the payload"));
+    }
+    let mut entries = Vec::with_capacity(count as usize);
+    for _ in 0..count {
+        let kind = match buf
+            .try_get_u8()
+            .map_err(|_| "entry cut short".to_string())?
+        {
+            KIND_PUT => EntryKind::Put,
+            KIND_DELETE => EntryKind::Delete,
+            other => return Err(format!("unknown entry kind {other}")),
+        };
+        let expires_at = buf
+            .try_get_u64_le()
+            .map_err(|_| "entry cut short".to_string())?;
+        let key = take_sized(&mut buf)?;
+        let value = take_sized(&mut buf)?;
+        entries.push(WalEntry {
+            kind,
+            key,
+            value,
+            expires_at: Some(expires_at).filter(|&at| at != 0),
+        });
+    }
+    if buf.has_remaining() {
+        return Err(format!("{} bytes after the last entry", buf.remaining()));
+    }
+    Ok(WalRecord { first_seq, entries })
+}
+
+fn take_sized(buf: &mut Bytes) -> Result<Bytes, String> {
+    let len = buf
+        .try_get_u32_le()
+        .map_err(|_| "entry cut short".to_string())? as usize;
+    if len > buf.remaining() {
+        return Err(format!("length {len} runs past the end of the record"));
+    }
+    Ok(buf.split_to(len))
+}
+
+/// What reading a whole log found.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct LogContents {
+    pub(crate) records: Vec<WalRecord>,
+    /// Bytes of the log up to the end of the last good record (0 if even the header is torn).
+    pub(crate) valid_len: usize,
+    /// Where a torn tail starts and why it failed, if the log has one.
+    pub(crate) torn_at: Option<(usize, String)>,
+}
+
+/// A record that failed: where, why, and whether it looks like a torn tail (it runs past the end
+/// of the file, or only zeros follow its start).
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct BadRecord {
+    pub(crate) offset: usize,
+    pub(crate) reason: String,
+    pub(crate) torn: bool,
+}
+
+/// Reads every record of a log. `is_last` says whether this is the newest log: only there is a
+/// torn tail expected (and cut off by the caller); anywhere else a bad record is an error.
+pub(crate) fn decode_log(
+    bytes: &Bytes,
+    log_number: u64,
+    is_last: bool,
+) -> Result<LogContents, BadRecord> {
+    let all_zero_from = |at: usize| {
+        bytes
+            .get(at..)
+            .is_some_and(|rest| rest.iter().all(|&b| b == 0))
+    };
+    if is_last && bytes.len() < HEADER_LEN {
+        // The crash came while the log was being created.
+        return Ok(LogContents {
+            torn_at: Some((0, "header cut short".into())),
+            ..LogContents::default()
+        });
+    }
+    decode_header(bytes, log_number).map_err(|reason| BadRecord {
+        offset: 0,
+        reason,
+        torn: false,
+    })?;
+    let mut contents = LogContents {
+        valid_len: HEADER_LEN,
+        ..LogContents::default()
+    };
+    let mut at = HEADER_LEN;
+    while at < bytes.len() {
+        let fail = |reason: String, past_eof: bool| BadRecord {
+            offset: at,
+            torn: past_eof || all_zero_from(at),
+            reason,
+        };
+        let Some(mut frame) = bytes.get(at..at + FRAME_LEN) else {
+            return finish(
+                contents,
+                fail("record frame cut short".into(), true),
+                is_last,
+            );
+        };
+        let len = frame.get_u32_le();
+        let len_crc = frame.get_u32_le();
+        let crc = frame.get_u32_le();
+        // The length has its own checksum: a damaged length is corruption, not a "torn tail" that
+        // would silently drop every record after it.
+        if crc32c::crc32c(&len.to_le_bytes()) != len_crc {
+            return finish(
+                contents,
+                fail("record length checksum mismatch".into(), false),
+                is_last,
+            );
+        }
+        if len > MAX_PAYLOAD {
+            return Err(BadRecord {
+                offset: at,
+                reason: format!("record of {len} bytes is over the {MAX_PAYLOAD}-byte maximum"),
+                torn: false,
+            });
+        }
+        let end = at + FRAME_LEN + len as usize;
+        if end > bytes.len() {
+            return finish(contents, fail("record cut short".into(), true), is_last);
+        }
+        let payload = bytes.slice(at + FRAME_LEN..end);
+        if crc32c::crc32c(&payload) != crc {
+            return finish(
+                contents,
+                fail("record checksum mismatch".into(), false),
+                is_last,
+            );
+        }
+        let record = decode_payload(payload).map_err(|reason| BadRecord {
+            offset: at,
+            reason,
+            torn: false,
+        })?;
+        contents.records.push(record);
+        at = end;
+        contents.valid_len = at;
+    }
+    Ok(contents)
+}
+
+fn finish(
+    mut contents: LogContents,
+    bad: BadRecord,
+    is_last: bool,
+) -> Result<LogContents, BadRecord> {
+    if is_last && bad.torn {
+        contents.torn_at = Some((bad.offset, bad.reason));
+        Ok(contents)
+    } else {
+        Err(bad)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn record(seq: u64, n: usize) -> WalRecord {
+        WalRecord {
+            first_seq: seq,
+            entries: (0..n)
+                .map(|i| WalEntry {
+                    kind: if i % 3 == 2 {
+                        EntryKind::Delete
+                    } else {
+                        EntryKind::Put
+                    },
+                    key: Bytes::from(format!("\x00key-{seq}-{i}")),
+                    value: if i % 3 == 2 {
+                        Bytes::new()
+                    } else {
+                        Bytes::from(vec![i as u8; i * 7])
+                    },
+                    expires_at: (i % 2 == 1).then_some(1_700_000_000_000 + i as u64),
+                })
+                .collect(),
+        }
+    }
+
+    /// A log with records of 1, 3 and 5 entries; returns it and the end offset of each record.
+    fn log() -> (Vec<u8>, Vec<WalRecord>, Vec<usize>) {
+        let mut bytes = encode_header(7).to_vec();
+        let records = vec![record(1, 1), record(2, 3), record(5, 5)];
+        let mut ends = Vec::new();
+        for r in &records {
+            bytes.extend(encode_record(r).unwrap());
+            ends.push(bytes.len());
+        }
+        (bytes, records, ends)
+    }
+
+    #[test]
+    fn records_round_trip() {
+        let (bytes, records, ends) = log();
+        let got = decode_log(&Bytes::from(bytes), 7, false).unwrap();
+        assert_eq!(got.records, records);
+        assert_eq!(got.valid_len, *ends.last().unwrap());
+        assert_eq!(got.torn_at, None);
+    }
+
+    #[test]
+    fn a_zero_frame_never_passes_its_checksum() {
+        assert_ne!(crc32c::crc32c(&[0, 0, 0, 0]), 0);
+    }
+
+    #[test]
+    fn a_torn_tail_at_every_offset_recovers_exactly_the_records_before_it() {
+        let (bytes, records, ends) = log();
+        let last_start = ends[1];
+        for cut in last_start..bytes.len() {
+            let torn = Bytes::copy_from_slice(&bytes[..cut]);
+            let got = decode_log(&torn, 7, true).unwrap();
+            assert_eq!(got.records, records[..2], "cut at {cut}");
+            assert_eq!(got.valid_len, last_start, "cut at {cut}");
+            if cut > last_start {
+                assert_eq!(got.torn_at.as_ref().map(|t| t.0), Some(last_start));
+            }
+            // The same cut in an older log is corruption, never a silent loss.
+            if cut > last_start {
+                let err = decode_log(&torn, 7, false).unwrap_err();
+                assert_eq!(err.offset, last_start);
+            }
+        }
+        // A log cut inside its header (crash during creation) recovers empty.
+        for cut in 0..HEADER_LEN {
+            let got = decode_log(&Bytes::copy_from_slice(&bytes[..cut]), 7, true).unwrap();
+            assert!(got.records.is_empty() && got.valid_len == 0);
+        }
+    }
+
+    #[test]
+    fn a_zero_filled_tail_is_torn() {
+        let (mut bytes, records, ends) = log();
+        bytes.extend([0u8; 100]);
+        let got = decode_log(&Bytes::from(bytes), 7, true).unwrap();
+        assert_eq!(got.records, records);
+        assert_eq!(got.valid_len, *ends.last().unwrap());
+    }
+
+    #[test]
+    fn a_flipped_bit_anywhere_is_corruption_at_its_record() {
+        let (bytes, _, ends) = log();
+        let starts = [HEADER_LEN, ends[0], ends[1]];
+        for offset in 0..bytes.len() {
+            let mut damaged = bytes.clone();
+            damaged[offset] ^= 0x04;
+            let damaged = Bytes::from(damaged);
+            let expected = if offset < HEADER_LEN {
+                0
+            } else {
+                *starts.iter().rev().find(|&&s| s <= offset).unwrap()
+            };
+            // In an older log every flip is corruption, reported at the damaged record.
+            let err = decode_log(&damaged, 7, false).unwrap_err();
+            assert_eq!(err.offset, expected, "flip at {offset}: {}", err.reason);
+            // In the newest log too: a damaged length is caught by its own checksum, so it is never
+            // mistaken for a torn tail.
+            let err = decode_log(&damaged, 7, true).unwrap_err();
+            assert_eq!(err.offset, expected, "flip at {offset}: {}", err.reason);
+        }
+    }
+
+    #[test]
+    fn a_renamed_log_is_caught() {
+        let (bytes, _, _) = log();
+        let err = decode_log(&Bytes::from(bytes), 8, true).unwrap_err();
+        assert!(err.reason.contains("log 7"), "{}", err.reason);
+    }
+}

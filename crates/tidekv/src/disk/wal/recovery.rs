@@ -1,0 +1,196 @@
+//! Reading logs back on open.
+
+use std::path::Path;
+
+use bytes::Bytes;
+
+use crate::disk::fs::Fs;
+use crate::disk::wal::record::{decode_log, WalRecord};
+use crate::error::{Error, Result};
+
+/// What recovery found in one log.
+#[derive(Debug)]
+pub(crate) struct Recovered {
+    pub(crate) records: Vec<WalRecord>,
+    /// The log's length after a torn tail (if any) was cut off; 0 if the log was removed because
+    /// even its header was torn.
+    pub(crate) len: u64,
+    /// Whether a torn tail was cut off.
+    pub(crate) cut: bool,
+}
+
+/// Reads log `number` at `path`. In the newest log (`is_last`) a torn tail is cut off (the file is
+/// truncated and synced, or removed if even its header is torn); any other damage, and any damage in
+/// an older log, is `Error::Corruption` naming the file and the record's offset.
+pub(crate) fn recover(fs: &dyn Fs, path: &Path, number: u64, is_last: bool) -> Result<Recovered> {
+    let bytes = fs
+        .read_all(path)
+        .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+    let contents = decode_log(&Bytes::from(bytes), number, is_last)
+        .map_err(|bad| Error::corruption(path, bad.offset as u64, bad.reason))?;
+    let cut = contents.torn_at.is_some();
+    if cut {
+        let io = |e| Error::io(format!("cutting the torn tail of {}", path.display()), e);
+        if contents.valid_len == 0 {
+            fs.remove(path).map_err(io)?;
+        } else {
+            fs.truncate(path, contents.valid_len as u64).map_err(io)?;
+        }
+    }
+    Ok(Recovered {
+        records: contents.records,
+        len: contents.valid_len as u64,
+        cut,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use bytes::Bytes;
+
+    use super::*;
+    use crate::disk::file_name::wal_path;
+    use crate::disk::fs::{Fault, MemFs};
+    use crate::disk::wal::record::{EntryKind, WalEntry, HEADER_LEN};
+    use crate::disk::wal::writer::WalWriter;
+
+    fn put(seq: u64, key: &str) -> WalRecord {
+        WalRecord {
+            first_seq: seq,
+            entries: vec![WalEntry {
+                kind: EntryKind::Put,
+                key: Bytes::copy_from_slice(key.as_bytes()),
+                value: Bytes::from_static(b"value"),
+                expires_at: None,
+            }],
+        }
+    }
+
+    fn dir() -> PathBuf {
+        PathBuf::from("/db")
+    }
+
+    #[test]
+    fn a_crash_keeps_exactly_the_synced_records() {
+        let fs = MemFs::new();
+        let mut log = WalWriter::create(&fs, &dir(), 1).unwrap();
+        log.append(&put(1, "a")).unwrap();
+        log.append(&put(2, "b")).unwrap();
+        log.sync().unwrap();
+        log.append(&put(3, "c")).unwrap();
+        fs.crash();
+        let got = recover(&fs, &wal_path(&dir(), 1), 1, true).unwrap();
+        assert_eq!(got.records, vec![put(1, "a"), put(2, "b")]);
+        assert!(!got.cut, "nothing unsynced reached the file");
+    }
+
+    #[test]
+    fn a_short_write_poisons_the_log_and_recovery_cuts_it() {
+        let fs = MemFs::new();
+        let path = wal_path(&dir(), 4);
+        let mut log = WalWriter::create(&fs, &dir(), 4).unwrap();
+        log.append(&put(1, "a")).unwrap();
+        let good_len = log.len();
+        fs.inject(Fault::Append { after: 5 });
+        assert!(matches!(log.append(&put(2, "b")), Err(Error::Io { .. })));
+        // Poisoned: no record can land after the partial one.
+        assert!(log.append(&put(3, "c")).is_err());
+        assert!(log.sync().is_err());
+        let got = recover(&fs, &path, 4, true).unwrap();
+        assert_eq!(got.records, vec![put(1, "a")]);
+        assert!(got.cut);
+        assert_eq!(got.len, good_len);
+        assert_eq!(
+            fs.read_all(&path).unwrap().len() as u64,
+            good_len,
+            "the tail was cut off"
+        );
+        // The log can be continued where the good part ends.
+        let mut log = WalWriter::resume(&fs, &path, got.len).unwrap();
+        log.append(&put(2, "b")).unwrap();
+        log.sync().unwrap();
+        let again = recover(&fs, &path, 4, true).unwrap();
+        assert_eq!(again.records, vec![put(1, "a"), put(2, "b")]);
+    }
+
+    #[test]
+    fn a_failed_sync_poisons_the_log() {
+        let fs = MemFs::new();
+        let mut log = WalWriter::create(&fs, &dir(), 2).unwrap();
+        log.append(&put(1, "a")).unwrap();
+        fs.inject(Fault::Sync);
+        assert!(log.sync().is_err());
+        assert!(
+            log.append(&put(2, "b")).is_err(),
+            "no write is accepted after a failed fsync"
+        );
+    }
+
+    #[test]
+    fn damage_in_the_middle_is_corruption_naming_file_and_offset() {
+        let fs = MemFs::new();
+        let path = wal_path(&dir(), 3);
+        let mut log = WalWriter::create(&fs, &dir(), 3).unwrap();
+        log.append(&put(1, "a")).unwrap();
+        let second = log.len();
+        log.append(&put(2, "b")).unwrap();
+        log.append(&put(3, "c")).unwrap();
+        log.sync().unwrap();
+        fs.corrupt(&path, second as usize + 12, 0xEE);
+        match recover(&fs, &path, 3, true) {
+            Err(Error::Corruption { file, offset, .. }) => {
+                assert_eq!(file, path);
+                assert_eq!(offset, second);
+            }
+            other => panic!("expected corruption, got {other:?}"),
+        }
+        assert_eq!(
+            fs.read_all(&path).unwrap().len() as u64,
+            log.len(),
+            "nothing was cut"
+        );
+    }
+
+    #[test]
+    fn a_log_torn_inside_its_header_is_removed() {
+        let fs = MemFs::new();
+        let path = wal_path(&dir(), 9);
+        fs.put(
+            &path,
+            crate::disk::wal::record::encode_header(9)[..HEADER_LEN / 2].to_vec(),
+        );
+        let got = recover(&fs, &path, 9, true).unwrap();
+        assert!(got.records.is_empty() && got.cut && got.len == 0);
+        assert!(fs.read_all(&path).is_err());
+        fs.put(
+            &path,
+            crate::disk::wal::record::encode_header(9)[..HEADER_LEN / 2].to_vec(),
+        );
+        assert!(matches!(
+            recover(&fs, &path, 9, false),
+            Err(Error::Corruption { .. })
+        ));
+    }
+
+    #[test]
+    fn a_log_on_real_files_round_trips_and_cuts_a_torn_tail() {
+        use crate::disk::fs::StdFs;
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let path = wal_path(dir, 1);
+        let mut log = WalWriter::create(&StdFs, dir, 1).unwrap();
+        log.append(&put(1, "a")).unwrap();
+        let good = log.len();
+        log.append(&put(2, "b")).unwrap();
+        log.sync().unwrap();
+        drop(log);
+        // Tear the last record as a crash mid-append would.
+        let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        file.set_len(good + 5).unwrap();
+        let got = recover(&StdFs, &path, 1, true).unwrap();
+        assert_eq!(got.records, vec![put(1, "a")]);
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), good);
+    }
+}
