@@ -3,15 +3,13 @@
 
 use bytes::{Buf, BufMut, Bytes};
 
+use crate::disk::log_frame::{self, BadRecord};
+
 /// `TIDEKVWL`: the first 8 bytes of every log.
 pub(crate) const MAGIC: [u8; 8] = *b"TIDEKVWL";
 pub(crate) const VERSION: u32 = 1;
 /// Header: magic 8, version 4, log number 8, crc 4.
 pub(crate) const HEADER_LEN: usize = 24;
-/// Record frame: payload length 4, crc of the length 4, crc of the payload 4.
-pub(crate) const FRAME_LEN: usize = 12;
-/// No record payload is larger.
-pub(crate) const MAX_PAYLOAD: u32 = 1 << 30;
 
 /// Entry kinds. Never renumber.
 const KIND_PUT: u8 = 1;
@@ -87,7 +85,7 @@ pub(crate) fn encode_record(record: &WalRecord) -> Result<Vec<u8>, String> {
     if record.entries.is_empty() {
         return Err("a log record needs at least one entry".into());
     }
-    let mut out = vec![0u8; FRAME_LEN];
+    let mut out = log_frame::begin();
     out.put_u64_le(record.first_seq);
     out.put_u32_le(u32_len(record.entries.len())?);
     for entry in &record.entries {
@@ -101,17 +99,7 @@ pub(crate) fn encode_record(record: &WalRecord) -> Result<Vec<u8>, String> {
         out.put_u32_le(u32_len(entry.value.len())?);
         out.put_slice(&entry.value);
     }
-    let payload_len = u32_len(out.len() - FRAME_LEN)?;
-    if payload_len > MAX_PAYLOAD {
-        return Err(format!(
-            "record of {payload_len} bytes is over the {MAX_PAYLOAD}-byte maximum"
-        ));
-    }
-    let len_bytes = payload_len.to_le_bytes();
-    let payload_crc = crc32c::crc32c(out.get(FRAME_LEN..).unwrap_or_default());
-    out[..4].copy_from_slice(&len_bytes);
-    out[4..8].copy_from_slice(&crc32c::crc32c(&len_bytes).to_le_bytes());
-    out[8..12].copy_from_slice(&payload_crc.to_le_bytes());
+    log_frame::seal(&mut out)?;
     Ok(out)
 }
 
@@ -178,15 +166,6 @@ pub(crate) struct LogContents {
     pub(crate) torn_at: Option<(usize, String)>,
 }
 
-/// A record that failed: where, why, and whether it looks like a torn tail (it runs past the end
-/// of the file, or only zeros follow its start).
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) struct BadRecord {
-    pub(crate) offset: usize,
-    pub(crate) reason: String,
-    pub(crate) torn: bool,
-}
-
 /// Reads every record of a log. `is_last` says whether this is the newest log: only there is a
 /// torn tail expected (and cut off by the caller); anywhere else a bad record is an error.
 pub(crate) fn decode_log(
@@ -194,11 +173,6 @@ pub(crate) fn decode_log(
     log_number: u64,
     is_last: bool,
 ) -> Result<LogContents, BadRecord> {
-    let all_zero_from = |at: usize| {
-        bytes
-            .get(at..)
-            .is_some_and(|rest| rest.iter().all(|&b| b == 0))
-    };
     if is_last && bytes.len() < HEADER_LEN {
         // The crash came while the log was being created.
         return Ok(LogContents {
@@ -211,78 +185,24 @@ pub(crate) fn decode_log(
         reason,
         torn: false,
     })?;
-    let mut contents = LogContents {
-        valid_len: HEADER_LEN,
-        ..LogContents::default()
-    };
-    let mut at = HEADER_LEN;
-    while at < bytes.len() {
-        let fail = |reason: String, past_eof: bool| BadRecord {
-            offset: at,
-            torn: past_eof || all_zero_from(at),
-            reason,
-        };
-        let Some(mut frame) = bytes.get(at..at + FRAME_LEN) else {
-            return finish(
-                contents,
-                fail("record frame cut short".into(), true),
-                is_last,
-            );
-        };
-        let len = frame.get_u32_le();
-        let len_crc = frame.get_u32_le();
-        let crc = frame.get_u32_le();
-        // The length has its own checksum: a damaged length is corruption, not a "torn tail" that
-        // would silently drop every record after it.
-        if crc32c::crc32c(&len.to_le_bytes()) != len_crc {
-            return finish(
-                contents,
-                fail("record length checksum mismatch".into(), false),
-                is_last,
-            );
-        }
-        if len > MAX_PAYLOAD {
-            return Err(BadRecord {
-                offset: at,
-                reason: format!("record of {len} bytes is over the {MAX_PAYLOAD}-byte maximum"),
+    let frames = log_frame::read_frames(bytes, HEADER_LEN, is_last)?;
+    let records = frames
+        .payloads
+        .into_iter()
+        .map(|(offset, payload)| {
+            // The checksum passed, so a payload that does not decode is damage, never a torn tail.
+            decode_payload(payload).map_err(|reason| BadRecord {
+                offset,
+                reason,
                 torn: false,
-            });
-        }
-        let end = at + FRAME_LEN + len as usize;
-        if end > bytes.len() {
-            return finish(contents, fail("record cut short".into(), true), is_last);
-        }
-        let payload = bytes.slice(at + FRAME_LEN..end);
-        if crc32c::crc32c(&payload) != crc {
-            return finish(
-                contents,
-                fail("record checksum mismatch".into(), false),
-                is_last,
-            );
-        }
-        let record = decode_payload(payload).map_err(|reason| BadRecord {
-            offset: at,
-            reason,
-            torn: false,
-        })?;
-        contents.records.push(record);
-        at = end;
-        contents.valid_len = at;
-    }
-    Ok(contents)
-}
-
-fn finish(
-    mut contents: LogContents,
-    bad: BadRecord,
-    is_last: bool,
-) -> Result<LogContents, BadRecord> {
-    if is_last && bad.torn {
-        contents.torn_at = Some((bad.offset, bad.reason));
-        Ok(contents)
-    } else {
-        Err(bad)
-    }
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(LogContents {
+        records,
+        valid_len: frames.valid_len,
+        torn_at: frames.torn_at,
+    })
 }
 
 #[cfg(test)]
@@ -330,11 +250,6 @@ mod tests {
         assert_eq!(got.records, records);
         assert_eq!(got.valid_len, *ends.last().unwrap());
         assert_eq!(got.torn_at, None);
-    }
-
-    #[test]
-    fn a_zero_frame_never_passes_its_checksum() {
-        assert_ne!(crc32c::crc32c(&[0, 0, 0, 0]), 0);
     }
 
     #[test]
