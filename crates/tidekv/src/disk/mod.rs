@@ -2,12 +2,13 @@
 //!
 //! Built so far: the file-system seam every disk I/O goes through ([`fs`]), the store directory's
 //! file names ([`file_name`]), the write-ahead log ([`wal`]) and its framing ([`log_frame`]),
-//! internal keys ([`key`]) and the memtable ([`memtable`]). The engine that ties them together is
-//! not built yet, so `Config::disk` does not exist yet.
+//! internal keys ([`key`]), the memtable ([`memtable`]) and version edits ([`version`]). The
+//! engine that ties them together is not built yet, so `Config::disk` does not exist yet.
 
 pub(crate) mod file_name;
 pub(crate) mod fs;
 pub(crate) mod key;
 pub(crate) mod log_frame;
 pub(crate) mod memtable;
+pub(crate) mod version;
 pub(crate) mod wal;

@@ -1,0 +1,4 @@
+//! Versions: which tables make up the tree, changed atomically through the manifest.
+//! Format: `docs/format/manifest.md`.
+
+pub(crate) mod edit;
