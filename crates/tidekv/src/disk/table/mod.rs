@@ -1,0 +1,7 @@
+//! Sorted string tables: immutable files of sorted key-value entries. Format:
+//! `docs/format/sstable.md`.
+
+pub(crate) mod block;
+pub(crate) mod block_builder;
+pub(crate) mod bloom;
+pub(crate) mod compression;
