@@ -17,6 +17,25 @@ pub(crate) fn parse_wal(path: &Path) -> Option<u64> {
     digits.parse().ok()
 }
 
+/// The path of manifest number `n`: `MANIFEST-NNNNNN`.
+pub(crate) fn manifest_path(dir: &Path, n: u64) -> PathBuf {
+    dir.join(format!("MANIFEST-{n:06}"))
+}
+
+/// The manifest number in a `MANIFEST-NNNNNN` name, or `None`.
+pub(crate) fn parse_manifest(name: &str) -> Option<u64> {
+    let digits = name.strip_prefix("MANIFEST-")?;
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// The file naming the live manifest.
+pub(crate) fn current_path(dir: &Path) -> PathBuf {
+    dir.join("CURRENT")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,11 +1,66 @@
-//! Framed records: the layout shared by the write-ahead log and the manifest, and the one place
-//! that tells a torn tail from corruption. Specified in `docs/format/wal.md` ("Record").
+//! Framed record logs: the layout shared by the write-ahead log and the manifest (a header naming
+//! the file's kind and number, then framed records), and the one place that tells a torn tail from
+//! corruption. Specified in `docs/format/wal.md` ("Header", "Record").
 //!
 //! ```text
 //! payload length (u32 LE) | CRC32C of the length | CRC32C of the payload | payload
 //! ```
 
-use bytes::{Buf, Bytes};
+use bytes::{Buf, BufMut, Bytes};
+
+/// Header: magic 8, version 4, file number 8, crc 4.
+pub(crate) const HEADER_LEN: usize = 24;
+/// The header version this code writes and reads.
+pub(crate) const VERSION: u32 = 1;
+
+/// The header of a log of kind `magic` with file number `number`.
+pub(crate) fn encode_header(magic: &[u8; 8], number: u64) -> [u8; HEADER_LEN] {
+    let mut out = [0u8; HEADER_LEN];
+    let mut buf = &mut out[..];
+    buf.put_slice(magic);
+    buf.put_u32_le(VERSION);
+    buf.put_u64_le(number);
+    let crc = crc32c::crc32c(&out[..HEADER_LEN - 4]);
+    out[HEADER_LEN - 4..].copy_from_slice(&crc.to_le_bytes());
+    out
+}
+
+/// Checks a header: kind (`magic`, named `what` in errors), checksum, version, and the number its
+/// file name gives (so a renamed file is caught).
+pub(crate) fn decode_header(
+    bytes: &[u8],
+    magic: &[u8; 8],
+    number: u64,
+    what: &str,
+) -> Result<(), String> {
+    if bytes.len() < HEADER_LEN {
+        return Err(format!(
+            "truncated header: {} of {HEADER_LEN} bytes",
+            bytes.len()
+        ));
+    }
+    let (body, mut crc) = bytes.split_at(HEADER_LEN - 4);
+    if body.get(..8) != Some(&magic[..]) {
+        return Err(format!("not a tidekv {what} (bad magic)"));
+    }
+    if crc.get_u32_le() != crc32c::crc32c(body) {
+        return Err("header checksum mismatch".into());
+    }
+    let mut rest = body.get(8..).unwrap_or_default();
+    let version = rest.get_u32_le();
+    if version != VERSION {
+        return Err(format!(
+            "unsupported {what} version {version} (this build reads {VERSION})"
+        ));
+    }
+    let stored = rest.get_u64_le();
+    if stored != number {
+        return Err(format!(
+            "header says {what} {stored}, the file name says {number}"
+        ));
+    }
+    Ok(())
+}
 
 /// Frame: payload length 4, crc of the length 4, crc of the payload 4.
 pub(crate) const FRAME_LEN: usize = 12;

@@ -31,6 +31,9 @@ struct MemFile {
     synced: usize,
     /// Whether the directory entry survives a crash (set by `sync_dir` of its parent).
     durable_entry: bool,
+    /// What this name held before a rename replaced it; a crash before the directory is synced
+    /// brings it back (the rename is lost, the old file is not).
+    replaced: Option<Box<MemFile>>,
 }
 
 #[derive(Debug, Default)]
@@ -70,9 +73,18 @@ impl MemFs {
     /// never synced.
     pub(crate) fn crash(&self) {
         let mut state = self.state.lock();
-        state.files.retain(|_, f| f.durable_entry);
-        for file in state.files.values_mut() {
-            file.data.truncate(file.synced);
+        let files = std::mem::take(&mut state.files);
+        for (path, file) in files {
+            let survivor = if file.durable_entry {
+                Some(file)
+            } else {
+                file.replaced.map(|old| *old)
+            };
+            if let Some(mut file) = survivor {
+                file.data.truncate(file.synced);
+                file.replaced = None;
+                state.files.insert(path, file);
+            }
         }
         state.fault = None;
     }
@@ -99,6 +111,7 @@ impl MemFs {
                 data,
                 synced,
                 durable_entry: true,
+                replaced: None,
             },
         );
     }
@@ -189,8 +202,14 @@ impl Fs for MemFs {
             return Err(injected());
         }
         let mut file = state.files.remove(from).ok_or_else(|| missing(from))?;
-        // The new name is durable only once its directory is synced.
+        // The new name is durable only once its directory is synced; until then a crash brings
+        // back what the name held before.
         file.durable_entry = false;
+        file.replaced = state
+            .files
+            .remove(to)
+            .filter(|old| old.durable_entry)
+            .map(Box::new);
         state.files.insert(to.to_path_buf(), file);
         Ok(())
     }
@@ -223,6 +242,7 @@ impl Fs for MemFs {
         for (path, file) in self.state.lock().files.iter_mut() {
             if path.parent() == Some(dir) {
                 file.durable_entry = true;
+                file.replaced = None;
             }
         }
         Ok(())
@@ -248,6 +268,29 @@ mod tests {
         fs.crash();
         assert_eq!(fs.read_all(&a).unwrap(), b"synced");
         assert!(fs.read_all(&b).is_err(), "b's entry was never made durable");
+    }
+
+    #[test]
+    fn a_rename_not_yet_made_durable_is_undone_by_a_crash() {
+        let fs = MemFs::new();
+        let dir = Path::new("/db");
+        let (target, tmp) = (dir.join("CURRENT"), dir.join("CURRENT.tmp"));
+        fs.put(&target, b"old".to_vec());
+        let mut file = fs.create(&tmp).unwrap();
+        file.append(b"new").unwrap();
+        file.sync().unwrap();
+        fs.rename(&tmp, &target).unwrap();
+        assert_eq!(fs.read_all(&target).unwrap(), b"new");
+        fs.crash();
+        assert_eq!(fs.read_all(&target).unwrap(), b"old");
+        // Once the directory is synced, the rename survives.
+        let mut file = fs.create(&tmp).unwrap();
+        file.append(b"new").unwrap();
+        file.sync().unwrap();
+        fs.rename(&tmp, &target).unwrap();
+        fs.sync_dir(dir).unwrap();
+        fs.crash();
+        assert_eq!(fs.read_all(&target).unwrap(), b"new");
     }
 
     #[test]

@@ -2,3 +2,4 @@
 //! Format: `docs/format/manifest.md`.
 
 pub(crate) mod edit;
+pub(crate) mod manifest;

@@ -7,9 +7,7 @@ use crate::disk::log_frame::{self, BadRecord};
 
 /// `TIDEKVWL`: the first 8 bytes of every log.
 pub(crate) const MAGIC: [u8; 8] = *b"TIDEKVWL";
-pub(crate) const VERSION: u32 = 1;
-/// Header: magic 8, version 4, log number 8, crc 4.
-pub(crate) const HEADER_LEN: usize = 24;
+pub(crate) use crate::disk::log_frame::HEADER_LEN;
 
 /// Entry kinds. Never renumber.
 const KIND_PUT: u8 = 1;
@@ -39,45 +37,12 @@ pub(crate) struct WalRecord {
 }
 
 pub(crate) fn encode_header(log_number: u64) -> [u8; HEADER_LEN] {
-    let mut out = [0u8; HEADER_LEN];
-    let mut buf = &mut out[..];
-    buf.put_slice(&MAGIC);
-    buf.put_u32_le(VERSION);
-    buf.put_u64_le(log_number);
-    let crc = crc32c::crc32c(&out[..HEADER_LEN - 4]);
-    out[HEADER_LEN - 4..].copy_from_slice(&crc.to_le_bytes());
-    out
+    log_frame::encode_header(&MAGIC, log_number)
 }
 
 /// Checks a header against the log number its file name gives.
 pub(crate) fn decode_header(bytes: &[u8], log_number: u64) -> Result<(), String> {
-    if bytes.len() < HEADER_LEN {
-        return Err(format!(
-            "truncated header: {} of {HEADER_LEN} bytes",
-            bytes.len()
-        ));
-    }
-    let (body, mut crc) = bytes.split_at(HEADER_LEN - 4);
-    if body.get(..8) != Some(&MAGIC[..]) {
-        return Err("not a tidekv log (bad magic)".into());
-    }
-    if crc.get_u32_le() != crc32c::crc32c(body) {
-        return Err("header checksum mismatch".into());
-    }
-    let mut rest = body.get(8..).unwrap_or_default();
-    let version = rest.get_u32_le();
-    if version != VERSION {
-        return Err(format!(
-            "unsupported log version {version} (this build reads {VERSION})"
-        ));
-    }
-    let stored = rest.get_u64_le();
-    if stored != log_number {
-        return Err(format!(
-            "header says log {stored}, the file name says {log_number}"
-        ));
-    }
-    Ok(())
+    log_frame::decode_header(bytes, &MAGIC, log_number, "log")
 }
 
 /// The framed bytes of one record, ready to append.
