@@ -118,6 +118,18 @@ pub enum ScanValue {
 /// A half-open or bounded key range, in key-byte order.
 pub type KeyRange = (Bound<Bytes>, Bound<Bytes>);
 
+/// Whether `(lower, upper)` contains no key at all. Engines check this before handing bounds to an
+/// ordered structure whose range call panics on an inverted range.
+pub(crate) fn is_empty_range(lower: &Bound<Bytes>, upper: &Bound<Bytes>) -> bool {
+    match (lower, upper) {
+        (Bound::Included(l), Bound::Included(u)) => l > u,
+        (Bound::Included(l), Bound::Excluded(u))
+        | (Bound::Excluded(l), Bound::Included(u))
+        | (Bound::Excluded(l), Bound::Excluded(u)) => l >= u,
+        _ => false,
+    }
+}
+
 /// A lazy, sorted, point-in-time scan produced by an engine.
 pub type EngineScan = Box<dyn Iterator<Item = Result<(Bytes, ScanValue)>> + Send>;
 

@@ -16,6 +16,7 @@ use bytes::Bytes;
 use crossbeam_skiplist::SkipMap;
 
 use crate::disk::key::{split_seq, SEQ_LEN};
+use crate::engine::is_empty_range;
 
 /// Per-entry overhead counted in the size estimate: skip-list node, pointers and handles.
 const ENTRY_OVERHEAD: usize = 64;
@@ -63,7 +64,7 @@ impl Memtable {
         upper: Bound<Bytes>,
         limit: usize,
     ) -> Vec<(Bytes, Bytes)> {
-        if inverted(&lower, &upper) {
+        if is_empty_range(&lower, &upper) {
             return Vec::new();
         }
         self.map
@@ -84,18 +85,6 @@ impl Memtable {
 
     pub(crate) fn is_empty(&self) -> bool {
         self.map.is_empty()
-    }
-}
-
-/// Whether a range is inverted or empty by its bounds (a skip-list range call with inverted bounds
-/// would panic).
-fn inverted(lower: &Bound<Bytes>, upper: &Bound<Bytes>) -> bool {
-    match (lower, upper) {
-        (Bound::Included(l), Bound::Included(u)) => l > u,
-        (Bound::Included(l), Bound::Excluded(u))
-        | (Bound::Excluded(l), Bound::Included(u))
-        | (Bound::Excluded(l), Bound::Excluded(u)) => l >= u,
-        _ => false,
     }
 }
 

@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
+use crate::engine::is_empty_range;
 use crate::memory::engine::MemoryData;
 use crate::memory::entry::Entry;
 use crate::memory::keyspace::Shards;
@@ -101,18 +102,6 @@ impl Drop for View {
                 drop(freed);
             }
         }
-    }
-}
-
-/// Whether `(lower, upper)` contains no key at all (also guards the ordered-set range call, which
-/// must never see an inverted range).
-pub(crate) fn is_empty_range(lower: &Bound<Bytes>, upper: &Bound<Bytes>) -> bool {
-    match (lower, upper) {
-        (Bound::Included(l), Bound::Included(u)) => l > u,
-        (Bound::Included(l), Bound::Excluded(u))
-        | (Bound::Excluded(l), Bound::Included(u))
-        | (Bound::Excluded(l), Bound::Excluded(u)) => l >= u,
-        _ => false,
     }
 }
 
