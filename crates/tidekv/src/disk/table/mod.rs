@@ -4,4 +4,6 @@
 pub(crate) mod block;
 pub(crate) mod block_builder;
 pub(crate) mod bloom;
+pub(crate) mod builder;
 pub(crate) mod compression;
+pub(crate) mod reader;

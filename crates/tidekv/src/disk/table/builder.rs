@@ -1,0 +1,408 @@
+//! Writes one SSTable: data blocks, then the bloom filter, the properties block, the index block and
+//! a fixed-size footer. `docs/format/sstable.md` ("Table layout") is the specification;
+//! [`super::reader`] reads what this writes.
+//!
+//! ```text
+//! data block 0 | ... | data block n-1 | filter | properties | index | footer (64 bytes)
+//! ```
+//!
+//! Every block is a physical block (`super::compression`: stored bytes, type, CRC32C). The index is a
+//! block of the data-block format whose keys are each data block's last key and whose values are
+//! block handles (offset u64 LE, size u64 LE of the physical block, trailer included).
+
+use bytes::Bytes;
+
+use crate::disk::fs::WritableFile;
+use crate::disk::key::{split_seq, SEQ_LEN};
+use crate::disk::table::block_builder::{BlockBuilder, DEFAULT_RESTART_INTERVAL};
+use crate::disk::table::bloom::BloomBuilder;
+use crate::disk::table::compression::{encode_block, Compression};
+use crate::{Error, Result};
+
+/// The last 8 bytes of every table.
+pub(crate) const MAGIC: [u8; 8] = *b"TIDEKVST";
+/// The table format this code writes and reads. Bump it on any layout change.
+pub(crate) const FORMAT_VERSION: u32 = 1;
+/// Bytes in the footer: three handles (48), version (4), CRC32C (4), magic (8).
+pub(crate) const FOOTER_LEN: usize = 64;
+/// Bytes in an encoded [`BlockHandle`].
+pub(crate) const HANDLE_LEN: usize = 16;
+
+/// How a table is laid out. Each field documents its default and its trade-off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TableOptions {
+    /// Target raw (uncompressed) size of a data block; a block is cut once it reaches this.
+    /// Default 4 KiB. Larger blocks compress better and shrink the index, but a point read
+    /// decompresses and checksums a whole block.
+    pub(crate) block_size: usize,
+    /// Entries between two whole keys in a block. Default 16. Smaller makes seeks inside a block
+    /// faster and blocks larger.
+    pub(crate) restart_interval: usize,
+    /// Compression asked for data and index blocks. Default LZ4 (fast both ways). The filter and
+    /// properties blocks are never compressed: bloom bits are random, and properties are tiny.
+    pub(crate) compression: Compression,
+    /// Bloom filter bits per distinct key. Default 10 (about 1% false positives); 0 disables the
+    /// filter (every point read then reads a data block).
+    pub(crate) bloom_bits_per_key: usize,
+}
+
+impl Default for TableOptions {
+    fn default() -> Self {
+        TableOptions {
+            block_size: 4096,
+            restart_interval: DEFAULT_RESTART_INTERVAL,
+            compression: Compression::Lz4,
+            bloom_bits_per_key: 10,
+        }
+    }
+}
+
+/// What a finished table holds: the manifest's `TableMeta` needs `size`, `entries`, `smallest` and
+/// `largest`; the sequence range lets a reader skip tables newer than a snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TableInfo {
+    /// File size in bytes.
+    pub(crate) size: u64,
+    /// Entries (every version and tombstone).
+    pub(crate) entries: u64,
+    /// Smallest and largest internal key.
+    pub(crate) smallest: Bytes,
+    pub(crate) largest: Bytes,
+    /// Smallest and largest sequence number of any entry.
+    pub(crate) min_seq: u64,
+    pub(crate) max_seq: u64,
+}
+
+/// Where a physical block lies in a table file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct BlockHandle {
+    /// Offset of the block's first byte.
+    pub(crate) offset: u64,
+    /// Bytes of the physical block, trailer included.
+    pub(crate) size: u64,
+}
+
+impl BlockHandle {
+    /// `offset u64 LE | size u64 LE`. Fixed width rather than varints: the handle costs 16 bytes
+    /// per 4 KiB block, and a fixed width lets the footer have a fixed size.
+    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.offset.to_le_bytes());
+        out.extend_from_slice(&self.size.to_le_bytes());
+    }
+
+    /// The offset just past the block.
+    pub(crate) fn end(&self) -> u64 {
+        self.offset.saturating_add(self.size)
+    }
+}
+
+/// Writes a table from entries given in key order.
+///
+/// Invariants:
+/// 1. Keys added so far are strictly increasing; `last_key` is the latest (empty before the first).
+/// 2. `offset` is the number of bytes appended to `file`; every data block written so far has an
+///    index entry (its last key, its handle), and the blocks are contiguous from offset 0.
+/// 3. `block` holds only entries with keys greater than every key in a written block.
+/// 4. After an I/O or encoding error `failed` is set and every later call fails: the file may hold
+///    a partial block, so nothing more may be appended.
+pub(crate) struct TableBuilder {
+    file: Box<dyn WritableFile>,
+    options: TableOptions,
+    offset: u64,
+    block: BlockBuilder,
+    index: BlockBuilder,
+    bloom: BloomBuilder,
+    last_key: Vec<u8>,
+    smallest: Option<Bytes>,
+    entries: u64,
+    min_seq: u64,
+    max_seq: u64,
+    failed: bool,
+}
+
+impl TableBuilder {
+    /// A builder appending to `file`, which should be empty.
+    pub(crate) fn new(file: Box<dyn WritableFile>, options: TableOptions) -> Self {
+        TableBuilder {
+            file,
+            options,
+            offset: 0,
+            block: BlockBuilder::new(options.restart_interval),
+            index: BlockBuilder::new(options.restart_interval),
+            bloom: BloomBuilder::new(options.bloom_bits_per_key),
+            last_key: Vec::new(),
+            smallest: None,
+            entries: 0,
+            min_seq: u64::MAX,
+            max_seq: 0,
+            failed: false,
+        }
+    }
+
+    /// Adds an entry. `internal_key` must be an internal key (at least 8 bytes, see
+    /// `crate::disk::key`) greater than every key added before; otherwise nothing is added and the
+    /// error says why.
+    pub(crate) fn add(&mut self, internal_key: &[u8], value: &[u8]) -> Result<()> {
+        self.check_usable()?;
+        let Some((prefix, seq)) = split_seq(internal_key) else {
+            return Err(Error::invalid(
+                "key",
+                format!(
+                    "a table key is an internal key of at least {SEQ_LEN} bytes, not {}",
+                    internal_key.len()
+                ),
+            ));
+        };
+        if self.entries > 0 && internal_key <= self.last_key.as_slice() {
+            return Err(Error::invalid(
+                "key",
+                "table keys must be added in strictly increasing order",
+            ));
+        }
+        self.block
+            .add(internal_key, value)
+            .map_err(|why| Error::invalid("entry", why))?;
+        // Versions of one key are adjacent (they share the prefix and sort by sequence), so the
+        // filter gets each distinct prefix once.
+        let new_prefix = match split_seq(&self.last_key) {
+            Some((last_prefix, _)) if self.entries > 0 => last_prefix != prefix,
+            _ => true,
+        };
+        if new_prefix {
+            self.bloom.add(prefix);
+        }
+        if self.smallest.is_none() {
+            self.smallest = Some(Bytes::copy_from_slice(internal_key));
+        }
+        self.last_key.clear();
+        self.last_key.extend_from_slice(internal_key);
+        self.entries += 1;
+        self.min_seq = self.min_seq.min(seq);
+        self.max_seq = self.max_seq.max(seq);
+        if self.block.estimated_size() >= self.options.block_size {
+            self.flush_block()?;
+        }
+        Ok(())
+    }
+
+    /// The number of entries added.
+    pub(crate) fn entries(&self) -> u64 {
+        self.entries
+    }
+
+    /// The bytes written so far plus the open block's raw size: what the table would roughly weigh
+    /// if finished now (compaction uses it to cut output tables).
+    pub(crate) fn estimated_size(&self) -> u64 {
+        self.offset + self.block.estimated_size() as u64
+    }
+
+    /// Writes the last data block, the filter, the properties, the index and the footer, then syncs
+    /// the file. A table holds at least one entry: finishing an empty builder is an error (the
+    /// caller removes the file).
+    pub(crate) fn finish(mut self) -> Result<TableInfo> {
+        self.check_usable()?;
+        let Some(smallest) = self.smallest.clone() else {
+            return Err(Error::invalid("table", "a table needs at least one entry"));
+        };
+        if !self.block.is_empty() {
+            self.flush_block()?;
+        }
+        let bloom = std::mem::replace(&mut self.bloom, BloomBuilder::new(0)).finish();
+        let filter = self.write_block(&bloom, Compression::None, "filter")?;
+        let largest = Bytes::copy_from_slice(&self.last_key);
+        let info = TableInfo {
+            size: 0,
+            entries: self.entries,
+            smallest,
+            largest,
+            min_seq: self.min_seq,
+            max_seq: self.max_seq,
+        };
+        let properties =
+            self.write_block(&encode_properties(&info)?, Compression::None, "properties")?;
+        let index_raw = std::mem::replace(&mut self.index, BlockBuilder::new(1)).finish();
+        let index = self.write_block(&index_raw, self.options.compression, "index")?;
+        let footer = encode_footer(filter, properties, index);
+        self.append(&footer, "footer")?;
+        self.file
+            .sync()
+            .map_err(|e| Error::io("syncing a finished table", e))?;
+        Ok(TableInfo {
+            size: self.offset,
+            ..info
+        })
+    }
+
+    fn check_usable(&self) -> Result<()> {
+        if self.failed {
+            return Err(Error::invalid(
+                "table builder",
+                "an earlier write failed; the table must be discarded",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Writes the open data block and records it in the index under its last key.
+    fn flush_block(&mut self) -> Result<()> {
+        let restart_interval = self.options.restart_interval;
+        let raw = std::mem::replace(&mut self.block, BlockBuilder::new(restart_interval)).finish();
+        let handle = self.write_block(&raw, self.options.compression, "data block")?;
+        let mut value = Vec::with_capacity(HANDLE_LEN);
+        handle.encode(&mut value);
+        let last_key = self.last_key.clone();
+        self.index.add(&last_key, &value).map_err(|why| {
+            self.failed = true;
+            Error::invalid("index entry", why)
+        })
+    }
+
+    /// Encodes `raw` as a physical block, appends it and returns its handle.
+    fn write_block(
+        &mut self,
+        raw: &[u8],
+        compression: Compression,
+        what: &str,
+    ) -> Result<BlockHandle> {
+        let physical = encode_block(raw, compression).map_err(|why| {
+            self.failed = true;
+            Error::invalid("block", format!("{what}: {why}"))
+        })?;
+        let handle = BlockHandle {
+            offset: self.offset,
+            size: physical.len() as u64,
+        };
+        self.append(&physical, what)?;
+        Ok(handle)
+    }
+
+    fn append(&mut self, bytes: &[u8], what: &str) -> Result<()> {
+        if let Err(e) = self.file.append(bytes) {
+            self.failed = true;
+            return Err(Error::io(
+                format!("appending the {what} at offset {} of a table", self.offset),
+                e,
+            ));
+        }
+        self.offset += bytes.len() as u64;
+        Ok(())
+    }
+}
+
+/// The raw properties block:
+/// `entries u64 | min_seq u64 | max_seq u64 | smallest_len u32 | smallest | largest_len u32 | largest`.
+fn encode_properties(info: &TableInfo) -> Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(32 + info.smallest.len() + info.largest.len());
+    out.extend_from_slice(&info.entries.to_le_bytes());
+    out.extend_from_slice(&info.min_seq.to_le_bytes());
+    out.extend_from_slice(&info.max_seq.to_le_bytes());
+    for key in [&info.smallest, &info.largest] {
+        let len = u32::try_from(key.len())
+            .map_err(|_| Error::invalid("key", "a table key is over 4 GiB"))?;
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(key);
+    }
+    Ok(out)
+}
+
+/// `filter handle | properties handle | index handle | version u32 | crc32c u32 | magic`, where the
+/// CRC covers the other 60 bytes (the 52 before it and the magic).
+fn encode_footer(filter: BlockHandle, properties: BlockHandle, index: BlockHandle) -> Vec<u8> {
+    let mut out = Vec::with_capacity(FOOTER_LEN);
+    filter.encode(&mut out);
+    properties.encode(&mut out);
+    index.encode(&mut out);
+    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    let crc = footer_crc(&out, &MAGIC);
+    out.extend_from_slice(&crc.to_le_bytes());
+    out.extend_from_slice(&MAGIC);
+    out
+}
+
+/// The footer's checksum: CRC32C of its first 52 bytes followed by the magic.
+pub(crate) fn footer_crc(head: &[u8], magic: &[u8]) -> u32 {
+    crc32c::crc32c_append(crc32c::crc32c(head), magic)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::disk::fs::{Fault, Fs, MemFs};
+    use crate::disk::key::{internal_key, Space};
+
+    fn key(user: &str, seq: u64) -> Bytes {
+        internal_key(0, Space::User, user.as_bytes(), b"", seq)
+    }
+
+    fn builder(fs: &MemFs) -> TableBuilder {
+        let file = fs.create(Path::new("t.sst")).unwrap();
+        TableBuilder::new(file, TableOptions::default())
+    }
+
+    #[test]
+    fn out_of_order_or_duplicate_keys_are_refused_and_change_nothing() {
+        let fs = MemFs::new();
+        let mut b = builder(&fs);
+        b.add(&key("b", 5), b"1").unwrap();
+        for bad in [key("a", 9), key("b", 5), key("b", 6)] {
+            let err = b.add(&bad, b"2").unwrap_err();
+            assert!(matches!(err, Error::InvalidArgument { .. }), "{err}");
+        }
+        b.add(&key("b", 4), b"older version").unwrap();
+        assert_eq!(b.entries(), 2);
+        let info = b.finish().unwrap();
+        assert_eq!((info.smallest, info.largest), (key("b", 5), key("b", 4)));
+        assert_eq!((info.min_seq, info.max_seq), (4, 5));
+    }
+
+    #[test]
+    fn keys_too_short_for_a_sequence_number_are_refused() {
+        let fs = MemFs::new();
+        let mut b = builder(&fs);
+        assert!(b.add(b"1234567", b"v").is_err());
+        assert!(b.add(b"12345678", b"v").is_ok());
+    }
+
+    #[test]
+    fn an_empty_table_is_refused() {
+        let fs = MemFs::new();
+        let err = builder(&fs).finish().unwrap_err();
+        assert!(err.to_string().contains("at least one entry"), "{err}");
+    }
+
+    #[test]
+    fn a_failed_append_poisons_the_builder() {
+        let fs = MemFs::new();
+        let mut b = builder(&fs);
+        fs.inject(Fault::Append { after: 10 });
+        let value = vec![7u8; 5000];
+        let err = b.add(&key("a", 1), &value).unwrap_err();
+        assert!(matches!(err, Error::Io { .. }), "{err}");
+        assert!(b.add(&key("b", 1), b"v").is_err());
+        assert!(b.finish().is_err());
+    }
+
+    #[test]
+    fn a_failed_sync_fails_finish() {
+        let fs = MemFs::new();
+        let mut b = builder(&fs);
+        b.add(&key("a", 1), b"v").unwrap();
+        fs.inject(Fault::Sync);
+        assert!(matches!(b.finish(), Err(Error::Io { .. })));
+    }
+
+    #[test]
+    fn finish_syncs_everything_it_wrote() {
+        let fs = MemFs::new();
+        let mut b = builder(&fs);
+        for i in 0..100 {
+            b.add(&key(&format!("k{i:03}"), 1), b"value").unwrap();
+        }
+        let size = b.finish().unwrap().size;
+        fs.sync_dir(Path::new("")).unwrap();
+        fs.crash();
+        assert_eq!(fs.read_all(Path::new("t.sst")).unwrap().len() as u64, size);
+    }
+}

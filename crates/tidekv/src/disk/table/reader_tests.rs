@@ -1,0 +1,499 @@
+//! Tests of `reader.rs` (and the tables `builder.rs` writes): round trips, snapshot reads, the
+//! bloom filter, seeks, and damage that must be reported as corruption, never a wrong value.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use proptest::prelude::*;
+
+use super::*;
+use crate::disk::fs::MemFs;
+use crate::disk::key::{internal_key, put_prefix, Space};
+use crate::disk::table::builder::{TableBuilder, TableOptions};
+use crate::disk::table::compression::Compression;
+
+const ALL: [Compression; 3] = [Compression::None, Compression::Lz4, Compression::Zstd(3)];
+
+fn key(user: &str, seq: u64) -> Bytes {
+    internal_key(0, Space::User, user.as_bytes(), b"", seq)
+}
+
+fn prefix(user: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    put_prefix(&mut out, 0, Space::User, user.as_bytes(), b"");
+    out
+}
+
+fn path() -> PathBuf {
+    PathBuf::from("/db/000007.sst")
+}
+
+/// Writes `entries` (in order) as a table at [`path`] and opens it.
+fn write(fs: &MemFs, entries: &[(Bytes, Bytes)], options: TableOptions) -> TableInfo {
+    let mut b = TableBuilder::new(fs.create(&path()).unwrap(), options);
+    for (k, v) in entries {
+        b.add(k, v).unwrap();
+    }
+    b.finish().unwrap()
+}
+
+fn open(fs: &MemFs) -> Result<TableReader> {
+    TableReader::open(fs, &path())
+}
+
+/// `n` distinct keys, one version each, with values long enough to fill many blocks.
+fn many(n: u64) -> Vec<(Bytes, Bytes)> {
+    (0..n)
+        .map(|i| {
+            let value = format!("value-{i}-{}", "x".repeat((i % 50) as usize));
+            (key(&format!("user:{i:06}"), i + 1), Bytes::from(value))
+        })
+        .collect()
+}
+
+fn collect(iter: TableIter) -> Result<Vec<(Bytes, Bytes)>> {
+    iter.collect()
+}
+
+fn assert_corruption(result: Result<impl std::fmt::Debug>, offset: u64) {
+    match result {
+        Err(Error::Corruption {
+            file, offset: at, ..
+        }) => {
+            assert_eq!(file, path());
+            assert_eq!(at, offset);
+        }
+        other => panic!("expected corruption at {offset}, got {other:?}"),
+    }
+}
+
+/// Offsets of the table's parts: data blocks, filter, properties, index, footer.
+fn layout(table: &TableReader) -> (Vec<u64>, u64, u64, u64, u64) {
+    let raw = &table.inner.file;
+    let footer = parse_footer(raw).unwrap();
+    let data = table.inner.index.iter().map(|e| e.handle.offset).collect();
+    let footer_at = (raw.len() - FOOTER_LEN) as u64;
+    (
+        data,
+        footer.filter.offset,
+        footer.properties.offset,
+        footer.index.offset,
+        footer_at,
+    )
+}
+
+fn flip(fs: &MemFs, offset: u64, bit: u8) {
+    let data = fs.read_all(&path()).unwrap();
+    fs.corrupt(&path(), offset as usize, data[offset as usize] ^ (1 << bit));
+}
+
+#[test]
+fn thousands_of_entries_round_trip_across_many_blocks_with_every_compression() {
+    let entries = many(5_000);
+    for compression in ALL {
+        let fs = MemFs::new();
+        let options = TableOptions {
+            compression,
+            ..TableOptions::default()
+        };
+        let info = write(&fs, &entries, options);
+        let table = open(&fs).unwrap();
+        assert_eq!(table.info(), &info);
+        assert_eq!(info.entries, 5_000);
+        assert_eq!(info.size, fs.read_all(&path()).unwrap().len() as u64);
+        assert_eq!((info.min_seq, info.max_seq), (1, 5_000));
+        assert_eq!(info.smallest, entries[0].0);
+        assert_eq!(info.largest, entries[4_999].0);
+        assert!(table.inner.index.len() > 50, "{compression:?}");
+        assert_eq!(collect(table.iter()).unwrap(), entries, "{compression:?}");
+        for (i, (_, v)) in entries.iter().enumerate() {
+            let got = table
+                .get(&prefix(&format!("user:{i:06}")), u64::MAX)
+                .unwrap();
+            assert_eq!(got, Some((i as u64 + 1, v.clone())));
+        }
+    }
+}
+
+#[test]
+fn compression_shrinks_the_table() {
+    let entries = many(2_000);
+    let size = |compression| {
+        let options = TableOptions {
+            compression,
+            ..TableOptions::default()
+        };
+        write(&MemFs::new(), &entries, options).size
+    };
+    let plain = size(Compression::None);
+    assert!(size(Compression::Lz4) < plain / 2);
+    assert!(size(Compression::Zstd(3)) < plain / 2);
+}
+
+#[test]
+fn get_returns_the_newest_version_at_or_below_the_snapshot() {
+    let fs = MemFs::new();
+    let mut entries = vec![
+        (key("a", 3), Bytes::from("a3")),
+        (key("k", 9), Bytes::from("v9")),
+        (key("k", 5), Bytes::from("v5")),
+        (key("k", 2), Bytes::from("v2")),
+        (key("k\0", 7), Bytes::from("other key")),
+        (key("z", 20), Bytes::from("only new")),
+    ];
+    // Many versions of one key, spanning several small blocks.
+    for seq in (100..400).rev() {
+        entries.push((key("zz", seq), Bytes::from(format!("zz{seq}"))));
+    }
+    let options = TableOptions {
+        block_size: 256,
+        ..TableOptions::default()
+    };
+    write(&fs, &entries, options);
+    let table = open(&fs).unwrap();
+    assert!(table.inner.index.len() > 5);
+    let get = |user: &str, snap| table.get(&prefix(user), snap).unwrap();
+    assert_eq!(get("k", 1), None);
+    assert_eq!(get("k", 2), Some((2, Bytes::from("v2"))));
+    assert_eq!(get("k", 4), Some((2, Bytes::from("v2"))));
+    assert_eq!(get("k", 5), Some((5, Bytes::from("v5"))));
+    assert_eq!(get("k", 8), Some((5, Bytes::from("v5"))));
+    assert_eq!(get("k", u64::MAX), Some((9, Bytes::from("v9"))));
+    assert_eq!(get("k\0", 6), None);
+    assert_eq!(get("k\0", 7), Some((7, Bytes::from("other key"))));
+    // Only a version newer than the snapshot exists.
+    assert_eq!(get("z", 19), None);
+    assert_eq!(get("a", 0), None);
+    for snap in [100, 101, 250, 399, 400, u64::MAX] {
+        let seq = snap.min(399);
+        assert_eq!(
+            get("zz", snap),
+            Some((seq, Bytes::from(format!("zz{seq}"))))
+        );
+    }
+    assert_eq!(get("zz", 99), None);
+    // Absent keys: before, between and after every stored key.
+    for absent in ["", "0", "b", "kk", "y", "zzz"] {
+        assert_eq!(get(absent, u64::MAX), None, "{absent}");
+    }
+}
+
+#[test]
+fn the_bloom_filter_skips_absent_keys_and_never_a_present_one() {
+    let fs = MemFs::new();
+    let entries = many(2_000);
+    write(&fs, &entries, TableOptions::default());
+    let table = open(&fs).unwrap();
+    for i in 0..2_000 {
+        assert!(table.get(&prefix(&format!("user:{i:06}")), 0).is_ok());
+        assert!(table
+            .get(&prefix(&format!("user:{i:06}")), u64::MAX)
+            .unwrap()
+            .is_some());
+    }
+    assert_eq!(table.filter_skips(), 0, "a present key was skipped");
+    for i in 0..1_000 {
+        assert_eq!(
+            table
+                .get(&prefix(&format!("absent:{i}")), u64::MAX)
+                .unwrap(),
+            None
+        );
+    }
+    // 10 bits per key: about 1% of absent keys get through.
+    assert!(table.filter_skips() > 950, "{}", table.filter_skips());
+}
+
+#[test]
+fn without_a_filter_every_get_reads_a_block() {
+    let fs = MemFs::new();
+    let options = TableOptions {
+        bloom_bits_per_key: 0,
+        ..TableOptions::default()
+    };
+    write(&fs, &many(100), options);
+    let table = open(&fs).unwrap();
+    for i in 0..100 {
+        assert_eq!(
+            table
+                .get(&prefix(&format!("absent:{i}")), u64::MAX)
+                .unwrap(),
+            None
+        );
+    }
+    assert_eq!(table.filter_skips(), 0);
+    assert!(table
+        .get(&prefix("user:000042"), u64::MAX)
+        .unwrap()
+        .is_some());
+}
+
+#[test]
+fn seek_lands_on_the_first_key_at_or_after_the_target() {
+    let fs = MemFs::new();
+    let entries = many(1_000);
+    let options = TableOptions {
+        block_size: 512,
+        restart_interval: 4,
+        ..TableOptions::default()
+    };
+    write(&fs, &entries, options);
+    let table = open(&fs).unwrap();
+    let from = |target: &[u8]| collect(table.seek(target)).unwrap();
+    assert_eq!(from(b""), entries);
+    assert_eq!(from(&entries[0].0), entries);
+    for i in [1, 17, 499, 500, 998, 999] {
+        // Exactly a key, and just after the previous one.
+        assert_eq!(from(&entries[i].0), &entries[i..]);
+        let mut after_prev = entries[i - 1].0.to_vec();
+        after_prev.push(0);
+        assert_eq!(from(&after_prev), &entries[i..]);
+    }
+    // The last key of every block, and just past it (the next block's first key).
+    for e in &table.inner.index {
+        let at = entries.iter().position(|(k, _)| *k == e.last_key).unwrap();
+        assert_eq!(from(&e.last_key), &entries[at..]);
+        let mut past = e.last_key.to_vec();
+        past.push(0);
+        assert_eq!(from(&past), &entries[at + 1..]);
+    }
+    assert_eq!(from(b"\xff"), []);
+    // An iterator can seek again, backwards or forwards.
+    let mut iter = table.seek(&entries[900].0);
+    assert_eq!(iter.next().unwrap().unwrap(), entries[900]);
+    iter.seek(&entries[3].0);
+    assert_eq!(iter.next().unwrap().unwrap(), entries[3]);
+    iter.seek(b"\xff");
+    assert!(iter.next().is_none());
+    iter.seek(b"");
+    assert_eq!(iter.count(), 1_000);
+}
+
+#[test]
+fn a_table_with_one_entry() {
+    for compression in ALL {
+        let fs = MemFs::new();
+        let entry = (key("only", 7), Bytes::from("value"));
+        let options = TableOptions {
+            compression,
+            ..TableOptions::default()
+        };
+        let info = write(&fs, std::slice::from_ref(&entry), options);
+        assert_eq!(info.smallest, info.largest);
+        let table = open(&fs).unwrap();
+        assert_eq!(table.info().entries, 1);
+        assert_eq!((table.info().min_seq, table.info().max_seq), (7, 7));
+        assert_eq!(collect(table.iter()).unwrap(), std::slice::from_ref(&entry));
+        assert_eq!(
+            collect(table.seek(&entry.0)).unwrap(),
+            std::slice::from_ref(&entry)
+        );
+        assert_eq!(collect(table.seek(&key("only", 6))).unwrap(), []);
+        assert_eq!(
+            table.get(&prefix("only"), 7).unwrap(),
+            Some((7, Bytes::from("value")))
+        );
+        assert_eq!(table.get(&prefix("only"), 6).unwrap(), None);
+        assert_eq!(table.get(&prefix("other"), u64::MAX).unwrap(), None);
+    }
+}
+
+/// The worked example of `docs/format/sstable.md` ("Table layout"): one entry, no compression, no
+/// filter bits.
+#[test]
+fn documented_example_layout() {
+    let fs = MemFs::new();
+    let options = TableOptions {
+        compression: Compression::None,
+        bloom_bits_per_key: 0,
+        ..TableOptions::default()
+    };
+    let info = write(&fs, &[(key("k", 1), Bytes::from("v"))], options);
+    let table = open(&fs).unwrap();
+    assert_eq!(layout(&table), (vec![0], 33, 39, 108, 156));
+    assert_eq!(info.size, 220);
+    let raw = fs.read_all(&path()).unwrap();
+    #[rustfmt::skip]
+    let footer: &[u8] = &[
+        33, 0, 0, 0, 0, 0, 0, 0,   6, 0, 0, 0, 0, 0, 0, 0,    // filter at 33, 6 bytes
+        39, 0, 0, 0, 0, 0, 0, 0,   69, 0, 0, 0, 0, 0, 0, 0,   // properties at 39, 69 bytes
+        108, 0, 0, 0, 0, 0, 0, 0,  48, 0, 0, 0, 0, 0, 0, 0,   // index at 108, 48 bytes
+        1, 0, 0, 0,                                           // format version 1
+    ];
+    assert_eq!(&raw[156..208], footer);
+    let crc = crc32c::crc32c_append(crc32c::crc32c(footer), b"TIDEKVST");
+    assert_eq!(crc, 0xF453_270D);
+    assert_eq!(&raw[208..212], [0x0D, 0x27, 0x53, 0xF4]);
+    assert_eq!(&raw[212..], b"TIDEKVST");
+}
+
+#[test]
+fn a_flipped_bit_in_a_data_block_is_reported_by_the_get_and_iter_that_read_it() {
+    for compression in ALL {
+        let fs = MemFs::new();
+        let entries = many(500);
+        let options = TableOptions {
+            compression,
+            ..TableOptions::default()
+        };
+        write(&fs, &entries, options);
+        let (data, ..) = layout(&open(&fs).unwrap());
+        let victim = data[3];
+        flip(&fs, victim + 10, 2);
+        // Open reads no data block: it succeeds.
+        let table = open(&fs).unwrap();
+        let block_keys: Vec<usize> = (0..500)
+            .filter(|&i| {
+                let at = table
+                    .inner
+                    .index
+                    .partition_point(|e| e.last_key < entries[i].0);
+                table.inner.index[at].handle.offset == victim
+            })
+            .collect();
+        assert!(!block_keys.is_empty());
+        for (i, (_, value)) in entries.iter().enumerate() {
+            let got = table.get(&prefix(&format!("user:{i:06}")), u64::MAX);
+            if block_keys.contains(&i) {
+                assert_corruption(got, victim);
+            } else {
+                assert_eq!(got.unwrap(), Some((i as u64 + 1, value.clone())));
+            }
+        }
+        // Iteration yields the entries before the block, then the error, then nothing.
+        let mut iter = table.iter();
+        for entry in &entries[..block_keys[0]] {
+            assert_eq!(&iter.next().unwrap().unwrap(), entry);
+        }
+        assert_corruption(iter.next().unwrap(), victim);
+        assert!(iter.next().is_none());
+        assert_corruption(collect(table.seek(&entries[block_keys[1]].0)), victim);
+    }
+}
+
+#[test]
+fn a_flipped_bit_in_the_filter_properties_index_or_footer_fails_open() {
+    let fs = MemFs::new();
+    write(&fs, &many(500), TableOptions::default());
+    let (_, filter, properties, index, footer) = layout(&open(&fs).unwrap());
+    let size = fs.read_all(&path()).unwrap().len() as u64;
+    let regions = [
+        (filter, properties, filter),
+        (properties, index, properties),
+        (index, footer, index),
+        (footer, size, footer),
+    ];
+    for (start, end, reported) in regions {
+        for offset in [start, (start + end) / 2, end - 1] {
+            for bit in [0, 7] {
+                let fs = MemFs::new();
+                write(&fs, &many(500), TableOptions::default());
+                flip(&fs, offset, bit);
+                assert_corruption(open(&fs), reported);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_truncated_file_is_corruption() {
+    let fs = MemFs::new();
+    let info = write(&fs, &many(300), TableOptions::default());
+    let full = fs.read_all(&path()).unwrap();
+    for len in [
+        0,
+        1,
+        63,
+        64,
+        65,
+        info.size / 2,
+        info.size - 8,
+        info.size - 1,
+    ] {
+        fs.put(&path(), full[..len as usize].to_vec());
+        let reported = len.saturating_sub(FOOTER_LEN as u64);
+        assert_corruption(open(&fs), reported);
+    }
+    // Missing entirely: an I/O error, not corruption.
+    fs.remove(&path()).unwrap();
+    assert!(matches!(open(&fs), Err(Error::Io { .. })));
+}
+
+/// Every single-bit flip anywhere in a small table is caught: open fails, or every read either
+/// fails or returns exactly what was written.
+#[test]
+fn no_flipped_bit_ever_yields_a_wrong_value() {
+    let entries: Vec<_> = (0..40)
+        .map(|i| {
+            (
+                key(&format!("k{i:02}"), i + 1),
+                Bytes::from(format!("v{i}")),
+            )
+        })
+        .collect();
+    let options = TableOptions {
+        block_size: 128,
+        ..TableOptions::default()
+    };
+    let fs = MemFs::new();
+    write(&fs, &entries, options);
+    let original = fs.read_all(&path()).unwrap();
+    for offset in 0..original.len() {
+        for bit in 0..8 {
+            let mut damaged = original.clone();
+            damaged[offset] ^= 1 << bit;
+            fs.put(&path(), damaged);
+            let Ok(table) = open(&fs) else { continue };
+            match collect(table.iter()) {
+                Ok(all) => panic!(
+                    "byte {offset} bit {bit}: iteration read {} entries",
+                    all.len()
+                ),
+                Err(e) => assert!(matches!(e, Error::Corruption { .. })),
+            }
+            for (i, (_, v)) in entries.iter().enumerate() {
+                match table.get(&prefix(&format!("k{i:02}")), u64::MAX) {
+                    Ok(got) => assert_eq!(got, Some((i as u64 + 1, v.clone()))),
+                    Err(e) => assert!(matches!(e, Error::Corruption { .. })),
+                }
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Random tables (keys with several versions) read back like a sorted map: iteration, seeks,
+    /// and `get` at random snapshots.
+    #[test]
+    fn tables_read_back_like_a_sorted_map(
+        writes in prop::collection::vec((0u8..40, 1u64..50, prop::collection::vec(any::<u8>(), 0..40)), 1..300),
+        block_size in prop::sample::select(vec![64usize, 300, 4096]),
+        restart_interval in 1usize..20,
+        compression in prop::sample::select(ALL.to_vec()),
+        probes in prop::collection::vec((0u8..42, 0u64..52), 1..40),
+    ) {
+        let mut model = BTreeMap::new();
+        for (user, seq, value) in writes {
+            model.insert(key(&format!("u{user}"), seq), Bytes::from(value));
+        }
+        let entries: Vec<_> = model.clone().into_iter().collect();
+        let fs = MemFs::new();
+        let options = TableOptions { block_size, restart_interval, compression, bloom_bits_per_key: 10 };
+        write(&fs, &entries, options);
+        let table = open(&fs).unwrap();
+        prop_assert_eq!(collect(table.iter()).unwrap(), entries.clone());
+        for (user, snap) in probes {
+            let target = key(&format!("u{user}"), snap);
+            let expected: Vec<_> = model.range(target.clone()..).map(|(k, v)| (k.clone(), v.clone())).collect();
+            prop_assert_eq!(collect(table.seek(&target)).unwrap(), expected);
+            let p = prefix(&format!("u{user}"));
+            let newest = model
+                .range(target..)
+                .next()
+                .and_then(|(k, v)| split_seq(k).filter(|(f, _)| *f == p.as_slice()).map(|(_, s)| (s, v.clone())));
+            prop_assert_eq!(table.get(&p, snap).unwrap(), newest);
+        }
+    }
+}
