@@ -27,6 +27,7 @@
 
 mod batch;
 mod clock;
+mod codec;
 mod config;
 // TODO(#3): the disk engine uses these pieces once it exists; until then they are reached only by
 // their tests.

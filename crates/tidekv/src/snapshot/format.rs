@@ -5,6 +5,8 @@
 
 use bytes::{Buf, BufMut, Bytes};
 
+use crate::codec::{len_u32, take_sized, take_u32, take_u64, take_u8};
+
 /// `TIDEKVSN`: the first 8 bytes of every snapshot file.
 pub(crate) const MAGIC: [u8; 8] = *b"TIDEKVSN";
 /// The format version this code writes and reads.
@@ -183,10 +185,6 @@ pub(crate) fn encode_record(out: &mut Vec<u8>, record: &RawRecord) -> Result<(),
     Ok(())
 }
 
-fn len_u32(len: usize) -> Result<u32, String> {
-    u32::try_from(len).map_err(|_| format!("length {len} does not fit the format's 32-bit field"))
-}
-
 fn put_key(
     out: &mut Vec<u8>,
     keyspace: u32,
@@ -214,10 +212,10 @@ pub(crate) fn decode_records(payload: &Bytes) -> Result<Vec<RawRecord>, (usize, 
 }
 
 fn decode_record(buf: &mut Bytes) -> Result<RawRecord, String> {
-    match take_u8(buf)? {
+    match take_u8(buf, "record")? {
         TAG_STRING => {
             let (keyspace, expires_at, key) = take_key(buf)?;
-            let value = take_sized(buf)?;
+            let value = take_sized(buf, "record")?;
             Ok(RawRecord::String {
                 keyspace,
                 expires_at,
@@ -227,7 +225,7 @@ fn decode_record(buf: &mut Bytes) -> Result<RawRecord, String> {
         }
         TAG_LIST_HEAD => {
             let (keyspace, expires_at, key) = take_key(buf)?;
-            let items = take_u64(buf)?;
+            let items = take_u64(buf, "record")?;
             if items == 0 {
                 return Err("list with zero items".into());
             }
@@ -239,13 +237,13 @@ fn decode_record(buf: &mut Bytes) -> Result<RawRecord, String> {
             })
         }
         TAG_LIST_ITEMS => {
-            let count = take_u32(buf)?;
+            let count = take_u32(buf, "record")?;
             // Each item needs at least its 4-byte length: bound the allocation by what is there.
             if count as usize > buf.remaining() / 4 {
                 return Err(format!("list item count {count} exceeds the chunk"));
             }
             (0..count)
-                .map(|_| take_sized(buf))
+                .map(|_| take_sized(buf, "record"))
                 .collect::<Result<_, _>>()
                 .map(RawRecord::ListItems)
         }
@@ -254,32 +252,10 @@ fn decode_record(buf: &mut Bytes) -> Result<RawRecord, String> {
 }
 
 fn take_key(buf: &mut Bytes) -> Result<(u32, Option<u64>, Bytes), String> {
-    let keyspace = take_u32(buf)?;
-    let expires_at = Some(take_u64(buf)?).filter(|&at| at != 0);
-    let key = take_sized(buf)?;
+    let keyspace = take_u32(buf, "record")?;
+    let expires_at = Some(take_u64(buf, "record")?).filter(|&at| at != 0);
+    let key = take_sized(buf, "record")?;
     Ok((keyspace, expires_at, key))
-}
-
-fn take_sized(buf: &mut Bytes) -> Result<Bytes, String> {
-    let len = take_u32(buf)? as usize;
-    if len > buf.remaining() {
-        return Err(format!("length {len} runs past the end of the chunk"));
-    }
-    Ok(buf.split_to(len))
-}
-
-fn take_u8(buf: &mut Bytes) -> Result<u8, String> {
-    buf.try_get_u8().map_err(|_| "record cut short".to_string())
-}
-
-fn take_u32(buf: &mut Bytes) -> Result<u32, String> {
-    buf.try_get_u32_le()
-        .map_err(|_| "record cut short".to_string())
-}
-
-fn take_u64(buf: &mut Bytes) -> Result<u64, String> {
-    buf.try_get_u64_le()
-        .map_err(|_| "record cut short".to_string())
 }
 
 #[cfg(test)]

@@ -4,6 +4,8 @@
 
 use bytes::{Buf, BufMut, Bytes};
 
+use crate::codec::{put_sized, take_sized, take_u64, take_u8};
+
 const TAG_LOG_NUMBER: u8 = 1;
 const TAG_NEXT_FILE: u8 = 2;
 const TAG_LAST_SEQUENCE: u8 = 3;
@@ -70,17 +72,17 @@ impl VersionEdit {
     pub(crate) fn decode(mut buf: Bytes) -> Result<VersionEdit, String> {
         let mut edit = VersionEdit::default();
         while buf.has_remaining() {
-            match take_u8(&mut buf)? {
-                TAG_LOG_NUMBER => edit.log_number = Some(take_u64(&mut buf)?),
-                TAG_NEXT_FILE => edit.next_file = Some(take_u64(&mut buf)?),
-                TAG_LAST_SEQUENCE => edit.last_sequence = Some(take_u64(&mut buf)?),
+            match take_u8(&mut buf, "edit")? {
+                TAG_LOG_NUMBER => edit.log_number = Some(take_u64(&mut buf, "edit")?),
+                TAG_NEXT_FILE => edit.next_file = Some(take_u64(&mut buf, "edit")?),
+                TAG_LAST_SEQUENCE => edit.last_sequence = Some(take_u64(&mut buf, "edit")?),
                 TAG_ADD_TABLE => {
-                    let level = take_u8(&mut buf)?;
-                    let number = take_u64(&mut buf)?;
-                    let size = take_u64(&mut buf)?;
-                    let entries = take_u64(&mut buf)?;
-                    let smallest = take_sized(&mut buf)?;
-                    let largest = take_sized(&mut buf)?;
+                    let level = take_u8(&mut buf, "edit")?;
+                    let number = take_u64(&mut buf, "edit")?;
+                    let size = take_u64(&mut buf, "edit")?;
+                    let entries = take_u64(&mut buf, "edit")?;
+                    let smallest = take_sized(&mut buf, "edit")?;
+                    let largest = take_sized(&mut buf, "edit")?;
                     if smallest > largest {
                         return Err(format!("table {number}: smallest key after largest"));
                     }
@@ -94,40 +96,14 @@ impl VersionEdit {
                     });
                 }
                 TAG_REMOVE_TABLE => {
-                    let level = take_u8(&mut buf)?;
-                    edit.removed.push((level, take_u64(&mut buf)?));
+                    let level = take_u8(&mut buf, "edit")?;
+                    edit.removed.push((level, take_u64(&mut buf, "edit")?));
                 }
                 tag => return Err(format!("unknown version edit tag {tag}")),
             }
         }
         Ok(edit)
     }
-}
-
-fn put_sized(out: &mut Vec<u8>, bytes: &[u8]) -> Result<(), String> {
-    let len = u32::try_from(bytes.len()).map_err(|_| format!("key of {} bytes", bytes.len()))?;
-    out.put_u32_le(len);
-    out.put_slice(bytes);
-    Ok(())
-}
-
-fn take_u8(buf: &mut Bytes) -> Result<u8, String> {
-    buf.try_get_u8().map_err(|_| "edit cut short".to_string())
-}
-
-fn take_u64(buf: &mut Bytes) -> Result<u64, String> {
-    buf.try_get_u64_le()
-        .map_err(|_| "edit cut short".to_string())
-}
-
-fn take_sized(buf: &mut Bytes) -> Result<Bytes, String> {
-    let len = buf
-        .try_get_u32_le()
-        .map_err(|_| "edit cut short".to_string())? as usize;
-    if len > buf.remaining() {
-        return Err(format!("length {len} runs past the end of the edit"));
-    }
-    Ok(buf.split_to(len))
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 use bytes::{Buf, BufMut, Bytes};
 
+use crate::codec::{len_u32, take_sized};
 use crate::disk::log_frame::{self, BadRecord};
 
 /// `TIDEKVWL`: the first 8 bytes of every log.
@@ -52,24 +53,20 @@ pub(crate) fn encode_record(record: &WalRecord) -> Result<Vec<u8>, String> {
     }
     let mut out = log_frame::begin();
     out.put_u64_le(record.first_seq);
-    out.put_u32_le(u32_len(record.entries.len())?);
+    out.put_u32_le(len_u32(record.entries.len())?);
     for entry in &record.entries {
         out.put_u8(match entry.kind {
             EntryKind::Put => KIND_PUT,
             EntryKind::Delete => KIND_DELETE,
         });
         out.put_u64_le(entry.expires_at.unwrap_or(0));
-        out.put_u32_le(u32_len(entry.key.len())?);
+        out.put_u32_le(len_u32(entry.key.len())?);
         out.put_slice(&entry.key);
-        out.put_u32_le(u32_len(entry.value.len())?);
+        out.put_u32_le(len_u32(entry.value.len())?);
         out.put_slice(&entry.value);
     }
     log_frame::seal(&mut out)?;
     Ok(out)
-}
-
-fn u32_len(len: usize) -> Result<u32, String> {
-    u32::try_from(len).map_err(|_| format!("length {len} does not fit the log's 32-bit field"))
 }
 
 fn decode_payload(mut buf: Bytes) -> Result<WalRecord, String> {
@@ -96,8 +93,8 @@ fn decode_payload(mut buf: Bytes) -> Result<WalRecord, String> {
         let expires_at = buf
             .try_get_u64_le()
             .map_err(|_| "entry cut short".to_string())?;
-        let key = take_sized(&mut buf)?;
-        let value = take_sized(&mut buf)?;
+        let key = take_sized(&mut buf, "entry")?;
+        let value = take_sized(&mut buf, "entry")?;
         entries.push(WalEntry {
             kind,
             key,
@@ -109,16 +106,6 @@ fn decode_payload(mut buf: Bytes) -> Result<WalRecord, String> {
         return Err(format!("{} bytes after the last entry", buf.remaining()));
     }
     Ok(WalRecord { first_seq, entries })
-}
-
-fn take_sized(buf: &mut Bytes) -> Result<Bytes, String> {
-    let len = buf
-        .try_get_u32_le()
-        .map_err(|_| "entry cut short".to_string())? as usize;
-    if len > buf.remaining() {
-        return Err(format!("length {len} runs past the end of the record"));
-    }
-    Ok(buf.split_to(len))
 }
 
 /// What reading a whole log found.
