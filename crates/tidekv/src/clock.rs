@@ -79,7 +79,7 @@ impl Clock for ManualClock {
 /// never becomes "already expired".
 pub(crate) fn ttl_to_ms(ttl: Duration) -> u64 {
     let ms = ttl.as_millis();
-    let ms = if ttl.subsec_nanos() % 1_000_000 != 0 {
+    let ms = if !ttl.subsec_nanos().is_multiple_of(1_000_000) {
         ms + 1
     } else {
         ms

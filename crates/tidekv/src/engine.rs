@@ -130,6 +130,39 @@ pub(crate) fn is_empty_range(lower: &Bound<Bytes>, upper: &Bound<Bytes>) -> bool
     }
 }
 
+/// Redis `LRANGE` index rules: inclusive `start..=stop`, negative indexes count from the end,
+/// out-of-range ends are clamped. Returns a half-open `from..to`, or `None` when empty.
+pub(crate) fn list_window(len: usize, start: i64, stop: i64) -> Option<(usize, usize)> {
+    let len = i64::try_from(len).ok()?;
+    let start = if start < 0 {
+        (start + len).max(0)
+    } else {
+        start
+    };
+    let stop = if stop < 0 {
+        stop + len
+    } else {
+        stop.min(len - 1)
+    };
+    if start > stop || start >= len || stop < 0 {
+        return None;
+    }
+    Some((
+        usize::try_from(start).ok()?,
+        usize::try_from(stop + 1).ok()?,
+    ))
+}
+
+/// The error for a string operation on a list.
+pub(crate) fn list_is_not_a_string() -> crate::Error {
+    crate::Error::wrong_type("a string value", "a list")
+}
+
+/// The error for a list operation on a string.
+pub(crate) fn string_is_not_a_list() -> crate::Error {
+    crate::Error::wrong_type("a list", "a string value")
+}
+
 /// A lazy, sorted, point-in-time scan produced by an engine.
 pub type EngineScan = Box<dyn Iterator<Item = Result<(Bytes, ScanValue)>> + Send>;
 

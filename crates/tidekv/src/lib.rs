@@ -29,9 +29,6 @@ mod batch;
 mod clock;
 mod codec;
 mod config;
-// TODO(#3): the disk engine uses these pieces once it exists; until then they are reached only by
-// their tests.
-#[allow(dead_code)]
 mod disk;
 pub mod engine;
 mod error;
@@ -43,8 +40,9 @@ mod value;
 
 pub use batch::WriteBatch;
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use config::{Config, ShardHasher, MAX_KEYSPACES, MAX_KEY_SIZE, MAX_VALUE_SIZE};
+pub use config::{Config, Durability, ShardHasher, MAX_KEYSPACES, MAX_KEY_SIZE, MAX_VALUE_SIZE};
+pub use disk::table::compression::Compression;
 pub use error::{Error, Result};
-pub use stats::{BackendStats, KeyspaceStats, MemoryStats, Stats};
+pub use stats::{BackendStats, DiskStats, KeyspaceStats, LevelStats, MemoryStats, Stats};
 pub use store::{Keys, Scan, Store, Ttl};
 pub use value::{Decode, Encode, Json};

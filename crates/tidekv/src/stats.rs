@@ -32,6 +32,8 @@ pub struct KeyspaceStats {
 pub enum BackendStats {
     /// The in-memory backend.
     Memory(MemoryStats),
+    /// The disk backend (LSM tree).
+    Disk(Box<DiskStats>),
 }
 
 /// Detail of the in-memory backend.
@@ -50,4 +52,81 @@ pub struct MemoryStats {
     pub view_history_entries: u64,
     /// Snapshot file this store loads on open and saves on flush/close, if any.
     pub snapshot_path: Option<std::path::PathBuf>,
+}
+
+/// Detail of the disk backend.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DiskStats {
+    /// The store's directory.
+    pub path: std::path::PathBuf,
+    /// The configured durability.
+    pub durability: crate::Durability,
+    /// Approximate bytes in the active memtable.
+    pub memtable_bytes: u64,
+    /// Entries (versions and tombstones) in the active memtable.
+    pub memtable_entries: u64,
+    /// Frozen memtables waiting for their flush.
+    pub immutable_memtables: u64,
+    /// Tables, bytes and entries of each level, level 0 first.
+    pub levels: Vec<LevelStats>,
+    /// Block cache: configured capacity in bytes.
+    pub block_cache_capacity: u64,
+    /// Block cache: bytes in use.
+    pub block_cache_usage: u64,
+    /// Block cache: lookups that found their block.
+    pub block_cache_hits: u64,
+    /// Block cache: lookups that read the block from its file.
+    pub block_cache_misses: u64,
+    /// Point reads that a table's bloom filter answered without reading a block.
+    pub bloom_filter_skips: u64,
+    /// Bytes in the write-ahead log being written.
+    pub wal_bytes: u64,
+    /// Bytes of keys and values written by users (as stored cells), since open.
+    pub user_bytes_written: u64,
+    /// Bytes appended to write-ahead logs since open.
+    pub wal_bytes_written: u64,
+    /// Bytes of tables written by flushes since open.
+    pub flush_bytes_written: u64,
+    /// Bytes of tables read and written by compactions since open.
+    pub compaction_bytes_read: u64,
+    /// Bytes of tables written by compactions since open.
+    pub compaction_bytes_written: u64,
+    /// `(log + flush + compaction bytes written) / user bytes written` since open; 0 before the
+    /// first write.
+    pub write_amplification: f64,
+    /// Memtable flushes since open.
+    pub flushes: u64,
+    /// Compactions that rewrote tables since open.
+    pub compactions: u64,
+    /// Tables moved to the next level without rewriting since open.
+    pub trivial_moves: u64,
+    /// Writes that had to wait for flushes or compactions to catch up, since open.
+    pub write_stalls: u64,
+    /// Total time writers spent stalled, in microseconds.
+    pub write_stall_micros: u64,
+    /// fsyncs of the write-ahead log (group commits) since open.
+    pub log_syncs: u64,
+    /// Whether opening the store found a torn record at the end of the newest write-ahead log
+    /// (a crash cut an append short) and cut it off. Only writes that were never acknowledged as
+    /// durable can be lost this way.
+    pub torn_log_tail_cut_on_open: bool,
+    /// The newest sequence number readers can see.
+    pub visible_sequence: u64,
+    /// A background failure that stopped writes, if one happened.
+    pub background_error: Option<String>,
+}
+
+/// One level of the disk backend's tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LevelStats {
+    /// Level number (0 = freshly flushed, overlapping tables).
+    pub level: u32,
+    /// Tables in the level.
+    pub tables: u64,
+    /// Bytes of those tables.
+    pub bytes: u64,
+    /// Entries (versions and tombstones) in those tables.
+    pub entries: u64,
 }

@@ -85,7 +85,7 @@ impl Dataset {
                 let r = rng.next_u64();
                 // The high half picks the key, the low half decides read or write: independent bits.
                 let index = ((r >> 32) % KEYS as u64) as u32;
-                if (r & 0xFFFF_FFFF) % WRITE_ONE_IN == 0 {
+                if (r & 0xFFFF_FFFF).is_multiple_of(WRITE_ONE_IN) {
                     index | WRITE_FLAG
                 } else {
                     index

@@ -17,6 +17,21 @@ pub(crate) fn parse_wal(path: &Path) -> Option<u64> {
     digits.parse().ok()
 }
 
+/// The path of table `n`: `NNNNNN.sst`.
+pub(crate) fn table_path(dir: &Path, n: u64) -> PathBuf {
+    dir.join(format!("{n:06}.sst"))
+}
+
+/// The number of a table file's name, if it is one.
+pub(crate) fn parse_table(path: &Path) -> Option<u64> {
+    let name = path.file_name()?.to_str()?;
+    let digits = name.strip_suffix(".sst")?;
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
 /// The path of manifest number `n`: `MANIFEST-NNNNNN`.
 pub(crate) fn manifest_path(dir: &Path, n: u64) -> PathBuf {
     dir.join(format!("MANIFEST-{n:06}"))
@@ -45,6 +60,8 @@ mod tests {
         let dir = Path::new("/db");
         assert_eq!(wal_path(dir, 7), Path::new("/db/000007.wal"));
         assert_eq!(parse_wal(&wal_path(dir, 1_234_567)), Some(1_234_567));
+        assert_eq!(parse_table(&table_path(dir, 42)), Some(42));
+        assert_eq!(parse_table(Path::new("/db/000042.wal")), None);
         for other in [
             "/db/000007.sst",
             "/db/x.wal",

@@ -19,7 +19,9 @@
 //!
 //! Stored spaces are numbers in files: never renumber them.
 
-use bytes::{BufMut, Bytes};
+use bytes::BufMut;
+#[cfg(test)]
+use bytes::Bytes;
 
 /// Which kind of key a user key is stored as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -50,6 +52,7 @@ pub(crate) fn put_prefix(out: &mut Vec<u8>, ks: u32, space: Space, user_key: &[u
 }
 
 /// The internal key of version `seq` of a key.
+#[cfg(test)]
 pub(crate) fn internal_key(
     ks: u32,
     space: Space,

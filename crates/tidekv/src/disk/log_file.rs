@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::disk::fs::{Fs, WritableFile};
+use crate::disk::fs::{FileSyncer, Fs, WritableFile};
 use crate::error::{Error, Result};
 
 /// An open log being appended to.
@@ -37,6 +37,7 @@ impl LogFile {
     }
 
     /// Continues an existing log that recovery found valid up to `len` bytes.
+    #[cfg(test)]
     pub(crate) fn resume(fs: &dyn Fs, path: &Path, len: u64) -> Result<LogFile> {
         let file = fs
             .append_to(path)
@@ -72,13 +73,22 @@ impl LogFile {
         })
     }
 
+    /// A handle that fsyncs this log from another thread while appends go on (group commit).
+    /// A failure through it must be treated like a failed [`LogFile::sync`]: the caller stops
+    /// writing to this log.
+    pub(crate) fn syncer(&self) -> Result<Box<dyn FileSyncer>> {
+        self.check()?;
+        self.file.syncer().map_err(|e| {
+            Error::io(
+                format!("opening a sync handle on {}", self.path.display()),
+                e,
+            )
+        })
+    }
+
     /// Bytes in the log, header included.
     pub(crate) fn len(&self) -> u64 {
         self.len
-    }
-
-    pub(crate) fn path(&self) -> &Path {
-        &self.path
     }
 
     fn check(&self) -> Result<()> {

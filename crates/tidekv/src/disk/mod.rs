@@ -1,12 +1,14 @@
-//! The disk backend: a log-structured merge tree (issue #3, in progress).
+//! The disk backend: a log-structured merge tree. `docs/disk.md` is the design; the formats are in
+//! `docs/format/`.
 //!
-//! Built so far: the file-system seam every disk I/O goes through ([`fs`]), the store directory's
-//! file names ([`file_name`]), the write-ahead log ([`wal`]) and the framing and log writer it
-//! shares with the manifest ([`log_frame`], [`log_file`]), internal keys ([`key`]), the memtable
-//! ([`memtable`]), version edits and the manifest ([`version`]) and the SSTable building blocks
-//! ([`table`]). The engine that ties them together is not built yet, so `Config::disk` does not
-//! exist yet.
+//! Layers, bottom up: the file-system seam every disk I/O goes through ([`fs`]), file names
+//! ([`file_name`]), framed logs ([`log_frame`], [`log_file`]) used by the write-ahead log ([`wal`])
+//! and the manifest ([`version`]), internal keys ([`key`]) and cells ([`cell`]), the memtable
+//! ([`memtable`]), SSTables and the block cache ([`table`]), and the engine that ties them
+//! together ([`engine`]).
 
+pub(crate) mod cell;
+pub(crate) mod engine;
 pub(crate) mod file_name;
 pub(crate) mod fs;
 pub(crate) mod key;

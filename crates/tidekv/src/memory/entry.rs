@@ -7,7 +7,7 @@ use bytes::Bytes;
 
 use crate::clock::Clock;
 use crate::engine::{End, ScanValue, StoredValue};
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// What a key holds. Both variants clone in O(1) (a reference count), which is what makes keeping a
 /// pre-image for a live view cheap.
@@ -156,10 +156,4 @@ fn pack(expires_at: Option<u64>) -> Option<NonZeroU64> {
     expires_at.map(|at| NonZeroU64::new(at).unwrap_or(NonZeroU64::MIN))
 }
 
-pub(crate) fn list_is_not_a_string() -> Error {
-    Error::wrong_type("a string value", "a list")
-}
-
-pub(crate) fn string_is_not_a_list() -> Error {
-    Error::wrong_type("a list", "a string value")
-}
+pub(crate) use crate::engine::{list_is_not_a_string, string_is_not_a_list};

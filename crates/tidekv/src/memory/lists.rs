@@ -5,7 +5,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use crate::clock::Clock;
-use crate::engine::End;
+use crate::engine::{list_window, End};
 use crate::error::Result;
 use crate::memory::entry::{string_is_not_a_list, Entry, List, Value};
 use crate::memory::shard::ShardState;
@@ -104,32 +104,9 @@ fn push_all(list: &mut List, end: End, values: &[Bytes]) {
     }
 }
 
-/// Redis `LRANGE` index rules: inclusive `start..=stop`, negative indexes count from the end,
-/// out-of-range ends are clamped. Returns a half-open `from..to`, or `None` when empty.
-pub(crate) fn list_window(len: usize, start: i64, stop: i64) -> Option<(usize, usize)> {
-    let len = i64::try_from(len).ok()?;
-    let start = if start < 0 {
-        (start + len).max(0)
-    } else {
-        start
-    };
-    let stop = if stop < 0 {
-        stop + len
-    } else {
-        stop.min(len - 1)
-    };
-    if start > stop || start >= len || stop < 0 {
-        return None;
-    }
-    Some((
-        usize::try_from(start).ok()?,
-        usize::try_from(stop + 1).ok()?,
-    ))
-}
-
 #[cfg(test)]
 mod tests {
-    use super::list_window;
+    use crate::engine::list_window;
 
     #[test]
     fn windows_follow_lrange_rules() {

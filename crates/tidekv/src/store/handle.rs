@@ -84,6 +84,15 @@ impl Store {
                 )?),
                 options.snapshot_path.clone(),
             ),
+            Backend::Disk(options) => (
+                Box::new(crate::disk::engine::open_with_fs(
+                    std::sync::Arc::new(crate::disk::fs::StdFs),
+                    options,
+                    Arc::clone(&config.clock),
+                    true,
+                )?),
+                None,
+            ),
         };
         let store = Store {
             shared: Arc::new(Shared {

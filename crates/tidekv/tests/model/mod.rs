@@ -38,8 +38,26 @@ pub fn check_sequence(
     open: &dyn Fn(ManualClock) -> Store,
     ops: &[Op],
 ) -> Result<(), TestCaseError> {
+    check_sequence_inner(open, ops, false)
+}
+
+/// Like [`check_sequence`], and after every op the store is closed (even ops) or dropped without
+/// closing (odd ops) and opened again with `open`, which must reopen the same data: the reopened
+/// store must still equal the model.
+pub fn check_sequence_reopening(
+    open: &dyn Fn(ManualClock) -> Store,
+    ops: &[Op],
+) -> Result<(), TestCaseError> {
+    check_sequence_inner(open, ops, true)
+}
+
+fn check_sequence_inner(
+    open: &dyn Fn(ManualClock) -> Store,
+    ops: &[Op],
+    reopen: bool,
+) -> Result<(), TestCaseError> {
     let clock = ManualClock::new(START_MS);
-    let store = open(clock.clone());
+    let mut store = open(clock.clone());
     let mut model = Model::new(START_MS);
     for (i, op) in ops.iter().enumerate() {
         let before = model.clone();
@@ -69,6 +87,23 @@ pub fn check_sequence(
                 "after op #{i} {op:?} (returned {actual:?}): {what}\n\
                  store: {observed:?}\nmodel: {state:?}\nmodel before the op: {before:?}"
             )));
+        }
+        if reopen {
+            if i % 2 == 0 {
+                store
+                    .close()
+                    .map_err(|e| TestCaseError::fail(format!("close() after op #{i}: {e}")))?;
+            }
+            drop(store);
+            store = open(clock.clone());
+            let reopened = observe(&store)
+                .map_err(|e| TestCaseError::fail(format!("reopened after op #{i} {op:?}: {e}")))?;
+            if reopened != state {
+                return Err(TestCaseError::fail(format!(
+                    "after op #{i} {op:?} and a reopen the store differs from the model\n\
+                     store: {reopened:?}\nmodel: {state:?}"
+                )));
+            }
         }
     }
     store
@@ -148,13 +183,32 @@ pub fn run_regressions(open: impl Fn(ManualClock) -> Store) {
 ///
 /// Panics with the smallest failing sequence found.
 pub fn run(open: impl Fn(ManualClock) -> Store) {
-    let config = ProptestConfig {
+    run_cases(None, |ops| check_sequence(&open, ops));
+}
+
+/// The model test with a reopen after every op ([`check_sequence_reopening`]), `cases` sequences
+/// (a reopen costs file syncs). `open(clock, dir)` opens the store kept in `dir`; each sequence
+/// gets a fresh directory.
+pub fn run_reopening(open: impl Fn(ManualClock, &std::path::Path) -> Store, cases: u32) {
+    run_cases(Some(cases), |ops| {
+        let dir = tempfile::tempdir().map_err(|e| TestCaseError::fail(e.to_string()))?;
+        check_sequence_reopening(&|clock| open(clock, dir.path()), ops)
+    });
+}
+
+fn run_cases(cases: Option<u32>, check: impl Fn(&[Op]) -> Result<(), TestCaseError>) {
+    let mut config = ProptestConfig {
         source_file: Some(file!()),
         failure_persistence: None,
         ..ProptestConfig::default()
     };
+    if let Some(cases) = cases {
+        if std::env::var_os("PROPTEST_CASES").is_none() {
+            config.cases = cases;
+        }
+    }
     let mut runner = TestRunner::new(config);
-    match runner.run(&ops(), |ops| check_sequence(&open, &ops)) {
+    match runner.run(&ops(), |ops| check(&ops)) {
         Ok(()) => {}
         Err(TestError::Fail(reason, ops)) => {
             panic!(

@@ -4,6 +4,9 @@
 //! thing; `MemFs` (tests only) keeps files in memory, remembers which bytes were synced, can
 //! "crash" (dropping what was not), and can fail a chosen operation, so tests check durability and
 //! error handling without a real power cut.
+//!
+//! Files are written by appending ([`WritableFile`], plus a [`FileSyncer`] so another thread can
+//! fsync while the owner keeps appending) and read by position ([`RandomAccessFile`]).
 
 #[cfg(test)]
 mod mem_fs;
@@ -12,10 +15,10 @@ mod std_fs;
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 #[cfg(test)]
 pub(crate) use mem_fs::{Fault, MemFs};
-// TODO(#3): the disk engine opens stores on `StdFs`; until it exists only tests use it.
 #[allow(unused_imports)]
 pub(crate) use std_fs::StdFs;
 
@@ -25,6 +28,28 @@ pub(crate) trait WritableFile: Send {
     fn append(&mut self, data: &[u8]) -> io::Result<()>;
     /// Makes every byte appended so far survive a crash or power loss.
     fn sync(&mut self) -> io::Result<()>;
+    /// A handle that syncs this same file from another thread while this one keeps appending
+    /// (group commit). A sync through it makes durable at least the bytes appended before it was
+    /// called.
+    fn syncer(&self) -> io::Result<Box<dyn FileSyncer>>;
+}
+
+/// Syncs a file on behalf of its [`WritableFile`], from any thread.
+pub(crate) trait FileSyncer: Send + Sync {
+    /// Makes every byte appended to the file before this call survive a crash or power loss.
+    fn sync(&self) -> io::Result<()>;
+}
+
+/// A file opened for reading at arbitrary offsets, shared between threads.
+///
+/// Like an open file descriptor, it keeps reading the file it opened even if that file is
+/// removed or renamed afterwards (an SSTable being read while compaction deletes it).
+pub(crate) trait RandomAccessFile: Send + Sync + fmt::Debug {
+    /// Exactly `len` bytes starting at `offset`. Bytes past the end of the file are an error of
+    /// kind [`io::ErrorKind::UnexpectedEof`]. Callers bound `len` (it is allocated up front).
+    fn read_at(&self, offset: u64, len: usize) -> io::Result<Vec<u8>>;
+    /// The file's length in bytes.
+    fn len(&self) -> u64;
 }
 
 /// The file-system operations the disk engine needs, and no others.
@@ -32,9 +57,14 @@ pub(crate) trait Fs: Send + Sync + fmt::Debug {
     /// Creates `path` empty (replacing any file there) for appending.
     fn create(&self, path: &Path) -> io::Result<Box<dyn WritableFile>>;
     /// Opens an existing `path` for appending at its end.
+    #[cfg(test)]
     fn append_to(&self, path: &Path) -> io::Result<Box<dyn WritableFile>>;
+    /// Opens an existing `path` for positioned reads.
+    fn open_read(&self, path: &Path) -> io::Result<Arc<dyn RandomAccessFile>>;
     /// The whole content of `path`.
     fn read_all(&self, path: &Path) -> io::Result<Vec<u8>>;
+    /// The length of `path` in bytes.
+    fn file_size(&self, path: &Path) -> io::Result<u64>;
     /// Cuts `path` to `len` bytes and syncs it.
     fn truncate(&self, path: &Path, len: u64) -> io::Result<()>;
     /// Renames `from` to `to`, replacing `to`; atomic.

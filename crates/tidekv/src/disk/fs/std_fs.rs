@@ -2,14 +2,17 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use super::{Fs, WritableFile};
+use super::{FileSyncer, Fs, RandomAccessFile, WritableFile};
 
 /// The real file system.
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct StdFs;
 
+/// A file being appended to.
 struct StdFile(File);
 
 impl WritableFile for StdFile {
@@ -20,6 +23,53 @@ impl WritableFile for StdFile {
     fn sync(&mut self) -> io::Result<()> {
         // Data (and the size, which fdatasync includes) is what a log needs; not the mtime.
         self.0.sync_data()
+    }
+
+    fn syncer(&self) -> io::Result<Box<dyn FileSyncer>> {
+        // A duplicated descriptor shares the open file: fdatasync through it flushes what the
+        // owner wrote through the original.
+        Ok(Box::new(StdSyncer(self.0.try_clone()?)))
+    }
+}
+
+/// A duplicate of a [`StdFile`]'s descriptor, used only to sync.
+struct StdSyncer(File);
+
+impl FileSyncer for StdSyncer {
+    fn sync(&self) -> io::Result<()> {
+        self.0.sync_data()
+    }
+}
+
+/// A file opened for positioned reads (`pread`, so concurrent readers need no lock).
+#[derive(Debug)]
+struct StdReadFile {
+    file: File,
+    /// The length when opened: the files read this way (tables) are immutable.
+    len: u64,
+}
+
+impl RandomAccessFile for StdReadFile {
+    fn read_at(&self, offset: u64, len: usize) -> io::Result<Vec<u8>> {
+        // No file is longer than `i64::MAX` (`pread` refuses larger offsets as invalid input).
+        let in_range = u64::try_from(len)
+            .ok()
+            .and_then(|len| offset.checked_add(len))
+            .is_some_and(|end| end <= i64::MAX as u64);
+        if !in_range {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!("read of {len} bytes at {offset} runs past the end of the file"),
+            ));
+        }
+        let mut buf = vec![0; len];
+        // `read_exact_at` reports a read past the end as `UnexpectedEof`.
+        self.file.read_exact_at(&mut buf, offset)?;
+        Ok(buf)
+    }
+
+    fn len(&self) -> u64 {
+        self.len
     }
 }
 
@@ -33,14 +83,25 @@ impl Fs for StdFs {
         Ok(Box::new(StdFile(file)))
     }
 
+    #[cfg(test)]
     fn append_to(&self, path: &Path) -> io::Result<Box<dyn WritableFile>> {
         Ok(Box::new(StdFile(
             OpenOptions::new().append(true).open(path)?,
         )))
     }
 
+    fn open_read(&self, path: &Path) -> io::Result<Arc<dyn RandomAccessFile>> {
+        let file = File::open(path)?;
+        let len = file.metadata()?.len();
+        Ok(Arc::new(StdReadFile { file, len }))
+    }
+
     fn read_all(&self, path: &Path) -> io::Result<Vec<u8>> {
         fs::read(path)
+    }
+
+    fn file_size(&self, path: &Path) -> io::Result<u64> {
+        Ok(fs::metadata(path)?.len())
     }
 
     fn truncate(&self, path: &Path, len: u64) -> io::Result<()> {
@@ -69,5 +130,50 @@ impl Fs for StdFs {
 
     fn sync_dir(&self, dir: &Path) -> io::Result<()> {
         File::open(dir)?.sync_all()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positioned_reads_see_the_file_and_refuse_to_run_past_its_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t");
+        let mut file = StdFs.create(&path).unwrap();
+        file.append(b"hello, world").unwrap();
+        file.sync().unwrap();
+        assert_eq!(StdFs.file_size(&path).unwrap(), 12);
+        let read = StdFs.open_read(&path).unwrap();
+        assert_eq!(read.len(), 12);
+        assert_eq!(read.read_at(7, 5).unwrap(), b"world");
+        assert_eq!(read.read_at(12, 0).unwrap(), b"");
+        for (offset, len) in [(10, 3), (13, 1), (u64::MAX, 1)] {
+            let past = read.read_at(offset, len).unwrap_err();
+            assert_eq!(past.kind(), io::ErrorKind::UnexpectedEof, "{offset} {len}");
+        }
+        // An open file stays readable after its name is removed.
+        StdFs.remove(&path).unwrap();
+        assert_eq!(read.read_at(0, 5).unwrap(), b"hello");
+    }
+
+    #[test]
+    fn a_syncer_syncs_from_another_thread_while_the_owner_appends() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log");
+        let mut file = StdFs.create(&path).unwrap();
+        let syncer = file.syncer().unwrap();
+        let syncing = std::thread::spawn(move || {
+            for _ in 0..20 {
+                syncer.sync().unwrap();
+            }
+        });
+        for i in 0..200u32 {
+            file.append(&i.to_le_bytes()).unwrap();
+        }
+        syncing.join().unwrap();
+        file.sync().unwrap();
+        assert_eq!(StdFs.read_all(&path).unwrap().len(), 800);
     }
 }

@@ -78,6 +78,7 @@ impl Block {
     }
 
     /// The number of restart points (0 for an empty block).
+    #[cfg(test)]
     pub(crate) fn restart_count(&self) -> usize {
         self.restarts.len()
     }

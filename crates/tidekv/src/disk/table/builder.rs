@@ -186,6 +186,7 @@ impl TableBuilder {
     }
 
     /// The number of entries added.
+    #[cfg(test)]
     pub(crate) fn entries(&self) -> u64 {
         self.entries
     }

@@ -26,7 +26,7 @@ const TYPE_ZSTD: u8 = 2;
 /// is asked when compression saves less than an eighth of it: reading it back would cost CPU for
 /// little disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Compression {
+pub enum Compression {
     /// Store blocks as they are.
     None,
     /// LZ4 (block format, size prepended): fast to compress and to read, modest ratio.

@@ -2,8 +2,14 @@
 //! a snapshot, and ordered, seekable iteration. `docs/format/sstable.md` ("Table layout") is the
 //! specification.
 //!
+//! Opening a table reads its footer, filter, properties and index, which stay pinned in memory for
+//! as long as the table is open. Data blocks are read on demand through the shared
+//! [`BlockCache`] (`docs/block-cache.md`): a miss reads the physical block with one positioned
+//! read, checks and decodes it, and caches the decoded block.
+//!
 //! Every check that fails is an [`Error::Corruption`] naming the table file and the offset of the
-//! damaged block (the footer's offset for a bad footer), never a panic or a wrong value.
+//! damaged block (the footer's offset for a bad footer), never a panic or a wrong value. A failed
+//! read is an [`Error::Io`] naming the file.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -11,17 +17,19 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use crate::disk::fs::Fs;
+use crate::disk::fs::{Fs, RandomAccessFile};
 use crate::disk::key::{split_seq, SEQ_LEN};
 use crate::disk::table::block::{Block, BlockIter};
 use crate::disk::table::bloom::BloomFilter;
 use crate::disk::table::builder::{
     footer_crc, BlockHandle, TableInfo, FOOTER_LEN, FORMAT_VERSION, HANDLE_LEN, MAGIC,
 };
+use crate::disk::table::cache::BlockCache;
 use crate::disk::table::compression::decode_block;
 use crate::{Error, Result};
 
-/// An open table. Cheap to clone; clones share the file's bytes and the skip counter.
+/// An open table. Cheap to clone; clones share the open file, the pinned metadata and the skip
+/// counter.
 #[derive(Debug, Clone)]
 pub(crate) struct TableReader {
     inner: Arc<Inner>,
@@ -31,12 +39,14 @@ pub(crate) struct TableReader {
 /// 1. `index` is non-empty, its keys strictly increase, and the last one is `info.largest`.
 /// 2. The data blocks named by `index` are contiguous from offset 0 and end where the filter
 ///    starts; each lies inside `file`.
+/// 3. `cache` holds, under `number`, only blocks read from `file`: the table's number is unique
+///    among the tables sharing the cache.
 #[derive(Debug)]
 struct Inner {
     path: PathBuf,
-    // NOTE: the whole file is held in memory (read with `Fs::read_all`). Once the block cache
-    // exists, blocks will be read on demand through it instead.
-    file: Bytes,
+    number: u64,
+    file: Arc<dyn RandomAccessFile>,
+    cache: Arc<BlockCache>,
     index: Vec<IndexEntry>,
     filter: BloomFilter,
     info: TableInfo,
@@ -51,15 +61,29 @@ struct IndexEntry {
 }
 
 impl TableReader {
-    /// Reads `path`, checks its footer and loads its index, filter and properties.
-    pub(crate) fn open(fs: &dyn Fs, path: &Path) -> Result<TableReader> {
+    /// Opens table number `number` at `path`, checks its footer and loads its index, filter and
+    /// properties. Its data blocks are read later, through `cache`, keyed by `number`.
+    pub(crate) fn open(
+        fs: &dyn Fs,
+        path: &Path,
+        number: u64,
+        cache: Arc<BlockCache>,
+    ) -> Result<TableReader> {
         let file = fs
-            .read_all(path)
-            .map_err(|e| Error::io(format!("reading table {}", path.display()), e))?;
-        let file = Bytes::from(file);
+            .open_read(path)
+            .map_err(|e| Error::io(format!("opening table {}", path.display()), e))?;
         let corrupt = |offset: u64, why: String| Error::corruption(path, offset, why);
-        let footer = parse_footer(&file).map_err(|(offset, why)| corrupt(offset, why))?;
-        let footer_at = file.len().saturating_sub(FOOTER_LEN) as u64;
+        let size = file.len();
+        let Some(footer_at) = size.checked_sub(FOOTER_LEN as u64) else {
+            return Err(corrupt(
+                0,
+                format!(
+                    "file of {size} bytes is shorter than the {FOOTER_LEN}-byte footer (truncated?)"
+                ),
+            ));
+        };
+        let footer = parse_footer(&read(&*file, path, footer_at, FOOTER_LEN, "footer")?)
+            .map_err(|why| corrupt(footer_at, why))?;
         // The blocks follow each other in this order, ending at the footer.
         let order = [
             (footer.filter, footer.filter.offset, "filter"),
@@ -84,8 +108,13 @@ impl TableReader {
                 "index block does not end at the footer".into(),
             ));
         }
+        // Filter, properties and index are contiguous: one read fetches all three.
+        let meta_start = footer.filter.offset;
+        let meta_len = usize::try_from(footer_at - meta_start)
+            .map_err(|_| corrupt(footer_at, "table metadata too large to read".into()))?;
+        let meta = read(&*file, path, meta_start, meta_len, "metadata blocks")?;
         let raw_block = |handle: BlockHandle, what: &str| {
-            physical(&file, handle)
+            physical(&meta, meta_start, handle)
                 .and_then(decode_block)
                 .map_err(|why| corrupt(handle.offset, format!("{what}: {why}")))
         };
@@ -93,14 +122,16 @@ impl TableReader {
             .map_err(|why| corrupt(footer.filter.offset, why))?;
         let mut info = parse_properties(&raw_block(footer.properties, "properties block")?)
             .map_err(|why| corrupt(footer.properties.offset, format!("properties block: {why}")))?;
-        info.size = file.len() as u64;
+        info.size = size;
         let index = Block::new(raw_block(footer.index, "index block")?)
             .and_then(|block| parse_index(&block, footer.filter.offset, &info))
             .map_err(|why| corrupt(footer.index.offset, format!("index block: {why}")))?;
         Ok(TableReader {
             inner: Arc::new(Inner {
                 path: path.to_path_buf(),
+                number,
                 file,
+                cache,
                 index,
                 filter,
                 info,
@@ -167,6 +198,12 @@ impl TableReader {
         iter
     }
 
+    /// The table's file number, its key in the block cache.
+    #[cfg(test)]
+    pub(crate) fn number(&self) -> u64 {
+        self.inner.number
+    }
+
     /// The table's size, entry count, key range and sequence range.
     pub(crate) fn info(&self) -> &TableInfo {
         &self.inner.info
@@ -188,14 +225,23 @@ impl Inner {
         Error::corruption(&self.path, offset, why)
     }
 
-    /// Checks and decodes the data block at `handle`.
+    /// The data block at `handle`: from the cache, or read, checked, decoded and cached.
     fn read_block(&self, handle: BlockHandle) -> Result<Block> {
+        if let Some(block) = self.cache.get(self.number, handle.offset) {
+            return Ok(block);
+        }
+        // The index was checked to place every data block inside the file, so the size fits.
+        let size = usize::try_from(handle.size)
+            .map_err(|_| self.corrupt(handle.offset, "data block too large to read".into()))?;
+        let physical = read(&*self.file, &self.path, handle.offset, size, "data block")?;
         // `Block::new` names the block itself ("corrupt data block: ...").
-        physical(&self.file, handle)
-            .and_then(decode_block)
-            .map_err(|why| format!("data block: {why}"))
-            .and_then(Block::new)
-            .map_err(|why| self.corrupt(handle.offset, why))
+        let raw = decode_block(&physical)
+            .map_err(|why| self.corrupt(handle.offset, format!("data block: {why}")))?;
+        let bytes = raw.len();
+        let block = Block::new(raw).map_err(|why| self.corrupt(handle.offset, why))?;
+        self.cache
+            .insert(self.number, handle.offset, block.clone(), bytes);
+        Ok(block)
     }
 }
 
@@ -321,6 +367,35 @@ impl Iterator for TableIter {
     }
 }
 
+/// The `len` bytes at `offset` of the table `file` (at `path`), which hold its `what`. A read past
+/// the end of the file is corruption at `offset` (the file was cut short after it was written, or
+/// after it was opened); any other failure is an I/O error naming the file.
+fn read(
+    file: &dyn RandomAccessFile,
+    path: &Path,
+    offset: u64,
+    len: usize,
+    what: &str,
+) -> Result<Vec<u8>> {
+    file.read_at(offset, len).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::UnexpectedEof {
+            Error::corruption(
+                path,
+                offset,
+                format!("{what} runs past the end of the file (truncated?)"),
+            )
+        } else {
+            Error::io(
+                format!(
+                    "reading the {what} at offset {offset} of table {}",
+                    path.display()
+                ),
+                e,
+            )
+        }
+    })
+}
+
 /// The three handles of a table's footer.
 struct Footer {
     filter: BlockHandle,
@@ -328,40 +403,32 @@ struct Footer {
     index: BlockHandle,
 }
 
-/// Checks the last [`FOOTER_LEN`] bytes of `file`: magic, checksum, version. An error carries the
-/// offset to report.
-fn parse_footer(file: &[u8]) -> Result<Footer, (u64, String)> {
-    let Some(at) = file.len().checked_sub(FOOTER_LEN) else {
-        return Err((
-            0,
-            format!(
-                "file of {} bytes is shorter than the {FOOTER_LEN}-byte footer (truncated?)",
-                file.len()
-            ),
-        ));
-    };
-    let footer = file.get(at..).unwrap_or_default();
-    let bad = |why: String| (at as u64, why);
+/// Checks a table's last [`FOOTER_LEN`] bytes: magic, checksum, version.
+fn parse_footer(footer: &[u8]) -> Result<Footer, String> {
     let (Some(head), Some(crc), Some(magic)) = (
         footer.get(..FOOTER_LEN - 12),
         footer.get(FOOTER_LEN - 12..FOOTER_LEN - 8),
         footer.get(FOOTER_LEN - 8..),
     ) else {
-        return Err(bad("footer cut short".into()));
+        return Err("footer cut short".into());
     };
-    if magic != MAGIC {
-        return Err(bad(
-            "footer has no TIDEKVST magic: not a tidekv table, or truncated".into(),
+    if footer.len() != FOOTER_LEN {
+        return Err(format!(
+            "footer of {} bytes, not {FOOTER_LEN}",
+            footer.len()
         ));
     }
+    if magic != MAGIC {
+        return Err("footer has no TIDEKVST magic: not a tidekv table, or truncated".into());
+    }
     if footer_crc(head, magic) != read_u32(crc, 0) {
-        return Err(bad("footer checksum mismatch".into()));
+        return Err("footer checksum mismatch".into());
     }
     let version = read_u32(head, 3 * HANDLE_LEN);
     if version != FORMAT_VERSION {
-        return Err(bad(format!(
+        return Err(format!(
             "table format version {version} is not supported (this build reads {FORMAT_VERSION})"
-        )));
+        ));
     }
     Ok(Footer {
         filter: read_handle(head, 0),
@@ -451,18 +518,22 @@ fn parse_index(block: &Block, data_end: u64, info: &TableInfo) -> Result<Vec<Ind
     }
 }
 
-/// The physical block at `handle`, if it lies inside `file`.
-fn physical(file: &[u8], handle: BlockHandle) -> Result<&[u8], String> {
-    usize::try_from(handle.offset)
-        .ok()
-        .zip(usize::try_from(handle.end()).ok())
-        .and_then(|(start, end)| file.get(start..end))
+/// The physical block at `handle`, if it lies inside `region`, the bytes of the file from offset
+/// `base`.
+fn physical(region: &[u8], base: u64, handle: BlockHandle) -> Result<&[u8], String> {
+    handle
+        .offset
+        .checked_sub(base)
+        .and_then(|start| usize::try_from(start).ok())
+        .zip(usize::try_from(handle.size).ok())
+        .and_then(|(start, size)| region.get(start..start.checked_add(size)?))
         .ok_or_else(|| {
             format!(
-                "block at {}..{} lies outside the {}-byte file",
+                "block at {}..{} lies outside the table's bytes {}..{}",
                 handle.offset,
                 handle.end(),
-                file.len()
+                base,
+                base + region.len() as u64
             )
         })
 }

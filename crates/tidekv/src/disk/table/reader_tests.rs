@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use proptest::prelude::*;
 
 use super::*;
-use crate::disk::fs::MemFs;
+use crate::disk::fs::{Fault, MemFs};
 use crate::disk::key::{internal_key, put_prefix, Space};
 use crate::disk::table::builder::{TableBuilder, TableOptions};
 use crate::disk::table::compression::Compression;
@@ -37,8 +37,15 @@ fn write(fs: &MemFs, entries: &[(Bytes, Bytes)], options: TableOptions) -> Table
     b.finish().unwrap()
 }
 
+/// The number of the table at [`path`].
+const NUMBER: u64 = 7;
+
 fn open(fs: &MemFs) -> Result<TableReader> {
-    TableReader::open(fs, &path())
+    open_with(fs, BlockCache::new(1 << 20))
+}
+
+fn open_with(fs: &MemFs, cache: Arc<BlockCache>) -> Result<TableReader> {
+    TableReader::open(fs, &path(), NUMBER, cache)
 }
 
 /// `n` distinct keys, one version each, with values long enough to fill many blocks.
@@ -69,10 +76,10 @@ fn assert_corruption(result: Result<impl std::fmt::Debug>, offset: u64) {
 
 /// Offsets of the table's parts: data blocks, filter, properties, index, footer.
 fn layout(table: &TableReader) -> (Vec<u64>, u64, u64, u64, u64) {
-    let raw = &table.inner.file;
-    let footer = parse_footer(raw).unwrap();
+    let file = &table.inner.file;
+    let footer_at = file.len() - FOOTER_LEN as u64;
+    let footer = parse_footer(&file.read_at(footer_at, FOOTER_LEN).unwrap()).unwrap();
     let data = table.inner.index.iter().map(|e| e.handle.offset).collect();
-    let footer_at = (raw.len() - FOOTER_LEN) as u64;
     (
         data,
         footer.filter.offset,
@@ -420,9 +427,9 @@ fn a_truncated_file_is_corruption() {
 }
 
 /// Every single-bit flip anywhere in a small table is caught: open fails, or every read either
-/// fails or returns exactly what was written.
-#[test]
-fn no_flipped_bit_ever_yields_a_wrong_value() {
+/// fails or returns exactly what was written. With a cache, every read is done twice, so a damaged
+/// block is never cached and later served as if it were good.
+fn no_flipped_bit_ever_yields_a_wrong_value(cache_bytes: usize) {
     let entries: Vec<_> = (0..40)
         .map(|i| {
             (
@@ -438,27 +445,165 @@ fn no_flipped_bit_ever_yields_a_wrong_value() {
     let fs = MemFs::new();
     write(&fs, &entries, options);
     let original = fs.read_all(&path()).unwrap();
+    let passes = if cache_bytes == 0 { 1 } else { 2 };
     for offset in 0..original.len() {
         for bit in 0..8 {
             let mut damaged = original.clone();
             damaged[offset] ^= 1 << bit;
             fs.put(&path(), damaged);
-            let Ok(table) = open(&fs) else { continue };
-            match collect(table.iter()) {
-                Ok(all) => panic!(
-                    "byte {offset} bit {bit}: iteration read {} entries",
-                    all.len()
-                ),
-                Err(e) => assert!(matches!(e, Error::Corruption { .. })),
-            }
-            for (i, (_, v)) in entries.iter().enumerate() {
-                match table.get(&prefix(&format!("k{i:02}")), u64::MAX) {
-                    Ok(got) => assert_eq!(got, Some((i as u64 + 1, v.clone()))),
+            // A fresh cache: the same table number now names different bytes.
+            let Ok(table) = open_with(&fs, BlockCache::new(cache_bytes)) else {
+                continue;
+            };
+            for _ in 0..passes {
+                match collect(table.iter()) {
+                    Ok(all) => panic!(
+                        "byte {offset} bit {bit}: iteration read {} entries",
+                        all.len()
+                    ),
                     Err(e) => assert!(matches!(e, Error::Corruption { .. })),
+                }
+                for (i, (_, v)) in entries.iter().enumerate() {
+                    match table.get(&prefix(&format!("k{i:02}")), u64::MAX) {
+                        Ok(got) => assert_eq!(got, Some((i as u64 + 1, v.clone()))),
+                        Err(e) => assert!(matches!(e, Error::Corruption { .. })),
+                    }
                 }
             }
         }
     }
+}
+
+#[test]
+fn no_flipped_bit_ever_yields_a_wrong_value_without_a_cache() {
+    no_flipped_bit_ever_yields_a_wrong_value(0);
+}
+
+#[test]
+fn no_flipped_bit_ever_yields_a_wrong_value_through_a_cache() {
+    no_flipped_bit_ever_yields_a_wrong_value(1 << 20);
+}
+
+#[test]
+fn a_second_get_of_the_same_key_is_a_cache_hit() {
+    let fs = MemFs::new();
+    write(&fs, &many(1_000), TableOptions::default());
+    let cache = BlockCache::new(1 << 20);
+    let table = open_with(&fs, Arc::clone(&cache)).unwrap();
+    assert_eq!(table.number(), NUMBER);
+    let get = || table.get(&prefix("user:000500"), u64::MAX).unwrap();
+    let first = get();
+    let stats = cache.stats();
+    assert_eq!((stats.hits, stats.misses, stats.entries), (0, 1, 1));
+    assert_eq!(get(), first);
+    let stats = cache.stats();
+    assert_eq!((stats.hits, stats.misses, stats.entries), (1, 1, 1));
+    // Opening the table did not touch the cache: metadata is pinned in the reader instead.
+    let again = open_with(&fs, Arc::clone(&cache)).unwrap();
+    assert_eq!(cache.stats().hits, 1);
+    assert_eq!(again.get(&prefix("user:000500"), u64::MAX).unwrap(), first);
+    assert_eq!(
+        cache.stats().hits,
+        2,
+        "a reopened table shares cached blocks"
+    );
+}
+
+#[test]
+fn tables_sharing_a_cache_never_see_each_others_blocks() {
+    let fs = MemFs::new();
+    let cache = BlockCache::new(1 << 20);
+    let mut tables = Vec::new();
+    for number in [7, 8] {
+        let value = format!("in table {number}");
+        let path = PathBuf::from(format!("/db/{number:06}.sst"));
+        let mut b = TableBuilder::new(fs.create(&path).unwrap(), TableOptions::default());
+        b.add(&key("k", 1), value.as_bytes()).unwrap();
+        b.finish().unwrap();
+        tables.push(TableReader::open(&fs, &path, number, Arc::clone(&cache)).unwrap());
+    }
+    for _ in 0..2 {
+        for table in &tables {
+            let value = format!("in table {}", table.number());
+            assert_eq!(
+                table.get(&prefix("k"), u64::MAX).unwrap(),
+                Some((1, Bytes::from(value)))
+            );
+        }
+    }
+    let stats = cache.stats();
+    assert_eq!((stats.entries, stats.hits, stats.misses), (2, 2, 2));
+}
+
+#[test]
+fn a_cache_smaller_than_one_block_still_reads_everything() {
+    let fs = MemFs::new();
+    let entries = many(1_000);
+    write(&fs, &entries, TableOptions::default());
+    let cache = BlockCache::new(100);
+    let table = open_with(&fs, Arc::clone(&cache)).unwrap();
+    assert_eq!(collect(table.iter()).unwrap(), entries);
+    assert_eq!(
+        collect(table.seek(&entries[700].0)).unwrap(),
+        &entries[700..]
+    );
+    for (i, (_, v)) in entries.iter().enumerate() {
+        let got = table.get(&prefix(&format!("user:{i:06}")), u64::MAX);
+        assert_eq!(got.unwrap(), Some((i as u64 + 1, v.clone())));
+    }
+    let stats = cache.stats();
+    assert_eq!((stats.usage, stats.entries, stats.hits), (0, 0, 0));
+}
+
+#[test]
+fn a_failed_read_of_a_data_block_is_an_io_error_and_a_later_read_succeeds() {
+    let fs = MemFs::new();
+    let entries = many(500);
+    write(&fs, &entries, TableOptions::default());
+    let cache = BlockCache::new(1 << 20);
+    let table = open_with(&fs, Arc::clone(&cache)).unwrap();
+    let io_naming_the_table = |result: Result<_>| match result {
+        Err(Error::Io { context, .. }) => {
+            assert!(context.contains("000007.sst"), "{context}");
+        }
+        other => panic!("expected an I/O error, got {other:?}"),
+    };
+    let want = Some((43, entries[42].1.clone()));
+    fs.inject(Fault::Read);
+    io_naming_the_table(table.get(&prefix("user:000042"), u64::MAX).map(|_| ()));
+    assert_eq!(cache.stats().entries, 0, "nothing was cached");
+    assert_eq!(table.get(&prefix("user:000042"), u64::MAX).unwrap(), want);
+    // An iterator reports the error once and stops; a new one reads everything.
+    fs.inject(Fault::Read);
+    let mut iter = table.seek(&entries[300].0);
+    io_naming_the_table(iter.next().unwrap().map(|_| ()));
+    assert!(iter.next().is_none());
+    assert_eq!(collect(table.iter()).unwrap(), entries);
+    // Opening reads the footer and metadata the same way.
+    fs.inject(Fault::Read);
+    io_naming_the_table(open(&fs).map(|_| ()));
+    assert!(open(&fs).is_ok());
+}
+
+#[test]
+fn a_table_cut_short_after_it_was_opened_is_corruption_at_the_missing_block() {
+    let fs = MemFs::new();
+    let entries = many(500);
+    write(&fs, &entries, TableOptions::default());
+    let table = open_with(&fs, BlockCache::new(0)).unwrap();
+    let (data, ..) = layout(&table);
+    let victim = data[data.len() / 2];
+    fs.truncate(&path(), victim + 1).unwrap();
+    let mut iter = table.iter();
+    let read = iter.by_ref().take_while(Result::is_ok).count();
+    assert!(read > 0 && read < entries.len());
+    assert!(iter.next().is_none());
+    assert_corruption(collect(table.iter()), victim);
+    assert_corruption(collect(table.seek(&entries[499].0)), data[data.len() - 1]);
+    assert_eq!(
+        table.get(&prefix("user:000000"), u64::MAX).unwrap(),
+        Some((1, entries[0].1.clone()))
+    );
 }
 
 proptest! {

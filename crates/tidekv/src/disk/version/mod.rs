@@ -3,3 +3,4 @@
 
 pub(crate) mod edit;
 pub(crate) mod manifest;
+pub(crate) mod set;

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use crate::disk::file_name::wal_path;
-use crate::disk::fs::Fs;
+use crate::disk::fs::{FileSyncer, Fs};
 use crate::disk::log_file::LogFile;
 use crate::disk::wal::record::{encode_header, encode_record, WalRecord};
 use crate::error::{Error, Result};
@@ -21,6 +21,7 @@ impl WalWriter {
     }
 
     /// Continues an existing log that recovery found valid up to `len` bytes.
+    #[cfg(test)]
     pub(crate) fn resume(fs: &dyn Fs, path: &Path, len: u64) -> Result<WalWriter> {
         Ok(WalWriter {
             log: LogFile::resume(fs, path, len)?,
@@ -38,12 +39,13 @@ impl WalWriter {
         self.log.sync()
     }
 
+    /// A handle that fsyncs this log from another thread (see [`LogFile::syncer`]).
+    pub(crate) fn syncer(&self) -> Result<Box<dyn FileSyncer>> {
+        self.log.syncer()
+    }
+
     /// Bytes in the log, header included.
     pub(crate) fn len(&self) -> u64 {
         self.log.len()
-    }
-
-    pub(crate) fn path(&self) -> &Path {
-        self.log.path()
     }
 }

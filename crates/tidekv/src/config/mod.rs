@@ -1,12 +1,20 @@
 //! How a store is opened: the backend and every tunable, as a consuming builder.
 
+mod disk;
+mod memory;
+
 use std::fmt;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
+#[cfg(test)]
 use std::time::Duration;
 
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
+
+pub(crate) use disk::DiskOptions;
+pub use disk::Durability;
+pub(crate) use memory::MemoryOptions;
+pub use memory::ShardHasher;
 
 /// The largest key tidekv accepts: 64 KiB.
 pub const MAX_KEY_SIZE: usize = 64 * 1024;
@@ -15,38 +23,10 @@ pub const MAX_VALUE_SIZE: usize = 512 * 1024 * 1024;
 /// The largest number of keyspaces a store can have.
 pub const MAX_KEYSPACES: u32 = 65_536;
 
-/// A function that spreads keys over the shards of the memory backend.
-///
-/// It must be deterministic (the same key always gives the same number) and safe to call from many
-/// threads. Any `u64` is valid: tidekv reduces it modulo the shard count, so a bad hasher can only
-/// make shards uneven, never cause a wrong answer.
-pub type ShardHasher = Arc<dyn Fn(&[u8]) -> u64 + Send + Sync>;
-
-/// Options of the in-memory backend.
-#[derive(Clone)]
-pub(crate) struct MemoryOptions {
-    pub(crate) shards: usize,
-    pub(crate) hasher: Option<ShardHasher>,
-    pub(crate) sweep_interval: Duration,
-    pub(crate) sweep_batch: usize,
-    pub(crate) snapshot_path: Option<PathBuf>,
-}
-
-impl Default for MemoryOptions {
-    fn default() -> Self {
-        MemoryOptions {
-            shards: 64,
-            hasher: None,
-            sweep_interval: Duration::from_millis(100),
-            sweep_batch: 256,
-            snapshot_path: None,
-        }
-    }
-}
-
 #[derive(Clone)]
 pub(crate) enum Backend {
     Memory(MemoryOptions),
+    Disk(DiskOptions),
 }
 
 /// Everything needed to open a [`crate::Store`].
@@ -80,6 +60,7 @@ impl fmt::Debug for Config {
                 .field("custom_hasher", &m.hasher.is_some())
                 .field("sweep_interval", &m.sweep_interval)
                 .field("snapshot_path", &m.snapshot_path),
+            Backend::Disk(options) => d.field("backend", &"disk").field("disk", options),
         };
         d.field("max_key_size", &self.max_key_size)
             .field("max_value_size", &self.max_value_size)
@@ -99,72 +80,6 @@ impl Config {
             keyspaces: 16,
             clock: Arc::new(SystemClock),
         }
-    }
-
-    /// Preset for small machines: fewer shards and a slower expiry sweeper.
-    ///
-    /// Memory backend: 8 shards, sweep every 250 ms.
-    pub fn low_memory(mut self) -> Self {
-        if let Some(m) = self.memory_options() {
-            m.shards = 8;
-            m.sweep_interval = Duration::from_millis(250);
-        }
-        self
-    }
-
-    /// Preset for many cores and heavy write concurrency: more shards, a more eager sweeper.
-    ///
-    /// Memory backend: 256 shards, sweep every 50 ms.
-    pub fn high_performance(mut self) -> Self {
-        if let Some(m) = self.memory_options() {
-            m.shards = 256;
-            m.sweep_interval = Duration::from_millis(50);
-        }
-        self
-    }
-
-    /// Number of shards of the memory backend. Default 64.
-    ///
-    /// Writers to different shards never contend; more shards cost a little memory (one lock and
-    /// three small indexes each) and make every sorted scan merge more streams. Must be 1..=65536.
-    pub fn shards(mut self, shards: usize) -> Self {
-        if let Some(m) = self.memory_options() {
-            m.shards = shards;
-        }
-        self
-    }
-
-    /// Replaces the function that picks a key's shard (memory backend). Default: XXH3-64.
-    ///
-    /// See [`ShardHasher`] for what the function must guarantee.
-    pub fn shard_hasher(mut self, hasher: ShardHasher) -> Self {
-        if let Some(m) = self.memory_options() {
-            m.hasher = Some(hasher);
-        }
-        self
-    }
-
-    /// How often the memory backend's background sweeper reclaims expired keys. Default 100 ms.
-    ///
-    /// Expired keys are invisible at once whatever this is; the interval only bounds how long their
-    /// memory stays in use. Shorter costs more wake-ups; each wake-up touches only keys that are due.
-    pub fn expiry_sweep_interval(mut self, interval: Duration) -> Self {
-        if let Some(m) = self.memory_options() {
-            m.sweep_interval = interval;
-        }
-        self
-    }
-
-    /// Makes a memory store persistent: load this snapshot file on open (if it exists) and save it
-    /// on [`crate::Store::flush`] and [`crate::Store::close`]. Default: none (nothing is saved).
-    ///
-    /// Meant for local development: data survives restarts that go through `flush` or `close`, not
-    /// a crash. Use the disk backend when every write must be durable.
-    pub fn snapshot_path(mut self, path: impl AsRef<Path>) -> Self {
-        if let Some(m) = self.memory_options() {
-            m.snapshot_path = Some(path.as_ref().to_path_buf());
-        }
-        self
     }
 
     /// The largest key accepted, in bytes. Default and maximum: [`MAX_KEY_SIZE`] (64 KiB).
@@ -192,13 +107,6 @@ impl Config {
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
         self
-    }
-
-    /// The memory backend's options, if this is a memory config.
-    fn memory_options(&mut self) -> Option<&mut MemoryOptions> {
-        match &mut self.backend {
-            Backend::Memory(m) => Some(m),
-        }
     }
 
     /// Checks every option; `Store::open` calls this first so that a bad option changes nothing.
@@ -236,6 +144,7 @@ impl Config {
                     ));
                 }
             }
+            Backend::Disk(options) => options.validate()?,
         }
         Ok(())
     }

@@ -1,0 +1,292 @@
+//! Options of the disk backend (the LSM tree) and the `Config` setters that change them.
+//!
+//! Every default is chosen for a server with a few GiB of memory; each setter says what its knob
+//! trades. `docs/disk.md` explains the engine the knobs tune.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{Backend, Config};
+use crate::clock::SystemClock;
+use crate::error::{Error, Result};
+use crate::Compression;
+
+/// When a write to the disk backend reaches stable storage.
+///
+/// Every mode writes the log record to the operating system before the write returns, so **a
+/// process crash never loses an acknowledged write** in any mode. The modes differ on power loss
+/// (or a kernel crash):
+///
+/// | mode | an acknowledged write survives power loss | cost |
+/// |---|---|---|
+/// | `Sync` | always | one fsync per write, shared by concurrent writers (group commit) |
+/// | `Periodic(t)` | if it is older than about `t` | a background fsync every `t` |
+/// | `Buffered` | only after [`crate::Store::flush`] or once the OS writes it back | none |
+///
+/// [`crate::Store::flush`] makes every earlier write survive power loss in every mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// fsync the log before each write returns; writers that arrive while an fsync runs share the
+    /// next one.
+    Sync,
+    /// fsync the log in the background at this interval (Redis `appendfsync everysec` is
+    /// `Periodic(1 s)`).
+    Periodic(Duration),
+    /// Never fsync the log on its own; the OS decides.
+    Buffered,
+}
+
+/// Options of the disk backend.
+#[derive(Debug, Clone)]
+pub(crate) struct DiskOptions {
+    pub(crate) path: PathBuf,
+    pub(crate) durability: Durability,
+    pub(crate) truncate: bool,
+    pub(crate) memtable_size: usize,
+    pub(crate) max_immutable_memtables: usize,
+    pub(crate) block_size: usize,
+    pub(crate) compression: Compression,
+    pub(crate) bloom_bits_per_key: usize,
+    pub(crate) block_cache_size: usize,
+    pub(crate) table_size: u64,
+    pub(crate) l0_compaction_trigger: usize,
+    pub(crate) l0_stall_trigger: usize,
+    pub(crate) level_base_size: u64,
+    pub(crate) level_size_ratio: u64,
+}
+
+impl DiskOptions {
+    fn new(path: PathBuf) -> Self {
+        DiskOptions {
+            path,
+            durability: Durability::Periodic(Duration::from_millis(100)),
+            truncate: false,
+            memtable_size: 64 << 20,
+            max_immutable_memtables: 4,
+            block_size: 4096,
+            compression: Compression::Lz4,
+            bloom_bits_per_key: 10,
+            block_cache_size: 64 << 20,
+            table_size: 32 << 20,
+            l0_compaction_trigger: 4,
+            l0_stall_trigger: 20,
+            level_base_size: 256 << 20,
+            level_size_ratio: 10,
+        }
+    }
+
+    pub(crate) fn validate(&self) -> Result<()> {
+        let check = |ok: bool, what: &'static str, why: &str| {
+            if ok {
+                Ok(())
+            } else {
+                Err(Error::invalid(what, why.to_string()))
+            }
+        };
+        if let Durability::Periodic(interval) = self.durability {
+            check(
+                !interval.is_zero(),
+                "durability",
+                "the sync interval must be > 0",
+            )?;
+        }
+        check(
+            self.memtable_size >= 256,
+            "memtable_size",
+            "must be at least 256 bytes",
+        )?;
+        check(
+            self.max_immutable_memtables >= 1,
+            "max_immutable_memtables",
+            "must be at least 1",
+        )?;
+        check(
+            (64..=(4 << 20)).contains(&self.block_size),
+            "block_size",
+            "must be 64 bytes ..= 4 MiB",
+        )?;
+        check(
+            self.bloom_bits_per_key <= 64,
+            "bloom_bits_per_key",
+            "must be 0 (no filter) ..= 64",
+        )?;
+        check(self.table_size >= 256, "table_size", "must be at least 256")?;
+        check(
+            self.l0_compaction_trigger >= 1,
+            "l0_compaction_trigger",
+            "must be at least 1",
+        )?;
+        check(
+            self.l0_stall_trigger > self.l0_compaction_trigger,
+            "l0_stall_trigger",
+            "must be greater than l0_compaction_trigger",
+        )?;
+        check(
+            self.level_base_size >= 256,
+            "level_base_size",
+            "must be at least 256",
+        )?;
+        check(
+            (2..=1000).contains(&self.level_size_ratio),
+            "level_size_ratio",
+            "must be 2..=1000",
+        )?;
+        if let Compression::Zstd(level) = self.compression {
+            check(
+                (-7..=22).contains(&level),
+                "compression",
+                "zstd level must be -7..=22",
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl Config {
+    /// A persistent store in the directory `path` (created if missing): an LSM tree with a
+    /// write-ahead log, SSTables, a block cache and leveled compaction. One process at a time may
+    /// open a directory; a second open is [`crate::Error::Locked`].
+    ///
+    /// ```
+    /// use tidekv::{Config, Durability, Store};
+    ///
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let store = Store::open(Config::disk(dir.path()).durability(Durability::Sync))?;
+    /// store.insert("greeting", "hello")?;
+    /// store.close()?;
+    /// let store = Store::open(Config::disk(dir.path()))?;
+    /// assert_eq!(store.get("greeting")?.as_deref(), Some(&b"hello"[..]));
+    /// # Ok::<(), tidekv::Error>(())
+    /// ```
+    pub fn disk(path: impl AsRef<Path>) -> Self {
+        Config {
+            backend: Backend::Disk(DiskOptions::new(path.as_ref().to_path_buf())),
+            max_key_size: super::MAX_KEY_SIZE,
+            max_value_size: super::MAX_VALUE_SIZE,
+            keyspaces: 16,
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    fn disk_options(&mut self) -> Option<&mut DiskOptions> {
+        match &mut self.backend {
+            Backend::Disk(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// When writes reach stable storage (disk backend). Default `Periodic(100 ms)`.
+    pub fn durability(mut self, durability: Durability) -> Self {
+        if let Some(d) = self.disk_options() {
+            d.durability = durability;
+        }
+        self
+    }
+
+    /// Deletes everything in the store's directory on open, starting empty (disk backend).
+    /// Default `false`. The directory lock is taken first, so a store open elsewhere is never
+    /// truncated.
+    pub fn truncate(mut self, truncate: bool) -> Self {
+        if let Some(d) = self.disk_options() {
+            d.truncate = truncate;
+        }
+        self
+    }
+
+    /// Size at which the in-memory write buffer is frozen and flushed to a table (disk backend).
+    /// Default 64 MiB. Larger means fewer, larger L0 tables and less compaction, but more memory
+    /// and a longer log replay after a crash.
+    pub fn memtable_size(mut self, bytes: usize) -> Self {
+        if let Some(d) = self.disk_options() {
+            d.memtable_size = bytes;
+        }
+        self
+    }
+
+    /// Frozen memtables allowed to wait for their flush before writes stall (disk backend).
+    /// Default 4. Stalls are counted in stats.
+    pub fn max_immutable_memtables(mut self, count: usize) -> Self {
+        if let Some(d) = self.disk_options() {
+            d.max_immutable_memtables = count;
+        }
+        self
+    }
+
+    /// Target uncompressed size of a table's data block (disk backend). Default 4 KiB. Larger
+    /// blocks compress better; a point read decodes a whole block.
+    pub fn block_size(mut self, bytes: usize) -> Self {
+        if let Some(d) = self.disk_options() {
+            d.block_size = bytes;
+        }
+        self
+    }
+
+    /// Compression of table blocks (disk backend). Default [`Compression::Lz4`].
+    pub fn compression(mut self, compression: Compression) -> Self {
+        if let Some(d) = self.disk_options() {
+            d.compression = compression;
+        }
+        self
+    }
+
+    /// Bloom filter bits per key in each table (disk backend). Default 10 (about 1% false
+    /// positives); 0 disables filters.
+    pub fn bloom_bits_per_key(mut self, bits: usize) -> Self {
+        if let Some(d) = self.disk_options() {
+            d.bloom_bits_per_key = bits;
+        }
+        self
+    }
+
+    /// Bytes of decoded data blocks kept in memory (disk backend). Default 64 MiB; 0 disables the
+    /// cache.
+    pub fn block_cache_size(mut self, bytes: usize) -> Self {
+        if let Some(d) = self.disk_options() {
+            d.block_cache_size = bytes;
+        }
+        self
+    }
+
+    /// Target size of a table written by compaction (disk backend). Default 32 MiB.
+    pub fn table_size(mut self, bytes: u64) -> Self {
+        if let Some(d) = self.disk_options() {
+            d.table_size = bytes;
+        }
+        self
+    }
+
+    /// Level-0 tables that start a compaction into level 1 (disk backend). Default 4.
+    pub fn l0_compaction_trigger(mut self, tables: usize) -> Self {
+        if let Some(d) = self.disk_options() {
+            d.l0_compaction_trigger = tables;
+        }
+        self
+    }
+
+    /// Level-0 tables at which writes stall until compaction catches up (disk backend).
+    /// Default 20.
+    pub fn l0_stall_trigger(mut self, tables: usize) -> Self {
+        if let Some(d) = self.disk_options() {
+            d.l0_stall_trigger = tables;
+        }
+        self
+    }
+
+    /// Target size of level 1 (disk backend). Default 256 MiB; level `n + 1` targets
+    /// `level_size_ratio` times level `n`.
+    pub fn level_base_size(mut self, bytes: u64) -> Self {
+        if let Some(d) = self.disk_options() {
+            d.level_base_size = bytes;
+        }
+        self
+    }
+
+    /// Size ratio between adjacent levels (disk backend). Default 10.
+    pub fn level_size_ratio(mut self, ratio: u64) -> Self {
+        if let Some(d) = self.disk_options() {
+            d.level_size_ratio = ratio;
+        }
+        self
+    }
+}

@@ -1,0 +1,152 @@
+//! [`Engine`] for [`DiskEngine`]: every call goes to [`Inner`]; closing and dropping live here.
+
+use std::fmt;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use super::{DiskEngine, Inner};
+use crate::engine::{End, Engine, EngineDump, EngineScan, KeyExpiry, KeyRange, Op, Record};
+use crate::error::Result;
+use crate::stats::BackendStats;
+
+impl fmt::Debug for DiskEngine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DiskEngine")
+            .field("path", &self.inner.dir)
+            .field("durability", &self.inner.options.durability)
+            .finish()
+    }
+}
+
+impl DiskEngine {
+    /// Stops the background threads (after the jobs they are running) and waits for them.
+    fn stop_threads(&self) {
+        {
+            let mut bg = self.inner.bg.lock();
+            bg.shutdown = true;
+            self.inner.bg_cv.notify_all();
+        }
+        for thread in self.threads.lock().drain(..) {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Inner {
+    /// Freezes the active memtable and waits until every frozen memtable is flushed.
+    pub(crate) fn flush_memtables(&self) -> Result<()> {
+        self.rotate(&mut self.writer.lock())?;
+        let mut bg = self.bg.lock();
+        loop {
+            if let Some(why) = &bg.error {
+                return Err(super::background_error(why));
+            }
+            if self.current().imms.is_empty() {
+                return Ok(());
+            }
+            self.bg_cv.notify_all();
+            self.bg_cv.wait_for(&mut bg, Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for DiskEngine {
+    fn drop(&mut self) {
+        // Without `close`, unflushed writes stay in the log and are replayed on the next open.
+        self.stop_threads();
+    }
+}
+
+impl Engine for DiskEngine {
+    fn get(&self, ks: u32, key: &[u8]) -> Result<Option<Bytes>> {
+        self.inner.get(ks, key)
+    }
+    fn get_many(&self, ks: u32, keys: &[Bytes]) -> Result<Vec<Option<Bytes>>> {
+        self.inner.get_many(ks, keys)
+    }
+    fn put(&self, ks: u32, key: Bytes, value: Bytes, expires_at: Option<u64>) -> Result<()> {
+        self.inner.put(ks, key, value, expires_at)
+    }
+    fn take(&self, ks: u32, key: &[u8]) -> Result<Option<Bytes>> {
+        self.inner.take(ks, key)
+    }
+    fn remove(&self, ks: u32, key: &[u8]) -> Result<bool> {
+        self.inner.remove(ks, key)
+    }
+    fn contains_key(&self, ks: u32, key: &[u8]) -> Result<bool> {
+        self.inner.contains_key(ks, key)
+    }
+    fn len(&self, ks: u32) -> Result<u64> {
+        self.inner.len(ks)
+    }
+    fn incr_by(&self, ks: u32, key: Bytes, delta: i64) -> Result<i64> {
+        self.inner.incr_by(ks, key, delta)
+    }
+    fn set_expiry(&self, ks: u32, key: &[u8], expires_at: Option<u64>) -> Result<bool> {
+        self.inner.set_expiry(ks, key, expires_at)
+    }
+    fn expiry(&self, ks: u32, key: &[u8]) -> Result<KeyExpiry> {
+        self.inner.expiry(ks, key)
+    }
+    fn push(&self, ks: u32, key: Bytes, end: End, values: &[Bytes]) -> Result<u64> {
+        self.inner.push(ks, key, end, values)
+    }
+    fn pop(&self, ks: u32, key: &[u8], end: End) -> Result<Option<Bytes>> {
+        self.inner.pop(ks, key, end)
+    }
+    fn list_len(&self, ks: u32, key: &[u8]) -> Result<u64> {
+        self.inner.list_len(ks, key)
+    }
+    fn list_range(&self, ks: u32, key: &[u8], start: i64, stop: i64) -> Result<Vec<Bytes>> {
+        self.inner.list_range(ks, key, start, stop)
+    }
+    fn remove_many(&self, ks: u32, keys: &[Bytes]) -> Result<u64> {
+        self.inner.remove_many(ks, keys)
+    }
+    fn write_batch(&self, ks: u32, ops: &[Op]) -> Result<()> {
+        self.inner.write_batch(ks, ops)
+    }
+    fn scan(&self, ks: u32, range: KeyRange) -> Result<EngineScan> {
+        self.inner.scan(ks, range)
+    }
+    fn clear(&self, ks: u32) -> Result<()> {
+        self.inner.clear(ks)
+    }
+    fn dump(&self) -> Result<EngineDump> {
+        self.inner.dump()
+    }
+    fn load(&self, records: &mut dyn Iterator<Item = Result<Record>>) -> Result<()> {
+        self.inner.load(records)
+    }
+    fn flush(&self) -> Result<()> {
+        self.inner.sync_all()
+    }
+    fn stats(&self) -> Result<BackendStats> {
+        Ok(BackendStats::Disk(Box::new(self.inner.disk_stats())))
+    }
+    fn keyspace_usage(&self) -> Result<Vec<(u32, u64, u64)>> {
+        self.inner.keyspace_usage()
+    }
+    fn seal(&self) -> Result<()> {
+        self.inner.writer.lock().sealed = true;
+        Ok(())
+    }
+    fn unseal(&self) -> Result<()> {
+        self.inner.writer.lock().sealed = false;
+        Ok(())
+    }
+    fn close(&self) -> Result<()> {
+        if self.inner.closed.swap(true, Ordering::SeqCst) {
+            return Ok(());
+        }
+        // Flush everything so the next open replays nothing, then stop the workers.
+        let flushed = self.inner.flush_memtables();
+        let synced = self.inner.sync_all();
+        self.stop_threads();
+        // Nothing touches the directory any more: another open may proceed.
+        self.inner.dir_lock.lock().take();
+        flushed.and(synced)
+    }
+}

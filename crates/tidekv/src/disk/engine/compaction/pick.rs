@@ -1,0 +1,199 @@
+//! Choosing the next compaction: a pure function of the table set, so the policy is tested
+//! without files and the worker that runs a job knows nothing of policy.
+//!
+//! Policy (leveled, as LevelDB and RocksDB): each level has a score — level 0 its table count over
+//! `l0_trigger`, level `n >= 1` its bytes over its target (`base_size * ratio^(n-1)`). The level
+//! with the highest score of at least 1 is compacted into the next: all of level 0, or one table of
+//! a deeper level, taken round-robin after the last key compacted out of that level so that every
+//! part of the key space is rewritten in turn. The tables of the next level that overlap the
+//! inputs join the job. With none overlapping, the table is moved down without rewriting it.
+//! The last level is never compacted out of.
+
+use bytes::Bytes;
+
+/// What `choose` needs of a table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TableSummary {
+    pub(crate) number: u64,
+    pub(crate) size: u64,
+    /// Smallest and largest key prefix (internal keys without sequence numbers).
+    pub(crate) lo: Bytes,
+    pub(crate) hi: Bytes,
+}
+
+/// The knobs of the policy.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PickOptions {
+    pub(crate) l0_trigger: usize,
+    pub(crate) base_size: u64,
+    pub(crate) ratio: u64,
+}
+
+/// A compaction to run: tables of `level` (`inputs`) and of `level + 1` (`next_inputs`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Pick {
+    pub(crate) level: usize,
+    pub(crate) inputs: Vec<u64>,
+    pub(crate) next_inputs: Vec<u64>,
+    /// The single input can move to `level + 1` as it is.
+    pub(crate) trivial_move: bool,
+}
+
+/// The target size of level `level >= 1`.
+pub(crate) fn level_target(level: usize, options: &PickOptions) -> u64 {
+    let mut target = options.base_size;
+    for _ in 1..level {
+        target = target.saturating_mul(options.ratio);
+    }
+    target
+}
+
+/// Each level's score; a level with a score of at least 1 needs compaction.
+pub(crate) fn scores(levels: &[Vec<TableSummary>], options: &PickOptions) -> Vec<f64> {
+    levels
+        .iter()
+        .enumerate()
+        .map(|(level, tables)| {
+            if level + 1 == levels.len() {
+                0.0
+            } else if level == 0 {
+                tables.len() as f64 / options.l0_trigger as f64
+            } else {
+                let bytes: u64 = tables.iter().map(|t| t.size).sum();
+                bytes as f64 / level_target(level, options) as f64
+            }
+        })
+        .collect()
+}
+
+/// The next compaction, if any level needs one. `cursors[n]` is the largest key compacted out of
+/// level `n` last time.
+pub(crate) fn choose(
+    levels: &[Vec<TableSummary>],
+    cursors: &[Option<Bytes>],
+    options: &PickOptions,
+) -> Option<Pick> {
+    let scores = scores(levels, options);
+    let (level, _) = scores
+        .iter()
+        .enumerate()
+        .filter(|(_, score)| **score >= 1.0)
+        .max_by(|a, b| a.1.total_cmp(b.1))?;
+    let tables = &levels[level];
+    let inputs: Vec<&TableSummary> = if level == 0 {
+        tables.iter().collect()
+    } else {
+        let after = cursors.get(level).and_then(Option::as_ref);
+        let at = after.map_or(0, |cursor| tables.partition_point(|t| t.lo <= *cursor));
+        vec![tables.get(at).or_else(|| tables.first())?]
+    };
+    let lo = inputs.iter().map(|t| &t.lo).min()?;
+    let hi = inputs.iter().map(|t| &t.hi).max()?;
+    let next_inputs: Vec<u64> = levels
+        .get(level + 1)?
+        .iter()
+        .filter(|t| t.lo <= *hi && t.hi >= *lo)
+        .map(|t| t.number)
+        .collect();
+    Some(Pick {
+        level,
+        trivial_move: inputs.len() == 1 && next_inputs.is_empty(),
+        inputs: inputs.iter().map(|t| t.number).collect(),
+        next_inputs,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OPTIONS: PickOptions = PickOptions {
+        l0_trigger: 4,
+        base_size: 100,
+        ratio: 10,
+    };
+
+    fn table(number: u64, size: u64, lo: &str, hi: &str) -> TableSummary {
+        TableSummary {
+            number,
+            size,
+            lo: Bytes::copy_from_slice(lo.as_bytes()),
+            hi: Bytes::copy_from_slice(hi.as_bytes()),
+        }
+    }
+
+    fn levels(
+        l0: Vec<TableSummary>,
+        l1: Vec<TableSummary>,
+        l2: Vec<TableSummary>,
+    ) -> Vec<Vec<TableSummary>> {
+        vec![l0, l1, l2, Vec::new()]
+    }
+
+    #[test]
+    fn nothing_to_do_below_every_trigger() {
+        let l = levels(
+            vec![table(9, 10, "a", "z"); 3],
+            vec![table(1, 99, "a", "m")],
+            vec![table(2, 999, "a", "z")],
+        );
+        assert_eq!(choose(&l, &[], &OPTIONS), None);
+    }
+
+    #[test]
+    fn level_zero_at_its_trigger_goes_whole_into_the_overlapping_part_of_level_one() {
+        let l = levels(
+            vec![
+                table(10, 5, "c", "f"),
+                table(9, 5, "a", "d"),
+                table(8, 5, "e", "g"),
+                table(7, 5, "b", "c"),
+            ],
+            vec![
+                table(1, 10, "a", "b"),
+                table(2, 10, "h", "k"),
+                table(3, 10, "f", "g"),
+            ],
+            vec![],
+        );
+        let pick = choose(&l, &[], &OPTIONS).unwrap();
+        assert_eq!(pick.level, 0);
+        assert_eq!(pick.inputs, vec![10, 9, 8, 7]);
+        assert_eq!(pick.next_inputs, vec![1, 3]);
+        assert!(!pick.trivial_move);
+    }
+
+    #[test]
+    fn the_level_furthest_over_its_target_wins_and_tables_are_taken_round_robin() {
+        // L1 at 1.5x its target, L2 at 1.2x.
+        let l1 = vec![
+            table(1, 50, "a", "c"),
+            table(2, 50, "d", "f"),
+            table(3, 50, "g", "i"),
+        ];
+        let l2 = vec![table(4, 1200, "e", "h")];
+        let l = levels(vec![], l1, l2);
+        let first = choose(&l, &[], &OPTIONS).unwrap();
+        assert_eq!((first.level, first.inputs.clone()), (1, vec![1]));
+        assert!(first.trivial_move, "nothing in L2 overlaps a..c");
+        let cursors = vec![None, Some(Bytes::from_static(b"c"))];
+        let second = choose(&l, &cursors, &OPTIONS).unwrap();
+        assert_eq!((second.inputs, second.next_inputs), (vec![2], vec![4]));
+        let cursors = vec![None, Some(Bytes::from_static(b"i"))];
+        let wrapped = choose(&l, &cursors, &OPTIONS).unwrap();
+        assert_eq!(
+            wrapped.inputs,
+            vec![1],
+            "past the last table it starts over"
+        );
+    }
+
+    #[test]
+    fn the_last_level_is_never_compacted_and_targets_grow_by_the_ratio() {
+        let huge = vec![table(1, u64::MAX / 4, "a", "z")];
+        let l = vec![vec![], vec![], huge];
+        assert_eq!(choose(&l, &[], &OPTIONS), None);
+        assert_eq!(level_target(1, &OPTIONS), 100);
+        assert_eq!(level_target(3, &OPTIONS), 10_000);
+    }
+}

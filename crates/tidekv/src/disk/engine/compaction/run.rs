@@ -1,0 +1,173 @@
+//! Running one compaction: merge the input tables, keep what [`Retention`] keeps, write the
+//! output level's tables, and swap inputs for outputs in one manifest edit.
+//!
+//! The merge runs without the version lock, so flushes go on meanwhile (they only add level-0
+//! tables newer than anything in the job). Inputs are marked obsolete once the new version is
+//! installed; their files go when the last reader or iterator holding them is done.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use super::pick::{choose, PickOptions, TableSummary};
+use crate::disk::engine::build::{Retention, TableSink};
+use crate::disk::engine::merge::{table_sources, Merge};
+use crate::disk::engine::view::View;
+use crate::disk::engine::{Inner, SuperVersion};
+use crate::disk::file_name::manifest_path;
+use crate::disk::version::edit::VersionEdit;
+use crate::disk::version::set::{TableFile, Version};
+use crate::error::{Error, Result};
+
+fn summaries(version: &Version) -> Vec<Vec<TableSummary>> {
+    version
+        .levels
+        .iter()
+        .map(|tables| {
+            tables
+                .iter()
+                .map(|t| {
+                    let (lo, hi) = t.key_range();
+                    TableSummary {
+                        number: t.meta.number,
+                        size: t.meta.size,
+                        lo: bytes::Bytes::copy_from_slice(lo),
+                        hi: bytes::Bytes::copy_from_slice(hi),
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+impl Inner {
+    pub(crate) fn pick_options(&self) -> PickOptions {
+        PickOptions {
+            l0_trigger: self.options.l0_compaction_trigger,
+            base_size: self.options.level_base_size,
+            ratio: self.options.level_size_ratio,
+        }
+    }
+
+    /// Runs one compaction if any level needs one; `false` if none does.
+    pub(crate) fn compact_once(&self) -> Result<bool> {
+        let (pick, version) = {
+            let versions = self.versions.lock();
+            let version = Arc::clone(&self.current().version);
+            match choose(
+                &summaries(&version),
+                &versions.cursors,
+                &self.pick_options(),
+            ) {
+                Some(pick) => (pick, version),
+                None => return Ok(false),
+            }
+        };
+        let find = |level: usize, numbers: &[u64]| -> Vec<Arc<TableFile>> {
+            version.levels[level]
+                .iter()
+                .filter(|t| numbers.contains(&t.meta.number))
+                .cloned()
+                .collect()
+        };
+        let inputs = find(pick.level, &pick.inputs);
+        let next = find(pick.level + 1, &pick.next_inputs);
+        let out_level = pick.level + 1;
+        let out_level_u8 =
+            u8::try_from(out_level).map_err(|_| Error::invalid("level", "too deep"))?;
+        let outputs = if pick.trivial_move {
+            self.counters.trivial_moves.fetch_add(1, Ordering::Relaxed);
+            inputs
+                .iter()
+                .map(|t| {
+                    let mut meta = t.meta.clone();
+                    meta.level = out_level_u8;
+                    TableFile::new(meta, t.reader.clone(), Arc::clone(&self.fs))
+                })
+                .collect()
+        } else {
+            self.merge_tables(&inputs, &next, out_level, &version)?
+        };
+        let read: u64 = inputs.iter().chain(&next).map(|t| t.meta.size).sum();
+        let written: u64 = outputs.iter().map(|t| t.meta.size).sum();
+
+        let mut versions = self.versions.lock();
+        let edit = VersionEdit {
+            next_file: Some(self.next_file.load(Ordering::Relaxed)),
+            last_sequence: Some(self.visible()),
+            added: outputs.iter().map(|t| t.meta.clone()).collect(),
+            removed: inputs
+                .iter()
+                .chain(&next)
+                .map(|t| (t.meta.level, t.meta.number))
+                .collect(),
+            ..VersionEdit::default()
+        };
+        let current = self.current();
+        let manifest = manifest_path(&self.dir, versions.manifest.number());
+        let new_version = current.version.apply(&manifest, &edit, |meta| {
+            outputs
+                .iter()
+                .find(|t| t.meta.number == meta.number)
+                .cloned()
+                .ok_or_else(|| Error::invalid("compaction", "a table the edit adds is missing"))
+        })?;
+        self.log_edit(&mut versions, &edit, &new_version)?;
+        if let Some(hi) = inputs.iter().map(|t| t.key_range().1).max() {
+            versions.cursors[pick.level] = Some(bytes::Bytes::copy_from_slice(hi));
+        }
+        self.install(|current| SuperVersion {
+            mem: Arc::clone(&current.mem),
+            mem_log: current.mem_log,
+            imms: current.imms.clone(),
+            version: Arc::new(new_version),
+        });
+        drop(versions);
+        if !pick.trivial_move {
+            for table in inputs.iter().chain(&next) {
+                table.mark_obsolete();
+            }
+            self.counters.compactions.fetch_add(1, Ordering::Relaxed);
+            self.counters
+                .compaction_bytes_read
+                .fetch_add(read, Ordering::Relaxed);
+            self.counters
+                .compaction_bytes_written
+                .fetch_add(written, Ordering::Relaxed);
+        }
+        Ok(true)
+    }
+
+    /// Merges `inputs` (level n) and `next` (level n + 1) into new tables of `out_level`.
+    fn merge_tables(
+        &self,
+        inputs: &[Arc<TableFile>],
+        next: &[Arc<TableFile>],
+        out_level: usize,
+        version: &Version,
+    ) -> Result<Vec<Arc<TableFile>>> {
+        // Inputs as L0-style separate sources, the next level as one concatenated source.
+        let levels = vec![inputs.to_vec(), next.to_vec()];
+        let mut merge = Merge::new(table_sources(&levels, b""))?;
+        let view = View {
+            sources: self.current(),
+            seq: self.visible(),
+            now: self.now(),
+        };
+        let deeper = version
+            .levels
+            .iter()
+            .skip(out_level + 1)
+            .flatten()
+            .cloned()
+            .collect();
+        let mut retention = Retention::new(view, deeper);
+        let level = u8::try_from(out_level).map_err(|_| Error::invalid("level", "too deep"))?;
+        let mut sink = TableSink::new(self, level, self.options.table_size);
+        while let Some((key, value)) = merge.next_entry()? {
+            if retention.keep(&key, &value)? {
+                sink.add(&key, &value)?;
+            }
+        }
+        sink.finish()
+    }
+}

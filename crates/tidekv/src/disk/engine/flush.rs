@@ -1,0 +1,105 @@
+//! Flushing: the oldest frozen memtable becomes a level-0 table, then leaves the sources, in one
+//! atomic change (manifest edit first, then the new sources).
+//!
+//! Order of events, and why it is crash-safe: the table is written and synced, the directory
+//! synced, then the manifest edit that adds it and advances `log_number` past the memtable's log
+//! is appended and synced; only then is the log deleted. A crash before the edit leaves an orphan
+//! table (deleted on open) and the log (replayed); after it, the table is in the version and the
+//! log is not needed.
+
+use std::ops::Bound;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use super::build::{Retention, TableSink};
+use super::view::View;
+use super::{Inner, SuperVersion};
+use crate::disk::file_name::wal_path;
+use crate::disk::version::edit::VersionEdit;
+use crate::error::Result;
+
+/// Entries read from a memtable at a time while flushing.
+const FLUSH_CHUNK: usize = 1024;
+
+impl Inner {
+    /// Flushes the oldest frozen memtable. Returns `false` if there was none.
+    pub(crate) fn flush_oldest(&self) -> Result<bool> {
+        let sources = self.current();
+        let Some((imm, log)) = sources.imms.last().cloned() else {
+            return Ok(false);
+        };
+        let view = View {
+            sources: Arc::clone(&sources),
+            seq: self.visible(),
+            now: self.now(),
+        };
+        let deeper = sources.version.tables().cloned().collect();
+        let mut retention = Retention::new(view, deeper);
+        let mut sink = TableSink::new(self, 0, u64::MAX);
+        let mut lower = Bound::Unbounded;
+        loop {
+            let chunk = imm.chunk(lower.clone(), Bound::Unbounded, FLUSH_CHUNK);
+            for (key, value) in &chunk {
+                if retention.keep(key, value)? {
+                    sink.add(key, value)?;
+                }
+            }
+            match chunk.last() {
+                Some((last, _)) if chunk.len() == FLUSH_CHUNK => {
+                    lower = Bound::Excluded(last.clone());
+                }
+                _ => break,
+            }
+        }
+        let tables = sink.finish()?;
+        let written: u64 = tables.iter().map(|t| t.meta.size).sum();
+
+        let mut versions = self.versions.lock();
+        let current = self.current();
+        // The oldest log still needed: the next frozen memtable's, or the active one's.
+        let next_log = current
+            .imms
+            .iter()
+            .rev()
+            .map(|(_, n)| *n)
+            .find(|&n| n > log)
+            .unwrap_or(current.mem_log);
+        let edit = VersionEdit {
+            log_number: Some(next_log),
+            next_file: Some(self.next_file.load(Ordering::Relaxed)),
+            last_sequence: Some(self.visible()),
+            added: tables.iter().map(|t| t.meta.clone()).collect(),
+            removed: Vec::new(),
+        };
+        let manifest = crate::disk::file_name::manifest_path(&self.dir, versions.manifest.number());
+        let version = current.version.apply(&manifest, &edit, |meta| {
+            tables
+                .iter()
+                .find(|t| t.meta.number == meta.number)
+                .cloned()
+                .ok_or_else(|| crate::Error::invalid("flush", "a table the edit adds is missing"))
+        })?;
+        self.log_edit(&mut versions, &edit, &version)?;
+        versions.log_number = next_log;
+        self.install(|current| SuperVersion {
+            mem: Arc::clone(&current.mem),
+            mem_log: current.mem_log,
+            imms: current
+                .imms
+                .iter()
+                .filter(|(m, _)| !Arc::ptr_eq(m, &imm))
+                .cloned()
+                .collect(),
+            version: Arc::new(version),
+        });
+        drop(versions);
+        // Every write of the log is in a table now. A log that cannot be removed is below
+        // `log_number`: the next open ignores it and removes it.
+        let _ = self.fs.remove(&wal_path(&self.dir, log));
+        self.counters.flushes.fetch_add(1, Ordering::Relaxed);
+        self.counters
+            .flush_bytes
+            .fetch_add(written, Ordering::Relaxed);
+        Ok(true)
+    }
+}

@@ -1,0 +1,182 @@
+//! Merging iteration over every source of a [`SuperVersion`]: the active and frozen memtables,
+//! each L0 table, and one concatenating iterator per deeper level. The merge yields every stored
+//! entry (all versions, tombstones included) in internal-key order; [`super::scan::Visible`] turns
+//! that into what a reader at one sequence number sees.
+//!
+//! Every source is owned and lazy: a memtable is read in small chunks, a table block by block, and
+//! a level opens its next table only when the previous one is exhausted. An iterator holds the
+//! `Arc`s of its sources, so flushes and compactions can replace them meanwhile.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::ops::Bound;
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+use super::SuperVersion;
+use crate::disk::memtable::Memtable;
+use crate::disk::table::reader::TableIter;
+use crate::disk::version::set::TableFile;
+use crate::error::Result;
+
+/// An internal key and its cell bytes.
+pub(crate) type Entry = (Bytes, Bytes);
+
+/// One ordered stream of entries.
+pub(crate) trait Source: Send {
+    fn next_entry(&mut self) -> Result<Option<Entry>>;
+}
+
+/// Entries a memtable chunk holds: small enough to keep a scan's memory flat, large enough that
+/// re-seeking the skip list between chunks costs little.
+const MEM_CHUNK: usize = 256;
+
+struct MemSource {
+    mem: Arc<Memtable>,
+    lower: Bound<Bytes>,
+    buffered: std::vec::IntoIter<Entry>,
+    exhausted: bool,
+}
+
+impl Source for MemSource {
+    fn next_entry(&mut self) -> Result<Option<Entry>> {
+        if let Some(entry) = self.buffered.next() {
+            return Ok(Some(entry));
+        }
+        if self.exhausted {
+            return Ok(None);
+        }
+        let chunk = self
+            .mem
+            .chunk(self.lower.clone(), Bound::Unbounded, MEM_CHUNK);
+        self.exhausted = chunk.len() < MEM_CHUNK;
+        if let Some((last, _)) = chunk.last() {
+            self.lower = Bound::Excluded(last.clone());
+        }
+        self.buffered = chunk.into_iter();
+        Ok(self.buffered.next())
+    }
+}
+
+struct TableSource(TableIter);
+
+impl Source for TableSource {
+    fn next_entry(&mut self) -> Result<Option<Entry>> {
+        self.0.next().transpose()
+    }
+}
+
+/// The tables of one level `>= 1`, in key order, opened one after another.
+struct LevelSource {
+    tables: Vec<Arc<TableFile>>,
+    next: usize,
+    current: Option<TableIter>,
+    /// Where the first table's iterator starts.
+    start: Option<Bytes>,
+}
+
+impl Source for LevelSource {
+    fn next_entry(&mut self) -> Result<Option<Entry>> {
+        loop {
+            if let Some(iter) = self.current.as_mut() {
+                match iter.next() {
+                    Some(entry) => return entry.map(Some),
+                    None => self.current = None,
+                }
+            }
+            let Some(table) = self.tables.get(self.next) else {
+                return Ok(None);
+            };
+            self.next += 1;
+            self.current = Some(match self.start.take() {
+                Some(start) => table.reader.seek(&start),
+                None => table.reader.iter(),
+            });
+        }
+    }
+}
+
+/// Sources over `tables`, starting at internal key `start`.
+pub(crate) fn table_sources(levels: &[Vec<Arc<TableFile>>], start: &[u8]) -> Vec<Box<dyn Source>> {
+    let mut sources: Vec<Box<dyn Source>> = Vec::new();
+    for (level, tables) in levels.iter().enumerate() {
+        if level == 0 {
+            for table in tables {
+                sources.push(Box::new(TableSource(table.reader.seek(start))));
+            }
+        } else if !tables.is_empty() {
+            let first = tables.partition_point(|t| t.meta.largest.as_ref() < start);
+            sources.push(Box::new(LevelSource {
+                tables: tables[first..].to_vec(),
+                next: 0,
+                current: None,
+                start: Some(Bytes::copy_from_slice(start)),
+            }));
+        }
+    }
+    sources
+}
+
+/// A source over one memtable from `start`.
+pub(crate) fn mem_source(mem: Arc<Memtable>, start: &[u8]) -> Box<dyn Source> {
+    Box::new(MemSource {
+        mem,
+        lower: Bound::Included(Bytes::copy_from_slice(start)),
+        buffered: Vec::new().into_iter(),
+        exhausted: false,
+    })
+}
+
+/// Every source of `sources`, from internal key `start`.
+pub(crate) fn all_sources(sources: &SuperVersion, start: &[u8]) -> Vec<Box<dyn Source>> {
+    let mut all = vec![mem_source(Arc::clone(&sources.mem), start)];
+    for (imm, _) in &sources.imms {
+        all.push(mem_source(Arc::clone(imm), start));
+    }
+    all.extend(table_sources(&sources.version.levels, start));
+    all
+}
+
+/// The k-way merge of several sources.
+///
+/// Invariant: `heads[i]` is source `i`'s next entry, and the heap holds `(key, i)` for exactly the
+/// sources whose head is `Some`.
+pub(crate) struct Merge {
+    sources: Vec<Box<dyn Source>>,
+    heads: Vec<Option<Entry>>,
+    heap: BinaryHeap<Reverse<(Bytes, usize)>>,
+}
+
+impl Merge {
+    pub(crate) fn new(mut sources: Vec<Box<dyn Source>>) -> Result<Merge> {
+        let mut heads = Vec::with_capacity(sources.len());
+        let mut heap = BinaryHeap::with_capacity(sources.len());
+        for (i, source) in sources.iter_mut().enumerate() {
+            let head = source.next_entry()?;
+            if let Some((key, _)) = &head {
+                heap.push(Reverse((key.clone(), i)));
+            }
+            heads.push(head);
+        }
+        Ok(Merge {
+            sources,
+            heads,
+            heap,
+        })
+    }
+
+    /// The smallest entry of all sources.
+    pub(crate) fn next_entry(&mut self) -> Result<Option<Entry>> {
+        let Some(Reverse((_, i))) = self.heap.pop() else {
+            return Ok(None);
+        };
+        let entry = self.heads[i].take();
+        let next = self.sources[i].next_entry()?;
+        if let Some((key, _)) = &next {
+            self.heap.push(Reverse((key.clone(), i)));
+        }
+        self.heads[i] = next;
+        Ok(entry)
+    }
+}

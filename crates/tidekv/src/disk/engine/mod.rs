@@ -1,0 +1,193 @@
+//! The disk engine: an LSM tree over the pieces in `disk/` (log, memtable, tables, versions).
+//! `docs/disk.md` describes the design; the invariants that tie the pieces together are here.
+//!
+//! - **Sequence numbers.** Every entry gets one, assigned under the writer lock in log order.
+//!   `last_seq` (writer) is the newest assigned; `visible` is the newest a reader may see. With
+//!   `Durability::Sync` an entry becomes visible only once its log record is synced, so no reader
+//!   ever sees a write that a power cut could take back; otherwise it is visible at once.
+//! - **Read-modify-write.** Every write (even a plain put, for the list and expiry rules) runs as a
+//!   [`txn::Txn`] under the writer lock, reading at `last_seq`: writes are serialised, a batch is
+//!   one log record and one sequence range, and readers at a snapshot below its end see none of
+//!   it — or, past its end, all of it.
+//! - **Sources.** A [`SuperVersion`] is one consistent set of sources: the active memtable, the
+//!   frozen ones (newest first) and a [`Version`] of tables. It is replaced, never changed, under
+//!   `current`'s write lock; readers and iterators hold an `Arc` of the one they started with, which
+//!   keeps its memtables and table files alive.
+
+mod api;
+mod build;
+mod bulk;
+mod compaction;
+mod edits;
+mod flush;
+mod group_commit;
+mod lists;
+mod lock;
+mod merge;
+mod open;
+mod scan;
+mod stats;
+mod strings;
+mod txn;
+mod view;
+mod worker;
+mod write;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use parking_lot::{Condvar, Mutex, RwLock};
+
+use crate::clock::Clock;
+use crate::config::DiskOptions;
+use crate::disk::fs::{FileSyncer, Fs};
+use crate::disk::memtable::Memtable;
+use crate::disk::table::cache::BlockCache;
+use crate::disk::version::manifest::ManifestWriter;
+use crate::disk::version::set::Version;
+use crate::disk::wal::writer::WalWriter;
+use crate::error::{Error, Result};
+
+pub(crate) use open::open_with_fs;
+
+/// The disk backend. Dropping it without `close` stops the background threads but skips the
+/// final flush (the log still has every write).
+pub(crate) struct DiskEngine {
+    inner: Arc<Inner>,
+    threads: Mutex<Vec<JoinHandle<()>>>,
+}
+
+/// One consistent set of read sources.
+pub(crate) struct SuperVersion {
+    pub(crate) mem: Arc<Memtable>,
+    /// The number of the log that holds `mem`'s writes.
+    pub(crate) mem_log: u64,
+    /// Frozen memtables, newest first, each with the number of the log that holds its writes.
+    pub(crate) imms: Vec<(Arc<Memtable>, u64)>,
+    pub(crate) version: Arc<Version>,
+}
+
+/// State owned by whoever holds the writer lock.
+pub(crate) struct Writer {
+    pub(crate) wal: WalWriter,
+    pub(crate) last_seq: u64,
+    pub(crate) sealed: bool,
+}
+
+/// State owned by whoever changes the table set (flush, compaction).
+pub(crate) struct VersionState {
+    pub(crate) manifest: ManifestWriter,
+    /// Logs below this number hold only flushed writes.
+    pub(crate) log_number: u64,
+    /// Per level, the largest key of the last table compacted out of it (round-robin).
+    pub(crate) cursors: Vec<Option<bytes::Bytes>>,
+}
+
+/// Counters reported in stats.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub(crate) stalls: AtomicU64,
+    pub(crate) stall_micros: AtomicU64,
+    pub(crate) flushes: AtomicU64,
+    pub(crate) flush_bytes: AtomicU64,
+    pub(crate) compactions: AtomicU64,
+    pub(crate) compaction_bytes_read: AtomicU64,
+    pub(crate) compaction_bytes_written: AtomicU64,
+    pub(crate) trivial_moves: AtomicU64,
+    pub(crate) wal_bytes: AtomicU64,
+    pub(crate) user_bytes: AtomicU64,
+    pub(crate) syncs: AtomicU64,
+    /// Torn log tails cut off when the store was opened (0 or 1).
+    pub(crate) torn_tails_cut: AtomicU64,
+}
+
+/// What the background threads wait on.
+#[derive(Debug, Default)]
+pub(crate) struct BgState {
+    pub(crate) shutdown: bool,
+    /// The first background failure; every later write reports it.
+    pub(crate) error: Option<String>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) fs: Arc<dyn Fs>,
+    pub(crate) dir: PathBuf,
+    pub(crate) options: DiskOptions,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) cache: Arc<BlockCache>,
+    pub(crate) writer: Mutex<Writer>,
+    pub(crate) current: RwLock<Arc<SuperVersion>>,
+    pub(crate) visible: AtomicU64,
+    pub(crate) next_file: AtomicU64,
+    pub(crate) group: group_commit::GroupCommit,
+    pub(crate) versions: Mutex<VersionState>,
+    pub(crate) bg: Mutex<BgState>,
+    /// Woken when there is background work, or when it finished (stalled writers wait on it).
+    pub(crate) bg_cv: Condvar,
+    pub(crate) counters: Counters,
+    pub(crate) closed: AtomicBool,
+    /// Held until `close` (or drop); releasing it lets another open proceed.
+    pub(crate) dir_lock: Mutex<Option<lock::DirLock>>,
+}
+
+impl Inner {
+    /// The current sources.
+    pub(crate) fn current(&self) -> Arc<SuperVersion> {
+        Arc::clone(&self.current.read())
+    }
+
+    /// Replaces the sources with `change(current)`, atomically for every reader.
+    pub(crate) fn install(&self, change: impl FnOnce(&SuperVersion) -> SuperVersion) {
+        let mut current = self.current.write();
+        *current = Arc::new(change(&current));
+    }
+
+    /// The newest sequence number a reader may see.
+    pub(crate) fn visible(&self) -> u64 {
+        self.visible.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn publish(&self, seq: u64) {
+        self.visible.fetch_max(seq, Ordering::AcqRel);
+    }
+
+    pub(crate) fn new_file_number(&self) -> u64 {
+        self.next_file.fetch_add(1, Ordering::Relaxed)
+    }
+
+    pub(crate) fn now(&self) -> u64 {
+        self.clock.now_ms()
+    }
+
+    /// Fails if a background job failed: the store keeps serving reads but refuses writes.
+    pub(crate) fn check_healthy(&self) -> Result<()> {
+        match &self.bg.lock().error {
+            None => Ok(()),
+            Some(why) => Err(background_error(why)),
+        }
+    }
+
+    /// Records a background failure and wakes everyone waiting on background work.
+    pub(crate) fn fail(&self, error: &Error) {
+        let mut bg = self.bg.lock();
+        if bg.error.is_none() {
+            bg.error = Some(error.to_string());
+        }
+        self.bg_cv.notify_all();
+    }
+
+    /// The WAL syncer of the current log and the last sequence number it holds.
+    pub(crate) fn sync_target(&self) -> Result<(Box<dyn FileSyncer>, u64)> {
+        let writer = self.writer.lock();
+        Ok((writer.wal.syncer()?, writer.last_seq))
+    }
+}
+
+pub(crate) fn background_error(why: &str) -> Error {
+    Error::io(
+        "the store refuses writes after a background failure (reopen it to recover)",
+        std::io::Error::other(why.to_string()),
+    )
+}

@@ -1,0 +1,289 @@
+//! Opening a store: lock, read the manifest, open the tables, replay the logs, flush what they
+//! held, write a fresh manifest, remove what no version needs, start the background threads.
+//!
+//! Crash safety of each step: nothing is removed until a synced manifest no longer needs it, and
+//! the replayed writes are flushed to a synced table that a synced manifest edit names before
+//! their logs are removed. A crash anywhere in `open` leaves a directory the next `open` reads the
+//! same way.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64};
+use std::sync::Arc;
+
+use parking_lot::{Condvar, Mutex, RwLock};
+
+use super::group_commit::GroupCommit;
+use super::lock::DirLock;
+use super::write::with_seq;
+use super::{worker, BgState, Counters, DiskEngine, Inner, SuperVersion, VersionState, Writer};
+use crate::clock::Clock;
+use crate::config::DiskOptions;
+use crate::disk::cell::Cell;
+use crate::disk::file_name::{
+    manifest_path, parse_manifest, parse_table, parse_wal, table_path, wal_path,
+};
+use crate::disk::fs::Fs;
+use crate::disk::memtable::Memtable;
+use crate::disk::table::cache::BlockCache;
+use crate::disk::table::reader::TableReader;
+use crate::disk::version::edit::{TableMeta, VersionEdit};
+use crate::disk::version::manifest::{self, ManifestWriter};
+use crate::disk::version::set::{TableFile, Version, LEVELS};
+use crate::disk::wal::record::EntryKind;
+use crate::disk::wal::recovery::recover;
+use crate::disk::wal::writer::WalWriter;
+use crate::error::{Error, Result};
+
+/// What the manifest's edits add up to.
+#[derive(Default)]
+struct Folded {
+    tables: BTreeMap<u64, TableMeta>,
+    log_number: u64,
+    next_file: u64,
+    last_sequence: u64,
+}
+
+fn fold(edits: &[VersionEdit], manifest: &Path) -> Result<Folded> {
+    let mut folded = Folded::default();
+    for edit in edits {
+        for &(level, number) in &edit.removed {
+            if folded.tables.remove(&number).is_none() {
+                return Err(Error::corruption(
+                    manifest,
+                    0,
+                    format!("an edit removes table {number} (level {level}), which is not there"),
+                ));
+            }
+        }
+        for meta in &edit.added {
+            folded.tables.insert(meta.number, meta.clone());
+        }
+        folded.log_number = edit.log_number.unwrap_or(folded.log_number);
+        folded.next_file = edit.next_file.unwrap_or(folded.next_file);
+        folded.last_sequence = edit.last_sequence.unwrap_or(folded.last_sequence);
+    }
+    Ok(folded)
+}
+
+/// Opens (or creates) the store in `options.path` on `fs`. `lock` is false only for tests on an
+/// in-memory file system, which has no directory to lock.
+pub(crate) fn open_with_fs(
+    fs: Arc<dyn Fs>,
+    options: &DiskOptions,
+    clock: Arc<dyn Clock>,
+    lock: bool,
+) -> Result<DiskEngine> {
+    let dir = options.path.clone();
+    let io = |what: &str, e| Error::io(format!("{what} {}", dir.display()), e);
+    fs.create_dir_all(&dir).map_err(|e| io("creating", e))?;
+    let dir_lock = if lock {
+        Some(DirLock::acquire(&dir)?)
+    } else {
+        None
+    };
+    if options.truncate {
+        for path in fs.list(&dir).map_err(|e| io("listing", e))? {
+            if path.file_name().is_some_and(|n| n != "LOCK") {
+                fs.remove(&path).map_err(|e| io("truncating", e))?;
+            }
+        }
+        fs.sync_dir(&dir).map_err(|e| io("syncing", e))?;
+    }
+
+    let recovered = manifest::recover(fs.as_ref(), &dir)?;
+    let manifest_file = manifest_path(&dir, recovered.as_ref().map_or(0, |m| m.number));
+    let folded = match &recovered {
+        Some(m) => fold(&m.edits, &manifest_file)?,
+        None => Folded::default(),
+    };
+    let files = fs.list(&dir).map_err(|e| io("listing", e))?;
+    let present_max = files
+        .iter()
+        .filter_map(|p| {
+            parse_wal(p)
+                .or_else(|| parse_table(p))
+                .or_else(|| p.file_name()?.to_str().and_then(parse_manifest))
+        })
+        .max()
+        .unwrap_or(0);
+    let mut wals: Vec<u64> = files
+        .iter()
+        .filter_map(|p| parse_wal(p))
+        .filter(|&n| n >= folded.log_number)
+        .collect();
+    wals.sort_unstable();
+
+    let cache = BlockCache::new(options.block_cache_size);
+    let mut version = Version::default();
+    for meta in folded.tables.values() {
+        if usize::from(meta.level) >= LEVELS {
+            return Err(Error::corruption(
+                &manifest_file,
+                0,
+                format!("table {} is in level {}", meta.number, meta.level),
+            ));
+        }
+        let path = table_path(&dir, meta.number);
+        if !files.contains(&path) {
+            return Err(Error::corruption(
+                &path,
+                0,
+                format!("named by {} but missing", manifest_file.display()),
+            ));
+        }
+        let size = fs
+            .file_size(&path)
+            .map_err(|e| Error::io(format!("reading the size of {}", path.display()), e))?;
+        if size != meta.size {
+            return Err(Error::corruption(
+                &path,
+                size,
+                format!(
+                    "is {size} bytes, but {} says {}",
+                    manifest_file.display(),
+                    meta.size
+                ),
+            ));
+        }
+    }
+    let all = VersionEdit {
+        added: folded.tables.values().cloned().collect(),
+        ..VersionEdit::default()
+    };
+    version = version.apply(&manifest_file, &all, |meta| {
+        let path = table_path(&dir, meta.number);
+        let reader = TableReader::open(fs.as_ref(), &path, meta.number, Arc::clone(&cache))?;
+        Ok(TableFile::new(meta.clone(), reader, Arc::clone(&fs)))
+    })?;
+
+    // Replay the logs into one memtable.
+    let mem = Memtable::new();
+    let mut last_seq = folded.last_sequence;
+    let mut torn_tails_cut = 0;
+    for (i, &number) in wals.iter().enumerate() {
+        let log = recover(
+            fs.as_ref(),
+            &wal_path(&dir, number),
+            number,
+            i + 1 == wals.len(),
+        )?;
+        torn_tails_cut += u64::from(log.cut);
+        for record in log.records {
+            for (j, entry) in record.entries.iter().enumerate() {
+                let seq = record.first_seq + j as u64;
+                let cell = match entry.kind {
+                    EntryKind::Delete => Cell::Tombstone.encode(),
+                    EntryKind::Put => entry.value.clone(),
+                };
+                mem.insert(with_seq(&entry.key, seq), cell);
+                last_seq = last_seq.max(seq);
+            }
+        }
+    }
+
+    let mut next_file = folded.next_file.max(present_max + 1).max(1);
+    let wal_number = next_file;
+    let manifest_number = next_file + 1;
+    next_file += 2;
+    let wal = WalWriter::create(fs.as_ref(), &dir, wal_number)?;
+    let snapshot = VersionEdit {
+        log_number: Some(folded.log_number),
+        next_file: Some(next_file),
+        last_sequence: Some(last_seq),
+        ..version.snapshot_edit()
+    };
+    let manifest = ManifestWriter::create(fs.as_ref(), &dir, manifest_number, &snapshot)?;
+
+    let replayed = Arc::new(mem);
+    let imms = match wals.last() {
+        Some(&newest) if !replayed.is_empty() => vec![(replayed, newest)],
+        _ => Vec::new(),
+    };
+    let inner = Arc::new(Inner {
+        fs: Arc::clone(&fs),
+        dir: dir.clone(),
+        options: options.clone(),
+        clock,
+        cache,
+        writer: Mutex::new(Writer {
+            wal,
+            last_seq,
+            sealed: false,
+        }),
+        current: RwLock::new(Arc::new(SuperVersion {
+            mem: Arc::new(Memtable::new()),
+            mem_log: wal_number,
+            imms,
+            version: Arc::new(version),
+        })),
+        visible: AtomicU64::new(last_seq),
+        next_file: AtomicU64::new(next_file),
+        group: GroupCommit::new(last_seq),
+        versions: Mutex::new(VersionState {
+            manifest,
+            log_number: folded.log_number,
+            cursors: vec![None; LEVELS],
+        }),
+        bg: Mutex::new(BgState::default()),
+        bg_cv: Condvar::new(),
+        counters: Counters {
+            torn_tails_cut: AtomicU64::new(torn_tails_cut),
+            ..Counters::default()
+        },
+        closed: AtomicBool::new(false),
+        dir_lock: Mutex::new(dir_lock),
+    });
+    // The replayed writes go to a table now, so the old logs can go.
+    while inner.flush_oldest()? {}
+    {
+        // With nothing replayed there was no flush to move `log_number` past the old logs.
+        let mut versions = inner.versions.lock();
+        if versions.log_number < wal_number {
+            versions.manifest.log(&VersionEdit {
+                log_number: Some(wal_number),
+                ..VersionEdit::default()
+            })?;
+            versions.log_number = wal_number;
+        }
+    }
+    inner.remove_obsolete_files()?;
+    let threads = worker::spawn(&inner)?;
+    Ok(DiskEngine {
+        inner,
+        threads: Mutex::new(threads),
+    })
+}
+
+impl Inner {
+    /// Removes logs below `log_number`, tables in no version, earlier manifests and temp files.
+    fn remove_obsolete_files(&self) -> Result<()> {
+        let (log_number, manifest) = {
+            let versions = self.versions.lock();
+            (versions.log_number, versions.manifest.number())
+        };
+        let live: Vec<u64> = self
+            .current()
+            .version
+            .tables()
+            .map(|t| t.meta.number)
+            .collect();
+        let files = self
+            .fs
+            .list(&self.dir)
+            .map_err(|e| Error::io(format!("listing {}", self.dir.display()), e))?;
+        for path in files {
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            let obsolete = parse_wal(&path).is_some_and(|n| n < log_number)
+                || parse_table(&path).is_some_and(|n| !live.contains(&n))
+                || parse_manifest(name).is_some_and(|n| n != manifest)
+                || name == "CURRENT.tmp";
+            if obsolete {
+                self.fs
+                    .remove(&path)
+                    .map_err(|e| Error::io(format!("removing {}", path.display()), e))?;
+            }
+        }
+        Ok(())
+    }
+}

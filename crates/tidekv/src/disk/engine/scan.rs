@@ -1,0 +1,235 @@
+//! Scans, dumps and counts: what a reader at one sequence number sees, built on [`Merge`].
+
+use std::collections::BTreeMap;
+use std::ops::Bound;
+
+use bytes::Bytes;
+
+use super::lists::list_items;
+use super::merge::{all_sources, Merge};
+use super::view::{decode_cell, user_prefix, View};
+use super::Inner;
+use crate::disk::cell::Cell;
+use crate::disk::key::{decode_prefix, split_seq, Space};
+use crate::engine::{
+    is_empty_range, EngineDump, EngineScan, KeyRange, Record, ScanValue, StoredValue,
+};
+use crate::error::{Error, Result};
+
+/// The live cell of each key, in key order, as a view sees it: for each key the newest version
+/// at or below the view's sequence number, skipped if it is a tombstone or expired.
+pub(crate) struct Visible {
+    merge: Merge,
+    seq: u64,
+    now: u64,
+    /// The prefix whose visible version was already decided: its older versions are skipped.
+    decided: Option<Bytes>,
+}
+
+impl Visible {
+    /// Everything `view` sees from internal key `start` on.
+    pub(crate) fn new(view: &View, start: &[u8]) -> Result<Visible> {
+        Ok(Visible {
+            merge: Merge::new(all_sources(&view.sources, start))?,
+            seq: view.seq,
+            now: view.now,
+            decided: None,
+        })
+    }
+
+    /// The next `(prefix, live cell)`.
+    pub(crate) fn next_cell(&mut self) -> Result<Option<(Bytes, Cell)>> {
+        while let Some((key, value)) = self.merge.next_entry()? {
+            let Some((prefix, seq)) = split_seq(&key) else {
+                return Err(Error::corruption(
+                    "(merged tables)",
+                    0,
+                    "a stored key without a sequence number",
+                ));
+            };
+            if self.decided.as_deref() == Some(prefix) || seq > self.seq {
+                continue;
+            }
+            let prefix = key.slice(..prefix.len());
+            self.decided = Some(prefix.clone());
+            let cell = decode_cell(value)?;
+            if !cell.is_dead(self.now) {
+                return Ok(Some((prefix, cell)));
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// A lazy scan of one keyspace's user keys over a range.
+struct KeyScan {
+    visible: Visible,
+    /// Stop before a prefix this large (or larger, when `inclusive` is false).
+    upper: Vec<u8>,
+    inclusive: bool,
+    /// A lower bound that is excluded: skip this prefix.
+    skip: Option<Vec<u8>>,
+    done: bool,
+}
+
+impl KeyScan {
+    fn step(&mut self) -> Result<Option<(Bytes, ScanValue)>> {
+        while let Some((prefix, cell)) = self.visible.next_cell()? {
+            let beyond = if self.inclusive {
+                prefix.as_ref() > self.upper.as_slice()
+            } else {
+                prefix.as_ref() >= self.upper.as_slice()
+            };
+            if beyond {
+                return Ok(None);
+            }
+            if self.skip.as_deref() == Some(prefix.as_ref()) {
+                continue;
+            }
+            let key = user_key(&prefix)?;
+            match cell {
+                Cell::Str { value, .. } => return Ok(Some((key, ScanValue::String(value)))),
+                Cell::List(_) => return Ok(Some((key, ScanValue::List))),
+                Cell::Tombstone | Cell::Item(_) => {}
+            }
+        }
+        Ok(None)
+    }
+}
+
+impl Iterator for KeyScan {
+    type Item = Result<(Bytes, ScanValue)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let item = self.step().transpose();
+        self.done = !matches!(item, Some(Ok(_)));
+        item
+    }
+}
+
+/// The start of keyspace `ks`'s user keys, and the start of what follows them.
+fn keyspace_bounds(ks: u32) -> (Vec<u8>, Vec<u8>) {
+    let mut start = ks.to_be_bytes().to_vec();
+    start.push(Space::User as u8);
+    let mut end = ks.to_be_bytes().to_vec();
+    end.push(Space::ListItem as u8);
+    (start, end)
+}
+
+fn user_key(prefix: &[u8]) -> Result<Bytes> {
+    decode_prefix(prefix)
+        .map(|parts| Bytes::from(parts.user_key))
+        .ok_or_else(|| Error::corruption("(merged tables)", 0, "an undecodable stored key"))
+}
+
+impl Inner {
+    pub(crate) fn scan_view(&self, view: &View, ks: u32, range: KeyRange) -> Result<EngineScan> {
+        let (lower, upper) = range;
+        let (ks_start, ks_end) = keyspace_bounds(ks);
+        let (start, skip) = match &lower {
+            Bound::Unbounded => (ks_start, None),
+            Bound::Included(k) => (user_prefix(ks, k), None),
+            Bound::Excluded(k) => (user_prefix(ks, k), Some(user_prefix(ks, k))),
+        };
+        let (upper_key, inclusive) = match &upper {
+            Bound::Unbounded => (ks_end, false),
+            Bound::Included(k) => (user_prefix(ks, k), true),
+            Bound::Excluded(k) => (user_prefix(ks, k), false),
+        };
+        Ok(Box::new(KeyScan {
+            visible: Visible::new(view, &start)?,
+            upper: upper_key,
+            inclusive,
+            skip,
+            done: is_empty_range(&lower, &upper),
+        }))
+    }
+
+    pub(crate) fn scan(&self, ks: u32, range: KeyRange) -> Result<EngineScan> {
+        self.scan_view(&self.view(), ks, range)
+    }
+
+    pub(crate) fn len(&self, ks: u32) -> Result<u64> {
+        let mut count = 0;
+        for entry in self.scan(ks, (Bound::Unbounded, Bound::Unbounded))? {
+            entry?;
+            count += 1;
+        }
+        Ok(count)
+    }
+
+    /// `(keyspace, keys, bytes)` of every non-empty keyspace, by walking everything.
+    pub(crate) fn keyspace_usage(&self) -> Result<Vec<(u32, u64, u64)>> {
+        let mut usage: BTreeMap<u32, (u64, u64)> = BTreeMap::new();
+        for record in self.dump()? {
+            let record = record?;
+            let bytes = match &record.value {
+                StoredValue::String(v) => v.len(),
+                StoredValue::List(items) => items.iter().map(Bytes::len).sum(),
+            };
+            let slot = usage.entry(record.keyspace).or_default();
+            slot.0 += 1;
+            slot.1 += (record.key.len() + bytes) as u64;
+        }
+        Ok(usage.into_iter().map(|(ks, (k, b))| (ks, k, b)).collect())
+    }
+
+    pub(crate) fn dump(&self) -> Result<EngineDump> {
+        let view = self.view();
+        Ok(Box::new(Dump {
+            visible: Visible::new(&view, b"")?,
+            view,
+            done: false,
+        }))
+    }
+}
+
+/// Every live key of every keyspace, lists with their elements.
+struct Dump {
+    visible: Visible,
+    view: View,
+    done: bool,
+}
+
+impl Dump {
+    fn step(&mut self) -> Result<Option<Record>> {
+        while let Some((prefix, cell)) = self.visible.next_cell()? {
+            let parts = decode_prefix(&prefix).ok_or_else(|| {
+                Error::corruption("(merged tables)", 0, "an undecodable stored key")
+            })?;
+            if parts.space != Space::User {
+                continue;
+            }
+            let value = match &cell {
+                Cell::Str { value, .. } => StoredValue::String(value.clone()),
+                Cell::List(meta) => {
+                    StoredValue::List(list_items(&self.view, parts.ks, &parts.user_key, meta)?)
+                }
+                Cell::Tombstone | Cell::Item(_) => continue,
+            };
+            return Ok(Some(Record {
+                keyspace: parts.ks,
+                key: Bytes::from(parts.user_key),
+                value,
+                expires_at: cell.expires_at(),
+            }));
+        }
+        Ok(None)
+    }
+}
+
+impl Iterator for Dump {
+    type Item = Result<Record>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let item = self.step().transpose();
+        self.done = !matches!(item, Some(Ok(_)));
+        item
+    }
+}

@@ -1,0 +1,193 @@
+//! A write transaction: reads see the store at the writer's sequence number plus the
+//! transaction's own earlier writes; its writes become one log record when it commits.
+//!
+//! Every engine write (a single put as much as a whole batch) is a `Txn` run under the writer
+//! lock, so the engine's read-modify-write operations (`incr_by`, `push`, `pop`, `take`, expiry)
+//! are atomic, and a batch that touches one key twice sees its own first write.
+
+use std::collections::HashMap;
+
+use bytes::Bytes;
+
+use super::view::{user_prefix, View};
+use crate::disk::cell::{item_suffix, Cell, ListMeta, LIST_START};
+use crate::disk::key::{put_prefix, Space};
+use crate::engine::{list_is_not_a_string, string_is_not_a_list, End};
+use crate::error::{Error, Result};
+
+pub(crate) struct Txn {
+    view: View,
+    /// The sequence number this transaction's first write will get; lists created here take it as
+    /// their version (unique: sequence numbers are never reused).
+    first_seq: u64,
+    writes: Vec<(Bytes, Cell)>,
+    index: HashMap<Bytes, usize>,
+}
+
+impl Txn {
+    pub(crate) fn new(view: View, first_seq: u64) -> Self {
+        Txn {
+            view,
+            first_seq,
+            writes: Vec::new(),
+            index: HashMap::new(),
+        }
+    }
+
+    pub(crate) fn now(&self) -> u64 {
+        self.view.now
+    }
+
+    /// The store as this transaction started (without its own writes).
+    pub(crate) fn view(&self) -> &View {
+        &self.view
+    }
+
+    /// The writes in order, one per key (a key written twice keeps its last cell, in the place
+    /// of its first write).
+    pub(crate) fn into_writes(self) -> Vec<(Bytes, Cell)> {
+        self.writes
+    }
+
+    /// The live cell under `prefix`, this transaction's writes included.
+    pub(crate) fn cell(&self, prefix: &[u8]) -> Result<Option<Cell>> {
+        match self.index.get(prefix) {
+            Some(&at) => {
+                let cell = &self.writes[at].1;
+                Ok((!cell.is_dead(self.view.now)).then(|| cell.clone()))
+            }
+            None => self.view.cell(prefix),
+        }
+    }
+
+    pub(crate) fn set(&mut self, prefix: Bytes, cell: Cell) {
+        match self.index.get(&prefix) {
+            Some(&at) => self.writes[at].1 = cell,
+            None => {
+                self.index.insert(prefix.clone(), self.writes.len());
+                self.writes.push((prefix, cell));
+            }
+        }
+    }
+
+    /// The live cell of a user key.
+    pub(crate) fn key(&self, ks: u32, key: &[u8]) -> Result<Option<Cell>> {
+        self.cell(&user_prefix(ks, key))
+    }
+
+    pub(crate) fn set_key(&mut self, ks: u32, key: &[u8], cell: Cell) {
+        self.set(Bytes::from(user_prefix(ks, key)), cell);
+    }
+
+    /// The string under `key`, with its expiry; a list is `WrongType`.
+    pub(crate) fn string(&self, ks: u32, key: &[u8]) -> Result<Option<(Bytes, Option<u64>)>> {
+        match self.key(ks, key)? {
+            None => Ok(None),
+            Some(Cell::Str { value, expires_at }) => Ok(Some((value, expires_at))),
+            Some(_) => Err(list_is_not_a_string()),
+        }
+    }
+
+    /// The list under `key`; a string is `WrongType`.
+    pub(crate) fn list(&self, ks: u32, key: &[u8]) -> Result<Option<ListMeta>> {
+        match self.key(ks, key)? {
+            None => Ok(None),
+            Some(Cell::List(meta)) => Ok(Some(meta)),
+            Some(_) => Err(string_is_not_a_list()),
+        }
+    }
+
+    /// Deletes a key of either kind; `true` if it existed. A list's elements are left to
+    /// compaction: they belong to a version no metadata names any more.
+    pub(crate) fn remove(&mut self, ks: u32, key: &[u8]) -> Result<bool> {
+        let existed = self.key(ks, key)?.is_some();
+        if existed {
+            self.set_key(ks, key, Cell::Tombstone);
+        }
+        Ok(existed)
+    }
+
+    /// Pushes `values` in order onto one end; returns the new length.
+    pub(crate) fn push(&mut self, ks: u32, key: &[u8], end: End, values: &[Bytes]) -> Result<u64> {
+        let mut meta = self.list(ks, key)?.unwrap_or(ListMeta {
+            expires_at: None,
+            version: self.first_seq,
+            head: LIST_START,
+            len: 0,
+        });
+        for value in values {
+            let index = match end {
+                End::Front => {
+                    meta.head = meta.head.wrapping_sub(1);
+                    meta.head
+                }
+                End::Back => meta.head.wrapping_add(meta.len),
+            };
+            meta.len += 1;
+            self.set(
+                item_prefix(ks, key, meta.version, index),
+                Cell::Item(value.clone()),
+            );
+        }
+        self.set_key(ks, key, Cell::List(meta));
+        Ok(meta.len)
+    }
+
+    /// Pops one element from one end; an emptied list is deleted.
+    pub(crate) fn pop(&mut self, ks: u32, key: &[u8], end: End) -> Result<Option<Bytes>> {
+        let Some(mut meta) = self.list(ks, key)? else {
+            return Ok(None);
+        };
+        let index = match end {
+            End::Front => meta.head,
+            End::Back => meta.head.wrapping_add(meta.len.wrapping_sub(1)),
+        };
+        let prefix = item_prefix(ks, key, meta.version, index);
+        let value = match self.cell(&prefix)? {
+            Some(Cell::Item(value)) => value,
+            other => return Err(missing_item(key, index, other.is_some())),
+        };
+        self.set(prefix, Cell::Tombstone);
+        meta.len -= 1;
+        if end == End::Front {
+            meta.head = meta.head.wrapping_add(1);
+        }
+        let cell = if meta.len == 0 {
+            Cell::Tombstone
+        } else {
+            Cell::List(meta)
+        };
+        self.set_key(ks, key, cell);
+        Ok(Some(value))
+    }
+}
+
+/// The prefix of element `index` of list version `version`.
+pub(crate) fn item_prefix(ks: u32, key: &[u8], version: u64, index: u64) -> Bytes {
+    let mut prefix = Vec::with_capacity(key.len() + 23);
+    put_prefix(
+        &mut prefix,
+        ks,
+        Space::ListItem,
+        key,
+        &item_suffix(version, index),
+    );
+    Bytes::from(prefix)
+}
+
+/// A list's metadata names an element that is not there: the tree lost a write.
+pub(crate) fn missing_item(key: &[u8], index: u64, wrong_kind: bool) -> Error {
+    Error::corruption(
+        "(list elements)",
+        index,
+        format!(
+            "element {index} of list {:?} is {}",
+            String::from_utf8_lossy(key),
+            if wrong_kind {
+                "not an element"
+            } else {
+                "missing"
+            }
+        ),
+    )
+}

@@ -1,0 +1,85 @@
+//! A read view: one set of sources, one sequence number, one instant. Point reads go memtable →
+//! frozen memtables (newest first) → tables (L0 newest first, then one table per deeper level);
+//! the first version at or below the view's sequence number wins.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+use super::{Inner, SuperVersion};
+use crate::disk::cell::Cell;
+use crate::disk::key::{put_prefix, Space};
+use crate::error::{Error, Result};
+
+/// Sources, sequence number and time of one consistent read.
+#[derive(Clone)]
+pub(crate) struct View {
+    pub(crate) sources: Arc<SuperVersion>,
+    pub(crate) seq: u64,
+    pub(crate) now: u64,
+}
+
+impl SuperVersion {
+    /// The newest stored version of `prefix` at or below `seq`, as `(seq, cell bytes)`.
+    pub(crate) fn get(&self, prefix: &[u8], seq: u64) -> Result<Option<(u64, Bytes)>> {
+        if let Some(found) = self.mem.get(prefix, seq) {
+            return Ok(Some(found));
+        }
+        for (imm, _) in &self.imms {
+            if let Some(found) = imm.get(prefix, seq) {
+                return Ok(Some(found));
+            }
+        }
+        self.version.get(prefix, seq)
+    }
+}
+
+impl Inner {
+    /// A view of everything visible now.
+    pub(crate) fn view(&self) -> View {
+        // The sources and the sequence number are read together, under the lock that installs new
+        // sources:
+        // - every entry at or below `seq` was in a memtable before `seq` was published, and no
+        //   source change can slip between the two reads, so these sources hold it (or the table
+        //   it was flushed to);
+        // - a flush or compaction drops versions only below the `visible` it read before
+        //   installing its output, so sources that include its output come with a `seq` at least
+        //   that large, and nothing this view needs was dropped.
+        let current = self.current.read();
+        let seq = self.visible();
+        View {
+            sources: Arc::clone(&current),
+            seq,
+            now: self.now(),
+        }
+    }
+}
+
+impl View {
+    /// The live cell under `prefix`: `None` if there is none, or it is a tombstone, or expired.
+    pub(crate) fn cell(&self, prefix: &[u8]) -> Result<Option<Cell>> {
+        let Some((_, bytes)) = self.sources.get(prefix, self.seq)? else {
+            return Ok(None);
+        };
+        let cell = decode_cell(bytes)?;
+        Ok((!cell.is_dead(self.now)).then_some(cell))
+    }
+
+    /// The live cell of user key `key` in keyspace `ks`.
+    pub(crate) fn key_cell(&self, ks: u32, key: &[u8]) -> Result<Option<Cell>> {
+        self.cell(&user_prefix(ks, key))
+    }
+}
+
+/// The identifying prefix of a user key.
+pub(crate) fn user_prefix(ks: u32, key: &[u8]) -> Vec<u8> {
+    let mut prefix = Vec::with_capacity(key.len() + 7);
+    put_prefix(&mut prefix, ks, Space::User, key, b"");
+    prefix
+}
+
+/// Decodes a stored cell. Cells in tables passed their block checksum and cells in memtables
+/// were encoded by this process, so a failure means a bug or a table written by another version.
+pub(crate) fn decode_cell(bytes: Bytes) -> Result<Cell> {
+    Cell::decode(bytes).map_err(|why| Error::corruption("(stored cell)", 0, why))
+}

@@ -1,0 +1,105 @@
+//! The background threads: one flushes frozen memtables, one compacts, and with
+//! `Durability::Periodic` one syncs the log. Each sleeps on `bg_cv` until there is work or the
+//! engine shuts down; a failure is recorded (`Inner::fail`) and stops further writes.
+
+use std::sync::Arc;
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use super::Inner;
+use crate::config::Durability;
+use crate::error::Result;
+
+/// How long an idle worker sleeps before looking for work anyway (a missed wake-up costs at most
+/// this).
+const IDLE_WAIT: Duration = Duration::from_millis(200);
+
+pub(crate) fn spawn(inner: &Arc<Inner>) -> Result<Vec<JoinHandle<()>>> {
+    let mut threads = Vec::new();
+    let spawn = |name: &str, body: fn(&Inner)| {
+        let inner = Arc::clone(inner);
+        thread::Builder::new()
+            .name(format!("tidekv-{name}"))
+            .spawn(move || body(&inner))
+            .map_err(|e| crate::Error::io(format!("starting the {name} thread"), e))
+    };
+    threads.push(spawn("flush", flush_loop)?);
+    threads.push(spawn("compact", compact_loop)?);
+    if let Durability::Periodic(_) = inner.options.durability {
+        threads.push(spawn("sync", sync_loop)?);
+    }
+    Ok(threads)
+}
+
+fn flush_loop(inner: &Inner) {
+    loop {
+        match inner.flush_oldest() {
+            Ok(true) => {
+                let _bg = inner.bg.lock();
+                inner.bg_cv.notify_all();
+                continue;
+            }
+            Ok(false) => {}
+            Err(e) => {
+                inner.fail(&e);
+                return;
+            }
+        }
+        let mut bg = inner.bg.lock();
+        if bg.shutdown || bg.error.is_some() {
+            return;
+        }
+        if inner.current().imms.is_empty() {
+            inner.bg_cv.wait_for(&mut bg, IDLE_WAIT);
+        }
+    }
+}
+
+fn compact_loop(inner: &Inner) {
+    loop {
+        {
+            let bg = inner.bg.lock();
+            if bg.shutdown || bg.error.is_some() {
+                return;
+            }
+        }
+        match inner.compact_once() {
+            Ok(true) => {
+                let _bg = inner.bg.lock();
+                inner.bg_cv.notify_all();
+                continue;
+            }
+            Ok(false) => {}
+            Err(e) => {
+                inner.fail(&e);
+                return;
+            }
+        }
+        let mut bg = inner.bg.lock();
+        if bg.shutdown {
+            return;
+        }
+        inner.bg_cv.wait_for(&mut bg, IDLE_WAIT);
+    }
+}
+
+fn sync_loop(inner: &Inner) {
+    let Durability::Periodic(interval) = inner.options.durability else {
+        return;
+    };
+    loop {
+        // Other wake-ups of `bg_cv` (flushes, stalls) must not shorten the interval.
+        let deadline = Instant::now() + interval;
+        {
+            let mut bg = inner.bg.lock();
+            while !bg.shutdown && bg.error.is_none() && Instant::now() < deadline {
+                inner.bg_cv.wait_until(&mut bg, deadline);
+            }
+            if bg.shutdown || bg.error.is_some() {
+                return;
+            }
+        }
+        // A failure is recorded by `sync_to` itself.
+        let _ = inner.sync_all();
+    }
+}

@@ -1,0 +1,189 @@
+//! The write path: run a [`Txn`] under the writer lock, append it to the log as one record, insert
+//! it into the memtable, then make it visible (after its fsync, with `Durability::Sync`).
+//!
+//! A full memtable is frozen and a new log started before the next write ("rotation"). If too
+//! many frozen memtables wait for their flush, or level 0 has too many tables, the writer waits
+//! (a *stall*, counted in stats) until the background threads catch up: memory and read cost stay
+//! bounded instead of growing without limit under a write burst.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::{BufMut, Bytes};
+
+use super::txn::Txn;
+use super::view::View;
+use super::{Inner, SuperVersion, Writer};
+use crate::config::Durability;
+use crate::disk::cell::Cell;
+use crate::disk::memtable::Memtable;
+use crate::disk::wal::record::{EntryKind, WalEntry, WalRecord};
+use crate::disk::wal::writer::WalWriter;
+use crate::error::{Error, Result};
+
+impl Inner {
+    /// Runs `body` as one atomic write and returns what it returned.
+    pub(crate) fn write<T>(&self, body: impl FnOnce(&mut Txn) -> Result<T>) -> Result<T> {
+        self.check_healthy()?;
+        let mut writer = self.writer.lock();
+        if writer.sealed {
+            return Err(Error::Closed);
+        }
+        self.make_room(&mut writer)?;
+        let sources = self.current();
+        let view = View {
+            sources: Arc::clone(&sources),
+            seq: writer.last_seq,
+            now: self.now(),
+        };
+        let mut txn = Txn::new(view, writer.last_seq + 1);
+        let out = body(&mut txn)?;
+        let writes = txn.into_writes();
+        if writes.is_empty() {
+            return Ok(out);
+        }
+        let last = self.commit(&mut writer, &sources.mem, writes)?;
+        if self.options.durability == Durability::Sync {
+            drop(writer);
+            self.sync_to(last)?;
+        } else {
+            self.publish(last);
+        }
+        Ok(out)
+    }
+
+    /// Appends `writes` to the log as one record and inserts them into `mem`; returns the last
+    /// sequence number used.
+    fn commit(
+        &self,
+        writer: &mut Writer,
+        mem: &Memtable,
+        writes: Vec<(Bytes, Cell)>,
+    ) -> Result<u64> {
+        let first_seq = writer.last_seq + 1;
+        let cells: Vec<(Bytes, Bytes, Option<u64>, bool)> = writes
+            .into_iter()
+            .map(|(prefix, cell)| {
+                let tombstone = cell == Cell::Tombstone;
+                (prefix, cell.encode(), cell.expires_at(), tombstone)
+            })
+            .collect();
+        let record = WalRecord {
+            first_seq,
+            entries: cells
+                .iter()
+                .map(|(prefix, value, expires_at, tombstone)| WalEntry {
+                    kind: if *tombstone {
+                        EntryKind::Delete
+                    } else {
+                        EntryKind::Put
+                    },
+                    key: prefix.clone(),
+                    value: if *tombstone {
+                        Bytes::new()
+                    } else {
+                        value.clone()
+                    },
+                    expires_at: *expires_at,
+                })
+                .collect(),
+        };
+        let before = writer.wal.len();
+        let after = writer.wal.append(&record)?;
+        self.counters
+            .wal_bytes
+            .fetch_add(after - before, Ordering::Relaxed);
+        let mut user_bytes = 0;
+        for (i, (prefix, value, _, _)) in cells.into_iter().enumerate() {
+            user_bytes += (prefix.len() + value.len()) as u64;
+            mem.insert(with_seq(&prefix, first_seq + i as u64), value);
+        }
+        self.counters
+            .user_bytes
+            .fetch_add(user_bytes, Ordering::Relaxed);
+        writer.last_seq = first_seq + record.entries.len() as u64 - 1;
+        Ok(writer.last_seq)
+    }
+
+    /// Rotates a full memtable, stalling while the background threads are too far behind.
+    fn make_room(&self, writer: &mut Writer) -> Result<()> {
+        let mut stalled: Option<Instant> = None;
+        let result = loop {
+            let sources = self.current();
+            if sources.mem.approximate_size() < self.options.memtable_size {
+                break Ok(());
+            }
+            let too_many_frozen = sources.imms.len() >= self.options.max_immutable_memtables;
+            let too_many_l0 = sources.version.levels[0].len() >= self.options.l0_stall_trigger;
+            if !too_many_frozen && !too_many_l0 {
+                break self.rotate(writer);
+            }
+            if stalled.is_none() {
+                stalled = Some(Instant::now());
+                self.counters.stalls.fetch_add(1, Ordering::Relaxed);
+            }
+            let mut bg = self.bg.lock();
+            if let Some(why) = &bg.error {
+                break Err(super::background_error(why));
+            }
+            if bg.shutdown {
+                break Err(Error::Closed);
+            }
+            self.bg_cv.notify_all();
+            // A timeout as well as the wake-up: the condition is re-read from the sources.
+            self.bg_cv.wait_for(&mut bg, Duration::from_millis(10));
+        };
+        if let Some(start) = stalled {
+            let micros = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
+            self.counters
+                .stall_micros
+                .fetch_add(micros, Ordering::Relaxed);
+        }
+        result
+    }
+
+    /// Freezes the active memtable and starts a new log for its successor.
+    pub(crate) fn rotate(&self, writer: &mut Writer) -> Result<()> {
+        if self.current().mem.is_empty() {
+            return Ok(());
+        }
+        let number = self.new_file_number();
+        let wal = WalWriter::create(self.fs.as_ref(), &self.dir, number)?;
+        // The frozen memtable's log is synced now, so group commit only ever syncs the newest log
+        // and `Store::flush` only needs that one.
+        writer.wal.sync()?;
+        self.group.mark_synced(writer.last_seq);
+        self.publish(writer.last_seq);
+        let old = std::mem::replace(&mut writer.wal, wal);
+        drop(old);
+        self.install(|current| {
+            let mut imms = Vec::with_capacity(current.imms.len() + 1);
+            imms.push((Arc::clone(&current.mem), current.mem_log));
+            imms.extend(current.imms.iter().cloned());
+            SuperVersion {
+                mem: Arc::new(Memtable::new()),
+                mem_log: number,
+                imms,
+                version: Arc::clone(&current.version),
+            }
+        });
+        let _bg = self.bg.lock();
+        self.bg_cv.notify_all();
+        Ok(())
+    }
+
+    /// Makes every write so far durable (`Store::flush`).
+    pub(crate) fn sync_all(&self) -> Result<()> {
+        let last = self.writer.lock().last_seq;
+        self.sync_to(last)
+    }
+}
+
+/// `prefix` followed by the inverted sequence number: an internal key.
+pub(crate) fn with_seq(prefix: &[u8], seq: u64) -> Bytes {
+    let mut key = Vec::with_capacity(prefix.len() + 8);
+    key.put_slice(prefix);
+    key.put_u64(!seq);
+    Bytes::from(key)
+}

@@ -1,0 +1,118 @@
+//! Tests of `mem_fs.rs`: the crash model, fault injection, and handles that outlive names.
+
+use super::*;
+
+#[test]
+fn a_crash_keeps_synced_bytes_and_durable_entries_only() {
+    let fs = MemFs::new();
+    let dir = Path::new("/db");
+    let a = dir.join("a");
+    let mut file = fs.create(&a).unwrap();
+    file.append(b"synced").unwrap();
+    file.sync().unwrap();
+    fs.sync_dir(dir).unwrap();
+    file.append(b"+lost").unwrap();
+    let b = dir.join("b");
+    fs.create(&b).unwrap().sync().unwrap();
+    fs.crash();
+    assert_eq!(fs.read_all(&a).unwrap(), b"synced");
+    assert!(fs.read_all(&b).is_err(), "b's entry was never made durable");
+}
+
+#[test]
+fn a_rename_not_yet_made_durable_is_undone_by_a_crash() {
+    let fs = MemFs::new();
+    let dir = Path::new("/db");
+    let (target, tmp) = (dir.join("CURRENT"), dir.join("CURRENT.tmp"));
+    fs.put(&target, b"old".to_vec());
+    let mut file = fs.create(&tmp).unwrap();
+    file.append(b"new").unwrap();
+    file.sync().unwrap();
+    fs.rename(&tmp, &target).unwrap();
+    assert_eq!(fs.read_all(&target).unwrap(), b"new");
+    fs.crash();
+    assert_eq!(fs.read_all(&target).unwrap(), b"old");
+    // Once the directory is synced, the rename survives.
+    let mut file = fs.create(&tmp).unwrap();
+    file.append(b"new").unwrap();
+    file.sync().unwrap();
+    fs.rename(&tmp, &target).unwrap();
+    fs.sync_dir(dir).unwrap();
+    fs.crash();
+    assert_eq!(fs.read_all(&target).unwrap(), b"new");
+}
+
+#[test]
+fn faults_fire_once() {
+    let fs = MemFs::new();
+    let path = Path::new("/db/f");
+    let mut file = fs.create(path).unwrap();
+    fs.inject(Fault::Append { after: 2 });
+    assert!(file.append(b"abcd").is_err());
+    assert_eq!(fs.read_all(path).unwrap(), b"ab", "a short write");
+    file.append(b"ef").unwrap();
+    fs.inject(Fault::Sync);
+    assert!(file.sync().is_err());
+    file.sync().unwrap();
+    let read = fs.open_read(path).unwrap();
+    fs.inject(Fault::Read);
+    assert!(read.read_at(0, 1).is_err());
+    assert_eq!(read.read_at(0, 4).unwrap(), b"abef");
+}
+
+#[test]
+fn positioned_reads_see_current_bytes_and_refuse_to_run_past_the_end() {
+    let fs = MemFs::new();
+    let path = Path::new("/db/t");
+    let mut file = fs.create(path).unwrap();
+    file.append(b"hello").unwrap();
+    let read = fs.open_read(path).unwrap();
+    assert_eq!((read.len(), fs.file_size(path).unwrap()), (5, 5));
+    assert_eq!(read.read_at(1, 3).unwrap(), b"ell");
+    assert_eq!(read.read_at(5, 0).unwrap(), b"");
+    for (offset, len) in [(3, 3), (6, 1), (u64::MAX, 1)] {
+        let err = read.read_at(offset, len).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof, "{offset} {len}");
+    }
+    // Appends and corruption show through an open handle.
+    file.append(b", world").unwrap();
+    fs.corrupt(path, 0, b'j');
+    assert_eq!(read.len(), 12);
+    assert_eq!(read.read_at(0, 12).unwrap(), b"jello, world");
+    assert!(fs.open_read(Path::new("/db/absent")).is_err());
+}
+
+#[test]
+fn an_open_handle_outlives_its_name_like_a_file_descriptor() {
+    let fs = MemFs::new();
+    let (a, b) = (Path::new("/db/a"), Path::new("/db/b"));
+    fs.put(a, b"first".to_vec());
+    let read = fs.open_read(a).unwrap();
+    fs.rename(a, b).unwrap();
+    assert_eq!(read.read_at(0, 5).unwrap(), b"first");
+    fs.remove(b).unwrap();
+    assert_eq!(read.read_at(0, 5).unwrap(), b"first");
+    // A new file under the old name is a different file.
+    fs.put(a, b"second".to_vec());
+    assert_eq!(read.len(), 5);
+    assert_eq!(fs.open_read(a).unwrap().read_at(0, 6).unwrap(), b"second");
+}
+
+#[test]
+fn a_syncer_makes_durable_what_was_appended_before_it_ran() {
+    let fs = MemFs::new();
+    let dir = Path::new("/db");
+    let path = dir.join("log");
+    let mut file = fs.create(&path).unwrap();
+    fs.sync_dir(dir).unwrap();
+    let syncer = file.syncer().unwrap();
+    file.append(b"one").unwrap();
+    std::thread::scope(|s| {
+        s.spawn(|| syncer.sync().unwrap());
+    });
+    file.append(b"two").unwrap();
+    fs.inject(Fault::Sync);
+    assert!(syncer.sync().is_err(), "the syncer honours Fault::Sync");
+    fs.crash();
+    assert_eq!(fs.read_all(&path).unwrap(), b"one");
+}

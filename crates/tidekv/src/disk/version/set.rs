@@ -1,0 +1,199 @@
+//! The in-memory version: which tables make up each level, built by applying version edits.
+//!
+//! Invariants of a [`Version`] (the read path and compaction rely on them):
+//! 1. Level 0 is ordered newest first (by file number: flushes run one at a time, in order). Its
+//!    tables may overlap; every version in a newer L0 table is newer than every version of the same
+//!    key in an older one.
+//! 2. In each level `n >= 1`, tables are ordered by key and their key ranges (compared without the
+//!    sequence number) do not overlap: all versions of one key live in at most one table per level.
+//! 3. For one key, every version in level `n` is newer than every version in level `n + 1`.
+//!
+//! A table leaves a version by being marked obsolete; its file is deleted when the last
+//! [`TableFile`] reference drops — after every reader and iterator that used it is done.
+
+use std::fmt;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+use crate::disk::fs::Fs;
+use crate::disk::key::split_seq;
+use crate::disk::table::reader::TableReader;
+use crate::disk::version::edit::{TableMeta, VersionEdit};
+use crate::error::{Error, Result};
+
+/// Levels of the tree: L0 and six more, enough for 64 MiB * 10^5 at the default ratio.
+pub(crate) const LEVELS: usize = 7;
+
+/// One open table of a version.
+pub(crate) struct TableFile {
+    pub(crate) meta: TableMeta,
+    pub(crate) reader: TableReader,
+    obsolete: AtomicBool,
+    fs: Arc<dyn Fs>,
+}
+
+impl fmt::Debug for TableFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TableFile")
+            .field("level", &self.meta.level)
+            .field("number", &self.meta.number)
+            .field("size", &self.meta.size)
+            .finish()
+    }
+}
+
+impl TableFile {
+    pub(crate) fn new(meta: TableMeta, reader: TableReader, fs: Arc<dyn Fs>) -> Arc<TableFile> {
+        Arc::new(TableFile {
+            meta,
+            reader,
+            obsolete: AtomicBool::new(false),
+            fs,
+        })
+    }
+
+    /// The user-key part (without sequence) of the smallest and largest keys.
+    pub(crate) fn key_range(&self) -> (&[u8], &[u8]) {
+        (
+            prefix_of(&self.meta.smallest),
+            prefix_of(&self.meta.largest),
+        )
+    }
+
+    /// Deletes the file once nothing uses it any more.
+    pub(crate) fn mark_obsolete(&self) {
+        self.obsolete.store(true, Ordering::Release);
+    }
+}
+
+impl Drop for TableFile {
+    fn drop(&mut self) {
+        if self.obsolete.load(Ordering::Acquire) {
+            // A file that cannot be removed now is an orphan: the next open deletes every table
+            // the manifest does not name.
+            let _ = self.fs.remove(self.reader.path());
+        }
+    }
+}
+
+/// The identifying prefix (internal key without its sequence number) of a stored internal key.
+/// Keys in tables were checked by their reader, so a short one cannot occur; it maps to itself.
+pub(crate) fn prefix_of(internal: &[u8]) -> &[u8] {
+    split_seq(internal).map_or(internal, |(prefix, _)| prefix)
+}
+
+/// The tables of every level at one moment. Cheap to clone (tables are shared).
+#[derive(Debug, Clone)]
+pub(crate) struct Version {
+    pub(crate) levels: Vec<Vec<Arc<TableFile>>>,
+}
+
+impl Default for Version {
+    fn default() -> Self {
+        Version {
+            levels: vec![Vec::new(); LEVELS],
+        }
+    }
+}
+
+impl Version {
+    /// The newest version of `prefix` at or below `snapshot`, searching L0 newest first, then
+    /// each deeper level's one candidate table.
+    pub(crate) fn get(&self, prefix: &[u8], snapshot: u64) -> Result<Option<(u64, Bytes)>> {
+        for (level, tables) in self.levels.iter().enumerate() {
+            if level == 0 {
+                for table in tables {
+                    let (lo, hi) = table.key_range();
+                    if prefix < lo || prefix > hi || table.reader.info().min_seq > snapshot {
+                        continue;
+                    }
+                    if let Some(found) = table.reader.get(prefix, snapshot)? {
+                        return Ok(Some(found));
+                    }
+                }
+            } else if let Some(table) = find_table(tables, prefix) {
+                if let Some(found) = table.reader.get(prefix, snapshot)? {
+                    return Ok(Some(found));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// A new version with `edit`'s tables removed and added. `open` opens each added table.
+    pub(crate) fn apply(
+        &self,
+        manifest: &Path,
+        edit: &VersionEdit,
+        mut open: impl FnMut(&TableMeta) -> Result<Arc<TableFile>>,
+    ) -> Result<Version> {
+        let mut next = self.clone();
+        for &(level, number) in &edit.removed {
+            let tables = next
+                .levels
+                .get_mut(usize::from(level))
+                .ok_or_else(|| bad_edit(manifest, format!("removes a table from level {level}")))?;
+            let before = tables.len();
+            tables.retain(|t| t.meta.number != number);
+            if tables.len() == before {
+                return Err(bad_edit(
+                    manifest,
+                    format!("removes table {number} from level {level}, where it is not"),
+                ));
+            }
+        }
+        for meta in &edit.added {
+            let level = usize::from(meta.level);
+            if level >= LEVELS {
+                return Err(bad_edit(manifest, format!("adds a table to level {level}")));
+            }
+            next.levels[level].push(open(meta)?);
+        }
+        next.levels[0].sort_by_key(|t| std::cmp::Reverse(t.meta.number));
+        for (level, tables) in next.levels.iter_mut().enumerate().skip(1) {
+            tables.sort_by(|a, b| a.meta.smallest.cmp(&b.meta.smallest));
+            if let Some(pair) = tables
+                .windows(2)
+                .find(|w| w[0].key_range().1 >= w[1].key_range().0)
+            {
+                return Err(bad_edit(
+                    manifest,
+                    format!(
+                        "tables {} and {} overlap in level {level}",
+                        pair[0].meta.number, pair[1].meta.number
+                    ),
+                ));
+            }
+        }
+        Ok(next)
+    }
+
+    /// Every table of every level.
+    pub(crate) fn tables(&self) -> impl Iterator<Item = &Arc<TableFile>> {
+        self.levels.iter().flatten()
+    }
+
+    /// The edit that recreates this version from nothing (the first record of a new manifest).
+    pub(crate) fn snapshot_edit(&self) -> VersionEdit {
+        VersionEdit {
+            added: self.tables().map(|t| t.meta.clone()).collect(),
+            ..VersionEdit::default()
+        }
+    }
+}
+
+/// In a level `>= 1`: the one table whose range can hold `prefix`.
+pub(crate) fn find_table<'a>(
+    tables: &'a [Arc<TableFile>],
+    prefix: &[u8],
+) -> Option<&'a Arc<TableFile>> {
+    let at = tables.partition_point(|t| t.key_range().1 < prefix);
+    tables.get(at).filter(|t| t.key_range().0 <= prefix)
+}
+
+fn bad_edit(manifest: &Path, why: String) -> Error {
+    Error::corruption(manifest, 0, format!("a version edit {why}"))
+}
