@@ -215,6 +215,11 @@ pub trait Engine: Send + Sync + fmt::Debug {
     fn load(&self, records: &mut dyn Iterator<Item = Result<Record>>) -> Result<()>;
     /// Makes every earlier write durable, as far as this backend can.
     fn flush(&self) -> Result<()>;
+    /// Reclaims space held by overwritten, deleted and expired data, as far as this backend can
+    /// (the disk backend compacts every level into the last). The default does nothing.
+    fn compact(&self) -> Result<()> {
+        Ok(())
+    }
     /// Backend-specific statistics; `keys`/`bytes` per keyspace come from [`Engine::keyspace_usage`].
     fn stats(&self) -> Result<BackendStats>;
     /// `(keys, bytes)` used by each non-empty keyspace, as `(keyspace, keys, bytes)`.

@@ -12,6 +12,15 @@ use crate::snapshot::{SnapshotReader, SnapshotWriter};
 use crate::store::handle::Store;
 
 impl Store {
+    /// Reclaims the space of overwritten, deleted and expired data now instead of waiting for
+    /// background compaction. Disk backend: flushes the memtables and compacts every level into
+    /// the last one (it rewrites the whole store: an admin operation, like RocksDB's
+    /// `CompactRange` over everything). Other backends: nothing to do.
+    pub fn compact(&self) -> Result<()> {
+        self.check_open()?;
+        self.shared.engine.compact()
+    }
+
     /// Makes every earlier write as durable as the backend allows. For a memory store with a
     /// [`crate::Config::snapshot_path`], this saves the snapshot.
     pub fn flush(&self) -> Result<()> {

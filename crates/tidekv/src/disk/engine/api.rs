@@ -123,6 +123,9 @@ impl Engine for DiskEngine {
     fn flush(&self) -> Result<()> {
         self.inner.sync_all()
     }
+    fn compact(&self) -> Result<()> {
+        self.inner.compact_all()
+    }
     fn stats(&self) -> Result<BackendStats> {
         Ok(BackendStats::Disk(Box::new(self.inner.disk_stats())))
     }

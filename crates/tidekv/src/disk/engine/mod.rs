@@ -123,6 +123,8 @@ pub(crate) struct Inner {
     pub(crate) next_file: AtomicU64,
     pub(crate) group: group_commit::GroupCommit,
     pub(crate) versions: Mutex<VersionState>,
+    /// Held while a compaction picks and runs: background and manual ones never overlap.
+    pub(crate) compaction: Mutex<()>,
     pub(crate) bg: Mutex<BgState>,
     /// Woken when there is background work, or when it finished (stalled writers wait on it).
     pub(crate) bg_cv: Condvar,

@@ -225,6 +225,7 @@ pub(crate) fn open_with_fs(
             log_number: folded.log_number,
             cursors: vec![None; LEVELS],
         }),
+        compaction: Mutex::new(()),
         bg: Mutex::new(BgState::default()),
         bg_cv: Condvar::new(),
         counters: Counters {

@@ -6,7 +6,8 @@
 //! with the highest score of at least 1 is compacted into the next: all of level 0, or one table of
 //! a deeper level, taken round-robin after the last key compacted out of that level so that every
 //! part of the key space is rewritten in turn. The tables of the next level that overlap the
-//! inputs join the job. With none overlapping, the table is moved down without rewriting it.
+//! inputs join the job. With none overlapping, the table is moved down without rewriting it
+//! (except into the last level, where only a rewrite drops tombstones and expired entries).
 //! The last level is never compacted out of.
 
 use bytes::Bytes;
@@ -97,7 +98,9 @@ pub(crate) fn choose(
         .collect();
     Some(Pick {
         level,
-        trivial_move: inputs.len() == 1 && next_inputs.is_empty(),
+        // Into the last level a table is merged, not moved: only a merge there drops tombstones
+        // and expired entries, and the last level is never compacted again.
+        trivial_move: inputs.len() == 1 && next_inputs.is_empty() && level + 2 < levels.len(),
         inputs: inputs.iter().map(|t| t.number).collect(),
         next_inputs,
     })
@@ -186,6 +189,14 @@ mod tests {
             vec![1],
             "past the last table it starts over"
         );
+    }
+
+    #[test]
+    fn a_table_is_merged_not_moved_into_the_last_level() {
+        let l = vec![vec![], vec![], vec![table(1, 1500, "a", "b")], vec![]];
+        let pick = choose(&l, &[], &OPTIONS).unwrap();
+        assert_eq!((pick.level, pick.next_inputs.len()), (2, 0));
+        assert!(!pick.trivial_move);
     }
 
     #[test]

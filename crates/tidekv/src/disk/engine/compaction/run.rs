@@ -8,14 +8,14 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use super::pick::{choose, PickOptions, TableSummary};
+use super::pick::{choose, Pick, PickOptions, TableSummary};
 use crate::disk::engine::build::{Retention, TableSink};
 use crate::disk::engine::merge::{table_sources, Merge};
 use crate::disk::engine::view::View;
 use crate::disk::engine::{Inner, SuperVersion};
 use crate::disk::file_name::manifest_path;
 use crate::disk::version::edit::VersionEdit;
-use crate::disk::version::set::{TableFile, Version};
+use crate::disk::version::set::{TableFile, Version, LEVELS};
 use crate::error::{Error, Result};
 
 fn summaries(version: &Version) -> Vec<Vec<TableSummary>> {
@@ -50,6 +50,7 @@ impl Inner {
 
     /// Runs one compaction if any level needs one; `false` if none does.
     pub(crate) fn compact_once(&self) -> Result<bool> {
+        let _one_at_a_time = self.compaction.lock();
         let (pick, version) = {
             let versions = self.versions.lock();
             let version = Arc::clone(&self.current().version);
@@ -62,6 +63,55 @@ impl Inner {
                 None => return Ok(false),
             }
         };
+        self.run_pick(pick, &version)?;
+        Ok(true)
+    }
+
+    /// Flushes every memtable, then compacts each level whole into the next, top to bottom: every
+    /// key ends up in the last level, with overwritten versions, tombstones, expired entries and
+    /// dead list elements gone (`Store::compact`).
+    pub(crate) fn compact_all(&self) -> Result<()> {
+        self.flush_memtables()?;
+        let _one_at_a_time = self.compaction.lock();
+        for level in 0..LEVELS - 1 {
+            let version = Arc::clone(&self.current().version);
+            let summaries = summaries(&version);
+            let last_step = level + 2 == LEVELS;
+            let inputs: Vec<u64> = summaries[level].iter().map(|t| t.number).collect();
+            let lo = summaries[level].iter().map(|t| &t.lo).min();
+            let hi = summaries[level].iter().map(|t| &t.hi).max();
+            // The last step rewrites the whole last level, not only what overlaps: dead entries
+            // (deleted lists' elements, expired keys) sit in tables no upper level touches.
+            let next_inputs: Vec<u64> = summaries[level + 1]
+                .iter()
+                .filter(|t| {
+                    last_step
+                        || lo
+                            .zip(hi)
+                            .is_some_and(|(lo, hi)| t.lo <= *hi && t.hi >= *lo)
+                })
+                .map(|t| t.number)
+                .collect();
+            if inputs.is_empty() && next_inputs.is_empty() {
+                continue;
+            }
+            let pick = Pick {
+                level,
+                // Moving is only safe for tables that do not overlap each other (level >= 1, or
+                // a lone level-0 table); and a move keeps tombstones, so the last step merges.
+                trivial_move: next_inputs.is_empty()
+                    && (level > 0 || inputs.len() == 1)
+                    && !last_step,
+                inputs,
+                next_inputs,
+            };
+            self.run_pick(pick, &version)?;
+        }
+        Ok(())
+    }
+
+    /// Runs `pick`, chosen on `version`. The caller holds the compaction lock.
+    fn run_pick(&self, pick: Pick, version: &Arc<Version>) -> Result<()> {
         let find = |level: usize, numbers: &[u64]| -> Vec<Arc<TableFile>> {
             version.levels[level]
                 .iter()
@@ -85,7 +135,7 @@ impl Inner {
                 })
                 .collect()
         } else {
-            self.merge_tables(&inputs, &next, out_level, &version)?
+            self.merge_tables(&inputs, &next, out_level, version)?
         };
         let read: u64 = inputs.iter().chain(&next).map(|t| t.meta.size).sum();
         let written: u64 = outputs.iter().map(|t| t.meta.size).sum();
@@ -134,7 +184,7 @@ impl Inner {
                 .compaction_bytes_written
                 .fetch_add(written, Ordering::Relaxed);
         }
-        Ok(true)
+        Ok(())
     }
 
     /// Merges `inputs` (level n) and `next` (level n + 1) into new tables of `out_level`.
