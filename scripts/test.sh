@@ -33,7 +33,7 @@ trap 'rm -rf "$scratch"' EXIT
 cargo run -q --locked -p tidekv-cli -- version
 cargo run -q --locked -p tidekv-cli -- --help >/dev/null
 (cd "$scratch" && cargo run -q --locked --manifest-path "$OLDPWD/Cargo.toml" -p tidekv --example quickstart >/dev/null)
-cargo run -q --locked -p tidekv-cli -- snapshot verify "$scratch/tidekv-data/quickstart.tkv"
+cargo run -q --locked -p tidekv-cli -- snapshot verify "$scratch/tidekv-data/copy.tkv"
 if cargo run -q --locked -p tidekv-cli -- snapshot verify Cargo.toml 2>/dev/null; then
     echo "snapshot verify accepted a file that is not a snapshot" >&2
     exit 1

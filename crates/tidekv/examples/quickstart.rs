@@ -1,13 +1,14 @@
-//! A tour of every tidekv feature on the memory backend, printing what each step does.
+//! A tour of every tidekv feature, printing what each step does: the disk backend (an LSM tree) in
+//! `./tidekv-data/store`, and the memory backend for a snapshot copy.
 //!
-//! Run it with `cargo run --release -p tidekv --example quickstart`. It keeps a persistent memory
-//! store in `./tidekv-data/quickstart.tkv`, so a second run shows the data it saved on close.
+//! Run it with `cargo run --release -p tidekv --example quickstart`. A second run shows the data
+//! the first one left on disk.
 
 use std::path::Path;
 use std::thread;
 use std::time::Duration;
 
-use tidekv::{BackendStats, Config, Json, Store, Ttl, WriteBatch};
+use tidekv::{BackendStats, Config, Durability, Json, Store, Ttl, WriteBatch};
 
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
 struct User {
@@ -18,14 +19,14 @@ struct User {
 fn main() -> tidekv::Result<()> {
     let data_dir = Path::new("tidekv-data");
     std::fs::create_dir_all(data_dir).map_err(|e| tidekv::Error::io("creating tidekv-data", e))?;
-    let snapshot = data_dir.join("quickstart.tkv");
+    let store_dir = data_dir.join("store");
 
-    step("open a sharded memory store that loads and saves a snapshot file");
-    let store = Store::open(Config::memory().shards(16).snapshot_path(&snapshot))?;
+    step("open a disk store (write-ahead log, memtable, SSTables, compaction)");
+    let store = Store::open(Config::disk(&store_dir).durability(Durability::Sync))?;
     let runs = store.incr_by("quickstart:runs", 1)?;
     println!(
         "  {} (this is run number {runs} against this data folder)",
-        snapshot.display()
+        store_dir.display()
     );
 
     step("strings: insert, get, take, remove, contains_key, len");
@@ -182,7 +183,7 @@ fn main() -> tidekv::Result<()> {
         store.contains_key("greeting")?
     );
 
-    step("snapshots: save_snapshot / load_snapshot into another store");
+    step("snapshots: save_snapshot / load_snapshot into a memory store");
     let copy_path = data_dir.join("copy.tkv");
     let saved = store.save_snapshot(&copy_path)?;
     let copy = Store::open(Config::memory())?;
@@ -205,22 +206,30 @@ fn main() -> tidekv::Result<()> {
             .map(|k| (k.id, k.keys))
             .collect::<Vec<_>>()
     );
-    if let BackendStats::Memory(m) = &stats.backend {
+    if let BackendStats::Disk(d) = &stats.backend {
         println!(
-            "  memory: shards={} keys_with_expiry={} expired_reclaimed={} sweeper_runs={}",
-            m.shards, m.keys_with_expiry, m.expired_reclaimed, m.sweeper_runs
+            "  disk: memtable={}B tables per level={:?} cache hits/misses={}/{} log syncs={} write amplification={:.2}",
+            d.memtable_bytes,
+            d.levels.iter().map(|l| l.tables).collect::<Vec<_>>(),
+            d.block_cache_hits,
+            d.block_cache_misses,
+            d.log_syncs,
+            d.write_amplification
         );
     }
 
-    step("close: saves the snapshot; every later call is Error::Closed");
+    step("compact: rewrite every level into the last, dropping dead data");
+    store.compact()?;
+
+    step("close: flushes the memtable to a table; every later call is Error::Closed");
     store.close()?;
     println!(
         "  get after close = {:?}",
         store.get("answer").err().map(|e| e.to_string())
     );
     println!(
-        "\nDone. Run again to see the data reloaded from {}.",
-        snapshot.display()
+        "\nDone. Run again to see the data reopened from {}.",
+        store_dir.display()
     );
     Ok(())
 }

@@ -57,7 +57,7 @@ pub(crate) struct DiskOptions {
 }
 
 impl DiskOptions {
-    fn new(path: PathBuf) -> Self {
+    pub(crate) fn new(path: PathBuf) -> Self {
         DiskOptions {
             path,
             durability: Durability::Periodic(Duration::from_millis(100)),

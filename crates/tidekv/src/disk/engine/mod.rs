@@ -193,3 +193,6 @@ pub(crate) fn background_error(why: &str) -> Error {
         std::io::Error::other(why.to_string()),
     )
 }
+
+#[cfg(test)]
+mod fault_tests;

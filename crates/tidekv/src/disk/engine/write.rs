@@ -30,7 +30,8 @@ impl Inner {
         if writer.sealed {
             return Err(Error::Closed);
         }
-        self.make_room(&mut writer)?;
+        self.make_room(&mut writer)
+            .inspect_err(|e| self.fail_on_io(e))?;
         let sources = self.current();
         let view = View {
             sources: Arc::clone(&sources),
@@ -43,7 +44,9 @@ impl Inner {
         if writes.is_empty() {
             return Ok(out);
         }
-        let last = self.commit(&mut writer, &sources.mem, writes)?;
+        let last = self
+            .commit(&mut writer, &sources.mem, writes)
+            .inspect_err(|e| self.fail_on_io(e))?;
         if self.options.durability == Durability::Sync {
             drop(writer);
             self.sync_to(last)?;
@@ -171,6 +174,16 @@ impl Inner {
         let _bg = self.bg.lock();
         self.bg_cv.notify_all();
         Ok(())
+    }
+
+    /// An I/O failure on the write path (a short append, a failed fsync, a log that cannot be
+    /// created) stops all later writes: the log may now hold a partial record, or pages the kernel
+    /// dropped, and acknowledging later writes after it would put them behind damage that
+    /// recovery must treat as corruption. Other errors (a record too large) change nothing.
+    fn fail_on_io(&self, error: &Error) {
+        if matches!(error, Error::Io { .. }) {
+            self.fail(error);
+        }
     }
 
     /// Makes every write so far durable (`Store::flush`).

@@ -1,0 +1,136 @@
+//! Failures injected through the file-system seam: a failed sync, a short write, a failed rename.
+//! Each must be reported to the caller, must stop further writes rather than risk acknowledging a
+//! write that is not durable, and must leave a directory that reopens with every write that was
+//! acknowledged before the failure.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+use super::open_with_fs;
+use crate::clock::ManualClock;
+use crate::config::{DiskOptions, Durability};
+use crate::disk::fs::{Fault, MemFs};
+use crate::engine::Engine;
+use crate::error::Error;
+
+fn options() -> DiskOptions {
+    let mut options = DiskOptions::new(PathBuf::from("/db"));
+    options.durability = Durability::Sync;
+    options.memtable_size = 1024;
+    options.table_size = 1024;
+    options.level_base_size = 2048;
+    options.l0_compaction_trigger = 2;
+    options
+}
+
+fn open(fs: &MemFs) -> crate::Result<super::DiskEngine> {
+    open_with_fs(
+        Arc::new(fs.clone()),
+        &options(),
+        Arc::new(ManualClock::new(1_700_000_000_000)),
+        false,
+    )
+}
+
+fn key(i: usize) -> Bytes {
+    Bytes::from(format!("key{i:05}"))
+}
+
+fn value(i: usize) -> Bytes {
+    Bytes::from(format!("value-{i}-{}", "x".repeat(i % 40)))
+}
+
+/// Writes until one fails (at most `limit`); returns the indexes of the acknowledged writes.
+fn write_until_failure(
+    engine: &super::DiskEngine,
+    from: usize,
+    limit: usize,
+) -> (Vec<usize>, Option<Error>) {
+    let mut acked = Vec::new();
+    for i in from..from + limit {
+        match engine.put(0, key(i), value(i), None) {
+            Ok(()) => acked.push(i),
+            Err(e) => return (acked, Some(e)),
+        }
+    }
+    (acked, None)
+}
+
+fn assert_all_there(engine: &super::DiskEngine, acked: &[usize]) {
+    for &i in acked {
+        assert_eq!(
+            engine.get(0, &key(i)).unwrap(),
+            Some(value(i)),
+            "acknowledged write {i} lost"
+        );
+    }
+}
+
+#[test]
+fn a_failed_sync_anywhere_is_reported_stops_writes_and_loses_no_acknowledged_write() {
+    // The fault lands on whatever syncs next after `before` writes: a group commit, a log switch,
+    // a table being flushed, or a manifest edit.
+    for before in [0, 1, 3, 8, 20, 45] {
+        let fs = MemFs::new();
+        let engine = open(&fs).unwrap();
+        let (mut acked, failure) = write_until_failure(&engine, 0, before);
+        assert!(failure.is_none());
+        fs.inject(Fault::Sync);
+        let (more, failure) = write_until_failure(&engine, before, 400);
+        acked.extend(more);
+        let failure = failure.unwrap_or_else(|| panic!("before={before}: no write ever failed"));
+        assert!(
+            matches!(failure, Error::Io { .. }),
+            "before={before}: {failure}"
+        );
+        assert!(
+            engine.put(0, key(99_999), value(1), None).is_err(),
+            "before={before}: a write was accepted after a failed sync"
+        );
+        assert_all_there(&engine, &acked);
+        drop(engine);
+        fs.crash();
+        let engine = open(&fs).unwrap_or_else(|e| panic!("before={before}: reopen: {e}"));
+        assert_all_there(&engine, &acked);
+        engine.put(0, key(0), value(7), None).unwrap();
+        engine.close().unwrap();
+    }
+}
+
+#[test]
+fn a_short_write_to_the_log_fails_that_write_and_recovery_cuts_it() {
+    let fs = MemFs::new();
+    let engine = open(&fs).unwrap();
+    let (acked, _) = write_until_failure(&engine, 0, 10);
+    fs.inject(Fault::Append { after: 7 });
+    let failed = engine.put(0, key(500), value(500), None);
+    assert!(matches!(failed, Err(Error::Io { .. })), "{failed:?}");
+    assert_eq!(
+        engine.get(0, &key(500)).unwrap(),
+        None,
+        "a failed write became visible"
+    );
+    assert!(engine.put(0, key(501), value(501), None).is_err());
+    drop(engine);
+    fs.crash();
+    let engine = open(&fs).unwrap();
+    assert_all_there(&engine, &acked);
+    assert_eq!(engine.get(0, &key(500)).unwrap(), None);
+    engine.put(0, key(502), value(502), None).unwrap();
+}
+
+#[test]
+fn a_failed_rename_of_current_fails_the_open_and_changes_nothing() {
+    let fs = MemFs::new();
+    let engine = open(&fs).unwrap();
+    let (acked, _) = write_until_failure(&engine, 0, 30);
+    engine.close().unwrap();
+    drop(engine);
+    fs.inject(Fault::Rename);
+    assert!(matches!(open(&fs), Err(Error::Io { .. })));
+    fs.crash();
+    let engine = open(&fs).unwrap();
+    assert_all_there(&engine, &acked);
+}
