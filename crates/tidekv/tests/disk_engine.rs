@@ -273,3 +273,43 @@ fn a_flipped_bit_in_the_manifest_or_the_middle_of_the_log_is_corruption_naming_i
     let copied_wal = copy.path().join(wal.file_name().unwrap());
     assert_eq!(corruption_file(Store::open(tiny(copy.path()))), copied_wal);
 }
+
+#[test]
+fn background_compaction_reclaims_tables_full_of_expired_keys_without_being_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = tidekv::ManualClock::new(1_700_000_000_000);
+    let store = Store::open(tiny(dir.path()).clock(std::sync::Arc::new(clock.clone()))).unwrap();
+    for i in 0..3_000 {
+        store
+            .insert_with_ttl(
+                format!("ttl{i:05}").as_str(),
+                "z".repeat(40),
+                std::time::Duration::from_secs(10),
+            )
+            .unwrap();
+    }
+    clock.advance(std::time::Duration::from_secs(11));
+    // A few more writes so the last memtable is flushed and level 0 is compacted down.
+    for i in 0..300 {
+        store
+            .insert(format!("live{i:04}").as_str(), "x".repeat(40))
+            .unwrap();
+    }
+    // Each live key is written once, so once the expired ones are gone exactly 300 entries remain
+    // in the memtable and the tables together.
+    let entries =
+        |s: &DiskStats| s.memtable_entries + s.levels.iter().map(|l| l.entries).sum::<u64>();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let stats = disk_stats(&store);
+        if entries(&stats) == 300 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "expired entries were never reclaimed: {stats:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(store.len().unwrap(), 300);
+}

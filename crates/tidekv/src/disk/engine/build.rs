@@ -24,7 +24,7 @@ use crate::disk::file_name::table_path;
 use crate::disk::key::{decode_prefix, split_seq, Space};
 use crate::disk::table::builder::{TableBuilder, TableOptions};
 use crate::disk::table::reader::TableReader;
-use crate::disk::version::edit::TableMeta;
+use crate::disk::version::edit::{Garbage, TableMeta};
 use crate::disk::version::set::TableFile;
 use crate::error::{Error, Result};
 
@@ -121,8 +121,28 @@ pub(crate) struct TableSink<'a> {
     level: u8,
     split_at: u64,
     open: Option<(TableBuilder, u64)>,
+    /// Garbage counts of the open table.
+    garbage: Garbage,
     last_prefix: Vec<u8>,
     done: Vec<TableMeta>,
+}
+
+/// Adds one cell to a table's garbage counts, from its tag and expiry alone (see `cell.rs`).
+fn count_garbage(garbage: &mut Garbage, cell: &[u8]) {
+    match cell.first() {
+        Some(0) => garbage.tombstones += 1,
+        Some(1 | 2) => {
+            let at = cell
+                .get(1..9)
+                .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                .map_or(0, u64::from_le_bytes);
+            if at != 0 {
+                garbage.expiring += 1;
+                garbage.latest_expiry = garbage.latest_expiry.max(at);
+            }
+        }
+        _ => {}
+    }
 }
 
 impl<'a> TableSink<'a> {
@@ -132,6 +152,7 @@ impl<'a> TableSink<'a> {
             level,
             split_at,
             open: None,
+            garbage: Garbage::default(),
             last_prefix: Vec::new(),
             done: Vec::new(),
         }
@@ -159,6 +180,7 @@ impl<'a> TableSink<'a> {
                 .map_err(|e| Error::io(format!("creating {}", path.display()), e))?;
             self.open = Some((TableBuilder::new(file, self.table_options()), number));
         }
+        count_garbage(&mut self.garbage, value);
         match &mut self.open {
             Some((builder, _)) => builder.add(key, value),
             None => Ok(()),
@@ -187,6 +209,7 @@ impl<'a> TableSink<'a> {
             entries: info.entries,
             smallest: info.smallest,
             largest: info.largest,
+            garbage: std::mem::take(&mut self.garbage),
         });
         Ok(())
     }

@@ -11,6 +11,7 @@ const TAG_NEXT_FILE: u8 = 2;
 const TAG_LAST_SEQUENCE: u8 = 3;
 const TAG_ADD_TABLE: u8 = 4;
 const TAG_REMOVE_TABLE: u8 = 5;
+const TAG_TABLE_GARBAGE: u8 = 6;
 
 /// One table as the manifest describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +25,20 @@ pub(crate) struct TableMeta {
     /// Smallest and largest internal key.
     pub(crate) smallest: Bytes,
     pub(crate) largest: Bytes,
+    /// What in the table may be garbage: compaction uses it to pick tables worth rewriting.
+    pub(crate) garbage: Garbage,
+}
+
+/// Counts of entries that are, or will become, dead weight in a table.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Garbage {
+    /// Tombstones.
+    pub(crate) tombstones: u64,
+    /// Entries with an expiry time.
+    pub(crate) expiring: u64,
+    /// The latest expiry time among them (Unix ms; 0 if none): once it is past, all of them are
+    /// expired.
+    pub(crate) latest_expiry: u64,
 }
 
 /// A change to the current version.
@@ -60,6 +75,14 @@ impl VersionEdit {
             out.put_u64_le(table.entries);
             put_sized(out, &table.smallest)?;
             put_sized(out, &table.largest)?;
+            let g = table.garbage;
+            if g != Garbage::default() {
+                out.put_u8(TAG_TABLE_GARBAGE);
+                out.put_u64_le(table.number);
+                out.put_u64_le(g.tombstones);
+                out.put_u64_le(g.expiring);
+                out.put_u64_le(g.latest_expiry);
+            }
         }
         for (level, number) in &self.removed {
             out.put_u8(TAG_REMOVE_TABLE);
@@ -93,7 +116,24 @@ impl VersionEdit {
                         entries,
                         smallest,
                         largest,
+                        garbage: Garbage::default(),
                     });
+                }
+                TAG_TABLE_GARBAGE => {
+                    let number = take_u64(&mut buf, "edit")?;
+                    let garbage = Garbage {
+                        tombstones: take_u64(&mut buf, "edit")?,
+                        expiring: take_u64(&mut buf, "edit")?,
+                        latest_expiry: take_u64(&mut buf, "edit")?,
+                    };
+                    match edit.added.iter_mut().rev().find(|t| t.number == number) {
+                        Some(table) => table.garbage = garbage,
+                        None => {
+                            return Err(format!(
+                                "garbage counts for table {number}, which the edit does not add"
+                            ))
+                        }
+                    }
                 }
                 TAG_REMOVE_TABLE => {
                     let level = take_u8(&mut buf, "edit")?;
@@ -119,6 +159,11 @@ mod tests {
             entries: 100 + number,
             smallest: Bytes::from(format!("\x00a{number}")),
             largest: Bytes::from(format!("\x00z{number}")),
+            garbage: Garbage {
+                tombstones: number % 3,
+                expiring: number % 2,
+                latest_expiry: number * 1000,
+            },
         }
     }
 
@@ -150,11 +195,17 @@ mod tests {
         let mut out = Vec::new();
         edit.encode(&mut out).unwrap();
         for cut in 0..out.len() {
+            // Cut inside a field: an error. Cut between fields (before the optional garbage
+            // counts): a smaller, valid edit. Never the whole edit.
             if cut > 0 {
-                assert!(
-                    VersionEdit::decode(Bytes::copy_from_slice(&out[..cut])).is_err(),
-                    "cut {cut}"
-                );
+                let decoded = VersionEdit::decode(Bytes::copy_from_slice(&out[..cut]));
+                assert_ne!(decoded.as_ref().ok(), Some(&edit), "cut {cut}");
+                if decoded.is_ok() {
+                    assert_eq!(
+                        out[cut], TAG_TABLE_GARBAGE,
+                        "cut {cut} inside a field decoded"
+                    );
+                }
             }
         }
         assert!(VersionEdit::decode(Bytes::from_static(&[99]))

@@ -186,6 +186,7 @@ mod tests {
         VersionEdit {
             next_file: Some(n + 1),
             added: vec![TableMeta {
+                garbage: Default::default(),
                 level: 0,
                 number: n,
                 size: 100,

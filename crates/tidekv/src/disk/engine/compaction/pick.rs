@@ -9,8 +9,19 @@
 //! inputs join the job. With none overlapping, the table is moved down without rewriting it
 //! (except into the last level, where only a rewrite drops tombstones and expired entries).
 //! The last level is never compacted out of.
+//!
+//! When no level needs compaction, a table of level 1 or deeper whose entries are at least
+//! [`GARBAGE_SHARE`] tombstones or expired cells (by the counts recorded when it was written) is
+//! compacted on its own — into the next level, or, in the last level, rewritten in place — so
+//! expired and deleted data is reclaimed even where size-driven compaction never reaches.
 
 use bytes::Bytes;
+
+use crate::disk::version::edit::Garbage;
+
+/// A table at least this share garbage (tombstones, entries all expired) is rewritten even when
+/// no level is over its size.
+pub(crate) const GARBAGE_SHARE: f64 = 0.5;
 
 /// What `choose` needs of a table.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +31,9 @@ pub(crate) struct TableSummary {
     /// Smallest and largest key prefix (internal keys without sequence numbers).
     pub(crate) lo: Bytes,
     pub(crate) hi: Bytes,
+    /// Entries in the table, and how many are (or will be) garbage.
+    pub(crate) entries: u64,
+    pub(crate) garbage: Garbage,
 }
 
 /// The knobs of the policy.
@@ -73,13 +87,17 @@ pub(crate) fn choose(
     levels: &[Vec<TableSummary>],
     cursors: &[Option<Bytes>],
     options: &PickOptions,
+    now: u64,
 ) -> Option<Pick> {
     let scores = scores(levels, options);
-    let (level, _) = scores
+    let Some((level, _)) = scores
         .iter()
         .enumerate()
         .filter(|(_, score)| **score >= 1.0)
-        .max_by(|a, b| a.1.total_cmp(b.1))?;
+        .max_by(|a, b| a.1.total_cmp(b.1))
+    else {
+        return choose_garbage(levels, now);
+    };
     let tables = &levels[level];
     let inputs: Vec<&TableSummary> = if level == 0 {
         tables.iter().collect()
@@ -106,6 +124,54 @@ pub(crate) fn choose(
     })
 }
 
+/// The share of `table` that a rewrite can drop, as far as its counts tell: its tombstones, and
+/// its expiring entries once the latest of them has expired.
+pub(crate) fn garbage_share(table: &TableSummary, now: u64) -> f64 {
+    if table.entries == 0 {
+        return 0.0;
+    }
+    let g = table.garbage;
+    let expired = if g.expiring > 0 && g.latest_expiry <= now {
+        g.expiring
+    } else {
+        0
+    };
+    (g.tombstones + expired) as f64 / table.entries as f64
+}
+
+/// The table of level 1 or deeper with the largest garbage share of at least [`GARBAGE_SHARE`].
+fn choose_garbage(levels: &[Vec<TableSummary>], now: u64) -> Option<Pick> {
+    let last = levels.len().checked_sub(1)?;
+    let (level, table, _) = levels
+        .iter()
+        .enumerate()
+        .skip(1)
+        .flat_map(|(level, tables)| tables.iter().map(move |t| (level, t)))
+        .map(|(level, t)| (level, t, garbage_share(t, now)))
+        .filter(|(_, _, share)| *share >= GARBAGE_SHARE)
+        .max_by(|a, b| a.2.total_cmp(&b.2))?;
+    if level == last {
+        // Rewritten in place: merged "from the level above" with no inputs there.
+        return Some(Pick {
+            level: last - 1,
+            inputs: Vec::new(),
+            next_inputs: vec![table.number],
+            trivial_move: false,
+        });
+    }
+    let next_inputs: Vec<u64> = levels[level + 1]
+        .iter()
+        .filter(|t| t.lo <= table.hi && t.hi >= table.lo)
+        .map(|t| t.number)
+        .collect();
+    Some(Pick {
+        level,
+        trivial_move: next_inputs.is_empty() && level + 2 < levels.len(),
+        inputs: vec![table.number],
+        next_inputs,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,6 +188,8 @@ mod tests {
             size,
             lo: Bytes::copy_from_slice(lo.as_bytes()),
             hi: Bytes::copy_from_slice(hi.as_bytes()),
+            entries: 100,
+            garbage: Garbage::default(),
         }
     }
 
@@ -140,7 +208,7 @@ mod tests {
             vec![table(1, 99, "a", "m")],
             vec![table(2, 999, "a", "z")],
         );
-        assert_eq!(choose(&l, &[], &OPTIONS), None);
+        assert_eq!(choose(&l, &[], &OPTIONS, 0), None);
     }
 
     #[test]
@@ -159,7 +227,7 @@ mod tests {
             ],
             vec![],
         );
-        let pick = choose(&l, &[], &OPTIONS).unwrap();
+        let pick = choose(&l, &[], &OPTIONS, 0).unwrap();
         assert_eq!(pick.level, 0);
         assert_eq!(pick.inputs, vec![10, 9, 8, 7]);
         assert_eq!(pick.next_inputs, vec![1, 3]);
@@ -176,14 +244,14 @@ mod tests {
         ];
         let l2 = vec![table(4, 1200, "e", "h")];
         let l = levels(vec![], l1, l2);
-        let first = choose(&l, &[], &OPTIONS).unwrap();
+        let first = choose(&l, &[], &OPTIONS, 0).unwrap();
         assert_eq!((first.level, first.inputs.clone()), (1, vec![1]));
         assert!(first.trivial_move, "nothing in L2 overlaps a..c");
         let cursors = vec![None, Some(Bytes::from_static(b"c"))];
-        let second = choose(&l, &cursors, &OPTIONS).unwrap();
+        let second = choose(&l, &cursors, &OPTIONS, 0).unwrap();
         assert_eq!((second.inputs, second.next_inputs), (vec![2], vec![4]));
         let cursors = vec![None, Some(Bytes::from_static(b"i"))];
-        let wrapped = choose(&l, &cursors, &OPTIONS).unwrap();
+        let wrapped = choose(&l, &cursors, &OPTIONS, 0).unwrap();
         assert_eq!(
             wrapped.inputs,
             vec![1],
@@ -194,7 +262,7 @@ mod tests {
     #[test]
     fn a_table_is_merged_not_moved_into_the_last_level() {
         let l = vec![vec![], vec![], vec![table(1, 1500, "a", "b")], vec![]];
-        let pick = choose(&l, &[], &OPTIONS).unwrap();
+        let pick = choose(&l, &[], &OPTIONS, 0).unwrap();
         assert_eq!((pick.level, pick.next_inputs.len()), (2, 0));
         assert!(!pick.trivial_move);
     }
@@ -203,8 +271,81 @@ mod tests {
     fn the_last_level_is_never_compacted_and_targets_grow_by_the_ratio() {
         let huge = vec![table(1, u64::MAX / 4, "a", "z")];
         let l = vec![vec![], vec![], huge];
-        assert_eq!(choose(&l, &[], &OPTIONS), None);
+        assert_eq!(choose(&l, &[], &OPTIONS, 0), None);
         assert_eq!(level_target(1, &OPTIONS), 100);
         assert_eq!(level_target(3, &OPTIONS), 10_000);
+    }
+}
+
+#[cfg(test)]
+mod garbage_tests {
+    use super::*;
+
+    fn table(number: u64, lo: &str, hi: &str, garbage: Garbage) -> TableSummary {
+        TableSummary {
+            number,
+            size: 10,
+            lo: Bytes::copy_from_slice(lo.as_bytes()),
+            hi: Bytes::copy_from_slice(hi.as_bytes()),
+            entries: 100,
+            garbage,
+        }
+    }
+
+    const OPTIONS: PickOptions = PickOptions {
+        l0_trigger: 4,
+        base_size: 1 << 30,
+        ratio: 10,
+    };
+
+    #[test]
+    fn a_table_of_expired_entries_is_rewritten_once_they_have_all_expired() {
+        let expiring = Garbage {
+            tombstones: 0,
+            expiring: 60,
+            latest_expiry: 5_000,
+        };
+        let levels = vec![vec![], vec![], vec![table(7, "a", "c", expiring)]];
+        assert_eq!(
+            choose(&levels, &[], &OPTIONS, 4_999),
+            None,
+            "not all expired yet"
+        );
+        let pick = choose(&levels, &[], &OPTIONS, 5_000).unwrap();
+        assert_eq!(
+            pick,
+            Pick {
+                level: 1,
+                inputs: vec![],
+                next_inputs: vec![7],
+                trivial_move: false
+            },
+            "the last level is rewritten in place"
+        );
+    }
+
+    #[test]
+    fn tombstone_heavy_tables_go_down_with_what_they_overlap_and_light_ones_stay() {
+        let heavy = Garbage {
+            tombstones: 70,
+            ..Garbage::default()
+        };
+        let light = Garbage {
+            tombstones: 49,
+            ..Garbage::default()
+        };
+        let levels = vec![
+            vec![],
+            vec![table(1, "a", "c", light), table(2, "d", "f", heavy)],
+            vec![table(3, "e", "g", Garbage::default())],
+            vec![],
+        ];
+        let pick = choose(&levels, &[], &OPTIONS, 0).unwrap();
+        assert_eq!(
+            (pick.level, pick.inputs, pick.next_inputs),
+            (1, vec![2], vec![3])
+        );
+        let levels = vec![vec![], vec![table(1, "a", "c", light)], vec![], vec![]];
+        assert_eq!(choose(&levels, &[], &OPTIONS, 0), None);
     }
 }

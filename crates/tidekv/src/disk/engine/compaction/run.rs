@@ -32,6 +32,8 @@ fn summaries(version: &Version) -> Vec<Vec<TableSummary>> {
                         size: t.meta.size,
                         lo: bytes::Bytes::copy_from_slice(lo),
                         hi: bytes::Bytes::copy_from_slice(hi),
+                        entries: t.meta.entries,
+                        garbage: t.meta.garbage,
                     }
                 })
                 .collect()
@@ -58,6 +60,7 @@ impl Inner {
                 &summaries(&version),
                 &versions.cursors,
                 &self.pick_options(),
+                self.now(),
             ) {
                 Some(pick) => (pick, version),
                 None => return Ok(false),
