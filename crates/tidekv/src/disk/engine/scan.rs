@@ -69,10 +69,11 @@ struct KeyScan {
     inclusive: bool,
     /// A lower bound that is excluded: skip this prefix.
     skip: Option<Vec<u8>>,
-    done: bool,
 }
 
-impl KeyScan {
+impl Step for KeyScan {
+    type Item = (Bytes, ScanValue);
+
     fn step(&mut self) -> Result<Option<(Bytes, ScanValue)>> {
         while let Some((prefix, cell)) = self.visible.next_cell()? {
             let beyond = if self.inclusive {
@@ -97,14 +98,26 @@ impl KeyScan {
     }
 }
 
-impl Iterator for KeyScan {
-    type Item = Result<(Bytes, ScanValue)>;
+/// A fallible, step-at-a-time source of items.
+trait Step {
+    type Item;
+    fn step(&mut self) -> Result<Option<Self::Item>>;
+}
+
+/// An iterator over a [`Step`]: after the end or an error it yields nothing more.
+struct Fused<S> {
+    steps: S,
+    done: bool,
+}
+
+impl<S: Step> Iterator for Fused<S> {
+    type Item = Result<S::Item>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.done {
             return None;
         }
-        let item = self.step().transpose();
+        let item = self.steps.step().transpose();
         self.done = !matches!(item, Some(Ok(_)));
         item
     }
@@ -139,11 +152,13 @@ impl Inner {
             Bound::Included(k) => (user_prefix(ks, k), true),
             Bound::Excluded(k) => (user_prefix(ks, k), false),
         };
-        Ok(Box::new(KeyScan {
-            visible: Visible::new(view, &start)?,
-            upper: upper_key,
-            inclusive,
-            skip,
+        Ok(Box::new(Fused {
+            steps: KeyScan {
+                visible: Visible::new(view, &start)?,
+                upper: upper_key,
+                inclusive,
+                skip,
+            },
             done: is_empty_range(&lower, &upper),
         }))
     }
@@ -179,9 +194,11 @@ impl Inner {
 
     pub(crate) fn dump(&self) -> Result<EngineDump> {
         let view = self.view();
-        Ok(Box::new(Dump {
-            visible: Visible::new(&view, b"")?,
-            view,
+        Ok(Box::new(Fused {
+            steps: Dump {
+                visible: Visible::new(&view, b"")?,
+                view,
+            },
             done: false,
         }))
     }
@@ -191,10 +208,11 @@ impl Inner {
 struct Dump {
     visible: Visible,
     view: View,
-    done: bool,
 }
 
-impl Dump {
+impl Step for Dump {
+    type Item = Record;
+
     fn step(&mut self) -> Result<Option<Record>> {
         while let Some((prefix, cell)) = self.visible.next_cell()? {
             let parts = decode_prefix(&prefix).ok_or_else(|| {
@@ -218,18 +236,5 @@ impl Dump {
             }));
         }
         Ok(None)
-    }
-}
-
-impl Iterator for Dump {
-    type Item = Result<Record>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        let item = self.step().transpose();
-        self.done = !matches!(item, Some(Ok(_)));
-        item
     }
 }

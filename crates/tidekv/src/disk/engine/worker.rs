@@ -32,8 +32,34 @@ pub(crate) fn spawn(inner: &Arc<Inner>) -> Result<Vec<JoinHandle<()>>> {
 }
 
 fn flush_loop(inner: &Inner) {
+    // Flushes drain before shutdown: `close` waits for every frozen memtable to reach a table.
+    job_loop(inner, Inner::flush_oldest, true, |inner| {
+        !inner.current().imms.is_empty()
+    });
+}
+
+fn compact_loop(inner: &Inner) {
+    job_loop(inner, Inner::compact_once, false, |_| false);
+}
+
+/// Runs `job` until shutdown or a failure: again at once while it finds work, otherwise after a
+/// wake-up of `bg_cv` or [`IDLE_WAIT`]. A `drain` job keeps working after shutdown until it finds
+/// nothing; others stop before their next run. `pending` is re-checked under the lock before
+/// sleeping, so work that arrived between the job and the sleep is not left waiting.
+fn job_loop(
+    inner: &Inner,
+    job: fn(&Inner) -> Result<bool>,
+    drain: bool,
+    pending: fn(&Inner) -> bool,
+) {
     loop {
-        match inner.flush_oldest() {
+        if !drain {
+            let bg = inner.bg.lock();
+            if bg.shutdown || bg.error.is_some() {
+                return;
+            }
+        }
+        match job(inner) {
             Ok(true) => {
                 let _bg = inner.bg.lock();
                 inner.bg_cv.notify_all();
@@ -49,37 +75,9 @@ fn flush_loop(inner: &Inner) {
         if bg.shutdown || bg.error.is_some() {
             return;
         }
-        if inner.current().imms.is_empty() {
+        if !pending(inner) {
             inner.bg_cv.wait_for(&mut bg, IDLE_WAIT);
         }
-    }
-}
-
-fn compact_loop(inner: &Inner) {
-    loop {
-        {
-            let bg = inner.bg.lock();
-            if bg.shutdown || bg.error.is_some() {
-                return;
-            }
-        }
-        match inner.compact_once() {
-            Ok(true) => {
-                let _bg = inner.bg.lock();
-                inner.bg_cv.notify_all();
-                continue;
-            }
-            Ok(false) => {}
-            Err(e) => {
-                inner.fail(&e);
-                return;
-            }
-        }
-        let mut bg = inner.bg.lock();
-        if bg.shutdown {
-            return;
-        }
-        inner.bg_cv.wait_for(&mut bg, IDLE_WAIT);
     }
 }
 
