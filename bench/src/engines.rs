@@ -1,0 +1,217 @@
+//! The two contenders behind one small trait, configured as alike as their knobs allow.
+//!
+//! - **tidekv**: `Config::disk(dir)` with the given durability and block cache; every other knob at
+//!   its default (64 MiB memtable, 4 KiB blocks, LZ4 on every level, 10 bloom bits per key).
+//! - **fjall**: `Database::builder(dir).cache_size(..)` and one keyspace with
+//!   `KeyspaceCreateOptions::default()` (64 MiB memtable, 4 KiB blocks, LZ4 from level 2 on,
+//!   bloom filters). A plain `insert` writes its journal record to the OS before it returns and
+//!   never fsyncs, like tidekv's `Durability::Buffered`; a synced write is `insert` followed by
+//!   `Database::persist(PersistMode::SyncData)` (tidekv's log sync is `fdatasync` too).
+
+use std::path::Path;
+use std::str::FromStr;
+
+use anyhow::{bail, Context, Result};
+
+/// Which store to drive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EngineKind {
+    Tidekv,
+    Fjall,
+}
+
+impl EngineKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            EngineKind::Tidekv => "tidekv",
+            EngineKind::Fjall => "fjall",
+        }
+    }
+}
+
+impl FromStr for EngineKind {
+    type Err = anyhow::Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "tidekv" => Ok(EngineKind::Tidekv),
+            "fjall" => Ok(EngineKind::Fjall),
+            other => bail!("unknown engine {other:?} (expected tidekv or fjall)"),
+        }
+    }
+}
+
+/// How writes reach the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteMode {
+    /// Written to the OS before the write returns, never fsynced by the write.
+    Buffered,
+    /// fsynced (fdatasync) before the write returns.
+    Sync,
+}
+
+/// What each workload needs from a store.
+pub trait Kv: Send + Sync {
+    fn insert(&self, key: &[u8], value: &[u8]) -> Result<()>;
+    /// The value's length, if the key exists (the value itself is fetched and owned, then dropped).
+    fn get(&self, key: &[u8]) -> Result<Option<usize>>;
+    /// Reads every entry (key and value) under `prefix`; returns how many there were and their
+    /// total size.
+    fn scan_prefix(&self, prefix: &[u8]) -> Result<(u64, u64)>;
+    /// Makes every earlier write survive power loss (tidekv `flush`, fjall `persist(SyncAll)`).
+    fn flush(&self) -> Result<()>;
+    /// Writes the memtables out as tables and syncs, leaving nothing to replay. tidekv: `close`;
+    /// fjall: `rotate_memtable_and_wait` + `persist(SyncAll)` (the handle is dropped afterwards).
+    fn finish(&self) -> Result<()>;
+    /// Everything the engine reports about itself, for diagnostics.
+    fn stats_text(&self) -> String;
+    /// tidekv's own disk statistics (`None` for fjall).
+    fn tidekv_stats(&self) -> Option<tidekv::DiskStats> {
+        None
+    }
+}
+
+/// Opens `kind` in `dir` (created if missing).
+pub fn open(
+    kind: EngineKind,
+    dir: &Path,
+    mode: WriteMode,
+    cache_bytes: u64,
+) -> Result<Box<dyn Kv>> {
+    Ok(match kind {
+        EngineKind::Tidekv => Box::new(Tidekv::open(dir, mode, cache_bytes)?),
+        EngineKind::Fjall => Box::new(Fjall::open(dir, mode, cache_bytes)?),
+    })
+}
+
+struct Tidekv {
+    store: tidekv::Store,
+}
+
+impl Tidekv {
+    fn open(dir: &Path, mode: WriteMode, cache_bytes: u64) -> Result<Self> {
+        let durability = match mode {
+            WriteMode::Buffered => tidekv::Durability::Buffered,
+            WriteMode::Sync => tidekv::Durability::Sync,
+        };
+        let config = tidekv::Config::disk(dir)
+            .durability(durability)
+            .block_cache_size(usize::try_from(cache_bytes)?);
+        let store = tidekv::Store::open(config)
+            .with_context(|| format!("opening tidekv in {}", dir.display()))?;
+        Ok(Tidekv { store })
+    }
+}
+
+impl Kv for Tidekv {
+    fn insert(&self, key: &[u8], value: &[u8]) -> Result<()> {
+        Ok(self.store.insert(key, value)?)
+    }
+
+    fn get(&self, key: &[u8]) -> Result<Option<usize>> {
+        Ok(self.store.get(key)?.map(|v| v.len()))
+    }
+
+    fn scan_prefix(&self, prefix: &[u8]) -> Result<(u64, u64)> {
+        let (mut n, mut bytes) = (0, 0);
+        for entry in self.store.scan_prefix(prefix)? {
+            let (k, v) = entry?;
+            n += 1;
+            bytes += (k.len() + v.len()) as u64;
+        }
+        Ok((n, bytes))
+    }
+
+    fn flush(&self) -> Result<()> {
+        Ok(self.store.flush()?)
+    }
+
+    fn finish(&self) -> Result<()> {
+        Ok(self.store.close()?)
+    }
+
+    fn stats_text(&self) -> String {
+        match self.store.stats() {
+            Ok(stats) => format!("{stats:#?}"),
+            Err(e) => format!("stats failed: {e}"),
+        }
+    }
+
+    fn tidekv_stats(&self) -> Option<tidekv::DiskStats> {
+        match self.store.stats().ok()?.backend {
+            // Clone through a reference: works whether the variant holds the stats boxed or not.
+            tidekv::BackendStats::Disk(d) => Some(tidekv::DiskStats::clone(&d)),
+            _ => None,
+        }
+    }
+}
+
+struct Fjall {
+    db: fjall::Database,
+    keyspace: fjall::Keyspace,
+    sync_each_write: bool,
+}
+
+impl Fjall {
+    fn open(dir: &Path, mode: WriteMode, cache_bytes: u64) -> Result<Self> {
+        let db = fjall::Database::builder(dir)
+            .cache_size(cache_bytes)
+            .open()
+            .with_context(|| format!("opening fjall in {}", dir.display()))?;
+        let keyspace = db.keyspace("bench", fjall::KeyspaceCreateOptions::default)?;
+        Ok(Fjall {
+            db,
+            keyspace,
+            sync_each_write: mode == WriteMode::Sync,
+        })
+    }
+}
+
+impl Kv for Fjall {
+    fn insert(&self, key: &[u8], value: &[u8]) -> Result<()> {
+        self.keyspace.insert(key, value)?;
+        if self.sync_each_write {
+            self.db.persist(fjall::PersistMode::SyncData)?;
+        }
+        Ok(())
+    }
+
+    fn get(&self, key: &[u8]) -> Result<Option<usize>> {
+        Ok(self.keyspace.get(key)?.map(|v| v.len()))
+    }
+
+    fn scan_prefix(&self, prefix: &[u8]) -> Result<(u64, u64)> {
+        let (mut n, mut bytes) = (0, 0);
+        for guard in self.keyspace.prefix(prefix) {
+            let (k, v) = guard.into_inner()?;
+            n += 1;
+            bytes += (k.len() + v.len()) as u64;
+        }
+        Ok((n, bytes))
+    }
+
+    fn flush(&self) -> Result<()> {
+        Ok(self.db.persist(fjall::PersistMode::SyncAll)?)
+    }
+
+    fn finish(&self) -> Result<()> {
+        self.keyspace.rotate_memtable_and_wait()?;
+        Ok(self.db.persist(fjall::PersistMode::SyncAll)?)
+    }
+
+    fn stats_text(&self) -> String {
+        format!(
+            "fjall: tables={} l0_tables={} sealed_memtables={} write_buffer_bytes={} \
+             outstanding_flushes={} active_compactions={} compactions_completed={} \
+             journals={} disk_space={:?}",
+            self.keyspace.table_count(),
+            self.keyspace.l0_table_count(),
+            self.keyspace.sealed_memtable_count(),
+            self.db.write_buffer_size(),
+            self.db.outstanding_flushes(),
+            self.db.active_compactions(),
+            self.db.compactions_completed(),
+            self.db.journal_count(),
+            self.db.disk_space().ok(),
+        )
+    }
+}

@@ -1,0 +1,442 @@
+//! The workloads, as run inside one child process against one engine in one fresh directory.
+//!
+//! Every workload prints one `RESULT name=value ...` line on stdout; the parent parses it.
+//! Timed sections hold only store calls (keys and values are precomputed).
+
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, ensure, Result};
+
+use crate::data::{self, Rng, Values, GROUP, KEY_LEN, VALUE_LEN};
+use crate::engines::{self, EngineKind, Kv, WriteMode};
+use crate::proc_stats::{self, Io};
+
+/// One workload (see the README of the harness, `bench/README.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Workload {
+    Insert,
+    Get,
+    Scan,
+    Mix,
+    Sync2,
+}
+
+impl Workload {
+    pub const ALL: [Workload; 5] = [
+        Workload::Insert,
+        Workload::Get,
+        Workload::Scan,
+        Workload::Mix,
+        Workload::Sync2,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Workload::Insert => "insert",
+            Workload::Get => "get",
+            Workload::Scan => "scan",
+            Workload::Mix => "mix",
+            Workload::Sync2 => "sync2",
+        }
+    }
+}
+
+impl FromStr for Workload {
+    type Err = anyhow::Error;
+    fn from_str(s: &str) -> Result<Self> {
+        Workload::ALL
+            .into_iter()
+            .find(|w| w.name() == s)
+            .ok_or_else(|| {
+                anyhow::anyhow!("unknown workload {s:?} (insert, get, scan, mix, sync2)")
+            })
+    }
+}
+
+/// Everything one child run needs.
+#[derive(Debug, Clone)]
+pub struct RunSpec<'a> {
+    pub engine: EngineKind,
+    pub workload: Workload,
+    pub keys: u64,
+    pub sync_ops: u64,
+    pub cache_bytes: u64,
+    pub dir: &'a Path,
+    pub timeout: Duration,
+    pub seed: u64,
+}
+
+/// Tells the world what a stuck child was doing: after the timeout, prints the phase, the
+/// progress and the engine's own stats to stderr, then exits with status 124.
+#[derive(Default)]
+struct Watchdog {
+    engine: Mutex<Option<Weak<dyn Kv>>>,
+    phase: Mutex<&'static str>,
+    done: AtomicU64,
+}
+
+impl Watchdog {
+    fn start(timeout: Duration) -> Arc<Watchdog> {
+        let dog = Arc::new(Watchdog::default());
+        let watching = Arc::clone(&dog);
+        std::thread::spawn(move || {
+            std::thread::sleep(timeout);
+            let phase = *watching.phase.lock().unwrap_or_else(|e| e.into_inner());
+            eprintln!(
+                "TIMEOUT after {} s in phase `{phase}` ({} operations done in that phase)",
+                timeout.as_secs(),
+                watching.done.load(Ordering::Relaxed)
+            );
+            let engine = watching
+                .engine
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .as_ref()
+                .and_then(Weak::upgrade);
+            if let Some(engine) = engine {
+                eprintln!("engine stats at the timeout:\n{}", engine.stats_text());
+            }
+            std::process::exit(124);
+        });
+        dog
+    }
+
+    fn phase(&self, phase: &'static str, engine: Option<&Arc<dyn Kv>>) {
+        *self.phase.lock().unwrap_or_else(|e| e.into_inner()) = phase;
+        *self.engine.lock().unwrap_or_else(|e| e.into_inner()) = engine.map(Arc::downgrade);
+        self.done.store(0, Ordering::Relaxed);
+    }
+
+    fn tick(&self, done: u64) {
+        if done.is_multiple_of(1024) {
+            self.done.store(done, Ordering::Relaxed);
+        }
+    }
+}
+
+/// What a run reports: `name=value` pairs.
+#[derive(Debug, Default)]
+pub struct Report(Vec<(&'static str, f64)>);
+
+impl Report {
+    fn put(&mut self, name: &'static str, value: impl Into<f64>) {
+        self.0.push((name, value.into()));
+    }
+
+    pub fn line(&self) -> String {
+        let mut line = String::from("RESULT");
+        for (name, value) in &self.0 {
+            line.push_str(&format!(" {name}={value}"));
+        }
+        line
+    }
+}
+
+/// Runs one workload and returns its report.
+pub fn run(spec: &RunSpec<'_>) -> Result<Report> {
+    ensure!(spec.keys > 0, "--keys must be > 0");
+    let dog = Watchdog::start(spec.timeout);
+    dog.phase("generating data", None);
+    let load_order = data::shuffled_keys(spec.keys, spec.seed);
+    let values = Values::new(spec.seed);
+    let mut report = Report::default();
+    report.put("baseline_rss_kib", proc_stats::peak_rss_kib()? as f64);
+    match spec.workload {
+        Workload::Insert => insert(spec, &dog, &load_order, &values, &mut report)?,
+        Workload::Get => {
+            let kv = loaded(spec, &dog, &load_order, &values)?;
+            get(spec, &dog, &kv, &mut report)?;
+        }
+        Workload::Scan => {
+            let kv = loaded(spec, &dog, &load_order, &values)?;
+            scan(spec, &dog, &kv, &mut report)?;
+        }
+        Workload::Mix => {
+            let kv = loaded(spec, &dog, &load_order, &values)?;
+            mix(spec, &dog, &kv, &values, &mut report)?;
+        }
+        Workload::Sync2 => sync2(spec, &dog, &load_order, &values, &mut report)?,
+    }
+    report.put("peak_rss_kib", proc_stats::peak_rss_kib()? as f64);
+    Ok(report)
+}
+
+fn open(spec: &RunSpec<'_>, mode: WriteMode) -> Result<Arc<dyn Kv>> {
+    Ok(Arc::from(engines::open(
+        spec.engine,
+        spec.dir,
+        mode,
+        spec.cache_bytes,
+    )?))
+}
+
+fn load(dog: &Watchdog, kv: &dyn Kv, order: &[[u8; KEY_LEN]], values: &Values) -> Result<()> {
+    for (i, key) in order.iter().enumerate() {
+        kv.insert(key, values.get(i as u64, 0))?;
+        dog.tick(i as u64);
+    }
+    Ok(())
+}
+
+fn secs(start: Instant) -> f64 {
+    start.elapsed().as_secs_f64()
+}
+
+/// `insert`: random-order inserts of every key into an empty store, buffered writes.
+/// Then `flush` (fsync) and `finish` (memtables to tables), timed apart; then peak memory,
+/// bytes written (from `/proc/self/io`) and bytes left on disk.
+fn insert(
+    spec: &RunSpec<'_>,
+    dog: &Watchdog,
+    order: &[[u8; KEY_LEN]],
+    values: &Values,
+    report: &mut Report,
+) -> Result<()> {
+    let io_before = Io::read()?;
+    dog.phase("open", None);
+    let kv = open(spec, WriteMode::Buffered)?;
+    dog.phase("insert", Some(&kv));
+    let start = Instant::now();
+    load(dog, &*kv, order, values)?;
+    report.put("ops", spec.keys as f64);
+    report.put("secs", secs(start));
+
+    dog.phase("flush", Some(&kv));
+    let start = Instant::now();
+    kv.flush()?;
+    report.put("flush_secs", secs(start));
+    // Before any stats call: tidekv's `stats()` reads the whole store (for exact key counts),
+    // filling its block cache, which would count against its peak memory.
+    report.put("load_peak_rss_kib", proc_stats::peak_rss_kib()? as f64);
+
+    if let Some(stats) = kv.tidekv_stats() {
+        report.put("tidekv_wa_before_close", stats.write_amplification);
+        report.put("tidekv_user_bytes", stats.user_bytes_written as f64);
+        report.put("tidekv_wal_bytes", stats.wal_bytes_written as f64);
+        report.put("tidekv_flush_bytes", stats.flush_bytes_written as f64);
+        report.put(
+            "tidekv_compaction_bytes",
+            stats.compaction_bytes_written as f64,
+        );
+        report.put("tidekv_flushes", stats.flushes as f64);
+        report.put("tidekv_compactions", stats.compactions as f64);
+        report.put("tidekv_write_stalls", stats.write_stalls as f64);
+        report.put(
+            "tidekv_write_stall_ms",
+            stats.write_stall_micros as f64 / 1000.0,
+        );
+        for level in &stats.levels {
+            if level.tables > 0 && level.level < 8 {
+                const NAMES: [&str; 8] = [
+                    "tidekv_l0_tables",
+                    "tidekv_l1_tables",
+                    "tidekv_l2_tables",
+                    "tidekv_l3_tables",
+                    "tidekv_l4_tables",
+                    "tidekv_l5_tables",
+                    "tidekv_l6_tables",
+                    "tidekv_l7_tables",
+                ];
+                report.put(NAMES[level.level as usize], level.tables as f64);
+            }
+        }
+    }
+
+    dog.phase("finish (memtables to tables, close)", Some(&kv));
+    let start = Instant::now();
+    kv.finish()?;
+    drop(kv);
+    report.put("finish_secs", secs(start));
+
+    let io = Io::read()?.since(io_before);
+    let user_bytes = spec.keys * (KEY_LEN + VALUE_LEN) as u64;
+    report.put("user_bytes", user_bytes as f64);
+    report.put("write_bytes", io.write_bytes as f64);
+    report.put("cancelled_write_bytes", io.cancelled_write_bytes as f64);
+    report.put("wchar", io.wchar as f64);
+    let disk = proc_stats::dir_size(spec.dir)?;
+    report.put("disk_bytes", disk.apparent as f64);
+    report.put("disk_allocated_bytes", disk.allocated as f64);
+    Ok(())
+}
+
+/// Loads every key (random order), writes everything out as tables and reopens, then reads every
+/// key once in key order (untimed) so the block cache is warm and every key is known to be there.
+fn loaded(
+    spec: &RunSpec<'_>,
+    dog: &Watchdog,
+    order: &[[u8; KEY_LEN]],
+    values: &Values,
+) -> Result<Arc<dyn Kv>> {
+    dog.phase("open", None);
+    let kv = open(spec, WriteMode::Buffered)?;
+    dog.phase("load", Some(&kv));
+    load(dog, &*kv, order, values)?;
+    dog.phase("finish after load", Some(&kv));
+    kv.finish()?;
+    drop(kv);
+    dog.phase("reopen", None);
+    let kv = open(spec, WriteMode::Buffered)?;
+    dog.phase("warm-up reads", Some(&kv));
+    for i in 0..spec.keys {
+        let key = data::key(i);
+        if kv.get(&key)?.is_none() {
+            bail!(
+                "warm-up: key {} (number {i}) is missing after load and reopen",
+                String::from_utf8_lossy(&key)
+            );
+        }
+        dog.tick(i);
+    }
+    Ok(kv)
+}
+
+fn cache_counters(kv: &dyn Kv) -> Option<(u64, u64)> {
+    kv.tidekv_stats()
+        .map(|s| (s.block_cache_hits, s.block_cache_misses))
+}
+
+fn put_cache_delta(report: &mut Report, kv: &dyn Kv, before: Option<(u64, u64)>) {
+    if let (Some((h0, m0)), Some((h1, m1))) = (before, cache_counters(kv)) {
+        report.put("tidekv_cache_hits", (h1 - h0) as f64);
+        report.put("tidekv_cache_misses", (m1 - m0) as f64);
+    }
+}
+
+/// `get`: `keys` random point reads of existing keys, warm cache.
+fn get(spec: &RunSpec<'_>, dog: &Watchdog, kv: &Arc<dyn Kv>, report: &mut Report) -> Result<()> {
+    let mut rng = Rng::new(spec.seed ^ 0x6E7);
+    let reads: Vec<[u8; KEY_LEN]> = (0..spec.keys)
+        .map(|_| data::key(rng.below(spec.keys)))
+        .collect();
+    let cache_before = cache_counters(&**kv);
+    dog.phase("get", Some(kv));
+    let start = Instant::now();
+    let mut found_bytes = 0u64;
+    for (i, key) in reads.iter().enumerate() {
+        match kv.get(key)? {
+            Some(len) => found_bytes += len as u64,
+            None => bail!("get: key {} is missing", String::from_utf8_lossy(key)),
+        }
+        dog.tick(i as u64);
+    }
+    report.put("secs", secs(start));
+    report.put("ops", spec.keys as f64);
+    report.put("value_bytes", found_bytes as f64);
+    put_cache_delta(report, &**kv, cache_before);
+    Ok(())
+}
+
+/// `scan`: `max(keys / 100, 1)` prefix scans of random 12-byte groups, 100 entries each.
+fn scan(spec: &RunSpec<'_>, dog: &Watchdog, kv: &Arc<dyn Kv>, report: &mut Report) -> Result<()> {
+    let groups = spec.keys.div_ceil(GROUP);
+    let scans = (spec.keys / GROUP).max(1);
+    let mut rng = Rng::new(spec.seed ^ 0x5CA);
+    let picks: Vec<u64> = (0..scans).map(|_| rng.below(groups)).collect();
+    let cache_before = cache_counters(&**kv);
+    dog.phase("scan", Some(kv));
+    let start = Instant::now();
+    let mut entries = 0u64;
+    for (i, &group) in picks.iter().enumerate() {
+        let (n, _bytes) = kv.scan_prefix(&data::prefix(group))?;
+        let expected = GROUP.min(spec.keys - group * GROUP);
+        ensure!(
+            n == expected,
+            "scan of group {group} returned {n} entries, expected {expected}"
+        );
+        entries += n;
+        dog.tick(i as u64);
+    }
+    report.put("secs", secs(start));
+    report.put("ops", scans as f64);
+    report.put("entries", entries as f64);
+    put_cache_delta(report, &**kv, cache_before);
+    Ok(())
+}
+
+/// `mix`: `keys` operations, each a read (80 %) or an overwrite (20 %) of a random existing key.
+fn mix(
+    spec: &RunSpec<'_>,
+    dog: &Watchdog,
+    kv: &Arc<dyn Kv>,
+    values: &Values,
+    report: &mut Report,
+) -> Result<()> {
+    let mut rng = Rng::new(spec.seed ^ 0x313);
+    // (key number, is a write)
+    let ops: Vec<(u64, bool)> = (0..spec.keys)
+        .map(|_| (rng.below(spec.keys), rng.below(100) < 20))
+        .collect();
+    let keys: Vec<[u8; KEY_LEN]> = ops.iter().map(|&(i, _)| data::key(i)).collect();
+    dog.phase("mix", Some(kv));
+    let start = Instant::now();
+    let mut writes = 0u64;
+    for (n, (&(i, write), key)) in ops.iter().zip(&keys).enumerate() {
+        if write {
+            kv.insert(key, values.get(i, n as u64 + 1))?;
+            writes += 1;
+        } else if kv.get(key)?.is_none() {
+            bail!("mix: key {} is missing", String::from_utf8_lossy(key));
+        }
+        dog.tick(n as u64);
+    }
+    report.put("secs", secs(start));
+    report.put("ops", spec.keys as f64);
+    report.put("writes", writes as f64);
+    Ok(())
+}
+
+/// `sync2`: `sync_ops` inserts into an empty store from 2 threads, each write durable (fsynced)
+/// before it returns.
+fn sync2(
+    spec: &RunSpec<'_>,
+    dog: &Watchdog,
+    order: &[[u8; KEY_LEN]],
+    values: &Values,
+    report: &mut Report,
+) -> Result<()> {
+    let per_thread = (spec.sync_ops / 2).min(order.len() as u64 / 2) as usize;
+    ensure!(
+        per_thread > 0,
+        "sync2 needs --keys and --sync-ops of at least 2"
+    );
+    dog.phase("open", None);
+    let kv = open(spec, WriteMode::Sync)?;
+    let syncs_before = kv.tidekv_stats().map(|s| s.log_syncs);
+    dog.phase("sync2", Some(&kv));
+    let start = Instant::now();
+    std::thread::scope(|scope| -> Result<()> {
+        let workers: Vec<_> = (0..2)
+            .map(|t| {
+                let kv = &kv;
+                let keys = &order[t * per_thread..(t + 1) * per_thread];
+                scope.spawn(move || -> Result<()> {
+                    for (i, key) in keys.iter().enumerate() {
+                        kv.insert(key, values.get((t * per_thread + i) as u64, 0))?;
+                        dog.tick(i as u64);
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        for worker in workers {
+            match worker.join() {
+                Ok(result) => result?,
+                Err(_) => bail!("a sync2 writer thread panicked"),
+            }
+        }
+        Ok(())
+    })?;
+    report.put("secs", secs(start));
+    report.put("ops", (2 * per_thread) as f64);
+    if let (Some(before), Some(stats)) = (syncs_before, kv.tidekv_stats()) {
+        report.put("tidekv_log_syncs", (stats.log_syncs - before) as f64);
+    }
+    dog.phase("finish", Some(&kv));
+    kv.finish()?;
+    Ok(())
+}
