@@ -9,12 +9,7 @@ pub(crate) fn wal_path(dir: &Path, n: u64) -> PathBuf {
 
 /// The log number of a `NNNNNN.wal` path, or `None` for any other file.
 pub(crate) fn parse_wal(path: &Path) -> Option<u64> {
-    let name = path.file_name()?.to_str()?;
-    let digits = name.strip_suffix(".wal")?;
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    digits.parse().ok()
+    parse_numbered(path, ".wal")
 }
 
 /// The path of table `n`: `NNNNNN.sst`.
@@ -24,8 +19,16 @@ pub(crate) fn table_path(dir: &Path, n: u64) -> PathBuf {
 
 /// The number of a table file's name, if it is one.
 pub(crate) fn parse_table(path: &Path) -> Option<u64> {
-    let name = path.file_name()?.to_str()?;
-    let digits = name.strip_suffix(".sst")?;
+    parse_numbered(path, ".sst")
+}
+
+/// The number of a file named `NNNNNN<suffix>`.
+fn parse_numbered(path: &Path, suffix: &str) -> Option<u64> {
+    parse_digits(path.file_name()?.to_str()?.strip_suffix(suffix)?)
+}
+
+/// A file number: one or more decimal digits and nothing else (no sign, no spaces).
+fn parse_digits(digits: &str) -> Option<u64> {
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
@@ -39,11 +42,7 @@ pub(crate) fn manifest_path(dir: &Path, n: u64) -> PathBuf {
 
 /// The manifest number in a `MANIFEST-NNNNNN` name, or `None`.
 pub(crate) fn parse_manifest(name: &str) -> Option<u64> {
-    let digits = name.strip_prefix("MANIFEST-")?;
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    digits.parse().ok()
+    parse_digits(name.strip_prefix("MANIFEST-")?)
 }
 
 /// The file naming the live manifest.
