@@ -1,10 +1,14 @@
 //! Memory backend: the background sweeper reclaims expired keys without any read touching them, and
 //! stops when the store is closed or dropped.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tidekv::{BackendStats, Config, ManualClock, MemoryStats, Store};
+
+/// The tests of this file run one at a time: `sweeper_stops_on_close_and_on_drop` counts the
+/// process's sweeper threads, which another test's store would change under it.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 fn memory_stats(store: &Store) -> MemoryStats {
     match store.stats().unwrap().backend {
@@ -27,6 +31,7 @@ fn eventually(mut cond: impl FnMut() -> bool) -> bool {
 
 #[test]
 fn sweeper_reclaims_expired_keys_without_reads() {
+    let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let clock = ManualClock::new(1_000_000);
     let store = Store::open(
         Config::memory()
@@ -63,6 +68,7 @@ fn sweeper_reclaims_expired_keys_without_reads() {
 
 #[test]
 fn sweeper_stops_on_close_and_on_drop() {
+    let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let store =
         Store::open(Config::memory().expiry_sweep_interval(Duration::from_millis(1))).unwrap();
     let runs = memory_stats(&store).sweeper_runs;
