@@ -19,22 +19,4 @@ fn open() -> Store {
     .expect("open a disk store")
 }
 
-#[test]
-fn producers_and_consumers() {
-    concurrency::producers_and_consumers(open);
-}
-
-#[test]
-fn concurrent_counters() {
-    concurrency::concurrent_counters(open);
-}
-
-#[test]
-fn batches_are_never_seen_half_done() {
-    concurrency::batches_are_never_seen_half_done(open);
-}
-
-#[test]
-fn disjoint_writers_leave_an_exact_count() {
-    concurrency::disjoint_writers_leave_an_exact_count(open);
-}
+concurrency_suite!(open);

@@ -24,28 +24,39 @@ fn tiny(path: &Path, clock: ManualClock) -> Config {
         .clock(Arc::new(clock))
 }
 
+/// A fresh store directory for every sequence, all under one temporary root.
+struct FreshDirs {
+    root: tempfile::TempDir,
+    next: AtomicUsize,
+}
+
+impl FreshDirs {
+    fn new() -> Self {
+        FreshDirs {
+            root: tempfile::tempdir().expect("a temporary directory"),
+            next: AtomicUsize::new(0),
+        }
+    }
+
+    fn open(&self, clock: ManualClock) -> Store {
+        let dir = self
+            .root
+            .path()
+            .join(self.next.fetch_add(1, Ordering::Relaxed).to_string());
+        Store::open(tiny(&dir, clock)).expect("open a disk store")
+    }
+}
+
 #[test]
 fn disk_store_matches_the_model() {
-    let root = tempfile::tempdir().expect("a temporary directory");
-    let next = AtomicUsize::new(0);
-    model::run(|clock| {
-        let dir = root
-            .path()
-            .join(next.fetch_add(1, Ordering::Relaxed).to_string());
-        Store::open(tiny(&dir, clock)).expect("open a disk store")
-    });
+    let dirs = FreshDirs::new();
+    model::run(|clock| dirs.open(clock));
 }
 
 #[test]
 fn disk_store_passes_the_model_regressions() {
-    let root = tempfile::tempdir().expect("a temporary directory");
-    let next = AtomicUsize::new(0);
-    model::run_regressions(|clock| {
-        let dir = root
-            .path()
-            .join(next.fetch_add(1, Ordering::Relaxed).to_string());
-        Store::open(tiny(&dir, clock)).expect("open a disk store")
-    });
+    let dirs = FreshDirs::new();
+    model::run_regressions(|clock| dirs.open(clock));
 }
 
 #[test]

@@ -131,6 +131,23 @@ impl Cell {
     }
 }
 
+/// Whether encoded cell bytes are a tombstone, and their expiry — read from the tag and the
+/// expiry field alone, without decoding the cell (flushes and compactions count these for every
+/// entry they write).
+pub(crate) fn peek(cell: &[u8]) -> (bool, Option<u64>) {
+    match cell.first() {
+        Some(&TAG_TOMBSTONE) => (true, None),
+        Some(&(TAG_STRING | TAG_LIST)) => {
+            let at = cell
+                .get(1..9)
+                .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                .map_or(0, u64::from_le_bytes);
+            (false, (at != 0).then_some(at))
+        }
+        _ => (false, None),
+    }
+}
+
 /// The suffix of an element's key: version and index, big-endian so that a list's elements sort
 /// by index.
 pub(crate) fn item_suffix(version: u64, index: u64) -> [u8; 16] {
@@ -195,6 +212,14 @@ mod tests {
         assert!(Cell::decode(Bytes::from_static(b"\x02\0")).is_err());
         assert!(Cell::decode(Bytes::from_static(b"\x09")).is_err());
         assert!(Cell::decode(Bytes::new()).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn peek_agrees_with_decode(cell in cells()) {
+            let bytes = cell.encode();
+            prop_assert_eq!(peek(&bytes), (cell == Cell::Tombstone, cell.expires_at()));
+        }
     }
 
     #[test]

@@ -13,6 +13,28 @@ use std::time::{Duration, Instant};
 
 use tidekv::{Store, WriteBatch};
 
+/// Declares one `#[test]` per scenario of this module, each opening its store with `$open`
+/// (a `fn() -> Store`).
+#[macro_export]
+macro_rules! concurrency_suite {
+    ($open:expr) => {
+        $crate::concurrency_suite!(@cases $open;
+            producers_and_consumers,
+            concurrent_counters,
+            batches_are_never_seen_half_done,
+            disjoint_writers_leave_an_exact_count,
+        );
+    };
+    (@cases $open:expr; $($scenario:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $scenario() {
+                concurrency::$scenario($open);
+            }
+        )*
+    };
+}
+
 /// Longest any scenario may run before it is declared stuck.
 const DEADLINE: Duration = Duration::from_secs(30);
 

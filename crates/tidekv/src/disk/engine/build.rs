@@ -17,11 +17,11 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use super::view::{user_prefix, View};
+use super::view::{decode_cell, decode_stored, split_stored, user_prefix, View};
 use super::Inner;
-use crate::disk::cell::{parse_item_suffix, Cell, ListMeta};
+use crate::disk::cell::{parse_item_suffix, peek, Cell, ListMeta};
 use crate::disk::file_name::table_path;
-use crate::disk::key::{decode_prefix, split_seq, Space};
+use crate::disk::key::{split_seq, Space};
 use crate::disk::table::builder::{TableBuilder, TableOptions};
 use crate::disk::table::reader::TableReader;
 use crate::disk::version::edit::{Garbage, TableMeta};
@@ -54,9 +54,7 @@ impl Retention {
 
     /// Whether the entry `(key, value)` is kept; entries must come in internal-key order.
     pub(crate) fn keep(&mut self, key: &[u8], value: &Bytes) -> Result<bool> {
-        let Some((prefix, seq)) = split_seq(key) else {
-            return Err(bad_key());
-        };
+        let (prefix, seq) = split_stored(key)?;
         if prefix != self.last_prefix.as_slice() {
             self.last_prefix.clear();
             self.last_prefix.extend_from_slice(prefix);
@@ -70,16 +68,21 @@ impl Retention {
         if seq > self.view.seq {
             return Ok(true);
         }
-        let parts = decode_prefix(prefix).ok_or_else(bad_key)?;
+        let parts = decode_stored(prefix)?;
         if parts.space == Space::ListItem {
-            let (version, index) = parse_item_suffix(parts.suffix).ok_or_else(bad_key)?;
+            let Some((version, index)) = parse_item_suffix(parts.suffix) else {
+                return Err(Error::corruption(
+                    "(stored key)",
+                    0,
+                    "a list element key without an index",
+                ));
+            };
             let meta = self.list_meta(parts.ks, &parts.user_key)?;
             if !meta.is_some_and(|m| m.holds(version, index)) {
                 return Ok(false);
             }
         }
-        let cell = Cell::decode(value.clone())
-            .map_err(|why| Error::corruption("(table input)", 0, why))?;
+        let cell = decode_cell(value.clone())?;
         if cell.is_dead(self.view.now) {
             return Ok(!self.is_base(prefix));
         }
@@ -110,10 +113,6 @@ impl Retention {
     }
 }
 
-fn bad_key() -> Error {
-    Error::corruption("(table input)", 0, "an undecodable stored key")
-}
-
 /// Writes entries into tables of one level, cutting a new table once one reaches `split_at`
 /// bytes — never between two versions of one key, so each key stays in one table per level.
 pub(crate) struct TableSink<'a> {
@@ -127,21 +126,15 @@ pub(crate) struct TableSink<'a> {
     done: Vec<TableMeta>,
 }
 
-/// Adds one cell to a table's garbage counts, from its tag and expiry alone (see `cell.rs`).
+/// Adds one cell to a table's garbage counts.
 fn count_garbage(garbage: &mut Garbage, cell: &[u8]) {
-    match cell.first() {
-        Some(0) => garbage.tombstones += 1,
-        Some(1 | 2) => {
-            let at = cell
-                .get(1..9)
-                .and_then(|b| <[u8; 8]>::try_from(b).ok())
-                .map_or(0, u64::from_le_bytes);
-            if at != 0 {
-                garbage.expiring += 1;
-                garbage.latest_expiry = garbage.latest_expiry.max(at);
-            }
-        }
-        _ => {}
+    let (tombstone, expires_at) = peek(cell);
+    if tombstone {
+        garbage.tombstones += 1;
+    }
+    if let Some(at) = expires_at {
+        garbage.expiring += 1;
+        garbage.latest_expiry = garbage.latest_expiry.max(at);
     }
 }
 

@@ -3,12 +3,12 @@
 use std::ops::Bound;
 
 use super::scan::Visible;
-use super::view::user_prefix;
+use super::view::{decode_stored, user_prefix};
 use super::Inner;
 use crate::disk::cell::Cell;
-use crate::disk::key::{decode_prefix, Space};
+use crate::disk::key::Space;
 use crate::engine::{Record, StoredValue};
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 impl Inner {
     /// Deletes every key of keyspace `ks`: one tombstone per key (a list's elements go with its
@@ -36,9 +36,7 @@ impl Inner {
             let mut existing = Visible::new(txn.view(), b"")?;
             let mut doomed = Vec::new();
             while let Some((prefix, _)) = existing.next_cell()? {
-                let parts = decode_prefix(&prefix).ok_or_else(|| {
-                    Error::corruption("(merged tables)", 0, "an undecodable stored key")
-                })?;
+                let parts = decode_stored(&prefix)?;
                 if parts.space == Space::User {
                     doomed.push(prefix);
                 }

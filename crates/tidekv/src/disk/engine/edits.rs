@@ -1,20 +1,68 @@
-//! Making a version edit durable, and starting a new manifest when the current one grows large.
+//! Changing the table set: apply a version edit, make it durable (starting a new manifest when
+//! the current one grows large), then install the new sources. Flushes, compactions and open all
+//! go through [`Inner::commit_edit`].
 
-use super::{Inner, VersionState};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use super::{Inner, SuperVersion, VersionState};
 use crate::disk::file_name::manifest_path;
+use crate::disk::memtable::Memtable;
 use crate::disk::version::edit::VersionEdit;
 use crate::disk::version::manifest::ManifestWriter;
-use crate::disk::version::set::Version;
-use crate::error::Result;
+use crate::disk::version::set::{TableFile, Version};
+use crate::error::{Error, Result};
 
 /// A manifest larger than this is replaced by a fresh one holding one snapshot edit, so that
 /// manifests (and the time to read them on open) stay small however long a store runs.
 const MAX_MANIFEST_BYTES: u64 = 4 << 20;
 
 impl Inner {
-    /// Appends and syncs `edit`, whose result is `next`. Must be called with the version lock held
-    /// (`versions`) and before `next` is installed.
-    pub(crate) fn log_edit(
+    /// Makes `edit` current. `tables` are the tables it adds (written, synced and opened; the
+    /// edit's `added` list is filled from them, and its counters from the engine). The edit is
+    /// logged durably before the new sources are installed; `retired`, a frozen memtable whose
+    /// writes the added tables now hold, leaves the sources in the same step.
+    ///
+    /// The caller holds the version lock (`versions`), so the version the edit applies to is the
+    /// one installed: nothing else changes it meanwhile.
+    pub(crate) fn commit_edit(
+        &self,
+        versions: &mut VersionState,
+        mut edit: VersionEdit,
+        tables: &[Arc<TableFile>],
+        retired: Option<&Arc<Memtable>>,
+    ) -> Result<()> {
+        edit.next_file = Some(self.next_file.load(Ordering::Relaxed));
+        edit.last_sequence = Some(self.visible());
+        edit.added = tables.iter().map(|t| t.meta.clone()).collect();
+        let manifest = manifest_path(&self.dir, versions.manifest.number());
+        let version = self.current().version.apply(&manifest, &edit, |meta| {
+            tables
+                .iter()
+                .find(|t| t.meta.number == meta.number)
+                .cloned()
+                .ok_or_else(|| Error::invalid("version edit", "a table it adds was not given"))
+        })?;
+        self.log_edit(versions, &edit, &version)?;
+        if let Some(log_number) = edit.log_number {
+            versions.log_number = log_number;
+        }
+        self.install(|current| SuperVersion {
+            mem: Arc::clone(&current.mem),
+            mem_log: current.mem_log,
+            imms: current
+                .imms
+                .iter()
+                .filter(|(m, _)| retired.is_none_or(|r| !Arc::ptr_eq(m, r)))
+                .cloned()
+                .collect(),
+            version: Arc::new(version),
+        });
+        Ok(())
+    }
+
+    /// Appends and syncs `edit`, whose result is `next`.
+    fn log_edit(
         &self,
         versions: &mut VersionState,
         edit: &VersionEdit,

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use super::build::{Retention, TableSink};
 use super::view::View;
-use super::{Inner, SuperVersion};
+use super::Inner;
 use crate::disk::file_name::wal_path;
 use crate::disk::version::edit::VersionEdit;
 use crate::error::Result;
@@ -66,32 +66,9 @@ impl Inner {
             .unwrap_or(current.mem_log);
         let edit = VersionEdit {
             log_number: Some(next_log),
-            next_file: Some(self.next_file.load(Ordering::Relaxed)),
-            last_sequence: Some(self.visible()),
-            added: tables.iter().map(|t| t.meta.clone()).collect(),
-            removed: Vec::new(),
+            ..VersionEdit::default()
         };
-        let manifest = crate::disk::file_name::manifest_path(&self.dir, versions.manifest.number());
-        let version = current.version.apply(&manifest, &edit, |meta| {
-            tables
-                .iter()
-                .find(|t| t.meta.number == meta.number)
-                .cloned()
-                .ok_or_else(|| crate::Error::invalid("flush", "a table the edit adds is missing"))
-        })?;
-        self.log_edit(&mut versions, &edit, &version)?;
-        versions.log_number = next_log;
-        self.install(|current| SuperVersion {
-            mem: Arc::clone(&current.mem),
-            mem_log: current.mem_log,
-            imms: current
-                .imms
-                .iter()
-                .filter(|(m, _)| !Arc::ptr_eq(m, &imm))
-                .cloned()
-                .collect(),
-            version: Arc::new(version),
-        });
+        self.commit_edit(&mut versions, edit, &tables, Some(&imm))?;
         drop(versions);
         // Every write of the log is in a table now. A log that cannot be removed is below
         // `log_number`: the next open ignores it and removes it.

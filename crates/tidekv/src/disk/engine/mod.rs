@@ -130,6 +130,8 @@ pub(crate) struct Inner {
     pub(crate) bg_cv: Condvar,
     pub(crate) counters: Counters,
     pub(crate) closed: AtomicBool,
+    /// Set once `bg.error` is: lets every write check health without taking the lock.
+    pub(crate) failed: AtomicBool,
     /// Held until `close` (or drop); releasing it lets another open proceed.
     pub(crate) dir_lock: Mutex<Option<lock::DirLock>>,
 }
@@ -165,6 +167,9 @@ impl Inner {
 
     /// Fails if a background job failed: the store keeps serving reads but refuses writes.
     pub(crate) fn check_healthy(&self) -> Result<()> {
+        if !self.failed.load(Ordering::Acquire) {
+            return Ok(());
+        }
         match &self.bg.lock().error {
             None => Ok(()),
             Some(why) => Err(background_error(why)),
@@ -177,6 +182,7 @@ impl Inner {
         if bg.error.is_none() {
             bg.error = Some(error.to_string());
         }
+        self.failed.store(true, Ordering::Release);
         self.bg_cv.notify_all();
     }
 

@@ -233,6 +233,7 @@ pub(crate) fn open_with_fs(
             ..Counters::default()
         },
         closed: AtomicBool::new(false),
+        failed: AtomicBool::new(false),
         dir_lock: Mutex::new(dir_lock),
     });
     // The replayed writes go to a table now, so the old logs can go.
@@ -241,11 +242,11 @@ pub(crate) fn open_with_fs(
         // With nothing replayed there was no flush to move `log_number` past the old logs.
         let mut versions = inner.versions.lock();
         if versions.log_number < wal_number {
-            versions.manifest.log(&VersionEdit {
+            let edit = VersionEdit {
                 log_number: Some(wal_number),
                 ..VersionEdit::default()
-            })?;
-            versions.log_number = wal_number;
+            };
+            inner.commit_edit(&mut versions, edit, &[], None)?;
         }
     }
     inner.remove_obsolete_files()?;

@@ -7,14 +7,14 @@ use bytes::Bytes;
 
 use super::lists::list_items;
 use super::merge::{all_sources, Merge};
-use super::view::{decode_cell, user_prefix, View};
+use super::view::{decode_cell, decode_stored, split_stored, user_prefix, View};
 use super::Inner;
 use crate::disk::cell::Cell;
-use crate::disk::key::{decode_prefix, split_seq, Space};
+use crate::disk::key::Space;
 use crate::engine::{
     is_empty_range, EngineDump, EngineScan, KeyRange, Record, ScanValue, StoredValue,
 };
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// The live cell of each key, in key order, as a view sees it: for each key the newest version
 /// at or below the view's sequence number, skipped if it is a tombstone or expired.
@@ -40,13 +40,7 @@ impl Visible {
     /// The next `(prefix, live cell)`.
     pub(crate) fn next_cell(&mut self) -> Result<Option<(Bytes, Cell)>> {
         while let Some((key, value)) = self.merge.next_entry()? {
-            let Some((prefix, seq)) = split_seq(&key) else {
-                return Err(Error::corruption(
-                    "(merged tables)",
-                    0,
-                    "a stored key without a sequence number",
-                ));
-            };
+            let (prefix, seq) = split_stored(&key)?;
             if self.decided.as_deref() == Some(prefix) || seq > self.seq {
                 continue;
             }
@@ -133,9 +127,7 @@ fn keyspace_bounds(ks: u32) -> (Vec<u8>, Vec<u8>) {
 }
 
 fn user_key(prefix: &[u8]) -> Result<Bytes> {
-    decode_prefix(prefix)
-        .map(|parts| Bytes::from(parts.user_key))
-        .ok_or_else(|| Error::corruption("(merged tables)", 0, "an undecodable stored key"))
+    decode_stored(prefix).map(|parts| Bytes::from(parts.user_key))
 }
 
 impl Inner {
@@ -215,9 +207,7 @@ impl Step for Dump {
 
     fn step(&mut self) -> Result<Option<Record>> {
         while let Some((prefix, cell)) = self.visible.next_cell()? {
-            let parts = decode_prefix(&prefix).ok_or_else(|| {
-                Error::corruption("(merged tables)", 0, "an undecodable stored key")
-            })?;
+            let parts = decode_stored(&prefix)?;
             if parts.space != Space::User {
                 continue;
             }

@@ -8,7 +8,7 @@ use bytes::Bytes;
 
 use super::{Inner, SuperVersion};
 use crate::disk::cell::Cell;
-use crate::disk::key::{put_prefix, Space};
+use crate::disk::key::{decode_prefix, put_prefix, split_seq, KeyParts, Space};
 use crate::error::{Error, Result};
 
 /// Sources, sequence number and time of one consistent read.
@@ -76,6 +76,22 @@ pub(crate) fn user_prefix(ks: u32, key: &[u8]) -> Vec<u8> {
     let mut prefix = Vec::with_capacity(key.len() + 7);
     put_prefix(&mut prefix, ks, Space::User, key, b"");
     prefix
+}
+
+/// Splits a stored internal key into its identifying prefix and sequence number.
+pub(crate) fn split_stored(key: &[u8]) -> Result<(&[u8], u64)> {
+    split_seq(key).ok_or_else(|| bad_stored_key("a stored key without a sequence number"))
+}
+
+/// Decodes the identifying prefix of a stored key.
+pub(crate) fn decode_stored(prefix: &[u8]) -> Result<KeyParts<'_>> {
+    decode_prefix(prefix).ok_or_else(|| bad_stored_key("an undecodable stored key"))
+}
+
+/// Keys in tables passed their block checksum and keys in memtables were encoded by this
+/// process, so a key that does not decode means a bug or a table written by another version.
+fn bad_stored_key(why: &str) -> Error {
+    Error::corruption("(stored key)", 0, why)
 }
 
 /// Decodes a stored cell. Cells in tables passed their block checksum and cells in memtables

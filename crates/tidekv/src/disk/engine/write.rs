@@ -30,9 +30,9 @@ impl Inner {
         if writer.sealed {
             return Err(Error::Closed);
         }
-        self.make_room(&mut writer)
+        let sources = self
+            .make_room(&mut writer)
             .inspect_err(|e| self.fail_on_io(e))?;
-        let sources = self.current();
         let view = View {
             sources: Arc::clone(&sources),
             seq: writer.last_seq,
@@ -109,18 +109,19 @@ impl Inner {
         Ok(writer.last_seq)
     }
 
-    /// Rotates a full memtable, stalling while the background threads are too far behind.
-    fn make_room(&self, writer: &mut Writer) -> Result<()> {
+    /// Rotates a full memtable, stalling while the background threads are too far behind; returns
+    /// the sources whose memtable has room.
+    fn make_room(&self, writer: &mut Writer) -> Result<Arc<SuperVersion>> {
         let mut stalled: Option<Instant> = None;
         let result = loop {
             let sources = self.current();
             if sources.mem.approximate_size() < self.options.memtable_size {
-                break Ok(());
+                break Ok(sources);
             }
             let too_many_frozen = sources.imms.len() >= self.options.max_immutable_memtables;
             let too_many_l0 = sources.version.levels[0].len() >= self.options.l0_stall_trigger;
             if !too_many_frozen && !too_many_l0 {
-                break self.rotate(writer);
+                break self.rotate(writer).map(|()| self.current());
             }
             if stalled.is_none() {
                 stalled = Some(Instant::now());

@@ -108,12 +108,7 @@ pub(crate) fn choose(
     };
     let lo = inputs.iter().map(|t| &t.lo).min()?;
     let hi = inputs.iter().map(|t| &t.hi).max()?;
-    let next_inputs: Vec<u64> = levels
-        .get(level + 1)?
-        .iter()
-        .filter(|t| t.lo <= *hi && t.hi >= *lo)
-        .map(|t| t.number)
-        .collect();
+    let next_inputs = overlapping(levels.get(level + 1)?, lo, hi);
     Some(Pick {
         level,
         // Into the last level a table is merged, not moved: only a merge there drops tombstones
@@ -139,6 +134,45 @@ pub(crate) fn garbage_share(table: &TableSummary, now: u64) -> f64 {
     (g.tombstones + expired) as f64 / table.entries as f64
 }
 
+/// The numbers of the tables of `tables` whose key range meets `[lo, hi]`.
+fn overlapping(tables: &[TableSummary], lo: &Bytes, hi: &Bytes) -> Vec<u64> {
+    tables
+        .iter()
+        .filter(|t| t.lo <= *hi && t.hi >= *lo)
+        .map(|t| t.number)
+        .collect()
+}
+
+/// One step of a full compaction (`Store::compact`): all of `level` into the next level, with
+/// the next level's overlapping tables. The step into the last level takes the whole last level,
+/// not only what overlaps: dead entries (deleted lists' elements, expired keys) sit in tables no
+/// upper level touches. `None` if there is nothing to do at this step.
+pub(crate) fn choose_whole_level(levels: &[Vec<TableSummary>], level: usize) -> Option<Pick> {
+    let tables = levels.get(level)?;
+    let below = levels.get(level + 1)?;
+    let last_step = level + 2 == levels.len();
+    let inputs: Vec<u64> = tables.iter().map(|t| t.number).collect();
+    let next_inputs = match (
+        tables.iter().map(|t| &t.lo).min(),
+        tables.iter().map(|t| &t.hi).max(),
+    ) {
+        _ if last_step => below.iter().map(|t| t.number).collect(),
+        (Some(lo), Some(hi)) => overlapping(below, lo, hi),
+        _ => Vec::new(),
+    };
+    if inputs.is_empty() && next_inputs.is_empty() {
+        return None;
+    }
+    Some(Pick {
+        level,
+        // Moving is only safe for tables that do not overlap each other (level >= 1, or a lone
+        // level-0 table); and a move keeps tombstones, so the last step merges.
+        trivial_move: next_inputs.is_empty() && (level > 0 || inputs.len() == 1) && !last_step,
+        inputs,
+        next_inputs,
+    })
+}
+
 /// The table of level 1 or deeper with the largest garbage share of at least [`GARBAGE_SHARE`].
 fn choose_garbage(levels: &[Vec<TableSummary>], now: u64) -> Option<Pick> {
     let last = levels.len().checked_sub(1)?;
@@ -159,11 +193,7 @@ fn choose_garbage(levels: &[Vec<TableSummary>], now: u64) -> Option<Pick> {
             trivial_move: false,
         });
     }
-    let next_inputs: Vec<u64> = levels[level + 1]
-        .iter()
-        .filter(|t| t.lo <= table.hi && t.hi >= table.lo)
-        .map(|t| t.number)
-        .collect();
+    let next_inputs = overlapping(&levels[level + 1], &table.lo, &table.hi);
     Some(Pick {
         level,
         trivial_move: next_inputs.is_empty() && level + 2 < levels.len(),

@@ -8,12 +8,11 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use super::pick::{choose, Pick, PickOptions, TableSummary};
+use super::pick::{choose, choose_whole_level, Pick, PickOptions, TableSummary};
 use crate::disk::engine::build::{Retention, TableSink};
 use crate::disk::engine::merge::{table_sources, Merge};
 use crate::disk::engine::view::View;
-use crate::disk::engine::{Inner, SuperVersion};
-use crate::disk::file_name::manifest_path;
+use crate::disk::engine::Inner;
 use crate::disk::version::edit::VersionEdit;
 use crate::disk::version::set::{TableFile, Version, LEVELS};
 use crate::error::{Error, Result};
@@ -78,37 +77,9 @@ impl Inner {
         let _one_at_a_time = self.compaction.lock();
         for level in 0..LEVELS - 1 {
             let version = Arc::clone(&self.current().version);
-            let summaries = summaries(&version);
-            let last_step = level + 2 == LEVELS;
-            let inputs: Vec<u64> = summaries[level].iter().map(|t| t.number).collect();
-            let lo = summaries[level].iter().map(|t| &t.lo).min();
-            let hi = summaries[level].iter().map(|t| &t.hi).max();
-            // The last step rewrites the whole last level, not only what overlaps: dead entries
-            // (deleted lists' elements, expired keys) sit in tables no upper level touches.
-            let next_inputs: Vec<u64> = summaries[level + 1]
-                .iter()
-                .filter(|t| {
-                    last_step
-                        || lo
-                            .zip(hi)
-                            .is_some_and(|(lo, hi)| t.lo <= *hi && t.hi >= *lo)
-                })
-                .map(|t| t.number)
-                .collect();
-            if inputs.is_empty() && next_inputs.is_empty() {
-                continue;
+            if let Some(pick) = choose_whole_level(&summaries(&version), level) {
+                self.run_pick(pick, &version)?;
             }
-            let pick = Pick {
-                level,
-                // Moving is only safe for tables that do not overlap each other (level >= 1, or
-                // a lone level-0 table); and a move keeps tombstones, so the last step merges.
-                trivial_move: next_inputs.is_empty()
-                    && (level > 0 || inputs.len() == 1)
-                    && !last_step,
-                inputs,
-                next_inputs,
-            };
-            self.run_pick(pick, &version)?;
         }
         Ok(())
     }
@@ -145,9 +116,6 @@ impl Inner {
 
         let mut versions = self.versions.lock();
         let edit = VersionEdit {
-            next_file: Some(self.next_file.load(Ordering::Relaxed)),
-            last_sequence: Some(self.visible()),
-            added: outputs.iter().map(|t| t.meta.clone()).collect(),
             removed: inputs
                 .iter()
                 .chain(&next)
@@ -155,25 +123,10 @@ impl Inner {
                 .collect(),
             ..VersionEdit::default()
         };
-        let current = self.current();
-        let manifest = manifest_path(&self.dir, versions.manifest.number());
-        let new_version = current.version.apply(&manifest, &edit, |meta| {
-            outputs
-                .iter()
-                .find(|t| t.meta.number == meta.number)
-                .cloned()
-                .ok_or_else(|| Error::invalid("compaction", "a table the edit adds is missing"))
-        })?;
-        self.log_edit(&mut versions, &edit, &new_version)?;
+        self.commit_edit(&mut versions, edit, &outputs, None)?;
         if let Some(hi) = inputs.iter().map(|t| t.key_range().1).max() {
             versions.cursors[pick.level] = Some(bytes::Bytes::copy_from_slice(hi));
         }
-        self.install(|current| SuperVersion {
-            mem: Arc::clone(&current.mem),
-            mem_log: current.mem_log,
-            imms: current.imms.clone(),
-            version: Arc::new(new_version),
-        });
         drop(versions);
         if !pick.trivial_move {
             for table in inputs.iter().chain(&next) {
