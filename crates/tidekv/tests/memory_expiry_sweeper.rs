@@ -76,7 +76,7 @@ fn sweeper_stops_on_close_and_on_drop() {
     // close joins the sweeper thread; it must not hang.
     let start = Instant::now();
     store.close().unwrap();
-    assert!(start.elapsed() < Duration::from_secs(2));
+    assert!(start.elapsed() < Duration::from_secs(20));
 
     // Dropping the last handle stops it too: count live sweeper threads by name.
     let before = sweeper_threads();

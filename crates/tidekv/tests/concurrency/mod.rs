@@ -1,8 +1,10 @@
 //! Threads hammering one store with mixed operations: nothing is lost, nothing is seen half-done.
 //!
 //! Generic over how a store is opened: each scenario takes `open: impl Fn() -> Store` and is called
-//! from a backend's test file. Loop counts are bounded and there are no long sleeps, so every
-//! scenario finishes in well under a second in a debug build.
+//! from a backend's test file. Loop counts are bounded and there are no long sleeps. A thread that
+//! waits on others fails through a [`Watchdog`] when the thing it waits for stops moving for
+//! [`STALL_LIMIT`] — a stall, not a slow run: with `Durability::Sync` every write waits for an
+//! fsync, and how long thousands of those take depends on the machine's disk.
 
 #![allow(dead_code)]
 
@@ -35,8 +37,39 @@ macro_rules! concurrency_suite {
     };
 }
 
-/// Longest any scenario may run before it is declared stuck.
-const DEADLINE: Duration = Duration::from_secs(30);
+/// Longest a waiting thread may see no progress before the scenario is declared stuck.
+const STALL_LIMIT: Duration = Duration::from_secs(30);
+
+/// Fails a waiting thread when the progress it watches (a counter that only grows while the
+/// scenario moves) has not changed for [`STALL_LIMIT`].
+struct Watchdog {
+    who: String,
+    last: u64,
+    since: Instant,
+}
+
+impl Watchdog {
+    fn new(who: String) -> Self {
+        Watchdog {
+            who,
+            last: 0,
+            since: Instant::now(),
+        }
+    }
+
+    fn observe(&mut self, progress: u64) {
+        if progress != self.last {
+            self.last = progress;
+            self.since = Instant::now();
+        }
+        assert!(
+            self.since.elapsed() < STALL_LIMIT,
+            "{} is stuck: no progress in {STALL_LIMIT:?} (last seen {})",
+            self.who,
+            self.last
+        );
+    }
+}
 
 fn text(v: &[u8]) -> String {
     String::from_utf8_lossy(v).into_owned()
@@ -52,8 +85,9 @@ pub fn producers_and_consumers(open: impl Fn() -> Store) {
 
     let store = open();
     let producers_left = AtomicUsize::new(PRODUCERS);
+    // Items popped by all consumers: with `producers_left`, what a waiting consumer watches.
+    let popped_total = AtomicUsize::new(0);
     let start = Barrier::new(PRODUCERS + CONSUMERS);
-    let began = Instant::now();
 
     let (pushed, popped): (Vec<Vec<String>>, Vec<Vec<String>>) = std::thread::scope(|s| {
         let producers: Vec<_> = (0..PRODUCERS)
@@ -99,13 +133,16 @@ pub fn producers_and_consumers(open: impl Fn() -> Store) {
             .collect();
         let consumers: Vec<_> = (0..CONSUMERS)
             .map(|c| {
-                let (store, producers_left, start) = (&store, &producers_left, &start);
+                let (store, producers_left, popped_total, start) =
+                    (&store, &producers_left, &popped_total, &start);
                 s.spawn(move || {
                     start.wait();
                     let mut got = Vec::new();
                     let mut turn = c;
+                    let mut watchdog = Watchdog::new(format!("consumer {c}"));
                     loop {
-                        assert!(began.elapsed() < DEADLINE, "consumer {c} is stuck");
+                        let finished = PRODUCERS - producers_left.load(Ordering::SeqCst);
+                        watchdog.observe((popped_total.load(Ordering::SeqCst) + finished) as u64);
                         turn += 1;
                         // Consumer 0 only blocks; the others alternate.
                         let item = if c == 0 || turn % 2 == 0 {
@@ -126,13 +163,17 @@ pub fn producers_and_consumers(open: impl Fn() -> Store) {
                                 .expect("pop_front")
                         };
                         match item {
-                            Some(v) => got.push(text(&v)),
+                            Some(v) => {
+                                got.push(text(&v));
+                                popped_total.fetch_add(1, Ordering::SeqCst);
+                            }
                             None if producers_left.load(Ordering::SeqCst) == 0 => {
                                 // Producers are done: stop once one pass finds every list empty.
                                 let mut drained = true;
                                 for list in LISTS {
                                     if let Some(v) = store.pop_front(list).expect("pop_front") {
                                         got.push(text(&v));
+                                        popped_total.fetch_add(1, Ordering::SeqCst);
                                         drained = false;
                                     }
                                 }
@@ -308,7 +349,6 @@ pub fn batches_are_never_seen_half_done(open: impl Fn() -> Store) {
         .expect("insert_many");
     let done = AtomicBool::new(false);
     let start = Barrier::new(READERS + 1);
-    let began = Instant::now();
 
     let observations: usize = std::thread::scope(|s| {
         let writer = {
@@ -340,8 +380,10 @@ pub fn batches_are_never_seen_half_done(open: impl Fn() -> Store) {
                     start.wait();
                     let mut last = 0;
                     let mut count = 0;
+                    // A reader waits on the writer: the generation it sees must keep moving.
+                    let mut watchdog = Watchdog::new(format!("reader {r}"));
                     loop {
-                        assert!(began.elapsed() < DEADLINE, "reader {r} is stuck");
+                        watchdog.observe(last);
                         let finished = done.load(Ordering::SeqCst);
                         let values: Vec<Option<Vec<u8>>> = store
                             .get_many(KEYS)
