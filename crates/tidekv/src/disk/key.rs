@@ -37,6 +37,10 @@ pub(crate) const SEQ_LEN: usize = 8;
 
 /// Appends the part of an internal key that comes before the sequence number: everything that
 /// identifies the key. Two internal keys are versions of the same key iff these bytes are equal.
+///
+/// Reserves room for the sequence number too, so a write can append it without a reallocation
+/// (into an empty vector this reserves exactly: the write path relies on it to turn the vector
+/// into `Bytes` without copying).
 pub(crate) fn put_prefix(out: &mut Vec<u8>, ks: u32, space: Space, user_key: &[u8], suffix: &[u8]) {
     out.reserve(4 + 1 + user_key.len() + 2 + suffix.len() + SEQ_LEN);
     out.put_u32(ks);

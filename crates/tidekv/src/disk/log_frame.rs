@@ -72,6 +72,12 @@ pub(crate) fn begin() -> Vec<u8> {
     vec![0u8; FRAME_LEN]
 }
 
+/// Makes `out` what [`begin`] returns, keeping its allocation.
+pub(crate) fn begin_in(out: &mut Vec<u8>) {
+    out.clear();
+    out.resize(FRAME_LEN, 0);
+}
+
 /// Fills in the frame of a buffer made by [`begin`] once its payload is written.
 pub(crate) fn seal(out: &mut [u8]) -> Result<(), String> {
     let len = out.len().saturating_sub(FRAME_LEN);

@@ -42,7 +42,7 @@ impl Inner {
                 }
             }
             for prefix in doomed {
-                txn.set(prefix, Cell::Tombstone);
+                txn.set(prefix.to_vec(), Cell::Tombstone);
             }
             for record in records {
                 let record = record?;
@@ -61,7 +61,7 @@ impl Inner {
                     ),
                     StoredValue::List(items) => {
                         // A list replaces whatever this load put under the key before.
-                        txn.set(bytes::Bytes::from(user_prefix(ks, key)), Cell::Tombstone);
+                        txn.set(user_prefix(ks, key), Cell::Tombstone);
                         if !items.is_empty() {
                             txn.push(ks, key, crate::engine::End::Back, &items)?;
                             if let Some(at) = record.expires_at {

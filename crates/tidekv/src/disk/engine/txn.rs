@@ -15,13 +15,24 @@ use crate::disk::key::{put_prefix, Space};
 use crate::engine::{list_is_not_a_string, string_is_not_a_list, End};
 use crate::error::{Error, Result};
 
+/// Writes a transaction may hold before it indexes them by key: below this, finding a key's
+/// earlier write is a scan, and a single put allocates no map.
+const INDEX_FROM: usize = 16;
+
+/// A write transaction (see the module docs).
+///
+/// Invariants:
+/// 1. `writes` holds at most one write per prefix.
+/// 2. `index` is `None` while `writes.len() < INDEX_FROM`; otherwise it maps every prefix of
+///    `writes` to its position.
 pub(crate) struct Txn {
     view: View,
     /// The sequence number this transaction's first write will get; lists created here take it as
     /// their version (unique: sequence numbers are never reused).
     first_seq: u64,
-    writes: Vec<(Bytes, Cell)>,
-    index: HashMap<Bytes, usize>,
+    /// Each write's identifying prefix (an internal key without its sequence number) and cell.
+    writes: Vec<(Vec<u8>, Cell)>,
+    index: Option<HashMap<Vec<u8>, usize>>,
 }
 
 impl Txn {
@@ -30,7 +41,7 @@ impl Txn {
             view,
             first_seq,
             writes: Vec::new(),
-            index: HashMap::new(),
+            index: None,
         }
     }
 
@@ -45,28 +56,45 @@ impl Txn {
 
     /// The writes in order, one per key (a key written twice keeps its last cell, in the place
     /// of its first write).
-    pub(crate) fn into_writes(self) -> Vec<(Bytes, Cell)> {
+    pub(crate) fn into_writes(self) -> Vec<(Vec<u8>, Cell)> {
         self.writes
+    }
+
+    /// Where this transaction's write of `prefix` is, if it wrote it.
+    fn position(&self, prefix: &[u8]) -> Option<usize> {
+        match &self.index {
+            Some(index) => index.get(prefix).copied(),
+            None => self.writes.iter().position(|(p, _)| p.as_slice() == prefix),
+        }
     }
 
     /// The live cell under `prefix`, this transaction's writes included.
     pub(crate) fn cell(&self, prefix: &[u8]) -> Result<Option<Cell>> {
-        match self.index.get(prefix) {
-            Some(&at) => {
-                let cell = &self.writes[at].1;
-                Ok((!cell.is_dead(self.view.now)).then(|| cell.clone()))
-            }
+        match self.position(prefix).and_then(|at| self.writes.get(at)) {
+            Some((_, cell)) => Ok((!cell.is_dead(self.view.now)).then(|| cell.clone())),
             None => self.view.cell(prefix),
         }
     }
 
-    pub(crate) fn set(&mut self, prefix: Bytes, cell: Cell) {
-        match self.index.get(&prefix) {
-            Some(&at) => self.writes[at].1 = cell,
-            None => {
-                self.index.insert(prefix.clone(), self.writes.len());
-                self.writes.push((prefix, cell));
+    pub(crate) fn set(&mut self, prefix: Vec<u8>, cell: Cell) {
+        if let Some(at) = self.position(&prefix) {
+            if let Some(write) = self.writes.get_mut(at) {
+                write.1 = cell;
+                return;
             }
+        }
+        if let Some(index) = &mut self.index {
+            index.insert(prefix.clone(), self.writes.len());
+        }
+        self.writes.push((prefix, cell));
+        if self.index.is_none() && self.writes.len() >= INDEX_FROM {
+            let index = self
+                .writes
+                .iter()
+                .enumerate()
+                .map(|(at, (p, _))| (p.clone(), at))
+                .collect();
+            self.index = Some(index);
         }
     }
 
@@ -76,7 +104,7 @@ impl Txn {
     }
 
     pub(crate) fn set_key(&mut self, ks: u32, key: &[u8], cell: Cell) {
-        self.set(Bytes::from(user_prefix(ks, key)), cell);
+        self.set(user_prefix(ks, key), cell);
     }
 
     /// The string under `key`, with its expiry; a list is `WrongType`.
@@ -163,8 +191,9 @@ impl Txn {
 }
 
 /// The prefix of element `index` of list version `version`.
-pub(crate) fn item_prefix(ks: u32, key: &[u8], version: u64, index: u64) -> Bytes {
-    let mut prefix = Vec::with_capacity(key.len() + 23);
+pub(crate) fn item_prefix(ks: u32, key: &[u8], version: u64, index: u64) -> Vec<u8> {
+    // `put_prefix` reserves exactly, room for the sequence number included.
+    let mut prefix = Vec::new();
     put_prefix(
         &mut prefix,
         ks,
@@ -172,7 +201,7 @@ pub(crate) fn item_prefix(ks: u32, key: &[u8], version: u64, index: u64) -> Byte
         key,
         &item_suffix(version, index),
     );
-    Bytes::from(prefix)
+    prefix
 }
 
 /// A list's metadata names an element that is not there: the tree lost a write.

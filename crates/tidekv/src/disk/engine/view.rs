@@ -73,7 +73,9 @@ impl View {
 
 /// The identifying prefix of a user key.
 pub(crate) fn user_prefix(ks: u32, key: &[u8]) -> Vec<u8> {
-    let mut prefix = Vec::with_capacity(key.len() + 7);
+    // `put_prefix` reserves exactly, room for the sequence number included: the write path
+    // appends it in place and turns the vector into `Bytes` without copying.
+    let mut prefix = Vec::new();
     put_prefix(&mut prefix, ks, Space::User, key, b"");
     prefix
 }

@@ -18,7 +18,7 @@ use super::{Inner, SuperVersion, Writer};
 use crate::config::Durability;
 use crate::disk::cell::Cell;
 use crate::disk::memtable::Memtable;
-use crate::disk::wal::record::{EntryKind, WalEntry, WalRecord};
+use crate::disk::wal::record::{EntryKind, EntryRef};
 use crate::disk::wal::writer::WalWriter;
 use crate::error::{Error, Result};
 
@@ -58,54 +58,46 @@ impl Inner {
 
     /// Appends `writes` to the log as one record and inserts them into `mem`; returns the last
     /// sequence number used.
+    ///
+    /// Each write's prefix vector becomes its memtable key in place (its sequence number appended;
+    /// `put_prefix` reserved the room), so a write copies its key once, into the log.
     fn commit(
         &self,
         writer: &mut Writer,
         mem: &Memtable,
-        writes: Vec<(Bytes, Cell)>,
+        writes: Vec<(Vec<u8>, Cell)>,
     ) -> Result<u64> {
         let first_seq = writer.last_seq + 1;
-        let cells: Vec<(Bytes, Bytes, Option<u64>, bool)> = writes
-            .into_iter()
-            .map(|(prefix, cell)| {
-                let tombstone = cell == Cell::Tombstone;
-                (prefix, cell.encode(), cell.expires_at(), tombstone)
-            })
-            .collect();
-        let record = WalRecord {
-            first_seq,
-            entries: cells
-                .iter()
-                .map(|(prefix, value, expires_at, tombstone)| WalEntry {
-                    kind: if *tombstone {
-                        EntryKind::Delete
-                    } else {
-                        EntryKind::Put
-                    },
-                    key: prefix.clone(),
-                    value: if *tombstone {
-                        Bytes::new()
-                    } else {
-                        value.clone()
-                    },
-                    expires_at: *expires_at,
-                })
-                .collect(),
-        };
+        let values: Vec<Bytes> = writes.iter().map(|(_, cell)| cell.encode()).collect();
+        let entries = writes.iter().zip(&values).map(|((prefix, cell), value)| {
+            let tombstone = *cell == Cell::Tombstone;
+            EntryRef {
+                kind: if tombstone {
+                    EntryKind::Delete
+                } else {
+                    EntryKind::Put
+                },
+                key: prefix,
+                value: if tombstone { &[] } else { value },
+                expires_at: cell.expires_at(),
+            }
+        });
         let before = writer.wal.len();
-        let after = writer.wal.append(&record)?;
+        let after = writer.wal.append_entries(first_seq, entries)?;
         self.counters
             .wal_bytes
             .fetch_add(after - before, Ordering::Relaxed);
+        let count = writes.len() as u64;
         let mut user_bytes = 0;
-        for (i, (prefix, value, _, _)) in cells.into_iter().enumerate() {
-            user_bytes += (prefix.len() + value.len()) as u64;
-            mem.insert(with_seq(&prefix, first_seq + i as u64), value);
+        for (seq, ((mut key, _), value)) in (first_seq..).zip(writes.into_iter().zip(values)) {
+            user_bytes += (key.len() + value.len()) as u64;
+            key.put_u64(!seq);
+            mem.insert(Bytes::from(key), value);
         }
         self.counters
             .user_bytes
             .fetch_add(user_bytes, Ordering::Relaxed);
-        writer.last_seq = first_seq + record.entries.len() as u64 - 1;
+        writer.last_seq = first_seq + count - 1;
         Ok(writer.last_seq)
     }
 

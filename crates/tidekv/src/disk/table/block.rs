@@ -108,11 +108,13 @@ impl Block {
             }
         }
         let mut iter = BlockIter::at_restart(self.clone(), left);
+        // Step with `advance`, which compares in the iterator's key buffer: only the entry found
+        // is turned into `Bytes`, so a seek allocates nothing per entry it passes.
         loop {
-            match iter.next_entry() {
-                Ok(Some(entry)) if entry.0.as_ref() < target => {}
+            match iter.advance() {
+                Ok(Some(_)) if iter.key.as_slice() < target => {}
                 Ok(Some(entry)) => {
-                    iter.peeked = Some(entry);
+                    iter.peeked = Some(iter.materialize(&entry));
                     return Ok(iter);
                 }
                 Ok(None) => return Ok(iter),
@@ -182,6 +184,12 @@ impl BlockIter {
     }
 
     fn next_entry(&mut self) -> Result<Option<(Bytes, Bytes)>, String> {
+        Ok(self.advance()?.map(|entry| self.materialize(&entry)))
+    }
+
+    /// Decodes the next entry into `key` (checking it against the block's invariants) and returns
+    /// where its parts lie; `None` at the end of the block.
+    fn advance(&mut self) -> Result<Option<EntryBounds>, String> {
         let at = self.offset;
         let data_end = self.block.data_end;
         if at >= data_end {
@@ -210,8 +218,11 @@ impl BlockIter {
                 self.key.len()
             ));
         }
-        let raw = &self.block.raw;
-        let unshared = raw.get(entry.key_at..entry.value_at).unwrap_or_default();
+        let unshared = self
+            .block
+            .raw
+            .get(entry.key_at..entry.value_at)
+            .unwrap_or_default();
         // Keys must increase. Both keys start with the same `shared` bytes, so compare what follows.
         // An iterator starts at a restart point, so `has_prev` is false only at a restart point.
         if self.has_prev && unshared <= self.key.get(entry.shared..).unwrap_or_default() {
@@ -220,19 +231,23 @@ impl BlockIter {
         if at_restart {
             self.next_restart += 1;
         }
-        let key = if entry.shared == 0 {
-            self.key.clear();
-            self.key.extend_from_slice(unshared);
-            raw.slice(entry.key_at..entry.value_at)
-        } else {
-            self.key.truncate(entry.shared);
-            self.key.extend_from_slice(unshared);
-            Bytes::copy_from_slice(&self.key)
-        };
-        let value = raw.slice(entry.value_at..entry.end);
+        self.key.truncate(entry.shared);
+        self.key.extend_from_slice(unshared);
         self.offset = entry.end;
         self.has_prev = true;
-        Ok(Some((key, value)))
+        Ok(Some(entry))
+    }
+
+    /// The entry `advance` just decoded as `(key, value)`. A whole key (shared with nothing) is
+    /// a slice of the block; a prefix-compressed one is copied out of the key buffer.
+    fn materialize(&self, entry: &EntryBounds) -> (Bytes, Bytes) {
+        let raw = &self.block.raw;
+        let key = if entry.shared == 0 {
+            raw.slice(entry.key_at..entry.value_at)
+        } else {
+            Bytes::copy_from_slice(&self.key)
+        };
+        (key, raw.slice(entry.value_at..entry.end))
     }
 }
 

@@ -1,18 +1,21 @@
-//! The block cache: decoded data blocks shared by every open table, bounded in bytes, evicting the
-//! least recently used. `docs/block-cache.md` describes what is cached and how it is charged.
+//! The block cache: decoded data blocks shared by every open table, bounded in bytes, evicting
+//! with the CLOCK (second chance) approximation of least-recently-used. `docs/block-cache.md`
+//! describes what is cached, how it is charged and why CLOCK.
 //!
 //! The cache is split into shards (16 by default), each with its own lock and an equal part of the
-//! capacity, so concurrent readers rarely wait on each other; a key's shard is chosen by its xxh3
-//! hash. Within a shard, recency is a monotonically increasing tick: every hit or insert gives the
-//! entry a fresh tick, and eviction removes the entry with the smallest one. A `BTreeMap` from tick
-//! to key makes finding it, and moving an entry to the front, `O(log n)`.
+//! capacity; a key's shard is chosen by its xxh3 hash. A hit takes its shard's lock for reading
+//! only and sets the entry's reference bit (an atomic), so concurrent hits never wait on each
+//! other and a hit writes no shared structure. Eviction walks the shard's ring of keys from the
+//! front: an entry whose bit is set gets a second chance (bit cleared, moved to the back), the
+//! first one whose bit is clear is evicted. Every entry is passed over at most once per eviction,
+//! so an insert costs amortised `O(1)`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
-use parking_lot::Mutex;
+use parking_lot::RwLock;
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::disk::table::block::Block;
@@ -21,7 +24,7 @@ use crate::disk::table::block::Block;
 pub(crate) const DEFAULT_SHARDS: usize = 16;
 
 /// Bytes charged for each entry on top of its block's bytes: an estimate of the bookkeeping (the
-/// hash-map slot, the recency-map node, the block's handles and its restart array's allocation).
+/// hash-map slot, the ring slot, the block's handles and its restart array's allocation).
 pub(crate) const ENTRY_OVERHEAD: usize = 128;
 
 /// A block's place: its table's file number and its offset in that file.
@@ -34,7 +37,7 @@ type Key = (u64, u64);
 /// 2. Each shard's usage (the sum of its entries' charges) never exceeds its capacity, so the
 ///    cache's usage never exceeds `capacity`.
 pub(crate) struct BlockCache {
-    shards: Box<[Mutex<Shard>]>,
+    shards: Box<[RwLock<Shard>]>,
     capacity: usize,
     hits: AtomicU64,
     misses: AtomicU64,
@@ -58,26 +61,26 @@ pub(crate) struct CacheStats {
     pub(crate) evictions: u64,
 }
 
-/// One shard: a map from key to entry, and the keys in recency order.
+/// One shard: a map from key to entry, and the ring the CLOCK hand walks.
 ///
 /// Invariants:
-/// 1. `recency` holds exactly one `(tick, key)` per entry of `entries`, with the entry's tick.
+/// 1. `ring` holds each key of `entries` exactly once, and nothing else.
 /// 2. `usage` is the sum of the entries' charges, and `usage <= capacity`.
-/// 3. Every tick is below `next_tick`, so a fresh tick is the most recent.
 #[derive(Debug, Default)]
 struct Shard {
     capacity: usize,
     usage: usize,
-    next_tick: u64,
     entries: HashMap<Key, Entry>,
-    recency: BTreeMap<u64, Key>,
+    /// Keys in the order the hand meets them: the front is examined next.
+    ring: VecDeque<Key>,
 }
 
 #[derive(Debug)]
 struct Entry {
     block: Block,
     charge: usize,
-    tick: u64,
+    /// Set by a hit, cleared when the hand passes: whether the entry was used since.
+    referenced: AtomicBool,
 }
 
 impl BlockCache {
@@ -95,7 +98,7 @@ impl BlockCache {
         let (each, extra) = (capacity_bytes / count, capacity_bytes % count);
         let shards = (0..count)
             .map(|i| {
-                Mutex::new(Shard {
+                RwLock::new(Shard {
                     capacity: each + usize::from(i < extra),
                     ..Shard::default()
                 })
@@ -110,10 +113,11 @@ impl BlockCache {
         })
     }
 
-    /// The block at `offset` of table `table`, if cached; a hit makes it the most recently used.
+    /// The block at `offset` of table `table`, if cached; a hit marks it used, so the next
+    /// eviction pass spares it.
     pub(crate) fn get(&self, table: u64, offset: u64) -> Option<Block> {
         let found = match self.shard(table, offset) {
-            Some(shard) => shard.lock().get((table, offset)),
+            Some(shard) => shard.read().get((table, offset)),
             None => None,
         };
         let counter = if found.is_some() {
@@ -126,14 +130,14 @@ impl BlockCache {
     }
 
     /// Caches `block`, whose decoded size is `block_bytes`, as the block at `offset` of table
-    /// `table`, evicting the least recently used blocks of its shard to make room. A block whose
+    /// `table`, evicting blocks of its shard not used lately to make room. A block whose
     /// charge (`block_bytes + ENTRY_OVERHEAD`) exceeds its shard's capacity is not cached.
     pub(crate) fn insert(&self, table: u64, offset: u64, block: Block, block_bytes: usize) {
         let Some(shard) = self.shard(table, offset) else {
             return;
         };
         let charge = block_bytes.saturating_add(ENTRY_OVERHEAD);
-        let evicted = shard.lock().insert((table, offset), block, charge);
+        let evicted = shard.write().insert((table, offset), block, charge);
         if evicted > 0 {
             self.evictions.fetch_add(evicted, Ordering::Relaxed);
         }
@@ -143,7 +147,7 @@ impl BlockCache {
     pub(crate) fn stats(&self) -> CacheStats {
         let (mut usage, mut entries) = (0, 0);
         for shard in self.shards.iter() {
-            let shard = shard.lock();
+            let shard = shard.read();
             usage += shard.usage;
             entries += shard.entries.len();
         }
@@ -158,7 +162,7 @@ impl BlockCache {
     }
 
     /// The shard of a key, or `None` when the cache is disabled.
-    fn shard(&self, table: u64, offset: u64) -> Option<&Mutex<Shard>> {
+    fn shard(&self, table: u64, offset: u64) -> Option<&RwLock<Shard>> {
         if self.capacity == 0 {
             return None;
         }
@@ -186,13 +190,13 @@ impl fmt::Debug for BlockCache {
 }
 
 impl Shard {
-    fn get(&mut self, key: Key) -> Option<Block> {
-        let entry = self.entries.get_mut(&key)?;
-        let tick = self.next_tick;
-        self.next_tick += 1;
-        self.recency.remove(&entry.tick);
-        entry.tick = tick;
-        self.recency.insert(tick, key);
+    fn get(&self, key: Key) -> Option<Block> {
+        let entry = self.entries.get(&key)?;
+        // Only write the bit when it changes: a hot block's cache line then stays shared between
+        // the cores reading it.
+        if !entry.referenced.load(Ordering::Relaxed) {
+            entry.referenced.store(true, Ordering::Relaxed);
+        }
         Some(entry.block.clone())
     }
 
@@ -201,29 +205,48 @@ impl Shard {
         if charge > self.capacity {
             return 0;
         }
-        if let Some(old) = self.entries.remove(&key) {
-            self.recency.remove(&old.tick);
-            self.usage -= old.charge;
-        }
+        // A replaced entry keeps its place on the ring (invariant 1); only its charge changes.
+        let replaced = match self.entries.remove(&key) {
+            Some(old) => {
+                self.usage -= old.charge;
+                true
+            }
+            None => false,
+        };
         let mut evicted = 0;
         while self.usage + charge > self.capacity {
-            let Some((_, victim)) = self.recency.pop_first() else {
+            let Some(victim) = self.ring.pop_front() else {
                 break;
             };
-            if let Some(old) = self.entries.remove(&victim) {
-                self.usage -= old.charge;
-                evicted += 1;
+            if victim == key {
+                // The replaced entry's slot: it is about to come back, keep it.
+                self.ring.push_back(victim);
+                continue;
+            }
+            match self.entries.get(&victim) {
+                Some(entry) if entry.referenced.swap(false, Ordering::Relaxed) => {
+                    self.ring.push_back(victim);
+                }
+                Some(_) => {
+                    if let Some(old) = self.entries.remove(&victim) {
+                        self.usage -= old.charge;
+                        evicted += 1;
+                    }
+                }
+                None => {}
             }
         }
-        let tick = self.next_tick;
-        self.next_tick += 1;
-        self.recency.insert(tick, key);
+        if !replaced {
+            self.ring.push_back(key);
+        }
         self.entries.insert(
             key,
             Entry {
                 block,
                 charge,
-                tick,
+                // A new block has not been used yet: one read (a scan passing through) does not
+                // earn it a second chance, so scans do not push out blocks that are hit.
+                referenced: AtomicBool::new(false),
             },
         );
         self.usage += charge;

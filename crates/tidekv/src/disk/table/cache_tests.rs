@@ -1,4 +1,4 @@
-//! Tests of `cache.rs`: the byte bound, LRU order, exact counters, the disabled cache, and the
+//! Tests of `cache.rs`: the byte bound, CLOCK eviction order, exact counters, the disabled cache, and the
 //! bound under concurrent use.
 
 use bytes::Bytes;
@@ -51,16 +51,16 @@ fn a_lookup_finds_what_was_inserted_and_counts_hits_and_misses_exactly() {
 }
 
 #[test]
-fn the_least_recently_used_block_of_a_shard_is_evicted_first() {
+fn a_block_used_since_the_hand_last_passed_gets_a_second_chance() {
     let cache = BlockCache::with_shards(room(3, 100), 1);
     for i in 0..3 {
         cache.insert(7, i, block(i), 100);
     }
-    // Touch block 0: block 1 is now the least recently used.
+    // Use block 0: the hand spares it and takes block 1, the oldest unused one.
     assert!(cache.get(7, 0).is_some());
     cache.insert(7, 3, block(3), 100);
     assert!(cache.get(7, 1).is_none());
-    // Now 2 is the oldest (0 and 3 were used after it).
+    // 0 lost its mark when it was spared; 2 was never used and is next in line.
     cache.insert(7, 4, block(4), 100);
     assert!(cache.get(7, 2).is_none());
     for i in [0, 3, 4] {
@@ -69,10 +69,48 @@ fn the_least_recently_used_block_of_a_shard_is_evicted_first() {
     let stats = cache.stats();
     assert_eq!((stats.entries, stats.evictions), (3, 2));
     assert_eq!(stats.usage, room(3, 100));
-    // A bigger block pushes out as many old ones as it needs: 0 and 3 are the oldest now.
+    // All three are marked: one pass clears the marks, the next evicts in ring order (0 then 3)
+    // as many as the bigger block needs.
     cache.insert(7, 5, block(5), 200);
     assert!(cache.get(7, 0).is_none() && cache.get(7, 3).is_none());
     assert_eq!(cache.stats().evictions, 4);
+}
+
+#[test]
+fn a_block_read_once_goes_before_blocks_that_are_hit() {
+    // A scan passing through must not push out the blocks point reads keep hitting (here: hit
+    // once per lap of the hand). Fails if new blocks start marked, or if eviction is FIFO.
+    let cache = BlockCache::with_shards(room(4, 100), 1);
+    for hot in 0..2 {
+        cache.insert(1, hot, block(hot), 100);
+    }
+    for round in 0..5 {
+        for hot in 0..2 {
+            assert!(
+                cache.get(1, hot).is_some(),
+                "hot block {hot} lost in round {round}"
+            );
+        }
+        for scanned in 0..2 {
+            let offset = 100 + round * 10 + scanned;
+            cache.insert(1, offset, block(offset), 100);
+        }
+    }
+    assert!(cache.get(1, 0).is_some() && cache.get(1, 1).is_some());
+}
+
+#[test]
+fn replacing_a_block_while_the_shard_is_full_keeps_every_invariant() {
+    let cache = BlockCache::with_shards(room(2, 100), 1);
+    cache.insert(1, 0, block(0), 100);
+    cache.insert(1, 1, block(1), 100);
+    // Grow block 0 so that it needs block 1's room too.
+    cache.insert(1, 0, block(5), 2 * 100 + ENTRY_OVERHEAD);
+    assert_eq!(label(&cache.get(1, 0).unwrap()), 5);
+    assert!(cache.get(1, 1).is_none());
+    let shard = cache.shards[0].read();
+    assert_eq!(shard.ring.len(), shard.entries.len());
+    assert_eq!(shard.usage, room(2, 100));
 }
 
 #[test]
@@ -118,7 +156,7 @@ fn shard_counts_are_powers_of_two_and_share_the_capacity_exactly() {
     for (asked, made) in [(0, 1), (1, 1), (3, 4), (16, 16), (17, 32)] {
         let cache = BlockCache::with_shards(1_000, asked);
         assert_eq!(cache.shards.len(), made);
-        let total: usize = cache.shards.iter().map(|s| s.lock().capacity).sum();
+        let total: usize = cache.shards.iter().map(|s| s.read().capacity).sum();
         assert_eq!(total, 1_000);
     }
 }
@@ -203,9 +241,12 @@ proptest! {
             prop_assert!(stats.usage <= capacity, "{stats:?}");
             prop_assert!(stats.usage >= stats.entries * ENTRY_OVERHEAD);
             for shard in cache.shards.iter() {
-                let shard = shard.lock();
+                let shard = shard.read();
                 prop_assert!(shard.usage <= shard.capacity);
-                prop_assert_eq!(shard.recency.len(), shard.entries.len());
+                prop_assert_eq!(shard.ring.len(), shard.entries.len());
+                let distinct: std::collections::HashSet<&Key> = shard.ring.iter().collect();
+                prop_assert_eq!(distinct.len(), shard.ring.len());
+                prop_assert!(shard.ring.iter().all(|k| shard.entries.contains_key(k)));
                 let charged: usize = shard.entries.values().map(|e| e.charge).sum();
                 prop_assert_eq!(charged, shard.usage);
             }

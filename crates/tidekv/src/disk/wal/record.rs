@@ -30,6 +30,27 @@ pub(crate) struct WalEntry {
     pub(crate) expires_at: Option<u64>,
 }
 
+/// One change as the write path holds it, borrowed: encoding copies each byte once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct EntryRef<'a> {
+    pub(crate) kind: EntryKind,
+    pub(crate) key: &'a [u8],
+    pub(crate) value: &'a [u8],
+    pub(crate) expires_at: Option<u64>,
+}
+
+#[cfg(test)]
+impl WalEntry {
+    pub(crate) fn borrowed(&self) -> EntryRef<'_> {
+        EntryRef {
+            kind: self.kind,
+            key: &self.key,
+            value: &self.value,
+            expires_at: self.expires_at,
+        }
+    }
+}
+
 /// One atomic unit: a single write or a whole batch. Entry `i` has sequence `first_seq + i`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct WalRecord {
@@ -47,26 +68,42 @@ pub(crate) fn decode_header(bytes: &[u8], log_number: u64) -> Result<(), String>
 }
 
 /// The framed bytes of one record, ready to append.
+#[cfg(test)]
 pub(crate) fn encode_record(record: &WalRecord) -> Result<Vec<u8>, String> {
-    if record.entries.is_empty() {
+    let mut out = Vec::new();
+    encode_record_in(
+        &mut out,
+        record.first_seq,
+        record.entries.iter().map(WalEntry::borrowed),
+    )?;
+    Ok(out)
+}
+
+/// Replaces the contents of `out` with the framed bytes of the record whose entry `i` is the
+/// `i`-th of `entries`, with sequence number `first_seq + i`; `out`'s allocation is reused.
+pub(crate) fn encode_record_in<'a>(
+    out: &mut Vec<u8>,
+    first_seq: u64,
+    entries: impl ExactSizeIterator<Item = EntryRef<'a>>,
+) -> Result<(), String> {
+    if entries.len() == 0 {
         return Err("a log record needs at least one entry".into());
     }
-    let mut out = log_frame::begin();
-    out.put_u64_le(record.first_seq);
-    out.put_u32_le(len_u32(record.entries.len())?);
-    for entry in &record.entries {
+    log_frame::begin_in(out);
+    out.put_u64_le(first_seq);
+    out.put_u32_le(len_u32(entries.len())?);
+    for entry in entries {
         out.put_u8(match entry.kind {
             EntryKind::Put => KIND_PUT,
             EntryKind::Delete => KIND_DELETE,
         });
         out.put_u64_le(entry.expires_at.unwrap_or(0));
         out.put_u32_le(len_u32(entry.key.len())?);
-        out.put_slice(&entry.key);
+        out.put_slice(entry.key);
         out.put_u32_le(len_u32(entry.value.len())?);
-        out.put_slice(&entry.value);
+        out.put_slice(entry.value);
     }
-    log_frame::seal(&mut out)?;
-    Ok(out)
+    log_frame::seal(out)
 }
 
 fn decode_payload(mut buf: Bytes) -> Result<WalRecord, String> {

@@ -5,19 +5,24 @@ use std::path::Path;
 use crate::disk::file_name::wal_path;
 use crate::disk::fs::{FileSyncer, Fs};
 use crate::disk::log_file::LogFile;
-use crate::disk::wal::record::{encode_header, encode_record, WalRecord};
+use crate::disk::wal::record::{encode_header, encode_record_in, EntryRef};
 use crate::error::{Error, Result};
 
 /// An open write-ahead log being appended to; poisoned after any failed append or sync.
 pub(crate) struct WalWriter {
     log: LogFile,
+    /// The record being encoded, kept to reuse its allocation.
+    buffer: Vec<u8>,
 }
 
 impl WalWriter {
     /// Creates log `number` in `dir` with its header, synced, its directory entry synced too.
     pub(crate) fn create(fs: &dyn Fs, dir: &Path, number: u64) -> Result<WalWriter> {
         let log = LogFile::create(fs, &wal_path(dir, number), &encode_header(number))?;
-        Ok(WalWriter { log })
+        Ok(WalWriter {
+            log,
+            buffer: Vec::new(),
+        })
     }
 
     /// Continues an existing log that recovery found valid up to `len` bytes.
@@ -25,13 +30,27 @@ impl WalWriter {
     pub(crate) fn resume(fs: &dyn Fs, path: &Path, len: u64) -> Result<WalWriter> {
         Ok(WalWriter {
             log: LogFile::resume(fs, path, len)?,
+            buffer: Vec::new(),
         })
     }
 
     /// Appends one record (not yet synced); returns the log's length after it.
-    pub(crate) fn append(&mut self, record: &WalRecord) -> Result<u64> {
-        let bytes = encode_record(record).map_err(|why| Error::invalid("write", why))?;
-        self.log.append(&bytes)
+    #[cfg(test)]
+    pub(crate) fn append(&mut self, record: &crate::disk::wal::record::WalRecord) -> Result<u64> {
+        let entries = record.entries.iter().map(|e| e.borrowed());
+        self.append_entries(record.first_seq, entries)
+    }
+
+    /// Appends the record whose entry `i` is the `i`-th of `entries`, with sequence number
+    /// `first_seq + i` (not yet synced); returns the log's length after it.
+    pub(crate) fn append_entries<'a>(
+        &mut self,
+        first_seq: u64,
+        entries: impl ExactSizeIterator<Item = EntryRef<'a>>,
+    ) -> Result<u64> {
+        encode_record_in(&mut self.buffer, first_seq, entries)
+            .map_err(|why| Error::invalid("write", why))?;
+        self.log.append(&self.buffer)
     }
 
     /// Makes every record appended so far durable.
