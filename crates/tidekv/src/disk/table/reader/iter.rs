@@ -1,0 +1,145 @@
+//! Iterating over a table's entries in key order, from the start or from a seek, checking as it
+//! goes that each data block ends at the key its index entry names and that keys keep increasing
+//! across blocks.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+use super::Inner;
+use crate::disk::table::block::BlockIter;
+use crate::{Error, Result};
+
+/// The entries of a table in key order, from the start or from a seek. Yields `Err` once if a
+/// block turns out to be damaged, then nothing.
+///
+/// Invariants:
+/// 1. `current` is the block at index `next_block - 1`, or `None`.
+/// 2. `last_key` is the last key yielded from the current block (`None` before its first), so the
+///    iterator can check that each block ends exactly at its index key and that keys keep
+///    increasing across blocks.
+#[derive(Debug)]
+pub(crate) struct TableIter {
+    table: Arc<Inner>,
+    next_block: usize,
+    current: Option<BlockIter>,
+    last_key: Option<Bytes>,
+    /// An error found by `seek`, reported by the next call to `next`.
+    pending: Option<Error>,
+    done: bool,
+}
+
+impl TableIter {
+    /// An iterator positioned before the table's first entry.
+    pub(super) fn new(table: Arc<Inner>) -> TableIter {
+        TableIter {
+            table,
+            next_block: 0,
+            current: None,
+            last_key: None,
+            pending: None,
+            done: false,
+        }
+    }
+
+    /// Moves to the first entry with key `>= target`.
+    pub(crate) fn seek(&mut self, target: &[u8]) {
+        let index = &self.table.index;
+        let at = index.partition_point(|e| e.last_key.as_ref() < target);
+        self.current = None;
+        self.last_key = None;
+        self.pending = None;
+        self.done = false;
+        self.next_block = at;
+        let Some(entry) = index.get(at) else {
+            self.done = true;
+            return;
+        };
+        self.next_block = at + 1;
+        let sought = self.table.read_block(entry.handle).and_then(|block| {
+            block
+                .seek(target)
+                .map_err(|why| self.table.corrupt(entry.handle.offset, why))
+        });
+        match sought {
+            Ok(iter) => self.current = Some(iter),
+            // Reported by the next call to `next`.
+            Err(e) => self.pending = Some(e),
+        }
+    }
+
+    fn step(&mut self) -> Result<Option<(Bytes, Bytes)>> {
+        loop {
+            let block_index = self.next_block.wrapping_sub(1);
+            let offset = || {
+                self.table
+                    .index
+                    .get(block_index)
+                    .map_or(0, |e| e.handle.offset)
+            };
+            if let Some(iter) = self.current.as_mut() {
+                match iter.next() {
+                    Some(Ok((key, value))) => {
+                        if self.last_key.is_none() && block_index > 0 {
+                            // The first key of a block must follow the previous block's last key.
+                            let prev = self.table.index.get(block_index - 1);
+                            if prev.is_some_and(|p| key <= p.last_key) {
+                                return Err(self.table.corrupt(
+                                    offset(),
+                                    "data block starts at or before the previous block's last key"
+                                        .into(),
+                                ));
+                            }
+                        }
+                        self.last_key = Some(key.clone());
+                        return Ok(Some((key, value)));
+                    }
+                    Some(Err(why)) => return Err(self.table.corrupt(offset(), why)),
+                    None => {
+                        let expected = self.table.index.get(block_index).map(|e| &e.last_key);
+                        if self.last_key.as_ref() != expected {
+                            return Err(self.table.corrupt(
+                                offset(),
+                                "data block does not end at the last key its index entry names"
+                                    .into(),
+                            ));
+                        }
+                        self.current = None;
+                        self.last_key = None;
+                    }
+                }
+            }
+            let Some(entry) = self.table.index.get(self.next_block) else {
+                return Ok(None);
+            };
+            let block = self.table.read_block(entry.handle)?;
+            self.current = Some(block.iter());
+            self.next_block += 1;
+        }
+    }
+}
+
+impl Iterator for TableIter {
+    type Item = Result<(Bytes, Bytes)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        if let Some(e) = self.pending.take() {
+            self.done = true;
+            return Some(Err(e));
+        }
+        match self.step() {
+            Ok(Some(entry)) => Some(Ok(entry)),
+            Ok(None) => {
+                self.done = true;
+                None
+            }
+            Err(e) => {
+                self.done = true;
+                Some(Err(e))
+            }
+        }
+    }
+}

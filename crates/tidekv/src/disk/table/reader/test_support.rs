@@ -1,0 +1,93 @@
+//! Helpers shared by the reader's test files: a table at a fixed path in a `MemFs`, written from
+//! entries and opened, and the offsets of its parts.
+
+use std::path::PathBuf;
+
+use super::*;
+use crate::disk::fs::MemFs;
+use crate::disk::key::{internal_key, put_prefix, Space};
+use crate::disk::table::builder::{TableBuilder, TableOptions};
+use crate::disk::table::compression::Compression;
+
+pub(super) const ALL: [Compression; 3] =
+    [Compression::None, Compression::Lz4, Compression::Zstd(3)];
+
+pub(super) fn key(user: &str, seq: u64) -> Bytes {
+    internal_key(0, Space::User, user.as_bytes(), b"", seq)
+}
+
+pub(super) fn prefix(user: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    put_prefix(&mut out, 0, Space::User, user.as_bytes(), b"");
+    out
+}
+
+pub(super) fn path() -> PathBuf {
+    PathBuf::from("/db/000007.sst")
+}
+
+/// Writes `entries` (in order) as a table at [`path`] and opens it.
+pub(super) fn write(fs: &MemFs, entries: &[(Bytes, Bytes)], options: TableOptions) -> TableInfo {
+    let mut b = TableBuilder::new(fs.create(&path()).unwrap(), options);
+    for (k, v) in entries {
+        b.add(k, v).unwrap();
+    }
+    b.finish().unwrap()
+}
+
+/// The number of the table at [`path`].
+pub(super) const NUMBER: u64 = 7;
+
+pub(super) fn open(fs: &MemFs) -> Result<TableReader> {
+    open_with(fs, BlockCache::new(1 << 20))
+}
+
+pub(super) fn open_with(fs: &MemFs, cache: Arc<BlockCache>) -> Result<TableReader> {
+    TableReader::open(fs, &path(), NUMBER, cache)
+}
+
+/// `n` distinct keys, one version each, with values long enough to fill many blocks.
+pub(super) fn many(n: u64) -> Vec<(Bytes, Bytes)> {
+    (0..n)
+        .map(|i| {
+            let value = format!("value-{i}-{}", "x".repeat((i % 50) as usize));
+            (key(&format!("user:{i:06}"), i + 1), Bytes::from(value))
+        })
+        .collect()
+}
+
+pub(super) fn collect(iter: TableIter) -> Result<Vec<(Bytes, Bytes)>> {
+    iter.collect()
+}
+
+pub(super) fn assert_corruption(result: Result<impl std::fmt::Debug>, offset: u64) {
+    match result {
+        Err(Error::Corruption {
+            file, offset: at, ..
+        }) => {
+            assert_eq!(file, path());
+            assert_eq!(at, offset);
+        }
+        other => panic!("expected corruption at {offset}, got {other:?}"),
+    }
+}
+
+/// Offsets of the table's parts: data blocks, filter, properties, index, footer.
+pub(super) fn layout(table: &TableReader) -> (Vec<u64>, u64, u64, u64, u64) {
+    let file = &table.inner.file;
+    let footer_at = file.len() - FOOTER_LEN as u64;
+    let footer = parse_footer(&file.read_at(footer_at, FOOTER_LEN).unwrap()).unwrap();
+    let data = table.inner.index.iter().map(|e| e.handle.offset).collect();
+    (
+        data,
+        footer.filter.offset,
+        footer.properties.offset,
+        footer.index.offset,
+        footer_at,
+    )
+}
+
+pub(super) fn flip(fs: &MemFs, offset: u64, bit: u8) {
+    let data = fs.read_all(&path()).unwrap();
+    fs.corrupt(&path(), offset as usize, data[offset as usize] ^ (1 << bit));
+}
