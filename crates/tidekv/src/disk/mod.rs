@@ -14,6 +14,7 @@ pub(crate) mod fs;
 pub(crate) mod key;
 pub(crate) mod log_file;
 pub(crate) mod log_frame;
+pub(crate) mod lookup;
 pub(crate) mod memtable;
 pub(crate) mod table;
 pub(crate) mod version;

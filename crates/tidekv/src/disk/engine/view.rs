@@ -9,6 +9,7 @@ use bytes::Bytes;
 use super::{Inner, SuperVersion};
 use crate::disk::cell::Cell;
 use crate::disk::key::{decode_prefix, put_prefix, split_seq, KeyParts, Space};
+use crate::disk::lookup::LookupKey;
 use crate::error::{Error, Result};
 
 /// Sources, sequence number and time of one consistent read.
@@ -22,15 +23,16 @@ pub(crate) struct View {
 impl SuperVersion {
     /// The newest stored version of `prefix` at or below `seq`, as `(seq, cell bytes)`.
     pub(crate) fn get(&self, prefix: &[u8], seq: u64) -> Result<Option<(u64, Bytes)>> {
-        if let Some(found) = self.mem.get(prefix, seq) {
+        let lookup = LookupKey::new(prefix, seq);
+        if let Some(found) = self.mem.get(&lookup) {
             return Ok(Some(found));
         }
         for (imm, _) in &self.imms {
-            if let Some(found) = imm.get(prefix, seq) {
+            if let Some(found) = imm.get(&lookup) {
                 return Ok(Some(found));
             }
         }
-        self.version.get(prefix, seq)
+        self.version.get(&lookup, seq)
     }
 }
 

@@ -14,14 +14,17 @@
 
 mod head_key;
 
+pub(crate) use self::head_key::HeadKey;
+
 use std::ops::Bound;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bytes::Bytes;
 use crossbeam_skiplist::SkipMap;
 
-use self::head_key::{HeadKey, HEAD_LEN};
-use crate::disk::key::{split_seq, SEQ_LEN};
+use self::head_key::HEAD_LEN;
+use crate::disk::key::split_seq;
+use crate::disk::lookup::LookupKey;
 use crate::engine::is_empty_range;
 
 /// Per-entry overhead counted in the size estimate: skip-list node, pointers, handles and the
@@ -47,19 +50,14 @@ impl Memtable {
         self.size.fetch_add(added, Ordering::Relaxed);
     }
 
-    /// The newest version of the key whose identifying prefix is `prefix` (see
-    /// `key::put_prefix`) with a sequence number `<= snapshot`, as `(seq, value)`.
-    pub(crate) fn get(&self, prefix: &[u8], snapshot: u64) -> Option<(u64, Bytes)> {
-        let mut target = Vec::with_capacity(prefix.len() + SEQ_LEN);
-        target.extend_from_slice(prefix);
-        target.extend_from_slice(&(!snapshot).to_be_bytes());
-        let target = HeadKey::new(Bytes::from(target));
+    /// The newest version of `lookup`'s key visible at its snapshot, as `(seq, value)`.
+    pub(crate) fn get(&self, lookup: &LookupKey) -> Option<(u64, Bytes)> {
         let entry = self
             .map
-            .range((Bound::Included(target), Bound::Unbounded))
+            .range((Bound::Included(lookup.seek()), Bound::Unbounded))
             .next()?;
         let (found, seq) = split_seq(entry.key().bytes())?;
-        (found == prefix).then(|| (seq, entry.value().clone()))
+        (found == lookup.prefix()).then(|| (seq, entry.value().clone()))
     }
 
     /// Up to `limit` entries with internal keys in `(lower, upper)`, in order. Callers iterate by
@@ -109,6 +107,10 @@ mod tests {
         p
     }
 
+    fn get(m: &Memtable, prefix: &[u8], snapshot: u64) -> Option<(u64, Bytes)> {
+        m.get(&LookupKey::new(prefix, snapshot))
+    }
+
     fn put(m: &Memtable, key: &[u8], seq: u64, value: &str) {
         m.insert(
             internal_key(0, Space::User, key, b"", seq),
@@ -123,14 +125,14 @@ mod tests {
         put(&m, b"k", 9, "v9");
         put(&m, b"k\x00", 7, "other key");
         put(&m, b"j", 8, "before");
-        let got = |snap| m.get(&prefix(b"k"), snap);
+        let got = |snap| get(&m, &prefix(b"k"), snap);
         assert_eq!(got(4), None);
         assert_eq!(got(5), Some((5, Bytes::from_static(b"v5"))));
         assert_eq!(got(8), Some((5, Bytes::from_static(b"v5"))));
         assert_eq!(got(9), Some((9, Bytes::from_static(b"v9"))));
         assert_eq!(got(u64::MAX), Some((9, Bytes::from_static(b"v9"))));
-        assert_eq!(m.get(&prefix(b"missing"), u64::MAX), None);
-        assert_eq!(m.get(&prefix(b"k\x00"), 6), None);
+        assert_eq!(get(&m, &prefix(b"missing"), u64::MAX), None);
+        assert_eq!(get(&m, &prefix(b"k\x00"), 6), None);
         assert_eq!(m.len(), 4);
         assert!(m.approximate_size() > 4 * ENTRY_OVERHEAD);
     }
@@ -184,7 +186,7 @@ mod tests {
             let m = Arc::clone(&m);
             s.spawn(move || {
                 for _ in 0..1_000 {
-                    if let Some((seq, _)) = m.get(&prefix(b"k7"), u64::MAX) {
+                    if let Some((seq, _)) = get(&m, &prefix(b"k7"), u64::MAX) {
                         assert_eq!((seq - 1) % 1_000 % 50, 7, "a version of another key");
                     }
                 }
@@ -199,6 +201,6 @@ mod tests {
                     .map(move |i| t * 1_000 + i + 1)
             })
             .max();
-        assert_eq!(m.get(&prefix(b"k7"), u64::MAX).map(|(s, _)| s), newest);
+        assert_eq!(get(&m, &prefix(b"k7"), u64::MAX).map(|(s, _)| s), newest);
     }
 }

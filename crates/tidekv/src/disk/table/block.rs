@@ -89,9 +89,34 @@ impl Block {
     }
 
     /// An iterator whose first item is the first entry with key `>= target` (none if every key is
-    /// smaller). Binary search over the restart points' whole keys, then a linear scan from the
-    /// last restart point whose key is below `target`.
+    /// smaller).
     pub(crate) fn seek(&self, target: &[u8]) -> Result<BlockIter, String> {
+        let (mut iter, found) = self.cursor_at(target)?;
+        if let Some(entry) = found {
+            iter.peeked = Some(iter.materialize(&entry));
+        }
+        Ok(iter)
+    }
+
+    /// Calls `found` with the first entry whose key is `>= target` (the key borrowed for the call,
+    /// so a point lookup copies no key) and returns what it returned; `None` if every key is
+    /// smaller.
+    pub(crate) fn find<R>(
+        &self,
+        target: &[u8],
+        found: impl FnOnce(&[u8], Bytes) -> R,
+    ) -> Result<Option<R>, String> {
+        let (iter, entry) = self.cursor_at(target)?;
+        Ok(entry.map(|entry| {
+            let value = iter.block.raw.slice(entry.value_at..entry.end);
+            found(&iter.key, value)
+        }))
+    }
+
+    /// An iterator that has just decoded the first entry with key `>= target` (returned with it),
+    /// or has passed every entry. Binary search over the restart points' whole keys, then a linear
+    /// scan from the last restart point whose key is below `target`.
+    fn cursor_at(&self, target: &[u8]) -> Result<(BlockIter, Option<EntryBounds>), String> {
         // Invariant: restart `left` has a key < target, or is restart 0; every restart after
         // `right` has a key >= target.
         let mut left = 0;
@@ -113,11 +138,7 @@ impl Block {
         loop {
             match iter.advance() {
                 Ok(Some(_)) if iter.key.as_slice() < target => {}
-                Ok(Some(entry)) => {
-                    iter.peeked = Some(iter.materialize(&entry));
-                    return Ok(iter);
-                }
-                Ok(None) => return Ok(iter),
+                Ok(found) => return Ok((iter, found)),
                 Err(why) => return Err(format!("corrupt data block: {why}")),
             }
         }

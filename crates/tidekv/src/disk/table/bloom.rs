@@ -38,7 +38,7 @@ impl BloomBuilder {
 
     /// Adds a key. Adding a key twice is harmless.
     pub(crate) fn add(&mut self, key: &[u8]) {
-        self.hashes.push(xxh3_64(key));
+        self.hashes.push(bloom_hash(key));
     }
 
     /// The filter bytes. With no keys or no bits per key the bit array is empty, which readers
@@ -62,6 +62,11 @@ impl BloomBuilder {
         out.push(k);
         out
     }
+}
+
+/// The hash a filter's bits are derived from (the format fixes it: XXH3-64 of the key).
+pub(crate) fn bloom_hash(key: &[u8]) -> u64 {
+    xxh3_64(key)
 }
 
 /// The probe count for `bits_per_key`: `round(bits_per_key * ln 2)`, which minimises the
@@ -106,12 +111,19 @@ impl BloomFilter {
     }
 
     /// False if `key` was certainly not added; true if it may have been.
+    #[cfg(test)]
     pub(crate) fn may_contain(&self, key: &[u8]) -> bool {
+        self.may_contain_hash(bloom_hash(key))
+    }
+
+    /// [`BloomFilter::may_contain`] for the key whose [`bloom_hash`] is `hash`: a lookup that
+    /// probes several tables hashes its key once.
+    pub(crate) fn may_contain_hash(&self, hash: u64) -> bool {
         let bits = self.bits.len() as u64 * 8;
         if bits == 0 {
             return true;
         }
-        probe_bits(xxh3_64(key), self.k, bits).all(|bit| {
+        probe_bits(hash, self.k, bits).all(|bit| {
             self.bits
                 .get((bit / 8) as usize)
                 .is_none_or(|byte| byte & (1 << (bit % 8)) != 0)

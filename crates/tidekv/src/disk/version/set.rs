@@ -20,6 +20,7 @@ use bytes::Bytes;
 
 use crate::disk::fs::Fs;
 use crate::disk::key::split_seq;
+use crate::disk::lookup::LookupKey;
 use crate::disk::table::reader::TableReader;
 use crate::disk::version::edit::{TableMeta, VersionEdit};
 use crate::error::{Error, Result};
@@ -100,9 +101,10 @@ impl Default for Version {
 }
 
 impl Version {
-    /// The newest version of `prefix` at or below `snapshot`, searching L0 newest first, then
-    /// each deeper level's one candidate table.
-    pub(crate) fn get(&self, prefix: &[u8], snapshot: u64) -> Result<Option<(u64, Bytes)>> {
+    /// The newest version of `lookup`'s key visible at its snapshot, searching L0 newest first,
+    /// then each deeper level's one candidate table.
+    pub(crate) fn get(&self, lookup: &LookupKey, snapshot: u64) -> Result<Option<(u64, Bytes)>> {
+        let prefix = lookup.prefix();
         for (level, tables) in self.levels.iter().enumerate() {
             if level == 0 {
                 for table in tables {
@@ -110,12 +112,12 @@ impl Version {
                     if prefix < lo || prefix > hi || table.reader.info().min_seq > snapshot {
                         continue;
                     }
-                    if let Some(found) = table.reader.get(prefix, snapshot)? {
+                    if let Some(found) = table.reader.get(lookup)? {
                         return Ok(Some(found));
                     }
                 }
             } else if let Some(table) = find_table(tables, prefix) {
-                if let Some(found) = table.reader.get(prefix, snapshot)? {
+                if let Some(found) = table.reader.get(lookup)? {
                     return Ok(Some(found));
                 }
             }

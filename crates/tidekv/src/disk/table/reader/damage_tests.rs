@@ -32,7 +32,7 @@ fn a_flipped_bit_in_a_data_block_is_reported_by_the_get_and_iter_that_read_it() 
             .collect();
         assert!(!block_keys.is_empty());
         for (i, (_, value)) in entries.iter().enumerate() {
-            let got = table.get(&prefix(&format!("user:{i:06}")), u64::MAX);
+            let got = table.get_at(&prefix(&format!("user:{i:06}")), u64::MAX);
             if block_keys.contains(&i) {
                 assert_corruption(got, victim);
             } else {
@@ -136,7 +136,7 @@ fn no_flipped_bit_ever_yields_a_wrong_value(cache_bytes: usize) {
                     Err(e) => assert!(matches!(e, Error::Corruption { .. })),
                 }
                 for (i, (_, v)) in entries.iter().enumerate() {
-                    match table.get(&prefix(&format!("k{i:02}")), u64::MAX) {
+                    match table.get_at(&prefix(&format!("k{i:02}")), u64::MAX) {
                         Ok(got) => assert_eq!(got, Some((i as u64 + 1, v.clone()))),
                         Err(e) => assert!(matches!(e, Error::Corruption { .. })),
                     }
@@ -171,9 +171,12 @@ fn a_failed_read_of_a_data_block_is_an_io_error_and_a_later_read_succeeds() {
     };
     let want = Some((43, entries[42].1.clone()));
     fs.inject(Fault::Read);
-    io_naming_the_table(table.get(&prefix("user:000042"), u64::MAX).map(|_| ()));
+    io_naming_the_table(table.get_at(&prefix("user:000042"), u64::MAX).map(|_| ()));
     assert_eq!(cache.stats().entries, 0, "nothing was cached");
-    assert_eq!(table.get(&prefix("user:000042"), u64::MAX).unwrap(), want);
+    assert_eq!(
+        table.get_at(&prefix("user:000042"), u64::MAX).unwrap(),
+        want
+    );
     // An iterator reports the error once and stops; a new one reads everything.
     fs.inject(Fault::Read);
     let mut iter = table.seek(&entries[300].0);
@@ -202,7 +205,7 @@ fn a_table_cut_short_after_it_was_opened_is_corruption_at_the_missing_block() {
     assert_corruption(collect(table.iter()), victim);
     assert_corruption(collect(table.seek(&entries[499].0)), data[data.len() - 1]);
     assert_eq!(
-        table.get(&prefix("user:000000"), u64::MAX).unwrap(),
+        table.get_at(&prefix("user:000000"), u64::MAX).unwrap(),
         Some((1, entries[0].1.clone()))
     );
 }

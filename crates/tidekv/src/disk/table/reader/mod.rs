@@ -21,7 +21,8 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use crate::disk::fs::{Fs, RandomAccessFile};
-use crate::disk::key::{split_seq, SEQ_LEN};
+use crate::disk::key::split_seq;
+use crate::disk::lookup::LookupKey;
 use crate::disk::table::block::Block;
 use crate::disk::table::bloom::BloomFilter;
 use crate::disk::table::builder::{BlockHandle, TableInfo, FOOTER_LEN};
@@ -147,43 +148,41 @@ impl TableReader {
         })
     }
 
-    /// The newest version of the key with identifying prefix `prefix` (an internal key without its
-    /// sequence number) whose sequence number is `<= snapshot`, as `(seq, value)`.
-    pub(crate) fn get(&self, prefix: &[u8], snapshot: u64) -> Result<Option<(u64, Bytes)>> {
-        if !self.inner.filter.may_contain(prefix) {
+    /// The newest version of `lookup`'s key visible at its snapshot, as `(seq, value)`.
+    pub(crate) fn get(&self, lookup: &LookupKey) -> Result<Option<(u64, Bytes)>> {
+        if !self.inner.filter.may_contain_hash(lookup.hash()) {
             self.inner.filter_skips.fetch_add(1, Ordering::Relaxed);
             return Ok(None);
         }
-        let mut target = Vec::with_capacity(prefix.len() + SEQ_LEN);
-        target.extend_from_slice(prefix);
-        target.extend_from_slice(&(!snapshot).to_be_bytes());
+        let target = lookup.seek().bytes().as_ref();
         let index = &self.inner.index;
-        let at = index.partition_point(|e| e.last_key.as_ref() < target.as_slice());
+        let at = index.partition_point(|e| e.last_key.as_ref() < target);
         let Some(entry) = index.get(at) else {
             return Ok(None);
         };
         let offset = entry.handle.offset;
         let block = self.inner.read_block(entry.handle)?;
         let found = block
-            .seek(&target)
-            .map_err(|why| self.inner.corrupt(offset, why))?
-            .next()
-            .transpose()
+            .find(target, |key, value| match split_seq(key) {
+                Some((found, seq)) if found == lookup.prefix() => Ok(Some((seq, value))),
+                Some(_) => Ok(None),
+                None => Err(format!("data block holds a {}-byte key", key.len())),
+            })
             .map_err(|why| self.inner.corrupt(offset, why))?;
         // The index promises a key >= target in this block: its last key is one.
-        let Some((key, value)) = found else {
-            return Err(self.inner.corrupt(
+        match found {
+            Some(answer) => answer.map_err(|why| self.inner.corrupt(offset, why)),
+            None => Err(self.inner.corrupt(
                 offset,
                 "data block ends before the last key its index entry names".into(),
-            ));
-        };
-        match split_seq(&key) {
-            Some((found, seq)) if found == prefix => Ok(Some((seq, value))),
-            Some(_) => Ok(None),
-            None => Err(self
-                .inner
-                .corrupt(offset, format!("data block holds a {}-byte key", key.len()))),
+            )),
         }
+    }
+
+    /// [`TableReader::get`] of the key with identifying prefix `prefix` at `snapshot`.
+    #[cfg(test)]
+    pub(crate) fn get_at(&self, prefix: &[u8], snapshot: u64) -> Result<Option<(u64, Bytes)>> {
+        self.get(&LookupKey::new(prefix, snapshot))
     }
 
     /// An iterator over every entry in key order.

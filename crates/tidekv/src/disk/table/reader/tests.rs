@@ -32,7 +32,7 @@ fn thousands_of_entries_round_trip_across_many_blocks_with_every_compression() {
         assert_eq!(collect(table.iter()).unwrap(), entries, "{compression:?}");
         for (i, (_, v)) in entries.iter().enumerate() {
             let got = table
-                .get(&prefix(&format!("user:{i:06}")), u64::MAX)
+                .get_at(&prefix(&format!("user:{i:06}")), u64::MAX)
                 .unwrap();
             assert_eq!(got, Some((i as u64 + 1, v.clone())));
         }
@@ -76,7 +76,7 @@ fn get_returns_the_newest_version_at_or_below_the_snapshot() {
     write(&fs, &entries, options);
     let table = open(&fs).unwrap();
     assert!(table.inner.index.len() > 5);
-    let get = |user: &str, snap| table.get(&prefix(user), snap).unwrap();
+    let get = |user: &str, snap| table.get_at(&prefix(user), snap).unwrap();
     assert_eq!(get("k", 1), None);
     assert_eq!(get("k", 2), Some((2, Bytes::from("v2"))));
     assert_eq!(get("k", 4), Some((2, Bytes::from("v2"))));
@@ -109,9 +109,9 @@ fn the_bloom_filter_skips_absent_keys_and_never_a_present_one() {
     write(&fs, &entries, TableOptions::default());
     let table = open(&fs).unwrap();
     for i in 0..2_000 {
-        assert!(table.get(&prefix(&format!("user:{i:06}")), 0).is_ok());
+        assert!(table.get_at(&prefix(&format!("user:{i:06}")), 0).is_ok());
         assert!(table
-            .get(&prefix(&format!("user:{i:06}")), u64::MAX)
+            .get_at(&prefix(&format!("user:{i:06}")), u64::MAX)
             .unwrap()
             .is_some());
     }
@@ -119,7 +119,7 @@ fn the_bloom_filter_skips_absent_keys_and_never_a_present_one() {
     for i in 0..1_000 {
         assert_eq!(
             table
-                .get(&prefix(&format!("absent:{i}")), u64::MAX)
+                .get_at(&prefix(&format!("absent:{i}")), u64::MAX)
                 .unwrap(),
             None
         );
@@ -140,14 +140,14 @@ fn without_a_filter_every_get_reads_a_block() {
     for i in 0..100 {
         assert_eq!(
             table
-                .get(&prefix(&format!("absent:{i}")), u64::MAX)
+                .get_at(&prefix(&format!("absent:{i}")), u64::MAX)
                 .unwrap(),
             None
         );
     }
     assert_eq!(table.filter_skips(), 0);
     assert!(table
-        .get(&prefix("user:000042"), u64::MAX)
+        .get_at(&prefix("user:000042"), u64::MAX)
         .unwrap()
         .is_some());
 }
@@ -214,11 +214,11 @@ fn a_table_with_one_entry() {
         );
         assert_eq!(collect(table.seek(&key("only", 6))).unwrap(), []);
         assert_eq!(
-            table.get(&prefix("only"), 7).unwrap(),
+            table.get_at(&prefix("only"), 7).unwrap(),
             Some((7, Bytes::from("value")))
         );
-        assert_eq!(table.get(&prefix("only"), 6).unwrap(), None);
-        assert_eq!(table.get(&prefix("other"), u64::MAX).unwrap(), None);
+        assert_eq!(table.get_at(&prefix("only"), 6).unwrap(), None);
+        assert_eq!(table.get_at(&prefix("other"), u64::MAX).unwrap(), None);
     }
 }
 
@@ -258,7 +258,7 @@ fn a_second_get_of_the_same_key_is_a_cache_hit() {
     let cache = BlockCache::new(1 << 20);
     let table = open_with(&fs, Arc::clone(&cache)).unwrap();
     assert_eq!(table.number(), NUMBER);
-    let get = || table.get(&prefix("user:000500"), u64::MAX).unwrap();
+    let get = || table.get_at(&prefix("user:000500"), u64::MAX).unwrap();
     let first = get();
     let stats = cache.stats();
     assert_eq!((stats.hits, stats.misses, stats.entries), (0, 1, 1));
@@ -268,7 +268,10 @@ fn a_second_get_of_the_same_key_is_a_cache_hit() {
     // Opening the table did not touch the cache: metadata is pinned in the reader instead.
     let again = open_with(&fs, Arc::clone(&cache)).unwrap();
     assert_eq!(cache.stats().hits, 1);
-    assert_eq!(again.get(&prefix("user:000500"), u64::MAX).unwrap(), first);
+    assert_eq!(
+        again.get_at(&prefix("user:000500"), u64::MAX).unwrap(),
+        first
+    );
     assert_eq!(
         cache.stats().hits,
         2,
@@ -293,7 +296,7 @@ fn tables_sharing_a_cache_never_see_each_others_blocks() {
         for table in &tables {
             let value = format!("in table {}", table.number());
             assert_eq!(
-                table.get(&prefix("k"), u64::MAX).unwrap(),
+                table.get_at(&prefix("k"), u64::MAX).unwrap(),
                 Some((1, Bytes::from(value)))
             );
         }
@@ -315,7 +318,7 @@ fn a_cache_smaller_than_one_block_still_reads_everything() {
         &entries[700..]
     );
     for (i, (_, v)) in entries.iter().enumerate() {
-        let got = table.get(&prefix(&format!("user:{i:06}")), u64::MAX);
+        let got = table.get_at(&prefix(&format!("user:{i:06}")), u64::MAX);
         assert_eq!(got.unwrap(), Some((i as u64 + 1, v.clone())));
     }
     let stats = cache.stats();
@@ -354,7 +357,7 @@ proptest! {
                 .range(target..)
                 .next()
                 .and_then(|(k, v)| split_seq(k).filter(|(f, _)| *f == p.as_slice()).map(|(_, s)| (s, v.clone())));
-            prop_assert_eq!(table.get(&p, snap).unwrap(), newest);
+            prop_assert_eq!(table.get_at(&p, snap).unwrap(), newest);
         }
     }
 }
