@@ -162,6 +162,11 @@ impl Store {
     }
 
     /// A report on the whole store: keys and bytes per keyspace, and backend detail.
+    ///
+    /// Cost: on `memory` the counts are kept as the store changes. On `disk` they are exact, and
+    /// made by reading every live entry (like [`Store::len`]): the time grows with the store, and
+    /// the read passes through the block cache. `DiskStats` itself (memtables, levels, cache,
+    /// write amplification) is cheap.
     pub fn stats(&self) -> Result<Stats> {
         self.check_open()?;
         let keyspaces: Vec<KeyspaceStats> = self
