@@ -4,11 +4,9 @@
 //! trades. `docs/disk.md` explains the engine the knobs tune.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
 use super::{Backend, Config};
-use crate::clock::SystemClock;
 use crate::error::{Error, Result};
 use crate::Compression;
 
@@ -160,13 +158,7 @@ impl Config {
     /// # Ok::<(), tidekv::Error>(())
     /// ```
     pub fn disk(path: impl AsRef<Path>) -> Self {
-        Config {
-            backend: Backend::Disk(DiskOptions::new(path.as_ref().to_path_buf())),
-            max_key_size: super::MAX_KEY_SIZE,
-            max_value_size: super::MAX_VALUE_SIZE,
-            keyspaces: 16,
-            clock: Arc::new(SystemClock),
-        }
+        Config::with_backend(Backend::Disk(DiskOptions::new(path.as_ref().to_path_buf())))
     }
 
     fn disk_options(&mut self) -> Option<&mut DiskOptions> {

@@ -73,8 +73,13 @@ impl fmt::Debug for Config {
 impl Config {
     /// An in-memory store: sharded, with TTLs and optional snapshot persistence.
     pub fn memory() -> Self {
+        Config::with_backend(Backend::Memory(MemoryOptions::default()))
+    }
+
+    /// `backend` with the settings every backend shares at their defaults.
+    pub(super) fn with_backend(backend: Backend) -> Self {
         Config {
-            backend: Backend::Memory(MemoryOptions::default()),
+            backend,
             max_key_size: MAX_KEY_SIZE,
             max_value_size: MAX_VALUE_SIZE,
             keyspaces: 16,

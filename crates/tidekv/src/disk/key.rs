@@ -19,9 +19,7 @@
 //!
 //! Stored spaces are numbers in files: never renumber them.
 
-use bytes::BufMut;
-#[cfg(test)]
-use bytes::Bytes;
+use bytes::{BufMut, Bytes};
 
 /// Which kind of key a user key is stored as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -38,11 +36,11 @@ pub(crate) const SEQ_LEN: usize = 8;
 /// Appends the part of an internal key that comes before the sequence number: everything that
 /// identifies the key. Two internal keys are versions of the same key iff these bytes are equal.
 ///
-/// Reserves room for the sequence number too, so a write can append it without a reallocation
-/// (into an empty vector this reserves exactly: the write path relies on it to turn the vector
-/// into `Bytes` without copying).
+/// Reserves room for the sequence number too, so reads and writes can append it without a
+/// reallocation. The reservation is exact unless the key holds zero bytes (each is escaped to
+/// two): a vector whose capacity equals its length becomes `Bytes` with no further allocation.
 pub(crate) fn put_prefix(out: &mut Vec<u8>, ks: u32, space: Space, user_key: &[u8], suffix: &[u8]) {
-    out.reserve(4 + 1 + user_key.len() + 2 + suffix.len() + SEQ_LEN);
+    out.reserve_exact(4 + 1 + user_key.len() + 2 + suffix.len() + SEQ_LEN);
     out.put_u32(ks);
     out.put_u8(space as u8);
     for &b in user_key {
@@ -55,6 +53,14 @@ pub(crate) fn put_prefix(out: &mut Vec<u8>, ks: u32, space: Space, user_key: &[u
     out.put_slice(suffix);
 }
 
+/// `prefix` (see [`put_prefix`]) followed by the inverted sequence number: an internal key.
+pub(crate) fn with_seq(prefix: &[u8], seq: u64) -> Bytes {
+    let mut key = Vec::with_capacity(prefix.len() + SEQ_LEN);
+    key.put_slice(prefix);
+    key.put_u64(!seq);
+    Bytes::from(key)
+}
+
 /// The internal key of version `seq` of a key.
 #[cfg(test)]
 pub(crate) fn internal_key(
@@ -64,10 +70,9 @@ pub(crate) fn internal_key(
     suffix: &[u8],
     seq: u64,
 ) -> Bytes {
-    let mut out = Vec::new();
-    put_prefix(&mut out, ks, space, user_key, suffix);
-    out.put_u64(!seq);
-    Bytes::from(out)
+    let mut prefix = Vec::new();
+    put_prefix(&mut prefix, ks, space, user_key, suffix);
+    with_seq(&prefix, seq)
 }
 
 /// Splits an internal key into its identifying prefix and its sequence number.

@@ -91,7 +91,8 @@ impl LogFile {
         self.len
     }
 
-    fn check(&self) -> Result<()> {
+    /// `Err` once an append or sync of this log has failed (see the type's docs).
+    pub(crate) fn check(&self) -> Result<()> {
         if self.poisoned {
             return Err(Error::io(
                 format!("writing {}", self.path.display()),

@@ -5,7 +5,6 @@
 
 use bytes::{BufMut, Bytes};
 
-use crate::disk::key::SEQ_LEN;
 use crate::disk::memtable::HeadKey;
 use crate::disk::table::bloom::bloom_hash;
 
@@ -18,24 +17,33 @@ use crate::disk::table::bloom::bloom_hash;
 pub(crate) struct LookupKey {
     seek: HeadKey,
     prefix_len: usize,
+    snapshot: u64,
     hash: u64,
 }
 
 impl LookupKey {
-    pub(crate) fn new(prefix: &[u8], snapshot: u64) -> LookupKey {
-        let mut seek = Vec::with_capacity(prefix.len() + SEQ_LEN);
-        seek.put_slice(prefix);
-        seek.put_u64(!snapshot);
+    /// The lookup of `prefix` at `snapshot`. The sequence trailer is appended to `prefix` in
+    /// place (`put_prefix` reserves room for it), so the key is not copied.
+    pub(crate) fn new(mut prefix: Vec<u8>, snapshot: u64) -> LookupKey {
+        let prefix_len = prefix.len();
+        let hash = bloom_hash(&prefix);
+        prefix.put_u64(!snapshot);
         LookupKey {
-            seek: HeadKey::new(Bytes::from(seek)),
-            prefix_len: prefix.len(),
-            hash: bloom_hash(prefix),
+            seek: HeadKey::new(Bytes::from(prefix)),
+            prefix_len,
+            snapshot,
+            hash,
         }
     }
 
     /// The key's identifying prefix (an internal key without its sequence number).
     pub(crate) fn prefix(&self) -> &[u8] {
         self.seek.bytes().get(..self.prefix_len).unwrap_or_default()
+    }
+
+    /// The highest sequence number the lookup may see.
+    pub(crate) fn snapshot(&self) -> u64 {
+        self.snapshot
     }
 
     /// The internal key to seek to: the first entry at or after it is the answer if its prefix
@@ -57,8 +65,9 @@ mod tests {
 
     #[test]
     fn the_seek_key_is_the_prefix_with_the_snapshot_trailer() {
-        let lookup = LookupKey::new(b"prefix", 41);
+        let lookup = LookupKey::new(b"prefix".to_vec(), 41);
         assert_eq!(lookup.prefix(), b"prefix");
+        assert_eq!(lookup.snapshot(), 41);
         assert_eq!(split_seq(lookup.seek().bytes()), Some((&b"prefix"[..], 41)));
         assert_eq!(lookup.hash(), bloom_hash(b"prefix"));
     }

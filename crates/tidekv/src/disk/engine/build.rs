@@ -25,15 +25,16 @@ use crate::disk::key::{split_seq, Space};
 use crate::disk::table::builder::{TableBuilder, TableOptions};
 use crate::disk::table::reader::TableReader;
 use crate::disk::version::edit::{Garbage, TableMeta};
-use crate::disk::version::set::TableFile;
+use crate::disk::version::set::{find_table, TableFile};
 use crate::error::{Error, Result};
 
 /// Decides which entries of one sorted stream survive.
 pub(crate) struct Retention {
     /// Reads at the oldest readable sequence number, for list metadata.
     view: View,
-    /// Tables that may hold older versions of a key than the stream does.
-    deeper: Vec<Arc<TableFile>>,
+    /// The levels that may hold older versions of a key than the stream does, by level number
+    /// (level 0's tables overlap; a deeper level's are sorted and disjoint).
+    deeper: Vec<(usize, Vec<Arc<TableFile>>)>,
     last_prefix: Vec<u8>,
     /// Sequence number of the previous entry of `last_prefix` (`u64::MAX` before its first).
     last_seq: u64,
@@ -42,7 +43,15 @@ pub(crate) struct Retention {
 }
 
 impl Retention {
-    pub(crate) fn new(view: View, deeper: Vec<Arc<TableFile>>) -> Self {
+    /// Retention for a stream whose older versions may lie in `levels[from..]`.
+    pub(crate) fn new(view: View, levels: &[Vec<Arc<TableFile>>], from: usize) -> Self {
+        let deeper = levels
+            .iter()
+            .enumerate()
+            .skip(from)
+            .filter(|(_, tables)| !tables.is_empty())
+            .map(|(level, tables)| (level, tables.clone()))
+            .collect();
         Retention {
             view,
             deeper,
@@ -96,7 +105,7 @@ impl Retention {
                 return Ok(*meta);
             }
         }
-        let meta = match self.view.cell(&prefix)? {
+        let meta = match self.view.cell(prefix.clone())? {
             Some(Cell::List(meta)) => Some(meta),
             _ => None,
         };
@@ -106,9 +115,15 @@ impl Retention {
 
     /// Whether no deeper table can hold `prefix`.
     fn is_base(&self, prefix: &[u8]) -> bool {
-        self.deeper.iter().all(|t| {
-            let (lo, hi) = t.key_range();
-            prefix < lo || prefix > hi
+        self.deeper.iter().all(|(level, tables)| {
+            if *level == 0 {
+                tables.iter().all(|t| {
+                    let (lo, hi) = t.key_range();
+                    prefix < lo || prefix > hi
+                })
+            } else {
+                find_table(tables, prefix).is_none()
+            }
         })
     }
 }

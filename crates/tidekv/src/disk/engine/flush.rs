@@ -7,48 +7,31 @@
 //! table (deleted on open) and the log (replayed); after it, the table is in the version and the
 //! log is not needed.
 
-use std::ops::Bound;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use super::build::{Retention, TableSink};
-use super::view::View;
+use super::merge::mem_source;
 use super::Inner;
 use crate::disk::file_name::wal_path;
 use crate::disk::version::edit::VersionEdit;
 use crate::error::Result;
 
-/// Entries read from a memtable at a time while flushing.
-const FLUSH_CHUNK: usize = 1024;
-
 impl Inner {
     /// Flushes the oldest frozen memtable. Returns `false` if there was none.
     pub(crate) fn flush_oldest(&self) -> Result<bool> {
-        let sources = self.current();
+        let view = self.view();
+        let sources = Arc::clone(&view.sources);
         let Some((imm, log)) = sources.imms.last().cloned() else {
             return Ok(false);
         };
-        let view = View {
-            sources: Arc::clone(&sources),
-            seq: self.visible(),
-            now: self.now(),
-        };
-        let deeper = sources.version.tables().cloned().collect();
-        let mut retention = Retention::new(view, deeper);
+        // Every table is older than the memtable: all of them may hold older versions.
+        let mut retention = Retention::new(view, &sources.version.levels, 0);
         let mut sink = TableSink::new(self, 0, u64::MAX);
-        let mut lower = Bound::Unbounded;
-        loop {
-            let chunk = imm.chunk(lower.clone(), Bound::Unbounded, FLUSH_CHUNK);
-            for (key, value) in &chunk {
-                if retention.keep(key, value)? {
-                    sink.add(key, value)?;
-                }
-            }
-            match chunk.last() {
-                Some((last, _)) if chunk.len() == FLUSH_CHUNK => {
-                    lower = Bound::Excluded(last.clone());
-                }
-                _ => break,
+        let mut entries = mem_source(Arc::clone(&imm), b"");
+        while let Some((key, value)) = entries.next_entry()? {
+            if retention.keep(&key, &value)? {
+                sink.add(&key, &value)?;
             }
         }
         let tables = sink.finish()?;

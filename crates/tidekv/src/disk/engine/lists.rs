@@ -65,7 +65,7 @@ pub(crate) fn list_item(
     i: u64,
 ) -> Result<Bytes> {
     let index = meta.head.wrapping_add(i);
-    match view.cell(&item_prefix(ks, key, meta.version, index))? {
+    match view.cell(item_prefix(ks, key, meta.version, index))? {
         Some(Cell::Item(value)) => Ok(value),
         other => Err(missing_item(key, index, other.is_some())),
     }

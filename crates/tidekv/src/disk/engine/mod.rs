@@ -187,8 +187,8 @@ impl Inner {
     }
 
     /// The WAL syncer of the current log and the last sequence number it holds.
-    pub(crate) fn sync_target(&self) -> Result<(Box<dyn FileSyncer>, u64)> {
-        let writer = self.writer.lock();
+    pub(crate) fn sync_target(&self) -> Result<(Arc<dyn FileSyncer>, u64)> {
+        let mut writer = self.writer.lock();
         Ok((writer.wal.syncer()?, writer.last_seq))
     }
 }

@@ -15,7 +15,6 @@ use parking_lot::{Condvar, Mutex, RwLock};
 
 use super::group_commit::GroupCommit;
 use super::lock::DirLock;
-use super::write::with_seq;
 use super::{worker, BgState, Counters, DiskEngine, Inner, SuperVersion, VersionState, Writer};
 use crate::clock::Clock;
 use crate::config::DiskOptions;
@@ -24,6 +23,7 @@ use crate::disk::file_name::{
     manifest_path, parse_manifest, parse_table, parse_wal, table_path, wal_path,
 };
 use crate::disk::fs::Fs;
+use crate::disk::key::with_seq;
 use crate::disk::memtable::Memtable;
 use crate::disk::table::cache::BlockCache;
 use crate::disk::table::reader::TableReader;
@@ -169,11 +169,12 @@ pub(crate) fn open_with_fs(
             i + 1 == wals.len(),
         )?;
         torn_tails_cut += u64::from(log.cut);
+        let tombstone = Cell::Tombstone.encode();
         for record in log.records {
             for (j, entry) in record.entries.iter().enumerate() {
                 let seq = record.first_seq + j as u64;
                 let cell = match entry.kind {
-                    EntryKind::Delete => Cell::Tombstone.encode(),
+                    EntryKind::Delete => tombstone.clone(),
                     EntryKind::Put => entry.value.clone(),
                 };
                 mem.insert(with_seq(&entry.key, seq), cell);

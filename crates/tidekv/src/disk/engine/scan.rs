@@ -137,7 +137,10 @@ impl Inner {
         let (start, skip) = match &lower {
             Bound::Unbounded => (ks_start, None),
             Bound::Included(k) => (user_prefix(ks, k), None),
-            Bound::Excluded(k) => (user_prefix(ks, k), Some(user_prefix(ks, k))),
+            Bound::Excluded(k) => {
+                let prefix = user_prefix(ks, k);
+                (prefix.clone(), Some(prefix))
+            }
         };
         let (upper_key, inclusive) = match &upper {
             Bound::Unbounded => (ks_end, false),

@@ -4,6 +4,7 @@
 use bytes::Bytes;
 
 use super::txn::Txn;
+use super::view::user_prefix;
 use super::Inner;
 use crate::disk::cell::Cell;
 use crate::engine::{list_is_not_a_string, KeyExpiry, Op};
@@ -58,9 +59,10 @@ impl Inner {
 
     pub(crate) fn take(&self, ks: u32, key: &[u8]) -> Result<Option<Bytes>> {
         self.write(|txn| {
-            let found = txn.string(ks, key)?;
+            let prefix = user_prefix(ks, key);
+            let found = txn.string_at(&prefix)?;
             if found.is_some() {
-                txn.set_key(ks, key, Cell::Tombstone);
+                txn.set(prefix, Cell::Tombstone);
             }
             Ok(found.map(|(value, _)| value))
         })
@@ -124,7 +126,8 @@ impl Inner {
 }
 
 fn incr(txn: &mut Txn, ks: u32, key: &[u8], delta: i64) -> Result<i64> {
-    let (current, expires_at) = match txn.string(ks, key)? {
+    let prefix = user_prefix(ks, key);
+    let (current, expires_at) = match txn.string_at(&prefix)? {
         Some((value, expires_at)) => (parse_counter(&value)?, expires_at),
         None => (0, None),
     };
@@ -134,9 +137,8 @@ fn incr(txn: &mut Txn, ks: u32, key: &[u8], delta: i64) -> Result<i64> {
             format!("{current} + {delta} overflows a 64-bit integer"),
         )
     })?;
-    txn.set_key(
-        ks,
-        key,
+    txn.set(
+        prefix,
         Cell::Str {
             value: Bytes::from(next.to_string()),
             expires_at,
@@ -146,11 +148,12 @@ fn incr(txn: &mut Txn, ks: u32, key: &[u8], delta: i64) -> Result<i64> {
 }
 
 fn set_expiry(txn: &mut Txn, ks: u32, key: &[u8], expires_at: Option<u64>) -> Result<bool> {
-    let Some(cell) = txn.key(ks, key)? else {
+    let prefix = user_prefix(ks, key);
+    let Some(cell) = txn.cell(&prefix)? else {
         return Ok(false);
     };
     if expires_at.is_some_and(|at| at <= txn.now()) {
-        txn.set_key(ks, key, Cell::Tombstone);
+        txn.set(prefix, Cell::Tombstone);
         return Ok(true);
     }
     let cell = match cell {
@@ -161,6 +164,6 @@ fn set_expiry(txn: &mut Txn, ks: u32, key: &[u8], expires_at: Option<u64>) -> Re
         }
         Cell::Tombstone | Cell::Item(_) => return Ok(false),
     };
-    txn.set_key(ks, key, cell);
+    txn.set(prefix, cell);
     Ok(true)
 }

@@ -72,7 +72,7 @@ impl Txn {
     pub(crate) fn cell(&self, prefix: &[u8]) -> Result<Option<Cell>> {
         match self.position(prefix).and_then(|at| self.writes.get(at)) {
             Some((_, cell)) => Ok((!cell.is_dead(self.view.now)).then(|| cell.clone())),
-            None => self.view.cell(prefix),
+            None => self.view.cell(prefix.to_vec()),
         }
     }
 
@@ -107,18 +107,20 @@ impl Txn {
         self.set(user_prefix(ks, key), cell);
     }
 
-    /// The string under `key`, with its expiry; a list is `WrongType`.
-    pub(crate) fn string(&self, ks: u32, key: &[u8]) -> Result<Option<(Bytes, Option<u64>)>> {
-        match self.key(ks, key)? {
+    /// The string under the user-key prefix `prefix` (see [`user_prefix`]), with its expiry; a
+    /// list is `WrongType`. Read-modify-write operations build the prefix once, read through it
+    /// and then write it.
+    pub(crate) fn string_at(&self, prefix: &[u8]) -> Result<Option<(Bytes, Option<u64>)>> {
+        match self.cell(prefix)? {
             None => Ok(None),
             Some(Cell::Str { value, expires_at }) => Ok(Some((value, expires_at))),
             Some(_) => Err(list_is_not_a_string()),
         }
     }
 
-    /// The list under `key`; a string is `WrongType`.
-    pub(crate) fn list(&self, ks: u32, key: &[u8]) -> Result<Option<ListMeta>> {
-        match self.key(ks, key)? {
+    /// The list under the user-key prefix `prefix`; a string is `WrongType`.
+    fn list_at(&self, prefix: &[u8]) -> Result<Option<ListMeta>> {
+        match self.cell(prefix)? {
             None => Ok(None),
             Some(Cell::List(meta)) => Ok(Some(meta)),
             Some(_) => Err(string_is_not_a_list()),
@@ -128,16 +130,18 @@ impl Txn {
     /// Deletes a key of either kind; `true` if it existed. A list's elements are left to
     /// compaction: they belong to a version no metadata names any more.
     pub(crate) fn remove(&mut self, ks: u32, key: &[u8]) -> Result<bool> {
-        let existed = self.key(ks, key)?.is_some();
+        let prefix = user_prefix(ks, key);
+        let existed = self.cell(&prefix)?.is_some();
         if existed {
-            self.set_key(ks, key, Cell::Tombstone);
+            self.set(prefix, Cell::Tombstone);
         }
         Ok(existed)
     }
 
     /// Pushes `values` in order onto one end; returns the new length.
     pub(crate) fn push(&mut self, ks: u32, key: &[u8], end: End, values: &[Bytes]) -> Result<u64> {
-        let mut meta = self.list(ks, key)?.unwrap_or(ListMeta {
+        let list = user_prefix(ks, key);
+        let mut meta = self.list_at(&list)?.unwrap_or(ListMeta {
             expires_at: None,
             version: self.first_seq,
             head: LIST_START,
@@ -157,13 +161,14 @@ impl Txn {
                 Cell::Item(value.clone()),
             );
         }
-        self.set_key(ks, key, Cell::List(meta));
+        self.set(list, Cell::List(meta));
         Ok(meta.len)
     }
 
     /// Pops one element from one end; an emptied list is deleted.
     pub(crate) fn pop(&mut self, ks: u32, key: &[u8], end: End) -> Result<Option<Bytes>> {
-        let Some(mut meta) = self.list(ks, key)? else {
+        let list = user_prefix(ks, key);
+        let Some(mut meta) = self.list_at(&list)? else {
             return Ok(None);
         };
         let index = match end {
@@ -185,14 +190,14 @@ impl Txn {
         } else {
             Cell::List(meta)
         };
-        self.set_key(ks, key, cell);
+        self.set(list, cell);
         Ok(Some(value))
     }
 }
 
 /// The prefix of element `index` of list version `version`.
 pub(crate) fn item_prefix(ks: u32, key: &[u8], version: u64, index: u64) -> Vec<u8> {
-    // `put_prefix` reserves exactly, room for the sequence number included.
+    // `put_prefix` reserves room for the sequence number: reads and writes append it in place.
     let mut prefix = Vec::new();
     put_prefix(
         &mut prefix,

@@ -21,18 +21,18 @@ pub(crate) struct View {
 }
 
 impl SuperVersion {
-    /// The newest stored version of `prefix` at or below `seq`, as `(seq, cell bytes)`.
-    pub(crate) fn get(&self, prefix: &[u8], seq: u64) -> Result<Option<(u64, Bytes)>> {
-        let lookup = LookupKey::new(prefix, seq);
-        if let Some(found) = self.mem.get(&lookup) {
+    /// The newest stored version of `lookup`'s key at or below its snapshot, as
+    /// `(seq, cell bytes)`.
+    pub(crate) fn get(&self, lookup: &LookupKey) -> Result<Option<(u64, Bytes)>> {
+        if let Some(found) = self.mem.get(lookup) {
             return Ok(Some(found));
         }
         for (imm, _) in &self.imms {
-            if let Some(found) = imm.get(&lookup) {
+            if let Some(found) = imm.get(lookup) {
                 return Ok(Some(found));
             }
         }
-        self.version.get(&lookup, seq)
+        self.version.get(lookup)
     }
 }
 
@@ -59,8 +59,9 @@ impl Inner {
 
 impl View {
     /// The live cell under `prefix`: `None` if there is none, or it is a tombstone, or expired.
-    pub(crate) fn cell(&self, prefix: &[u8]) -> Result<Option<Cell>> {
-        let Some((_, bytes)) = self.sources.get(prefix, self.seq)? else {
+    /// Takes the prefix by value: the lookup key is built in it (see [`LookupKey::new`]).
+    pub(crate) fn cell(&self, prefix: Vec<u8>) -> Result<Option<Cell>> {
+        let Some((_, bytes)) = self.sources.get(&LookupKey::new(prefix, self.seq))? else {
             return Ok(None);
         };
         let cell = decode_cell(bytes)?;
@@ -69,14 +70,13 @@ impl View {
 
     /// The live cell of user key `key` in keyspace `ks`.
     pub(crate) fn key_cell(&self, ks: u32, key: &[u8]) -> Result<Option<Cell>> {
-        self.cell(&user_prefix(ks, key))
+        self.cell(user_prefix(ks, key))
     }
 }
 
 /// The identifying prefix of a user key.
 pub(crate) fn user_prefix(ks: u32, key: &[u8]) -> Vec<u8> {
-    // `put_prefix` reserves exactly, room for the sequence number included: the write path
-    // appends it in place and turns the vector into `Bytes` without copying.
+    // `put_prefix` reserves room for the sequence number: reads and writes append it in place.
     let mut prefix = Vec::new();
     put_prefix(&mut prefix, ks, Space::User, key, b"");
     prefix

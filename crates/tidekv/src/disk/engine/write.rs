@@ -59,8 +59,8 @@ impl Inner {
     /// Appends `writes` to the log as one record and inserts them into `mem`; returns the last
     /// sequence number used.
     ///
-    /// Each write's prefix vector becomes its memtable key in place (its sequence number appended;
-    /// `put_prefix` reserved the room), so a write copies its key once, into the log.
+    /// Each write's prefix vector becomes its memtable key in place (its sequence number appended
+    /// in the room `put_prefix` reserved), so a write copies its key once, into the log.
     fn commit(
         &self,
         writer: &mut Writer,
@@ -184,12 +184,4 @@ impl Inner {
         let last = self.writer.lock().last_seq;
         self.sync_to(last)
     }
-}
-
-/// `prefix` followed by the inverted sequence number: an internal key.
-pub(crate) fn with_seq(prefix: &[u8], seq: u64) -> Bytes {
-    let mut key = Vec::with_capacity(prefix.len() + 8);
-    key.put_slice(prefix);
-    key.put_u64(!seq);
-    Bytes::from(key)
 }

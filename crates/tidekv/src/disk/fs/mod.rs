@@ -19,7 +19,6 @@ use std::sync::Arc;
 
 #[cfg(test)]
 pub(crate) use mem_fs::{Fault, MemFs};
-#[allow(unused_imports)]
 pub(crate) use std_fs::StdFs;
 
 /// A file opened for appending.

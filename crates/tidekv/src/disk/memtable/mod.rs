@@ -108,7 +108,7 @@ mod tests {
     }
 
     fn get(m: &Memtable, prefix: &[u8], snapshot: u64) -> Option<(u64, Bytes)> {
-        m.get(&LookupKey::new(prefix, snapshot))
+        m.get(&LookupKey::new(prefix.to_vec(), snapshot))
     }
 
     fn put(m: &Memtable, key: &[u8], seq: u64, value: &str) {

@@ -204,6 +204,11 @@ impl BlockIter {
         }
     }
 
+    /// The key of the entry decoded last (`None` before the first).
+    pub(crate) fn last_key(&self) -> Option<&[u8]> {
+        self.has_prev.then_some(self.key.as_slice())
+    }
+
     fn next_entry(&mut self) -> Result<Option<(Bytes, Bytes)>, String> {
         Ok(self.advance()?.map(|entry| self.materialize(&entry)))
     }

@@ -94,13 +94,13 @@ impl BlockBuilder {
         Ok(())
     }
 
-    /// Whether no entry has been added.
     /// The number of entries added.
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.entries
     }
 
+    /// Whether no entry has been added.
     pub(crate) fn is_empty(&self) -> bool {
         self.entries == 0
     }

@@ -251,11 +251,11 @@ impl TableBuilder {
         let handle = self.write_block(&raw, self.options.compression, "data block")?;
         let mut value = Vec::with_capacity(HANDLE_LEN);
         handle.encode(&mut value);
-        let last_key = self.last_key.clone();
-        self.index.add(&last_key, &value).map_err(|why| {
+        if let Err(why) = self.index.add(&self.last_key, &value) {
             self.failed = true;
-            Error::invalid("index entry", why)
-        })
+            return Err(Error::invalid("index entry", why));
+        }
+        Ok(())
     }
 
     /// Encodes `raw` as a physical block, appends it and returns its handle.

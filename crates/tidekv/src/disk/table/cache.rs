@@ -4,8 +4,8 @@
 //!
 //! The cache is split into shards (16 by default), each with its own lock and an equal part of the
 //! capacity; a key's shard is chosen by its xxh3 hash. A hit takes its shard's lock for reading
-//! only and sets the entry's reference bit (an atomic), so concurrent hits never wait on each
-//! other and a hit writes no shared structure. Eviction walks the shard's ring of keys from the
+//! only, sets the entry's reference bit (an atomic) and counts itself in the shard's counter, so
+//! concurrent hits never wait on each other and write nothing shared by the whole cache. Eviction walks the shard's ring of keys from the
 //! front: an entry whose bit is set gets a second chance (bit cleared, moved to the back), the
 //! first one whose bit is clear is evicted. Every entry is passed over at most once per eviction,
 //! so an insert costs amortised `O(1)`.
@@ -39,9 +39,6 @@ type Key = (u64, u64);
 pub(crate) struct BlockCache {
     shards: Box<[RwLock<Shard>]>,
     capacity: usize,
-    hits: AtomicU64,
-    misses: AtomicU64,
-    evictions: AtomicU64,
 }
 
 /// A snapshot of a cache's size and counters.
@@ -61,7 +58,7 @@ pub(crate) struct CacheStats {
     pub(crate) evictions: u64,
 }
 
-/// One shard: a map from key to entry, and the ring the CLOCK hand walks.
+/// One shard: a map from key to entry, the ring the CLOCK hand walks, and the shard's counters.
 ///
 /// Invariants:
 /// 1. `ring` holds each key of `entries` exactly once, and nothing else.
@@ -73,6 +70,11 @@ struct Shard {
     entries: HashMap<Key, Entry>,
     /// Keys in the order the hand meets them: the front is examined next.
     ring: VecDeque<Key>,
+    /// Lookups that found their block, and that did not (counted under the read lock).
+    hits: AtomicU64,
+    misses: AtomicU64,
+    /// Entries removed to make room for others (counted under the write lock).
+    evictions: u64,
 }
 
 #[derive(Debug)]
@@ -107,23 +109,18 @@ impl BlockCache {
         Arc::new(BlockCache {
             shards,
             capacity: capacity_bytes,
-            hits: AtomicU64::new(0),
-            misses: AtomicU64::new(0),
-            evictions: AtomicU64::new(0),
         })
     }
 
     /// The block at `offset` of table `table`, if cached; a hit marks it used, so the next
     /// eviction pass spares it.
     pub(crate) fn get(&self, table: u64, offset: u64) -> Option<Block> {
-        let found = match self.shard(table, offset) {
-            Some(shard) => shard.read().get((table, offset)),
-            None => None,
-        };
+        let shard = self.shard(table, offset)?.read();
+        let found = shard.get((table, offset));
         let counter = if found.is_some() {
-            &self.hits
+            &shard.hits
         } else {
-            &self.misses
+            &shard.misses
         };
         counter.fetch_add(1, Ordering::Relaxed);
         found
@@ -137,35 +134,33 @@ impl BlockCache {
             return;
         };
         let charge = block_bytes.saturating_add(ENTRY_OVERHEAD);
-        let evicted = shard.write().insert((table, offset), block, charge);
-        if evicted > 0 {
-            self.evictions.fetch_add(evicted, Ordering::Relaxed);
-        }
+        shard.write().insert((table, offset), block, charge);
     }
 
     /// The cache's capacity, current usage and counters.
     pub(crate) fn stats(&self) -> CacheStats {
-        let (mut usage, mut entries) = (0, 0);
+        let mut stats = CacheStats {
+            capacity: self.capacity,
+            usage: 0,
+            entries: 0,
+            hits: 0,
+            misses: 0,
+            evictions: 0,
+        };
         for shard in self.shards.iter() {
             let shard = shard.read();
-            usage += shard.usage;
-            entries += shard.entries.len();
+            stats.usage += shard.usage;
+            stats.entries += shard.entries.len();
+            stats.hits += shard.hits.load(Ordering::Relaxed);
+            stats.misses += shard.misses.load(Ordering::Relaxed);
+            stats.evictions += shard.evictions;
         }
-        CacheStats {
-            capacity: self.capacity,
-            usage,
-            entries,
-            hits: self.hits.load(Ordering::Relaxed),
-            misses: self.misses.load(Ordering::Relaxed),
-            evictions: self.evictions.load(Ordering::Relaxed),
-        }
+        stats
     }
 
-    /// The shard of a key, or `None` when the cache is disabled.
+    /// The shard of a key (always `Some`: the index is masked below the shard count). A disabled
+    /// cache has shards of capacity 0, which refuse every insert and count every lookup a miss.
     fn shard(&self, table: u64, offset: u64) -> Option<&RwLock<Shard>> {
-        if self.capacity == 0 {
-            return None;
-        }
         let mut key = [0u8; 16];
         key[..8].copy_from_slice(&table.to_le_bytes());
         key[8..].copy_from_slice(&offset.to_le_bytes());
@@ -176,15 +171,12 @@ impl BlockCache {
 }
 
 impl fmt::Debug for BlockCache {
-    /// The configuration and counters only: the blocks would be noise, and counting the entries
-    /// would take every shard's lock.
+    /// The configuration only: the blocks would be noise, and the counters live in the shards,
+    /// behind their locks (see [`BlockCache::stats`]).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BlockCache")
             .field("capacity", &self.capacity)
             .field("shards", &self.shards.len())
-            .field("hits", &self.hits.load(Ordering::Relaxed))
-            .field("misses", &self.misses.load(Ordering::Relaxed))
-            .field("evictions", &self.evictions.load(Ordering::Relaxed))
             .finish_non_exhaustive()
     }
 }
@@ -200,10 +192,10 @@ impl Shard {
         Some(entry.block.clone())
     }
 
-    /// Inserts or replaces `key`; returns how many other entries were evicted.
-    fn insert(&mut self, key: Key, block: Block, charge: usize) -> u64 {
+    /// Inserts or replaces `key`, evicting others as needed (counted in `evictions`).
+    fn insert(&mut self, key: Key, block: Block, charge: usize) {
         if charge > self.capacity {
-            return 0;
+            return;
         }
         // A replaced entry keeps its place on the ring (invariant 1); only its charge changes.
         let replaced = match self.entries.remove(&key) {
@@ -213,7 +205,6 @@ impl Shard {
             }
             None => false,
         };
-        let mut evicted = 0;
         while self.usage + charge > self.capacity {
             let Some(victim) = self.ring.pop_front() else {
                 break;
@@ -230,7 +221,7 @@ impl Shard {
                 Some(_) => {
                     if let Some(old) = self.entries.remove(&victim) {
                         self.usage -= old.charge;
-                        evicted += 1;
+                        self.evictions += 1;
                     }
                 }
                 None => {}
@@ -250,7 +241,6 @@ impl Shard {
             },
         );
         self.usage += charge;
-        evicted
     }
 }
 

@@ -65,39 +65,29 @@ pub(crate) fn encode_block(raw: &[u8], compression: Compression) -> Result<Vec<u
     Ok(out)
 }
 
-/// Checks the trailer of a physical block and returns the raw block.
-pub(crate) fn decode_block(physical: &[u8]) -> Result<Bytes, String> {
-    let body_len = physical
-        .len()
-        .checked_sub(4)
-        .filter(|&n| n >= 1)
-        .ok_or_else(|| {
-            format!(
-                "block of {} bytes is shorter than its {TRAILER_LEN}-byte trailer",
-                physical.len()
-            )
-        })?;
-    let (body, crc) = physical.split_at(body_len);
-    let crc = <[u8; 4]>::try_from(crc)
-        .map(u32::from_le_bytes)
-        .map_err(|_| "block trailer cut short".to_string())?;
-    if crc32c::crc32c(body) != crc {
+/// Checks the trailer of a physical block and returns the raw block. An uncompressed block is
+/// a slice of `physical`, not a copy.
+pub(crate) fn decode_block(physical: Bytes) -> Result<Bytes, String> {
+    let short = || {
+        format!(
+            "block of {} bytes is shorter than its {TRAILER_LEN}-byte trailer",
+            physical.len()
+        )
+    };
+    let (body, crc) = physical.split_last_chunk::<4>().ok_or_else(short)?;
+    let (&kind, stored) = body.split_last().ok_or_else(short)?;
+    if crc32c::crc32c(body) != u32::from_le_bytes(*crc) {
         return Err("block checksum mismatch".into());
     }
-    let (stored, kind) = match body.split_last() {
-        Some((&kind, stored)) => (stored, kind),
-        None => return Err("block trailer cut short".into()),
-    };
-    let raw = match kind {
+    match kind {
         TYPE_NONE => {
             check_size(stored.len())?;
-            stored.to_vec()
+            Ok(physical.slice(..stored.len()))
         }
-        TYPE_LZ4 => decode_lz4(stored)?,
-        TYPE_ZSTD => decode_zstd(stored)?,
-        other => return Err(format!("unknown block compression type {other}")),
-    };
-    Ok(Bytes::from(raw))
+        TYPE_LZ4 => decode_lz4(stored).map(Bytes::from),
+        TYPE_ZSTD => decode_zstd(stored).map(Bytes::from),
+        other => Err(format!("unknown block compression type {other}")),
+    }
 }
 
 fn decode_lz4(stored: &[u8]) -> Result<Vec<u8>, String> {
@@ -152,6 +142,11 @@ mod tests {
 
     use super::*;
 
+    /// [`decode_block`] of a copy of `physical`.
+    fn decode(physical: &[u8]) -> Result<Bytes, String> {
+        decode_block(Bytes::copy_from_slice(physical))
+    }
+
     const ALL: [Compression; 4] = [
         Compression::None,
         Compression::Lz4,
@@ -197,7 +192,7 @@ mod tests {
         let raw = compressible();
         for c in ALL {
             let physical = encode_block(&raw, c).unwrap();
-            assert_eq!(decode_block(&physical).unwrap(), raw, "{c:?}");
+            assert_eq!(decode(&physical).unwrap(), raw, "{c:?}");
             let expected = match c {
                 Compression::None => TYPE_NONE,
                 Compression::Lz4 => TYPE_LZ4,
@@ -222,7 +217,7 @@ mod tests {
                     raw.len()
                 );
                 assert_eq!(physical.len(), raw.len() + TRAILER_LEN);
-                assert_eq!(decode_block(&physical).unwrap(), raw);
+                assert_eq!(decode(&physical).unwrap(), raw);
             }
         }
         // Half noise, half zeros: lz4 saves well over an eighth, so it is kept.
@@ -252,7 +247,7 @@ mod tests {
                 for bit in 0..8 {
                     let mut damaged = physical.clone();
                     damaged[byte] ^= 1 << bit;
-                    let err = decode_block(&damaged).unwrap_err();
+                    let err = decode(&damaged).unwrap_err();
                     assert!(
                         err.contains("checksum"),
                         "{c:?} byte {byte} bit {bit}: {err}"
@@ -265,25 +260,25 @@ mod tests {
     #[test]
     fn short_blocks_and_unknown_types_are_refused() {
         for len in 0..TRAILER_LEN {
-            let err = decode_block(&vec![0; len]).unwrap_err();
+            let err = decode(&vec![0; len]).unwrap_err();
             assert!(err.contains("shorter than"), "{len}: {err}");
         }
-        let err = decode_block(&seal(b"abc", 3)).unwrap_err();
+        let err = decode(&seal(b"abc", 3)).unwrap_err();
         assert!(err.contains("unknown block compression type 3"), "{err}");
     }
 
     #[test]
     fn a_claimed_size_over_the_maximum_is_refused_before_allocating() {
         let too_big = (MAX_BLOCK_SIZE as u32 + 1).to_le_bytes();
-        let err = decode_block(&seal(&too_big, TYPE_LZ4)).unwrap_err();
+        let err = decode(&seal(&too_big, TYPE_LZ4)).unwrap_err();
         assert!(err.contains("over the"), "{err}");
         // A 4 GiB claim followed by nothing.
-        let err = decode_block(&seal(&[0xFF; 4], TYPE_LZ4)).unwrap_err();
+        let err = decode(&seal(&[0xFF; 4], TYPE_LZ4)).unwrap_err();
         assert!(err.contains("over the"), "{err}");
         // A zstd frame whose header claims more than the maximum: compress a larger buffer of zeros
         // (cheap), then read it back.
         let big = zstd::bulk::compress(&vec![0u8; MAX_BLOCK_SIZE + 1], 1).unwrap();
-        let err = decode_block(&seal(&big, TYPE_ZSTD)).unwrap_err();
+        let err = decode(&seal(&big, TYPE_ZSTD)).unwrap_err();
         assert!(err.contains("over the"), "{err}");
         assert!(encode_block(&vec![0u8; MAX_BLOCK_SIZE + 1], Compression::Lz4).is_err());
     }
@@ -294,21 +289,21 @@ mod tests {
         let mut stored = lz4_flex::block::compress_prepend_size(&raw);
         // Claim one byte more than the data decompresses to.
         stored[..4].copy_from_slice(&(raw.len() as u32 + 1).to_le_bytes());
-        let err = decode_block(&seal(&stored, TYPE_LZ4)).unwrap_err();
+        let err = decode(&seal(&stored, TYPE_LZ4)).unwrap_err();
         assert!(err.contains("prefix says"), "{err}");
         // And one byte fewer.
         stored[..4].copy_from_slice(&(raw.len() as u32 - 1).to_le_bytes());
-        assert!(decode_block(&seal(&stored, TYPE_LZ4)).is_err());
+        assert!(decode(&seal(&stored, TYPE_LZ4)).is_err());
         // A zstd frame followed by a second frame: more output than the header claims.
         let mut two = zstd::bulk::compress(&raw, 3).unwrap();
         two.extend(zstd::bulk::compress(&raw, 3).unwrap());
-        assert!(decode_block(&seal(&two, TYPE_ZSTD)).is_err());
+        assert!(decode(&seal(&two, TYPE_ZSTD)).is_err());
     }
 
     proptest! {
         #[test]
         fn arbitrary_bytes_never_panic(physical in prop::collection::vec(any::<u8>(), 0..300)) {
-            let _ = decode_block(&physical);
+            let _ = decode(&physical);
         }
 
         /// Past the checksum: arbitrary stored bytes under a valid trailer reach the decompressors.
@@ -317,7 +312,7 @@ mod tests {
             stored in prop::collection::vec(any::<u8>(), 0..300),
             kind in 0u8..4,
         ) {
-            let _ = decode_block(&seal(&stored, kind));
+            let _ = decode(&seal(&stored, kind));
         }
 
         #[test]
@@ -326,7 +321,7 @@ mod tests {
             c in prop::sample::select(ALL.to_vec()),
         ) {
             let physical = encode_block(&raw, c).unwrap();
-            prop_assert_eq!(decode_block(&physical).unwrap(), raw);
+            prop_assert_eq!(decode(&physical).unwrap(), raw);
         }
     }
 }

@@ -103,8 +103,8 @@ impl Default for Version {
 impl Version {
     /// The newest version of `lookup`'s key visible at its snapshot, searching L0 newest first,
     /// then each deeper level's one candidate table.
-    pub(crate) fn get(&self, lookup: &LookupKey, snapshot: u64) -> Result<Option<(u64, Bytes)>> {
-        let prefix = lookup.prefix();
+    pub(crate) fn get(&self, lookup: &LookupKey) -> Result<Option<(u64, Bytes)>> {
+        let (prefix, snapshot) = (lookup.prefix(), lookup.snapshot());
         for (level, tables) in self.levels.iter().enumerate() {
             if level == 0 {
                 for table in tables {

@@ -3,12 +3,15 @@
 
 use bytes::{Buf, BufMut, Bytes};
 
-use crate::codec::{len_u32, take_sized};
+use crate::codec::{len_u32, take_sized, take_u32, take_u64, take_u8};
 use crate::disk::log_frame::{self, BadRecord};
 
 /// `TIDEKVWL`: the first 8 bytes of every log.
 pub(crate) const MAGIC: [u8; 8] = *b"TIDEKVWL";
 pub(crate) use crate::disk::log_frame::HEADER_LEN;
+
+/// The smallest encoded entry: kind 1, expiry 8, key length 4, value length 4.
+const MIN_ENTRY_LEN: usize = 17;
 
 /// Entry kinds. Never renumber.
 const KIND_PUT: u8 = 1;
@@ -107,29 +110,20 @@ pub(crate) fn encode_record_in<'a>(
 }
 
 fn decode_payload(mut buf: Bytes) -> Result<WalRecord, String> {
-    let first_seq = buf
-        .try_get_u64_le()
-        .map_err(|_| "payload cut short".to_string())?;
-    let count = buf
-        .try_get_u32_le()
-        .map_err(|_| "payload cut short".to_string())?;
-    // An entry is at least 21 bytes: bound the allocation by what is there.
-    if count == 0 || count as usize > buf.remaining() / 21 {
+    let first_seq = take_u64(&mut buf, "payload")?;
+    let count = take_u32(&mut buf, "payload")?;
+    // Bound the allocation by what is there.
+    if count == 0 || count as usize > buf.remaining() / MIN_ENTRY_LEN {
         return Err(format!("entry count {count} does not fit the payload"));
     }
     let mut entries = Vec::with_capacity(count as usize);
     for _ in 0..count {
-        let kind = match buf
-            .try_get_u8()
-            .map_err(|_| "entry cut short".to_string())?
-        {
+        let kind = match take_u8(&mut buf, "entry")? {
             KIND_PUT => EntryKind::Put,
             KIND_DELETE => EntryKind::Delete,
             other => return Err(format!("unknown entry kind {other}")),
         };
-        let expires_at = buf
-            .try_get_u64_le()
-            .map_err(|_| "entry cut short".to_string())?;
+        let expires_at = take_u64(&mut buf, "entry")?;
         let key = take_sized(&mut buf, "entry")?;
         let value = take_sized(&mut buf, "entry")?;
         entries.push(WalEntry {

@@ -1,6 +1,7 @@
 //! Appending write records to a write-ahead log (a [`LogFile`] of WAL records).
 
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::disk::file_name::wal_path;
 use crate::disk::fs::{FileSyncer, Fs};
@@ -13,6 +14,8 @@ pub(crate) struct WalWriter {
     log: LogFile,
     /// The record being encoded, kept to reuse its allocation.
     buffer: Vec<u8>,
+    /// The sync handle, once asked for.
+    syncer: Option<Arc<dyn FileSyncer>>,
 }
 
 impl WalWriter {
@@ -22,6 +25,7 @@ impl WalWriter {
         Ok(WalWriter {
             log,
             buffer: Vec::new(),
+            syncer: None,
         })
     }
 
@@ -31,6 +35,7 @@ impl WalWriter {
         Ok(WalWriter {
             log: LogFile::resume(fs, path, len)?,
             buffer: Vec::new(),
+            syncer: None,
         })
     }
 
@@ -58,9 +63,16 @@ impl WalWriter {
         self.log.sync()
     }
 
-    /// A handle that fsyncs this log from another thread (see [`LogFile::syncer`]).
-    pub(crate) fn syncer(&self) -> Result<Box<dyn FileSyncer>> {
-        self.log.syncer()
+    /// A handle that fsyncs this log from another thread (see [`LogFile::syncer`]). Made once
+    /// per log and shared: group commit asks for it on every sync.
+    pub(crate) fn syncer(&mut self) -> Result<Arc<dyn FileSyncer>> {
+        self.log.check()?;
+        if let Some(syncer) = &self.syncer {
+            return Ok(Arc::clone(syncer));
+        }
+        let syncer: Arc<dyn FileSyncer> = Arc::from(self.log.syncer()?);
+        self.syncer = Some(Arc::clone(&syncer));
+        Ok(syncer)
     }
 
     /// Bytes in the log, header included.

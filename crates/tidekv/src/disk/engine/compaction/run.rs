@@ -11,7 +11,6 @@ use std::sync::Arc;
 use super::pick::{choose, choose_whole_level, Pick, PickOptions, TableSummary};
 use crate::disk::engine::build::{Retention, TableSink};
 use crate::disk::engine::merge::{table_sources, Merge};
-use crate::disk::engine::view::View;
 use crate::disk::engine::Inner;
 use crate::disk::version::edit::VersionEdit;
 use crate::disk::version::set::{TableFile, Version, LEVELS};
@@ -25,12 +24,13 @@ fn summaries(version: &Version) -> Vec<Vec<TableSummary>> {
             tables
                 .iter()
                 .map(|t| {
+                    // The ranges without their sequence trailers, as slices of the stored keys.
                     let (lo, hi) = t.key_range();
                     TableSummary {
                         number: t.meta.number,
                         size: t.meta.size,
-                        lo: bytes::Bytes::copy_from_slice(lo),
-                        hi: bytes::Bytes::copy_from_slice(hi),
+                        lo: t.meta.smallest.slice(..lo.len()),
+                        hi: t.meta.largest.slice(..hi.len()),
                         entries: t.meta.entries,
                         garbage: t.meta.garbage,
                     }
@@ -124,8 +124,12 @@ impl Inner {
             ..VersionEdit::default()
         };
         self.commit_edit(&mut versions, edit, &outputs, None)?;
-        if let Some(hi) = inputs.iter().map(|t| t.key_range().1).max() {
-            versions.cursors[pick.level] = Some(bytes::Bytes::copy_from_slice(hi));
+        if let Some(last) = inputs
+            .iter()
+            .max_by(|a, b| a.key_range().1.cmp(b.key_range().1))
+        {
+            let hi = last.key_range().1;
+            versions.cursors[pick.level] = Some(last.meta.largest.slice(..hi.len()));
         }
         drop(versions);
         if !pick.trivial_move {
@@ -154,19 +158,7 @@ impl Inner {
         // Inputs as L0-style separate sources, the next level as one concatenated source.
         let levels = vec![inputs.to_vec(), next.to_vec()];
         let mut merge = Merge::new(table_sources(&levels, b""))?;
-        let view = View {
-            sources: self.current(),
-            seq: self.visible(),
-            now: self.now(),
-        };
-        let deeper = version
-            .levels
-            .iter()
-            .skip(out_level + 1)
-            .flatten()
-            .cloned()
-            .collect();
-        let mut retention = Retention::new(view, deeper);
+        let mut retention = Retention::new(self.view(), &version.levels, out_level + 1);
         let level = u8::try_from(out_level).map_err(|_| Error::invalid("level", "too deep"))?;
         let mut sink = TableSink::new(self, level, self.options.table_size);
         while let Some((key, value)) = merge.next_entry()? {

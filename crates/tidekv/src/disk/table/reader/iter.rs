@@ -15,15 +15,15 @@ use crate::{Error, Result};
 ///
 /// Invariants:
 /// 1. `current` is the block at index `next_block - 1`, or `None`.
-/// 2. `last_key` is the last key yielded from the current block (`None` before its first), so the
-///    iterator can check that each block ends exactly at its index key and that keys keep
-///    increasing across blocks.
+/// 2. `yielded` says whether the current block has yielded an entry; with the block iterator's
+///    last decoded key, the iterator checks that each block ends exactly at its index key and
+///    that keys keep increasing across blocks (without keeping a copy of each key).
 #[derive(Debug)]
 pub(crate) struct TableIter {
     table: Arc<Inner>,
     next_block: usize,
     current: Option<BlockIter>,
-    last_key: Option<Bytes>,
+    yielded: bool,
     /// An error found by `seek`, reported by the next call to `next`.
     pending: Option<Error>,
     done: bool,
@@ -36,7 +36,7 @@ impl TableIter {
             table,
             next_block: 0,
             current: None,
-            last_key: None,
+            yielded: false,
             pending: None,
             done: false,
         }
@@ -47,7 +47,7 @@ impl TableIter {
         let index = &self.table.index;
         let at = index.partition_point(|e| e.last_key.as_ref() < target);
         self.current = None;
-        self.last_key = None;
+        self.yielded = false;
         self.pending = None;
         self.done = false;
         self.next_block = at;
@@ -80,7 +80,7 @@ impl TableIter {
             if let Some(iter) = self.current.as_mut() {
                 match iter.next() {
                     Some(Ok((key, value))) => {
-                        if self.last_key.is_none() && block_index > 0 {
+                        if !self.yielded && block_index > 0 {
                             // The first key of a block must follow the previous block's last key.
                             let prev = self.table.index.get(block_index - 1);
                             if prev.is_some_and(|p| key <= p.last_key) {
@@ -91,13 +91,17 @@ impl TableIter {
                                 ));
                             }
                         }
-                        self.last_key = Some(key.clone());
+                        self.yielded = true;
                         return Ok(Some((key, value)));
                     }
                     Some(Err(why)) => return Err(self.table.corrupt(offset(), why)),
                     None => {
-                        let expected = self.table.index.get(block_index).map(|e| &e.last_key);
-                        if self.last_key.as_ref() != expected {
+                        let expected = self
+                            .table
+                            .index
+                            .get(block_index)
+                            .map(|e| e.last_key.as_ref());
+                        if !self.yielded || iter.last_key() != expected {
                             return Err(self.table.corrupt(
                                 offset(),
                                 "data block does not end at the last key its index entry names"
@@ -105,7 +109,7 @@ impl TableIter {
                             ));
                         }
                         self.current = None;
-                        self.last_key = None;
+                        self.yielded = false;
                     }
                 }
             }

@@ -120,10 +120,10 @@ impl TableReader {
         let meta_start = footer.filter.offset;
         let meta_len = usize::try_from(footer_at - meta_start)
             .map_err(|_| corrupt(footer_at, "table metadata too large to read".into()))?;
-        let meta = read(&*file, path, meta_start, meta_len, "metadata blocks")?;
+        let meta = Bytes::from(read(&*file, path, meta_start, meta_len, "metadata blocks")?);
         let raw_block = |handle: BlockHandle, what: &str| {
             physical(&meta, meta_start, handle)
-                .and_then(decode_block)
+                .and_then(|block| decode_block(meta.slice_ref(block)))
                 .map_err(|why| corrupt(handle.offset, format!("{what}: {why}")))
         };
         let filter = BloomFilter::new(raw_block(footer.filter, "filter")?)
@@ -182,7 +182,7 @@ impl TableReader {
     /// [`TableReader::get`] of the key with identifying prefix `prefix` at `snapshot`.
     #[cfg(test)]
     pub(crate) fn get_at(&self, prefix: &[u8], snapshot: u64) -> Result<Option<(u64, Bytes)>> {
-        self.get(&LookupKey::new(prefix, snapshot))
+        self.get(&LookupKey::new(prefix.to_vec(), snapshot))
     }
 
     /// An iterator over every entry in key order.
@@ -234,7 +234,7 @@ impl Inner {
             .map_err(|_| self.corrupt(handle.offset, "data block too large to read".into()))?;
         let physical = read(&*self.file, &self.path, handle.offset, size, "data block")?;
         // `Block::new` names the block itself ("corrupt data block: ...").
-        let raw = decode_block(&physical)
+        let raw = decode_block(Bytes::from(physical))
             .map_err(|why| self.corrupt(handle.offset, format!("data block: {why}")))?;
         let bytes = raw.len();
         let block = Block::new(raw).map_err(|why| self.corrupt(handle.offset, why))?;
