@@ -4,8 +4,11 @@
 //!   its default (64 MiB memtable, 4 KiB blocks, LZ4 on every level, 10 bloom bits per key).
 //! - **fjall**: `Database::builder(dir).cache_size(..)` and one keyspace with
 //!   `KeyspaceCreateOptions::default()` (64 MiB memtable, 4 KiB blocks, LZ4 from level 2 on,
-//!   bloom filters). A plain `insert` writes its journal record to the OS before it returns and
-//!   never fsyncs, like tidekv's `Durability::Buffered`; a synced write is `insert` followed by
+//!   bloom filters). A plain `insert` hands its journal record to the OS in one `write(2)` before
+//!   it returns, without an fsync, like tidekv's `Durability::Buffered`: the journal is an 8 KiB
+//!   `BufWriter`, but with `manual_journal_persist` off (the default) `Keyspace::insert` flushes it
+//!   with `persist(PersistMode::Buffer)` after every record (fjall 3.1.13; counted with strace in
+//!   `bench/profiles/log-writes-20k.txt`). A synced write is `insert` followed by
 //!   `Database::persist(PersistMode::SyncData)` (tidekv's log sync is `fdatasync` too).
 
 use std::path::Path;

@@ -5,18 +5,21 @@ use tidekv::{Config, Durability, Store};
 
 mod concurrency;
 
-fn open() -> Store {
-    // Each store keeps its directory until the process ends: the tests open several stores and
-    // the directories are small.
-    let dir = tempfile::tempdir().expect("a temporary directory").keep();
-    Store::open(
-        Config::disk(dir)
+use concurrency::Opened;
+
+fn open() -> Opened {
+    // The directory is removed when the scenario drops the returned store (after the store itself),
+    // whether the scenario passes or fails.
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let store = Store::open(
+        Config::disk(dir.path())
             .durability(Durability::Sync)
             .memtable_size(16 * 1024)
             .table_size(16 * 1024)
             .level_base_size(64 * 1024),
     )
-    .expect("open a disk store")
+    .expect("open a disk store");
+    Opened::disk(store, dir)
 }
 
 concurrency_suite!(open);

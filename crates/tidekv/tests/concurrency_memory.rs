@@ -4,8 +4,10 @@ use tidekv::{Config, Store};
 
 mod concurrency;
 
-fn open() -> Store {
-    Store::open(Config::memory()).expect("open a memory store")
+use concurrency::Opened;
+
+fn open() -> Opened {
+    Opened::memory(Store::open(Config::memory()).expect("open a memory store"))
 }
 
 concurrency_suite!(open);

@@ -4,13 +4,15 @@
 //! half-done (each batch is all there or not at all), and that values are never torn. Repeated
 //! many times on one directory, so kills land during flushes, compactions and log switches.
 //!
-//! The child is this same test binary, re-run with `TIDEKV_CRASH_CHILD` set; the child entry
-//! points are ordinary tests that return at once when the variable is absent.
+//! The child is this same test binary, re-run with `TIDEKV_CRASH_CHILD` set and `--ignored`: the
+//! child entry points are ignored tests, so a normal run does not list them as passing tests that
+//! check nothing (and they return at once if run without the variable).
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use tidekv::{Config, Durability, Error, Store, WriteBatch};
@@ -35,7 +37,13 @@ fn value(i: u64) -> String {
 
 fn spawn_child(test: &str, mode: &str, dir: &Path, base: u64) -> Child {
     Command::new(std::env::current_exe().expect("the test binary"))
-        .args([test, "--exact", "--nocapture", "--test-threads=1"])
+        .args([
+            test,
+            "--exact",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(CHILD_ENV, mode)
         .env(DIR_ENV, dir)
         .env(BASE_ENV, base.to_string())
@@ -48,6 +56,7 @@ fn spawn_child(test: &str, mode: &str, dir: &Path, base: u64) -> Child {
 
 /// Child: writes single keys and three-key batches forever, printing `ack N` after each returns.
 #[test]
+#[ignore = "run only as a child process of the crash tests"]
 fn child_writer() {
     if std::env::var(CHILD_ENV).as_deref() != Ok("write") {
         return;
@@ -80,6 +89,7 @@ fn child_writer() {
 
 /// Child: opens the store, says so, and holds it until its stdin closes.
 #[test]
+#[ignore = "run only as a child process of the crash tests"]
 fn child_holder() {
     if std::env::var(CHILD_ENV).as_deref() != Ok("hold") {
         return;
@@ -196,18 +206,34 @@ fn acknowledged_writes_survive_sigkill() {
 fn a_store_open_in_another_process_is_locked() {
     let dir = tempfile::tempdir().unwrap();
     let mut child = spawn_child("child_holder", "hold", dir.path(), 0);
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    // The child's lines arrive through a channel, so waiting for them is bounded: a child that
+    // hangs before printing fails the test instead of hanging it.
+    let stdout = child.stdout.take().expect("stdout");
+    let (line_tx, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if line_tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        assert!(
-            Instant::now() < deadline,
-            "the child never opened the store"
-        );
-        match lines.next() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match lines.recv_timeout(left) {
             // The harness prints "test child_holder ... " without a newline before it.
-            Some(Ok(line)) if line.ends_with("open") => break,
-            Some(Ok(_)) => {}
-            _ => panic!("the child exited before opening the store"),
+            Ok(Ok(line)) if line.ends_with("open") => break,
+            Ok(Ok(_)) => {}
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("the child never opened the store (no \"open\" line within 60 s)");
+            }
+            Ok(Err(_)) | Err(mpsc::RecvTimeoutError::Disconnected) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("the child exited before opening the store");
+            }
         }
     }
     match Store::open(config(dir.path())) {

@@ -3,11 +3,11 @@
 use std::collections::BTreeSet;
 use std::sync::Barrier;
 
-use tidekv::Store;
+use super::Opened;
 
 /// (b) Threads `incr_by` one counter with various deltas: the final value is exactly the sum, and
 /// (with positive deltas) every increment returned a distinct value, so none was lost or doubled.
-pub fn concurrent_counters(open: impl Fn() -> Store) {
+pub fn concurrent_counters(open: impl Fn() -> Opened) {
     const THREADS: usize = 4;
     const PER_THREAD: usize = 5_000;
     let up = |t: usize, i: usize| 1 + ((t * 31 + i * 7) % 13) as i64;

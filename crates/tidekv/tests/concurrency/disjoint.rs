@@ -3,13 +3,11 @@
 use std::collections::BTreeSet;
 use std::sync::Barrier;
 
-use tidekv::Store;
-
 use super::*;
 
 /// (d) Threads insert, remove, push and pop on disjoint key sets; afterwards `len` and `keys` are
 /// exactly the union of what each thread knows it left behind.
-pub fn disjoint_writers_leave_an_exact_count(open: impl Fn() -> Store) {
+pub fn disjoint_writers_leave_an_exact_count(open: impl Fn() -> Opened) {
     const THREADS: usize = 4;
     const PER_THREAD: usize = 2_000;
 

@@ -1,14 +1,18 @@
 //! Threads hammering one store with mixed operations: nothing is lost, nothing is seen half-done.
 //!
-//! Generic over how a store is opened: each scenario takes `open: impl Fn() -> Store` and is called
-//! from a backend's test file. Loop counts are bounded and there are no long sleeps. A thread that
-//! waits on others fails through a [`Watchdog`] when the thing it waits for stops moving for
-//! [`STALL_LIMIT`] — a stall, not a slow run: with `Durability::Sync` every write waits for an
-//! fsync, and how long thousands of those take depends on the machine's disk.
+//! Generic over how a store is opened: each scenario takes `open: impl Fn() -> Opened` (a store,
+//! plus the temporary directory it lives in, removed on drop) and is called from a backend's test
+//! file. Loop counts are bounded and there are no long sleeps. A thread that waits on others fails
+//! through a [`Watchdog`] when the thing it waits for stops moving for [`STALL_LIMIT`] — a stall,
+//! not a slow run: with `Durability::Sync` every write waits for an fsync, and how long thousands
+//! of those take depends on the machine's disk.
 
 #![allow(dead_code)]
 
+use std::ops::Deref;
 use std::time::{Duration, Instant};
+
+use tidekv::Store;
 
 mod batches;
 mod counters;
@@ -21,7 +25,7 @@ pub use self::disjoint::disjoint_writers_leave_an_exact_count;
 pub use self::queues::producers_and_consumers;
 
 /// Declares one `#[test]` per scenario of this module, each opening its store with `$open`
-/// (a `fn() -> Store`).
+/// (a `fn() -> Opened`).
 #[macro_export]
 macro_rules! concurrency_suite {
     ($open:expr) => {
@@ -40,6 +44,39 @@ macro_rules! concurrency_suite {
             }
         )*
     };
+}
+
+/// A store opened for one scenario, with the temporary directory it lives in (if any). Dropping it
+/// drops the store first and then removes the directory, so a scenario leaves nothing behind even
+/// when it fails.
+pub struct Opened {
+    // Declared before `_dir`: fields drop in order, and the store must be gone before its
+    // directory is removed.
+    store: Store,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Opened {
+    /// A store that keeps nothing on disk.
+    pub fn memory(store: Store) -> Self {
+        Opened { store, _dir: None }
+    }
+
+    /// A store in `dir`, which is removed when this is dropped.
+    pub fn disk(store: Store, dir: tempfile::TempDir) -> Self {
+        Opened {
+            store,
+            _dir: Some(dir),
+        }
+    }
+}
+
+impl Deref for Opened {
+    type Target = Store;
+
+    fn deref(&self) -> &Store {
+        &self.store
+    }
 }
 
 /// Longest a waiting thread may see no progress before the scenario is declared stuck.

@@ -5,13 +5,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Barrier;
 use std::time::Duration;
 
-use tidekv::{Store, WriteBatch};
+use tidekv::WriteBatch;
 
 use super::*;
 
 /// (a) Producers push unique items onto a few lists while consumers pop them with `pop_front` and
 /// `blocking_pop_front` (short timeouts). Every item pushed is popped exactly once.
-pub fn producers_and_consumers(open: impl Fn() -> Store) {
+pub fn producers_and_consumers(open: impl Fn() -> Opened) {
     const PRODUCERS: usize = 3;
     const CONSUMERS: usize = 3;
     const PER_PRODUCER: usize = 3_000;

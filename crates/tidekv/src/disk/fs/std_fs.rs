@@ -158,8 +158,10 @@ mod tests {
         assert_eq!(read.read_at(0, 5).unwrap(), b"hello");
     }
 
+    /// Appends from the owning handle while another thread syncs through a syncer: every byte is
+    /// kept. (Only the bytes are checked; whether a sync reaches the disk is not observable here.)
     #[test]
-    fn a_syncer_syncs_from_another_thread_while_the_owner_appends() {
+    fn appends_while_another_thread_syncs_through_a_syncer_keep_every_byte() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("log");
         let mut file = StdFs.create(&path).unwrap();
