@@ -233,6 +233,14 @@ pub trait Engine: Send + Sync + fmt::Debug {
     /// Stops background work and releases resources. Called once, by `Store::close`.
     fn close(&self) -> Result<()>;
 
+    /// Stops as a crash would (`test_util::crash`): background work stops without finishing
+    /// (no flush, no save), locks are released, and nothing more is written. The default closes.
+    #[cfg(feature = "test-util")]
+    #[doc(hidden)]
+    fn abandon(&self) {
+        let _ = self.close();
+    }
+
     /// Blocks on the server for a pop from the first non-empty list of `keys`.
     ///
     /// Engines whose lists can be changed by other processes (remote) implement this with the

@@ -36,6 +36,8 @@ mod memory;
 mod snapshot;
 mod stats;
 mod store;
+#[cfg(feature = "test-util")]
+pub mod test_util;
 mod value;
 
 pub use batch::WriteBatch;

@@ -52,6 +52,9 @@ pub(crate) struct DiskOptions {
     pub(crate) l0_stall_trigger: usize,
     pub(crate) level_base_size: u64,
     pub(crate) level_size_ratio: u64,
+    /// A simulated disk to open the store on instead of the real file system (`test-util`).
+    #[cfg(any(test, feature = "test-util"))]
+    pub(crate) simulated: Option<crate::disk::fs::MemFs>,
 }
 
 impl DiskOptions {
@@ -71,7 +74,19 @@ impl DiskOptions {
             l0_stall_trigger: 20,
             level_base_size: 256 << 20,
             level_size_ratio: 10,
+            #[cfg(any(test, feature = "test-util"))]
+            simulated: None,
         }
+    }
+
+    /// The file system the store lives on: the real one, or a simulated disk in tests.
+    pub(crate) fn file_system(&self) -> std::sync::Arc<dyn crate::disk::fs::Fs> {
+        #[cfg(any(test, feature = "test-util"))]
+        if let Some(disk) = &self.simulated {
+            // Bound to the machine as it is at open: a later power cut kills this store.
+            return std::sync::Arc::new(disk.bound());
+        }
+        std::sync::Arc::new(crate::disk::fs::StdFs)
     }
 
     pub(crate) fn validate(&self) -> Result<()> {

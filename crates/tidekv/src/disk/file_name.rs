@@ -50,6 +50,31 @@ pub(crate) fn current_path(dir: &Path) -> PathBuf {
     dir.join("CURRENT")
 }
 
+/// The scratch directory number `n` (a snapshot being loaded): `NNNNNN.load`.
+#[cfg(test)]
+pub(crate) fn load_dir_path(dir: &Path, n: u64) -> PathBuf {
+    dir.join(format!("{n:06}.load"))
+}
+
+/// The number of a `NNNNNN.load` scratch directory's path, or `None`.
+pub(crate) fn parse_load_dir(path: &Path) -> Option<u64> {
+    parse_numbered(path, ".load")
+}
+
+/// Whether `name` is one a store's directory holds: the lock, `CURRENT` (and its temporary),
+/// manifests, logs, tables and load scratch directories. Anything else is the user's, and the
+/// engine never touches it.
+pub(crate) fn is_store_file(path: &Path) -> bool {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    matches!(name, "LOCK" | "CURRENT" | "CURRENT.tmp")
+        || parse_manifest(name).is_some()
+        || parse_wal(path).is_some()
+        || parse_table(path).is_some()
+        || parse_load_dir(path).is_some()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,6 +94,33 @@ mod tests {
             "/db/-1.wal",
         ] {
             assert_eq!(parse_wal(Path::new(other)), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn store_files_are_told_from_the_users() {
+        let dir = Path::new("/db");
+        for ours in [
+            dir.join("LOCK"),
+            dir.join("CURRENT"),
+            dir.join("CURRENT.tmp"),
+            manifest_path(dir, 3),
+            wal_path(dir, 4),
+            table_path(dir, 5),
+            load_dir_path(dir, 6),
+        ] {
+            assert!(is_store_file(&ours), "{}", ours.display());
+        }
+        assert_eq!(parse_load_dir(&load_dir_path(dir, 77)), Some(77));
+        for theirs in [
+            "precious.txt",
+            "data",
+            "MANIFEST",
+            "CURRENT.bak",
+            "x.sst",
+            ".DS_Store",
+        ] {
+            assert!(!is_store_file(&dir.join(theirs)), "{theirs}");
         }
     }
 }

@@ -86,10 +86,9 @@ impl Store {
             ),
             Backend::Disk(options) => (
                 Box::new(crate::disk::engine::open_with_fs(
-                    std::sync::Arc::new(crate::disk::fs::StdFs),
+                    options.file_system(),
                     options,
                     Arc::clone(&config.clock),
-                    true,
                 )?),
                 None,
             ),

@@ -21,16 +21,29 @@ impl fmt::Debug for DiskEngine {
 }
 
 impl DiskEngine {
-    /// Stops the background threads (after the jobs they are running) and waits for them.
-    fn stop_threads(&self) {
+    /// Stops the background threads (after the jobs they are running; the flush thread first
+    /// drains the frozen memtables unless `abandon`) and waits for them.
+    fn stop_threads(&self, abandon: bool) {
         {
             let mut bg = self.inner.bg.lock();
             bg.shutdown = true;
+            bg.abandoned |= abandon;
             self.inner.bg_cv.notify_all();
         }
         for thread in self.threads.lock().drain(..) {
             let _ = thread.join();
         }
+    }
+
+    /// The first half of `close` and of a simulated crash: stop every compaction and wait until
+    /// no manual compaction or load is running. Afterwards only flushes change the tree.
+    fn stop_jobs(&self) {
+        self.inner.stopping.store(true, Ordering::SeqCst);
+        {
+            let _bg = self.inner.bg.lock();
+            self.inner.bg_cv.notify_all();
+        }
+        drop(self.inner.jobs.write());
     }
 }
 
@@ -46,6 +59,10 @@ impl Inner {
             if self.current().imms.is_empty() {
                 return Ok(());
             }
+            if bg.shutdown {
+                // Nothing will flush them now; they stay in the log, replayed on the next open.
+                return Err(crate::Error::Closed);
+            }
             self.bg_cv.notify_all();
             self.bg_cv.wait_for(&mut bg, Duration::from_millis(20));
         }
@@ -55,7 +72,7 @@ impl Inner {
 impl Drop for DiskEngine {
     fn drop(&mut self) {
         // Without `close`, unflushed writes stay in the log and are replayed on the next open.
-        self.stop_threads();
+        self.stop_threads(false);
     }
 }
 
@@ -144,12 +161,26 @@ impl Engine for DiskEngine {
         if self.inner.closed.swap(true, Ordering::SeqCst) {
             return Ok(());
         }
+        // No compaction or load may install anything once the lock is released: stop them all
+        // and wait for the manual ones (the background threads are joined below).
+        self.stop_jobs();
         // Flush everything so the next open replays nothing, then stop the workers.
         let flushed = self.inner.flush_memtables();
         let synced = self.inner.sync_all();
-        self.stop_threads();
+        self.stop_threads(false);
         // Nothing touches the directory any more: another open may proceed.
         self.inner.dir_lock.lock().take();
         flushed.and(synced)
+    }
+
+    #[cfg(feature = "test-util")]
+    fn abandon(&self) {
+        if self.inner.closed.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        self.inner.writer.lock().sealed = true;
+        self.stop_jobs();
+        self.stop_threads(true);
+        self.inner.dir_lock.lock().take();
     }
 }

@@ -30,7 +30,6 @@ fn open(fs: &MemFs) -> crate::Result<super::DiskEngine> {
         Arc::new(fs.clone()),
         &options(),
         Arc::new(ManualClock::new(1_700_000_000_000)),
-        false,
     )
 }
 

@@ -27,6 +27,7 @@ mod merge;
 mod open;
 mod scan;
 mod stats;
+mod store_dir;
 mod strings;
 mod txn;
 mod view;
@@ -107,6 +108,8 @@ pub(crate) struct Counters {
 #[derive(Debug, Default)]
 pub(crate) struct BgState {
     pub(crate) shutdown: bool,
+    /// The store is being abandoned (a simulated crash): even the flush thread stops at once.
+    pub(crate) abandoned: bool,
     /// The first background failure; every later write reports it.
     pub(crate) error: Option<String>,
 }
@@ -125,6 +128,13 @@ pub(crate) struct Inner {
     pub(crate) versions: Mutex<VersionState>,
     /// Held while a compaction picks and runs: background and manual ones never overlap.
     pub(crate) compaction: Mutex<()>,
+    /// Held shared by every long call that is not a background thread (a manual compaction, a
+    /// snapshot load) for its whole run; `close` takes it exclusively, after setting `stopping`,
+    /// so no such call is still running when `close` returns and releases the directory lock.
+    pub(crate) jobs: RwLock<()>,
+    /// Set when `close` (or a simulated crash) begins: compactions stop at their next check and
+    /// never install their results; manual ones and loads return `Error::Closed`.
+    pub(crate) stopping: AtomicBool,
     pub(crate) bg: Mutex<BgState>,
     /// Woken when there is background work, or when it finished (stalled writers wait on it).
     pub(crate) bg_cv: Condvar,
@@ -134,7 +144,15 @@ pub(crate) struct Inner {
     pub(crate) failed: AtomicBool,
     /// Held until `close` (or drop); releasing it lets another open proceed.
     pub(crate) dir_lock: Mutex<Option<lock::DirLock>>,
+    /// Test hooks: code run when the engine passes a named point (RocksDB's sync points), so a
+    /// test can act at an exact moment of a race.
+    #[cfg(test)]
+    pub(crate) hooks: Mutex<Vec<(&'static str, Hook)>>,
 }
+
+/// A test hook (see `Inner::hooks`).
+#[cfg(test)]
+pub(crate) type Hook = Arc<dyn Fn() + Send + Sync>;
 
 impl Inner {
     /// The current sources.
@@ -163,6 +181,32 @@ impl Inner {
 
     pub(crate) fn now(&self) -> u64 {
         self.clock.now_ms()
+    }
+
+    /// Runs the test hooks registered for `point` (nothing outside tests).
+    #[inline]
+    pub(crate) fn hook(&self, point: &'static str) {
+        #[cfg(test)]
+        {
+            let hooks: Vec<Hook> = self
+                .hooks
+                .lock()
+                .iter()
+                .filter(|(name, _)| *name == point)
+                .map(|(_, hook)| Arc::clone(hook))
+                .collect();
+            hooks.iter().for_each(|hook| hook());
+        }
+        #[cfg(not(test))]
+        let _ = point;
+    }
+
+    /// `Error::Closed` once `close` has begun: long jobs call this between steps.
+    pub(crate) fn check_not_stopping(&self) -> Result<()> {
+        if self.stopping.load(Ordering::Acquire) {
+            return Err(Error::Closed);
+        }
+        Ok(())
     }
 
     /// Fails if a background job failed: the store keeps serving reads but refuses writes.
@@ -200,5 +244,7 @@ pub(crate) fn background_error(why: &str) -> Error {
     )
 }
 
+#[cfg(test)]
+mod close_tests;
 #[cfg(test)]
 mod fault_tests;

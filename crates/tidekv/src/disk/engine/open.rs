@@ -14,13 +14,13 @@ use std::sync::Arc;
 use parking_lot::{Condvar, Mutex, RwLock};
 
 use super::group_commit::GroupCommit;
-use super::lock::DirLock;
+use super::store_dir;
 use super::{worker, BgState, Counters, DiskEngine, Inner, SuperVersion, VersionState, Writer};
 use crate::clock::Clock;
 use crate::config::DiskOptions;
 use crate::disk::cell::Cell;
 use crate::disk::file_name::{
-    manifest_path, parse_manifest, parse_table, parse_wal, table_path, wal_path,
+    manifest_path, parse_load_dir, parse_manifest, parse_table, parse_wal, table_path, wal_path,
 };
 use crate::disk::fs::Fs;
 use crate::disk::key::with_seq;
@@ -66,30 +66,15 @@ fn fold(edits: &[VersionEdit], manifest: &Path) -> Result<Folded> {
     Ok(folded)
 }
 
-/// Opens (or creates) the store in `options.path` on `fs`. `lock` is false only for tests on an
-/// in-memory file system, which has no directory to lock.
+/// Opens (or creates) the store in `options.path` on `fs`.
 pub(crate) fn open_with_fs(
     fs: Arc<dyn Fs>,
     options: &DiskOptions,
     clock: Arc<dyn Clock>,
-    lock: bool,
 ) -> Result<DiskEngine> {
     let dir = options.path.clone();
     let io = |what: &str, e| Error::io(format!("{what} {}", dir.display()), e);
-    fs.create_dir_all(&dir).map_err(|e| io("creating", e))?;
-    let dir_lock = if lock {
-        Some(DirLock::acquire(&dir)?)
-    } else {
-        None
-    };
-    if options.truncate {
-        for path in fs.list(&dir).map_err(|e| io("listing", e))? {
-            if path.file_name().is_some_and(|n| n != "LOCK") {
-                fs.remove(&path).map_err(|e| io("truncating", e))?;
-            }
-        }
-        fs.sync_dir(&dir).map_err(|e| io("syncing", e))?;
-    }
+    let dir_lock = store_dir::prepare(fs.as_ref(), &dir, options.truncate)?;
 
     let recovered = manifest::recover(fs.as_ref(), &dir)?;
     let manifest_file = manifest_path(&dir, recovered.as_ref().map_or(0, |m| m.number));
@@ -103,6 +88,7 @@ pub(crate) fn open_with_fs(
         .filter_map(|p| {
             parse_wal(p)
                 .or_else(|| parse_table(p))
+                .or_else(|| parse_load_dir(p))
                 .or_else(|| p.file_name()?.to_str().and_then(parse_manifest))
         })
         .max()
@@ -227,6 +213,8 @@ pub(crate) fn open_with_fs(
             cursors: vec![None; LEVELS],
         }),
         compaction: Mutex::new(()),
+        jobs: RwLock::new(()),
+        stopping: AtomicBool::new(false),
         bg: Mutex::new(BgState::default()),
         bg_cv: Condvar::new(),
         counters: Counters {
@@ -235,7 +223,9 @@ pub(crate) fn open_with_fs(
         },
         closed: AtomicBool::new(false),
         failed: AtomicBool::new(false),
-        dir_lock: Mutex::new(dir_lock),
+        dir_lock: Mutex::new(Some(dir_lock)),
+        #[cfg(test)]
+        hooks: Mutex::new(Vec::new()),
     });
     // The replayed writes go to a table now, so the old logs can go.
     while inner.flush_oldest()? {}
@@ -281,11 +271,15 @@ impl Inner {
                 || parse_table(&path).is_some_and(|n| !live.contains(&n))
                 || parse_manifest(name).is_some_and(|n| n != manifest)
                 || name == "CURRENT.tmp";
-            if obsolete {
-                self.fs
-                    .remove(&path)
-                    .map_err(|e| Error::io(format!("removing {}", path.display()), e))?;
-            }
+            let removed = if parse_load_dir(&path).is_some() {
+                // A snapshot load that never finished: its scratch store is not part of this one.
+                self.fs.remove_dir_all(&path)
+            } else if obsolete {
+                self.fs.remove(&path)
+            } else {
+                Ok(())
+            };
+            removed.map_err(|e| Error::io(format!("removing {}", path.display()), e))?;
         }
         Ok(())
     }

@@ -53,9 +53,9 @@ fn job_loop(
     pending: fn(&Inner) -> bool,
 ) {
     loop {
-        if !drain {
+        {
             let bg = inner.bg.lock();
-            if bg.shutdown || bg.error.is_some() {
+            if (bg.shutdown && (!drain || bg.abandoned)) || bg.error.is_some() {
                 return;
             }
         }

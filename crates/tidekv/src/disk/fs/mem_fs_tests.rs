@@ -1,6 +1,7 @@
 //! Tests of `mem_fs.rs`: the crash model, fault injection, and handles that outlive names.
 
 use super::*;
+use crate::disk::fs::{FileKind, Fs};
 
 #[test]
 fn a_crash_keeps_synced_bytes_and_durable_entries_only() {
@@ -115,4 +116,111 @@ fn a_syncer_makes_durable_what_was_appended_before_it_ran() {
     assert!(syncer.sync().is_err(), "the syncer honours Fault::Sync");
     fs.crash();
     assert_eq!(fs.read_all(&path).unwrap(), b"one");
+}
+
+#[test]
+fn a_removal_or_rename_not_made_durable_is_undone_by_a_power_cut() {
+    let fs = MemFs::new();
+    let dir = Path::new("/db");
+    let (a, b) = (dir.join("a"), dir.join("b"));
+    fs.put(&a, b"kept".to_vec());
+    fs.remove(&a).unwrap();
+    fs.crash();
+    assert_eq!(fs.read_all(&a).unwrap(), b"kept", "the removal was lost");
+    fs.rename(&a, &b).unwrap();
+    fs.crash();
+    assert_eq!(fs.read_all(&a).unwrap(), b"kept", "the rename was undone");
+    assert!(fs.read_all(&b).is_err());
+    fs.remove(&a).unwrap();
+    fs.sync_dir(dir).unwrap();
+    fs.crash();
+    assert!(fs.read_all(&a).is_err(), "a synced removal stays");
+}
+
+#[test]
+fn garbage_damage_keeps_the_synced_prefix_and_garbles_only_what_was_not_synced() {
+    let synced: Vec<u8> = (0..10_000u32).map(|i| (i % 251) as u8).collect();
+    let unsynced: Vec<u8> = (0..20_000u32).map(|i| (i % 241) as u8 + 1).collect();
+    let mut lengths = std::collections::BTreeSet::new();
+    let mut garbled = 0;
+    for seed in 0..64 {
+        let fs = MemFs::new();
+        let dir = Path::new("/db");
+        let path = dir.join("log");
+        let mut file = fs.create(&path).unwrap();
+        fs.sync_dir(dir).unwrap();
+        file.append(&synced).unwrap();
+        file.sync().unwrap();
+        file.append(&unsynced).unwrap();
+        fs.power_cut(Damage::Garbage { seed });
+        let after = fs.read_all(&path).unwrap();
+        assert!(after.len() >= synced.len() && after.len() <= synced.len() + unsynced.len());
+        assert_eq!(&after[..synced.len()], &synced[..], "seed {seed}");
+        let tail = &after[synced.len()..];
+        garbled += usize::from(tail != &unsynced[..tail.len()]);
+        lengths.insert(after.len());
+    }
+    assert!(lengths.len() > 32, "the cut length varies with the seed");
+    assert!(garbled > 32, "most cuts garble the tail");
+}
+
+#[test]
+fn a_power_cut_kills_the_old_machines_handles_and_locks() {
+    let fs = MemFs::new();
+    let machine = fs.bound();
+    let dir = Path::new("/db");
+    let path = dir.join("log");
+    let mut file = machine.create(&path).unwrap();
+    machine.sync_dir(dir).unwrap();
+    let read = machine.open_read(&path).unwrap();
+    let lock = machine.lock(&dir.join("LOCK")).unwrap();
+    assert_eq!(
+        fs.lock(&dir.join("LOCK")).unwrap_err().kind(),
+        io::ErrorKind::WouldBlock
+    );
+    fs.power_cut(Damage::ProcessCrash);
+    assert!(file.append(b"x").is_err());
+    assert!(read.read_at(0, 0).is_err());
+    assert!(
+        machine.remove(&path).is_err(),
+        "a dead machine removes nothing"
+    );
+    let next = fs.bound();
+    let relock = next.lock(&dir.join("LOCK")).unwrap();
+    drop(lock);
+    assert_eq!(
+        next.lock(&dir.join("LOCK")).unwrap_err().kind(),
+        io::ErrorKind::WouldBlock,
+        "dropping the dead machine's guard must not release the new lock"
+    );
+    drop(relock);
+    next.lock(&dir.join("LOCK")).unwrap();
+    assert_eq!(next.kind(&path).unwrap(), Some(FileKind::File));
+    assert_eq!(next.kind(dir).unwrap(), Some(FileKind::Dir));
+}
+
+#[test]
+fn triggers_count_operations_from_when_they_are_set() {
+    let fs = MemFs::new();
+    let path = Path::new("/db/f");
+    let mut file = fs.create(path).unwrap();
+    fs.set_trigger(Some(Trigger::FailOp(3)));
+    file.append(b"1").unwrap();
+    file.append(b"2").unwrap();
+    assert!(file.append(b"3").is_err(), "the third operation fails");
+    file.append(b"4").unwrap();
+    assert_eq!(fs.read_all(path).unwrap(), b"124");
+    let machine = fs.bound();
+    let mut file = machine.create(path).unwrap();
+    file.append(b"synced").unwrap();
+    machine.sync_dir(Path::new("/db")).unwrap();
+    fs.set_trigger(Some(Trigger::CutAtSync(2, Damage::LoseUnsynced)));
+    file.sync().unwrap();
+    file.append(b"+lost").unwrap();
+    assert!(
+        file.sync().is_err(),
+        "the power went instead of the second sync"
+    );
+    assert!(file.append(b"more").is_err());
+    assert_eq!(fs.read_all(path).unwrap(), b"synced");
 }

@@ -1,15 +1,23 @@
 //! The one seam all disk I/O goes through.
 //!
 //! The disk engine never calls `std::fs` directly: it uses an [`Fs`]. [`StdFs`] is the real
-//! thing; `MemFs` (tests only) keeps files in memory, remembers which bytes were synced, can
-//! "crash" (dropping what was not), and can fail a chosen operation, so tests check durability and
-//! error handling without a real power cut.
+//! thing; `MemFs` (tests, and the `test-util` feature) keeps files in memory, remembers which
+//! bytes were synced, can cut the power (dropping or garbling what was not synced, bringing back
+//! removals that were never made durable) and can fail any chosen operation, so tests check
+//! durability and error handling without a real power cut.
 //!
 //! Files are written by appending ([`WritableFile`], plus a [`FileSyncer`] so another thread can
-//! fsync while the owner keeps appending) and read by position ([`RandomAccessFile`]).
+//! fsync while the owner keeps appending) and read by position ([`RandomAccessFile`]). The
+//! directory lock is taken through the seam too ([`Fs::lock`]).
 
-#[cfg(test)]
+#[cfg(any(test, feature = "test-util"))]
 mod mem_fs;
+#[cfg(any(test, feature = "test-util"))]
+mod mem_fs_handles;
+#[cfg(any(test, feature = "test-util"))]
+mod mem_fs_ops;
+#[cfg(any(test, feature = "test-util"))]
+mod mem_fs_power;
 mod std_fs;
 
 use std::fmt;
@@ -18,8 +26,22 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 #[cfg(test)]
-pub(crate) use mem_fs::{Fault, MemFs};
+pub(crate) use mem_fs::Fault;
+#[cfg(any(test, feature = "test-util"))]
+pub(crate) use mem_fs::{MemFs, Trigger};
+#[cfg(any(test, feature = "test-util"))]
+pub(crate) use mem_fs_power::Damage;
 pub(crate) use std_fs::StdFs;
+
+/// What a path names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FileKind {
+    File,
+    Dir,
+}
+
+/// An exclusive lock on a file, held until dropped (see [`Fs::lock`]).
+pub(crate) trait FileLock: Send + Sync + fmt::Debug {}
 
 /// A file opened for appending.
 pub(crate) trait WritableFile: Send {
@@ -76,4 +98,12 @@ pub(crate) trait Fs: Send + Sync + fmt::Debug {
     fn create_dir_all(&self, dir: &Path) -> io::Result<()>;
     /// Makes creations, renames and removals inside `dir` survive a crash.
     fn sync_dir(&self, dir: &Path) -> io::Result<()>;
+    /// Whether `path` is a file or a directory; `None` if nothing is there.
+    fn kind(&self, path: &Path) -> io::Result<Option<FileKind>>;
+    /// Removes the directory `dir` and everything in it.
+    fn remove_dir_all(&self, dir: &Path) -> io::Result<()>;
+    /// Takes an exclusive lock on `path` (created if missing) until the returned guard is
+    /// dropped. A lock held elsewhere — another process, or another guard in this one — is an
+    /// error of kind [`io::ErrorKind::WouldBlock`]; the lock is never waited for.
+    fn lock(&self, path: &Path) -> io::Result<Box<dyn FileLock>>;
 }

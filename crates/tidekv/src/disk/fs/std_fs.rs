@@ -1,12 +1,12 @@
 //! [`Fs`] over the operating system's file system.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{self, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::{FileSyncer, Fs, RandomAccessFile, WritableFile};
+use super::{FileKind, FileLock, FileSyncer, Fs, RandomAccessFile, WritableFile};
 
 /// The real file system.
 #[derive(Debug, Default, Clone, Copy)]
@@ -131,7 +131,47 @@ impl Fs for StdFs {
     fn sync_dir(&self, dir: &Path) -> io::Result<()> {
         File::open(dir)?.sync_all()
     }
+
+    fn kind(&self, path: &Path) -> io::Result<Option<FileKind>> {
+        match fs::metadata(path) {
+            Ok(meta) if meta.is_dir() => Ok(Some(FileKind::Dir)),
+            Ok(_) => Ok(Some(FileKind::File)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn remove_dir_all(&self, dir: &Path) -> io::Result<()> {
+        fs::remove_dir_all(dir)
+    }
+
+    fn lock(&self, path: &Path) -> io::Result<Box<dyn FileLock>> {
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)?;
+        // `flock`: released by the kernel when the descriptor closes, so a process that dies
+        // never leaves a stale lock behind.
+        match file.try_lock() {
+            Ok(()) => Ok(Box::new(StdLock { _file: file })),
+            Err(TryLockError::WouldBlock) => Err(io::Error::new(
+                io::ErrorKind::WouldBlock,
+                format!("{} is locked", path.display()),
+            )),
+            Err(TryLockError::Error(e)) => Err(e),
+        }
+    }
 }
+
+/// A held `flock`: closing the descriptor releases it.
+#[derive(Debug)]
+struct StdLock {
+    _file: File,
+}
+
+impl FileLock for StdLock {}
 
 #[cfg(test)]
 mod tests {

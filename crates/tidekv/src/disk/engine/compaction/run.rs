@@ -16,6 +16,10 @@ use crate::disk::version::edit::VersionEdit;
 use crate::disk::version::set::{TableFile, Version, LEVELS};
 use crate::error::{Error, Result};
 
+/// A compaction looks at `stopping` once per this many entries, so `close` never waits for a
+/// long merge to finish.
+const STOP_CHECK_EVERY: u64 = 4096;
+
 fn summaries(version: &Version) -> Vec<Vec<TableSummary>> {
     version
         .levels
@@ -49,9 +53,13 @@ impl Inner {
         }
     }
 
-    /// Runs one compaction if any level needs one; `false` if none does.
+    /// Runs one compaction if any level needs one; `false` if none does (or the store is
+    /// closing).
     pub(crate) fn compact_once(&self) -> Result<bool> {
         let _one_at_a_time = self.compaction.lock();
+        if self.stopping.load(Ordering::Acquire) {
+            return Ok(false);
+        }
         let (pick, version) = {
             let versions = self.versions.lock();
             let version = Arc::clone(&self.current().version);
@@ -65,17 +73,28 @@ impl Inner {
                 None => return Ok(false),
             }
         };
-        self.run_pick(pick, &version)?;
-        Ok(true)
+        match self.run_pick(pick, &version) {
+            // `close` stopped it; nothing was installed.
+            Err(Error::Closed) => Ok(false),
+            other => other.map(|()| true),
+        }
     }
 
     /// Flushes every memtable, then compacts each level whole into the next, top to bottom: every
     /// key ends up in the last level, with overwritten versions, tombstones, expired entries and
     /// dead list elements gone (`Store::compact`).
+    ///
+    /// The compaction lock is taken per level, not for the whole run, so background compactions
+    /// keep level 0 from filling up (and writes from stalling) while a long one runs. A `close`
+    /// meanwhile stops it between (or inside) steps with `Error::Closed`; `close` waits for it.
     pub(crate) fn compact_all(&self) -> Result<()> {
+        let _job = self.jobs.read();
+        self.check_not_stopping()?;
         self.flush_memtables()?;
-        let _one_at_a_time = self.compaction.lock();
         for level in 0..LEVELS - 1 {
+            self.hook("compact_all:before_step");
+            let _one_at_a_time = self.compaction.lock();
+            self.check_not_stopping()?;
             let version = Arc::clone(&self.current().version);
             if let Some(pick) = choose_whole_level(&summaries(&version), level) {
                 self.run_pick(pick, &version)?;
@@ -115,6 +134,14 @@ impl Inner {
         let written: u64 = outputs.iter().map(|t| t.meta.size).sum();
 
         let mut versions = self.versions.lock();
+        // A store that is closing must not change: its lock is about to be released, and another
+        // open may read the directory. The outputs go with their handles.
+        if let Err(closed) = self.check_not_stopping() {
+            if !pick.trivial_move {
+                outputs.iter().for_each(|t| t.mark_obsolete());
+            }
+            return Err(closed);
+        }
         let edit = VersionEdit {
             removed: inputs
                 .iter()
@@ -161,7 +188,13 @@ impl Inner {
         let mut retention = Retention::new(self.view(), &version.levels, out_level + 1);
         let level = u8::try_from(out_level).map_err(|_| Error::invalid("level", "too deep"))?;
         let mut sink = TableSink::new(self, level, self.options.table_size);
+        let mut entries = 0u64;
         while let Some((key, value)) = merge.next_entry()? {
+            entries += 1;
+            if entries.is_multiple_of(STOP_CHECK_EVERY) {
+                // The sink removes what it wrote when dropped by this early return.
+                self.check_not_stopping()?;
+            }
             if retention.keep(&key, &value)? {
                 sink.add(&key, &value)?;
             }

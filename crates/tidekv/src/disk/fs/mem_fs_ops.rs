@@ -1,0 +1,179 @@
+//! [`Fs`] for [`MemFs`]: every operation is counted, checked against the machine's power and the
+//! armed trigger, then applied to the in-memory tree.
+
+use std::collections::BTreeSet;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::mem_fs::{injected, missing, Fault, MemFile, MemFs};
+use super::mem_fs_handles::{MemLock, MemReader, MemWriter};
+use super::{FileKind, FileLock, Fs, RandomAccessFile, WritableFile};
+
+impl Fs for MemFs {
+    fn create(&self, path: &Path) -> io::Result<Box<dyn WritableFile>> {
+        #[cfg(test)]
+        self.wait_at_gate(path);
+        let mut state = self.enter(false)?;
+        let file = MemFile::default();
+        let inode = Arc::clone(&file.inode);
+        // The old file under this name, if durable, comes back if this creation is lost.
+        let old = state.unlink(path);
+        drop(old);
+        state.files.insert(path.to_path_buf(), file);
+        Ok(Box::new(MemWriter {
+            fs: self.clone(),
+            inode,
+        }))
+    }
+
+    #[cfg(test)]
+    fn append_to(&self, path: &Path) -> io::Result<Box<dyn WritableFile>> {
+        let inode = self.enter(false)?.inode(path)?;
+        Ok(Box::new(MemWriter {
+            fs: self.clone(),
+            inode,
+        }))
+    }
+
+    fn open_read(&self, path: &Path) -> io::Result<Arc<dyn RandomAccessFile>> {
+        let inode = self.enter(false)?.inode(path)?;
+        Ok(Arc::new(MemReader {
+            fs: self.clone(),
+            inode,
+            path: path.to_path_buf(),
+        }))
+    }
+
+    fn read_all(&self, path: &Path) -> io::Result<Vec<u8>> {
+        let inode = self.enter(false)?.inode(path)?;
+        let data = inode.lock().data.clone();
+        Ok(data)
+    }
+
+    fn file_size(&self, path: &Path) -> io::Result<u64> {
+        let inode = self.enter(false)?.inode(path)?;
+        let len = inode.lock().data.len() as u64;
+        Ok(len)
+    }
+
+    fn truncate(&self, path: &Path, len: u64) -> io::Result<()> {
+        let inode = self.enter(true)?.inode(path)?;
+        let mut inode = inode.lock();
+        inode
+            .data
+            .truncate(usize::try_from(len).unwrap_or(usize::MAX));
+        inode.synced = inode.data.len();
+        Ok(())
+    }
+
+    fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
+        let mut state = self.enter(false)?;
+        if state.take_fault(Fault::Rename) {
+            return Err(injected());
+        }
+        let moved = state.unlink(from).ok_or_else(|| missing(from))?;
+        // The new name is durable only once its directory is synced; until then a power cut
+        // brings back what the name held before (and the old name, through its ghost).
+        let replaced = state.files.remove(to).and_then(|old| {
+            if old.durable_entry {
+                Some(Box::new(old))
+            } else {
+                old.replaced
+            }
+        });
+        state.files.insert(
+            to.to_path_buf(),
+            MemFile {
+                inode: moved.inode,
+                durable_entry: false,
+                replaced,
+            },
+        );
+        Ok(())
+    }
+
+    fn remove(&self, path: &Path) -> io::Result<()> {
+        let mut state = self.enter(false)?;
+        state.unlink(path).map(|_| ()).ok_or_else(|| missing(path))
+    }
+
+    fn list(&self, dir: &Path) -> io::Result<Vec<PathBuf>> {
+        let state = self.enter(false)?;
+        let mut children: BTreeSet<PathBuf> = BTreeSet::new();
+        for path in state.files.keys().chain(state.dirs.iter()) {
+            // The child of `dir` on the way to `path`, if `path` lies under `dir`.
+            if let Ok(rest) = path.strip_prefix(dir) {
+                if let Some(first) = rest.components().next() {
+                    children.insert(dir.join(first));
+                }
+            }
+        }
+        Ok(children.into_iter().collect())
+    }
+
+    fn create_dir_all(&self, dir: &Path) -> io::Result<()> {
+        let mut state = self.enter(false)?;
+        if state.files.contains_key(dir) {
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                format!("{} is a file", dir.display()),
+            ));
+        }
+        state.dirs.insert(dir.to_path_buf());
+        Ok(())
+    }
+
+    fn sync_dir(&self, dir: &Path) -> io::Result<()> {
+        let mut state = self.enter(true)?;
+        for (path, file) in state.files.iter_mut() {
+            if path.parent() == Some(dir) {
+                file.durable_entry = true;
+                file.replaced = None;
+            }
+        }
+        state.ghosts.retain(|(path, _)| path.parent() != Some(dir));
+        Ok(())
+    }
+
+    fn kind(&self, path: &Path) -> io::Result<Option<FileKind>> {
+        let state = self.enter(false)?;
+        Ok(if state.files.contains_key(path) {
+            Some(FileKind::File)
+        } else if state.is_dir(path) {
+            Some(FileKind::Dir)
+        } else {
+            None
+        })
+    }
+
+    fn remove_dir_all(&self, dir: &Path) -> io::Result<()> {
+        // Modelled as immediate and durable: the engine removes only scratch directories this way.
+        let mut state = self.enter(false)?;
+        state.files.retain(|path, _| !path.starts_with(dir));
+        state.ghosts.retain(|(path, _)| !path.starts_with(dir));
+        state.dirs.retain(|path| !path.starts_with(dir));
+        Ok(())
+    }
+
+    fn lock(&self, path: &Path) -> io::Result<Box<dyn FileLock>> {
+        let mut state = self.enter(false)?;
+        if state.locks.contains_key(path) {
+            return Err(io::Error::new(
+                io::ErrorKind::WouldBlock,
+                format!("{} is locked", path.display()),
+            ));
+        }
+        state.next_lock += 1;
+        let id = state.next_lock;
+        state.locks.insert(path.to_path_buf(), id);
+        if !state.files.contains_key(path) {
+            state.files.insert(path.to_path_buf(), MemFile::default());
+        }
+        Ok(Box::new(MemLock {
+            fs: self.clone(),
+            path: path.to_path_buf(),
+            id,
+        }))
+    }
+}
