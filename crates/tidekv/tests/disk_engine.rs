@@ -240,7 +240,7 @@ fn a_flipped_bit_in_a_table_is_corruption_naming_it_never_a_wrong_value() {
 }
 
 #[test]
-fn a_flipped_bit_in_the_manifest_or_the_middle_of_the_log_is_corruption_naming_it() {
+fn a_flipped_bit_in_the_manifest_or_in_a_synced_log_record_is_corruption_naming_it() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(tiny(dir.path())).unwrap();
     churn(&store, 2);
@@ -253,25 +253,41 @@ fn a_flipped_bit_in_the_manifest_or_the_middle_of_the_log_is_corruption_naming_i
     assert_eq!(corruption_file(Store::open(tiny(dir.path()))), manifest);
     std::fs::write(&manifest, saved).unwrap();
 
-    // A log written and then left unflushed (the store is dropped after a crash-like exit).
-    let store = Store::open(tiny(dir.path()).memtable_size(1 << 20)).unwrap();
+    // A log written with every record synced, then left unflushed by a crash: every record but
+    // the last is witnessed as durable by the one after it, so damage in the middle is corruption.
+    let config = |dir: &Path, durability| tiny(dir).memtable_size(1 << 20).durability(durability);
+    let store = Store::open(config(dir.path(), Durability::Sync)).unwrap();
     for i in 0..200 {
         store.insert(key(i).as_str(), "after").unwrap();
     }
-    std::mem::forget(store);
+    tidekv::test_util::crash(&store);
+    drop(store);
     let wal = files_ending(dir.path(), ".wal").pop().expect("a log");
     flip_middle(&wal);
-    // `forget` kept the directory lock of this process's open file; a lock is per open file, so
-    // release it by opening from a fresh handle is not possible: use a copy of the directory.
-    let copy = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(dir.path()).unwrap() {
-        let path = entry.unwrap().path();
-        if path.file_name().unwrap() != "LOCK" {
-            std::fs::copy(&path, copy.path().join(path.file_name().unwrap())).unwrap();
-        }
+    assert_eq!(corruption_file(Store::open(tiny(dir.path()))), wal);
+
+    // The same damage where nothing after it was ever synced is indistinguishable from a power
+    // cut's torn tail: the log is cut there and the writes before it are kept.
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(config(dir.path(), Durability::Buffered)).unwrap();
+    for i in 0..200 {
+        store.insert(key(i).as_str(), "after").unwrap();
     }
-    let copied_wal = copy.path().join(wal.file_name().unwrap());
-    assert_eq!(corruption_file(Store::open(tiny(copy.path()))), copied_wal);
+    tidekv::test_util::crash(&store);
+    drop(store);
+    flip_middle(&files_ending(dir.path(), ".wal").pop().expect("a log"));
+    let store = Store::open(tiny(dir.path())).unwrap();
+    let kept = (0..200)
+        .take_while(|&i| store.contains_key(key(i).as_str()).unwrap())
+        .count();
+    assert!(kept > 0 && kept < 200, "kept {kept} of 200");
+    for i in kept as u32..200 {
+        assert!(
+            !store.contains_key(key(i).as_str()).unwrap(),
+            "{i} after the cut"
+        );
+    }
+    assert!(disk_stats(&store).torn_log_tail_cut_on_open);
 }
 
 #[test]

@@ -52,6 +52,8 @@ pub(crate) struct DiskOptions {
     pub(crate) l0_stall_trigger: usize,
     pub(crate) level_base_size: u64,
     pub(crate) level_size_ratio: u64,
+    /// The largest log record, in bytes (tests make it small to exercise the limit).
+    pub(crate) max_record_bytes: u32,
     /// A simulated disk to open the store on instead of the real file system (`test-util`).
     #[cfg(any(test, feature = "test-util"))]
     pub(crate) simulated: Option<crate::disk::fs::MemFs>,
@@ -74,6 +76,7 @@ impl DiskOptions {
             l0_stall_trigger: 20,
             level_base_size: 256 << 20,
             level_size_ratio: 10,
+            max_record_bytes: crate::disk::log_frame::MAX_PAYLOAD,
             #[cfg(any(test, feature = "test-util"))]
             simulated: None,
         }

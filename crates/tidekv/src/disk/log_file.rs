@@ -1,26 +1,97 @@
 //! Appending framed records to a log file (the write-ahead log and the manifest).
 //!
-//! After a failed append or sync the log is poisoned and refuses everything: a failed append may
-//! have left part of a record in the file, and a failed fsync may have dropped pages the kernel
-//! already reported written. Going on would put acknowledged records after damage that recovery
-//! must treat as corruption. The engine then stops accepting writes instead of pretending.
+//! Each record is sealed with its file's number and a *witness*: how many bytes of the file a
+//! completed fsync had made durable when the record was appended (`log_frame.rs`, and the
+//! recovery rule in `docs/format/wal.md`). The log tracks that length as syncs complete, through
+//! its own `sync` or through a [`LogSyncer`] running on another thread (group commit).
+//!
+//! After a failed append or sync the log is poisoned and refuses everything — appends, syncs and
+//! syncs through a [`LogSyncer`] alike: a failed append may have left part of a record in the
+//! file, and after a failed fsync the kernel may have dropped pages it had reported written, so a
+//! later fsync that "succeeds" proves nothing about them (the PostgreSQL fsync lesson). Going on
+//! would acknowledge records behind damage. The engine stops accepting writes instead.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 
 use crate::disk::fs::{FileSyncer, Fs, WritableFile};
+use crate::disk::log_frame;
 use crate::error::{Error, Result};
+
+/// What a log shares with its syncers.
+#[derive(Debug)]
+struct Shared {
+    path: PathBuf,
+    poisoned: AtomicBool,
+    /// Bytes known durable: the length covered by the last completed sync.
+    durable: AtomicU64,
+}
+
+impl Shared {
+    fn check(&self) -> Result<()> {
+        if self.poisoned.load(Ordering::Acquire) {
+            return Err(Error::io(
+                format!("writing {}", self.path.display()),
+                std::io::Error::other(
+                    "an earlier write or sync of this log failed; the store refuses writes until \
+                     reopened",
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Runs `sync`, which covers `len` bytes; poisons the log if it fails.
+    fn sync_through(&self, len: u64, sync: impl FnOnce() -> std::io::Result<()>) -> Result<()> {
+        self.check()?;
+        match sync() {
+            Ok(()) => {
+                self.durable.fetch_max(len, Ordering::AcqRel);
+                Ok(())
+            }
+            Err(e) => {
+                self.poisoned.store(true, Ordering::Release);
+                Err(Error::io(format!("syncing {}", self.path.display()), e))
+            }
+        }
+    }
+}
 
 /// An open log being appended to.
 pub(crate) struct LogFile {
     file: Box<dyn WritableFile>,
-    path: PathBuf,
+    number: u64,
     len: u64,
-    poisoned: bool,
+    /// The largest record payload accepted.
+    max_record: u32,
+    shared: Arc<Shared>,
+}
+
+/// Syncs a [`LogFile`] from another thread while appends go on.
+pub(crate) struct LogSyncer {
+    syncer: Box<dyn FileSyncer>,
+    shared: Arc<Shared>,
+}
+
+impl LogSyncer {
+    /// Makes durable every byte appended before this call; `len` is the log's length when the
+    /// caller read it (under the lock that orders appends), which the sync then covers.
+    pub(crate) fn sync_through(&self, len: u64) -> Result<()> {
+        self.shared.sync_through(len, || self.syncer.sync())
+    }
 }
 
 impl LogFile {
-    /// Creates `path` holding `header`, synced, with its directory entry synced too.
-    pub(crate) fn create(fs: &dyn Fs, path: &Path, header: &[u8]) -> Result<LogFile> {
+    /// Creates log file `number` at `path` holding `header`, synced, with its directory entry
+    /// synced too. Records larger than `max_record` bytes are refused.
+    pub(crate) fn create(
+        fs: &dyn Fs,
+        path: &Path,
+        number: u64,
+        header: &[u8],
+        max_record: u32,
+    ) -> Result<LogFile> {
         let io = |what: &str, e| Error::io(format!("{what} {}", path.display()), e);
         let mut file = fs.create(path).map_err(|e| io("creating", e))?;
         file.append(header).map_err(|e| io("writing", e))?;
@@ -28,35 +99,51 @@ impl LogFile {
         let dir = path.parent().unwrap_or(Path::new("."));
         fs.sync_dir(dir)
             .map_err(|e| io("syncing the directory of", e))?;
+        let len = header.len() as u64;
         Ok(LogFile {
             file,
-            path: path.to_path_buf(),
-            len: header.len() as u64,
-            poisoned: false,
+            number,
+            len,
+            max_record,
+            shared: Arc::new(Shared {
+                path: path.to_path_buf(),
+                poisoned: AtomicBool::new(false),
+                durable: AtomicU64::new(len),
+            }),
         })
     }
 
-    /// Continues an existing log that recovery found valid up to `len` bytes.
+    /// Continues an existing log that recovery found valid (and durable) up to `len` bytes.
     #[cfg(test)]
-    pub(crate) fn resume(fs: &dyn Fs, path: &Path, len: u64) -> Result<LogFile> {
+    pub(crate) fn resume(fs: &dyn Fs, path: &Path, number: u64, len: u64) -> Result<LogFile> {
         let file = fs
             .append_to(path)
             .map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
         Ok(LogFile {
             file,
-            path: path.to_path_buf(),
+            number,
             len,
-            poisoned: false,
+            max_record: log_frame::MAX_PAYLOAD,
+            shared: Arc::new(Shared {
+                path: path.to_path_buf(),
+                poisoned: AtomicBool::new(false),
+                durable: AtomicU64::new(len),
+            }),
         })
     }
 
-    /// Appends framed bytes (not yet synced); returns the log's length after them.
-    pub(crate) fn append(&mut self, framed: &[u8]) -> Result<u64> {
-        self.check()?;
+    /// Seals the record in `framed` (made by [`log_frame::begin`], payload written after the
+    /// frame) with this log's number and witness, and appends it (not yet synced); returns the
+    /// log's length after it. A record over the size limit changes nothing.
+    pub(crate) fn append_record(&mut self, framed: &mut [u8]) -> Result<u64> {
+        self.shared.check()?;
+        let durable = self.shared.durable.load(Ordering::Acquire);
+        log_frame::seal(framed, self.number, durable, self.max_record)
+            .map_err(|why| Error::invalid("write", why))?;
         if let Err(e) = self.file.append(framed) {
-            self.poisoned = true;
+            self.shared.poisoned.store(true, Ordering::Release);
             return Err(Error::io(
-                format!("appending to {}", self.path.display()),
+                format!("appending to {}", self.shared.path.display()),
                 e,
             ));
         }
@@ -66,23 +153,23 @@ impl LogFile {
 
     /// Makes everything appended so far durable.
     pub(crate) fn sync(&mut self) -> Result<()> {
-        self.check()?;
-        self.file.sync().map_err(|e| {
-            self.poisoned = true;
-            Error::io(format!("syncing {}", self.path.display()), e)
-        })
+        let (len, file) = (self.len, &mut self.file);
+        self.shared.sync_through(len, || file.sync())
     }
 
     /// A handle that fsyncs this log from another thread while appends go on (group commit).
-    /// A failure through it must be treated like a failed [`LogFile::sync`]: the caller stops
-    /// writing to this log.
-    pub(crate) fn syncer(&self) -> Result<Box<dyn FileSyncer>> {
-        self.check()?;
-        self.file.syncer().map_err(|e| {
+    /// A failure through it poisons this log as a failed [`LogFile::sync`] does.
+    pub(crate) fn syncer(&self) -> Result<LogSyncer> {
+        self.shared.check()?;
+        let syncer = self.file.syncer().map_err(|e| {
             Error::io(
-                format!("opening a sync handle on {}", self.path.display()),
+                format!("opening a sync handle on {}", self.shared.path.display()),
                 e,
             )
+        })?;
+        Ok(LogSyncer {
+            syncer,
+            shared: Arc::clone(&self.shared),
         })
     }
 
@@ -91,16 +178,8 @@ impl LogFile {
         self.len
     }
 
-    /// `Err` once an append or sync of this log has failed (see the type's docs).
+    /// `Err` once an append or sync of this log has failed (see the module docs).
     pub(crate) fn check(&self) -> Result<()> {
-        if self.poisoned {
-            return Err(Error::io(
-                format!("writing {}", self.path.display()),
-                std::io::Error::other(
-                    "an earlier write or sync of this log failed; the store refuses writes until reopened",
-                ),
-            ));
-        }
-        Ok(())
+        self.shared.check()
     }
 }

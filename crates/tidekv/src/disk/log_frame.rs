@@ -1,17 +1,27 @@
 //! Framed record logs: the layout shared by the write-ahead log and the manifest (a header naming
-//! the file's kind and number, then framed records), and the one place that tells a torn tail from
-//! corruption. Specified in `docs/format/wal.md` ("Header", "Record").
+//! the file's kind, format version and number, then framed records), and the one place that tells
+//! a torn tail from corruption. Specified in `docs/format/wal.md` ("Header", "Record", "Recovery").
 //!
 //! ```text
-//! payload length (u32 LE) | CRC32C of the length | CRC32C of the payload | payload
+//! version 2: length (u32) | CRC32C(length) | synced (u64) | CRC32C(number, synced, payload) | payload
+//! version 1: length (u32) | CRC32C(length) | CRC32C(payload) | payload          (read, not written)
 //! ```
+//!
+//! `synced` is a *witness*: how many bytes of this file had been made durable by a completed
+//! fsync when the record was appended. A bad frame at offset `X` in the newest log is a torn tail
+//! — bytes a power cut was free to lose or garble — unless an intact record of this log after it
+//! says the file was synced past `X`: then the bytes at `X` were durable and their damage is
+//! corruption. The file number is in the checksum, so a stale block of another log (a reused disk
+//! block after a power cut) never passes for a record of this one.
 
 use bytes::{Buf, BufMut, Bytes};
 
 /// Header: magic 8, version 4, file number 8, crc 4.
 pub(crate) const HEADER_LEN: usize = 24;
-/// The header version this code writes and reads.
-pub(crate) const VERSION: u32 = 1;
+/// The header version this code writes. It also reads [`VERSION_1`].
+pub(crate) const VERSION: u32 = 2;
+/// The first version: frames without a witness or a file number.
+pub(crate) const VERSION_1: u32 = 1;
 
 /// The header of a log of kind `magic` with file number `number`.
 pub(crate) fn encode_header(magic: &[u8; 8], number: u64) -> [u8; HEADER_LEN] {
@@ -26,13 +36,13 @@ pub(crate) fn encode_header(magic: &[u8; 8], number: u64) -> [u8; HEADER_LEN] {
 }
 
 /// Checks a header: kind (`magic`, named `what` in errors), checksum, version, and the number its
-/// file name gives (so a renamed file is caught).
+/// file name gives (so a renamed file is caught). Returns the format version.
 pub(crate) fn decode_header(
     bytes: &[u8],
     magic: &[u8; 8],
     number: u64,
     what: &str,
-) -> Result<(), String> {
+) -> Result<u32, String> {
     if bytes.len() < HEADER_LEN {
         return Err(format!(
             "truncated header: {} of {HEADER_LEN} bytes",
@@ -48,9 +58,9 @@ pub(crate) fn decode_header(
     }
     let mut rest = body.get(8..).unwrap_or_default();
     let version = rest.get_u32_le();
-    if version != VERSION {
+    if version != VERSION && version != VERSION_1 {
         return Err(format!(
-            "unsupported {what} version {version} (this build reads {VERSION})"
+            "unsupported {what} version {version} (this build reads {VERSION_1} and {VERSION})"
         ));
     }
     let stored = rest.get_u64_le();
@@ -59,11 +69,13 @@ pub(crate) fn decode_header(
             "header says {what} {stored}, the file name says {number}"
         ));
     }
-    Ok(())
+    Ok(version)
 }
 
-/// Frame: payload length 4, crc of the length 4, crc of the payload 4.
-pub(crate) const FRAME_LEN: usize = 12;
+/// Frame (version 2): payload length 4, crc of the length 4, synced length 8, crc 4.
+pub(crate) const FRAME_LEN: usize = 20;
+/// Frame of version 1: payload length 4, crc of the length 4, crc of the payload 4.
+const FRAME_LEN_V1: usize = 12;
 /// No payload is larger.
 pub(crate) const MAX_PAYLOAD: u32 = 1 << 30;
 
@@ -78,22 +90,39 @@ pub(crate) fn begin_in(out: &mut Vec<u8>) {
     out.resize(FRAME_LEN, 0);
 }
 
-/// Fills in the frame of a buffer made by [`begin`] once its payload is written.
-pub(crate) fn seal(out: &mut [u8]) -> Result<(), String> {
+/// The checksum of a version-2 payload: bound to its file and its witness.
+fn payload_crc(number: u64, synced: u64, payload: &[u8]) -> u32 {
+    let mut bound = [0u8; 16];
+    bound[..8].copy_from_slice(&number.to_le_bytes());
+    bound[8..].copy_from_slice(&synced.to_le_bytes());
+    crc32c::crc32c_append(crc32c::crc32c(&bound), payload)
+}
+
+/// Fills in the frame of a buffer made by [`begin`] once its payload is written, for file
+/// `number`, witnessing that `synced` bytes of it are durable. `max` bounds the payload.
+pub(crate) fn seal(out: &mut [u8], number: u64, synced: u64, max: u32) -> Result<(), String> {
     let len = out.len().saturating_sub(FRAME_LEN);
     let len = u32::try_from(len)
         .ok()
-        .filter(|&l| l <= MAX_PAYLOAD)
-        .ok_or_else(|| format!("record of {len} bytes is over the {MAX_PAYLOAD}-byte maximum"))?;
-    let payload_crc = crc32c::crc32c(out.get(FRAME_LEN..).unwrap_or_default());
+        .filter(|&l| l <= max.min(MAX_PAYLOAD))
+        .ok_or_else(|| format!("record of {len} bytes is over the {max}-byte maximum"))?;
+    let crc = payload_crc(number, synced, out.get(FRAME_LEN..).unwrap_or_default());
     let len_bytes = len.to_le_bytes();
     let frame = out
         .get_mut(..FRAME_LEN)
         .ok_or_else(|| "buffer not made by begin()".to_string())?;
     frame[..4].copy_from_slice(&len_bytes);
     frame[4..8].copy_from_slice(&crc32c::crc32c(&len_bytes).to_le_bytes());
-    frame[8..12].copy_from_slice(&payload_crc.to_le_bytes());
+    frame[8..16].copy_from_slice(&synced.to_le_bytes());
+    frame[16..20].copy_from_slice(&crc.to_le_bytes());
     Ok(())
+}
+
+/// Which log a read is of: its number and format version (from its header).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct LogId {
+    pub(crate) number: u64,
+    pub(crate) version: u32,
 }
 
 /// The checked payloads of a log, each with the offset of its frame.
@@ -106,110 +135,151 @@ pub(crate) struct Frames {
     pub(crate) torn_at: Option<(usize, String)>,
 }
 
-/// A record that failed: where, why, and whether it looks like a torn tail.
+/// A record that failed: where and why.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct BadRecord {
     pub(crate) offset: usize,
     pub(crate) reason: String,
-    pub(crate) torn: bool,
 }
 
-/// Reads the frames of `bytes` from `start`. At the first bad frame: if `is_last` and it is a torn
-/// tail — the frame is cut short by the end of the data, or its (checksummed) length runs past the
-/// end, or only zeros follow its start — the frames before it are returned with `torn_at` set;
-/// otherwise the bad frame is the error.
-pub(crate) fn read_frames(bytes: &Bytes, start: usize, is_last: bool) -> Result<Frames, BadRecord> {
-    let all_zero_from = |at: usize| {
-        bytes
-            .get(at..)
-            .is_some_and(|rest| rest.iter().all(|&b| b == 0))
+/// One frame read at an offset.
+enum Frame {
+    Intact {
+        payload: Bytes,
+        synced: u64,
+        end: usize,
+    },
+    /// Damaged or incomplete; `past_end`: cut short by the end of the data (version 1's rule).
+    Bad {
+        reason: &'static str,
+        past_end: bool,
+    },
+}
+
+fn read_frame(bytes: &Bytes, at: usize, log: LogId) -> Frame {
+    let frame_len = if log.version == VERSION_1 {
+        FRAME_LEN_V1
+    } else {
+        FRAME_LEN
     };
+    let Some(mut frame) = bytes.get(at..at.saturating_add(frame_len)) else {
+        return Frame::Bad {
+            reason: "record frame cut short",
+            past_end: true,
+        };
+    };
+    let len = frame.get_u32_le();
+    // The length has its own checksum: a damaged length is never read as "runs past the end".
+    if crc32c::crc32c(&len.to_le_bytes()) != frame.get_u32_le() {
+        return Frame::Bad {
+            reason: "record length checksum mismatch",
+            past_end: false,
+        };
+    }
+    if len > MAX_PAYLOAD {
+        return Frame::Bad {
+            reason: "record length over the 1 GiB maximum",
+            past_end: false,
+        };
+    }
+    let synced = if log.version == VERSION_1 {
+        0
+    } else {
+        frame.get_u64_le()
+    };
+    let crc = frame.get_u32_le();
+    let end = at + frame_len + len as usize;
+    let Some(payload) = bytes.get(at + frame_len..end) else {
+        return Frame::Bad {
+            reason: "record cut short",
+            past_end: true,
+        };
+    };
+    let ok = if log.version == VERSION_1 {
+        crc32c::crc32c(payload) == crc
+    } else {
+        payload_crc(log.number, synced, payload) == crc
+    };
+    if !ok {
+        return Frame::Bad {
+            reason: "record checksum mismatch",
+            past_end: false,
+        };
+    }
+    Frame::Intact {
+        payload: bytes.slice(at + frame_len..end),
+        synced,
+        end,
+    }
+}
+
+/// Reads the frames of `bytes` from `start`. At the first bad frame, at offset `X`: in an older
+/// log (`!is_last`) it is corruption. In the newest log it is a torn tail — the frames before it
+/// are returned with `torn_at` set — unless, for version 2, an intact frame of this log after `X`
+/// witnesses that more than `X` bytes had been synced (then the damage hit durable bytes and is
+/// corruption); for version 1, unless it is neither cut short by the end of the data nor followed
+/// by zeros only.
+pub(crate) fn read_frames(
+    bytes: &Bytes,
+    start: usize,
+    is_last: bool,
+    log: LogId,
+) -> Result<Frames, BadRecord> {
     let mut frames = Frames {
         valid_len: start,
         ..Frames::default()
     };
     let mut at = start;
     while at < bytes.len() {
-        let bad = |reason: &str, past_end: bool| BadRecord {
-            offset: at,
-            reason: reason.to_string(),
-            torn: past_end || all_zero_from(at),
-        };
-        let Some(mut frame) = bytes.get(at..at + FRAME_LEN) else {
-            return torn_or_err(frames, bad("record frame cut short", true), is_last);
-        };
-        let len = frame.get_u32_le();
-        let len_crc = frame.get_u32_le();
-        let crc = frame.get_u32_le();
-        // The length has its own checksum: a damaged length is corruption, not a "torn tail" that
-        // would silently drop every record after it.
-        if crc32c::crc32c(&len.to_le_bytes()) != len_crc {
-            return torn_or_err(
-                frames,
-                bad("record length checksum mismatch", false),
-                is_last,
-            );
+        match read_frame(bytes, at, log) {
+            Frame::Intact { payload, end, .. } => {
+                frames.payloads.push((at, payload));
+                at = end;
+                frames.valid_len = at;
+            }
+            Frame::Bad { reason, past_end } => {
+                let bad = |reason: String| BadRecord { offset: at, reason };
+                if !is_last {
+                    return Err(bad(reason.to_string()));
+                }
+                if log.version == VERSION_1 {
+                    let zeros = bytes.get(at..).is_some_and(|r| r.iter().all(|&b| b == 0));
+                    if !(past_end || zeros) {
+                        return Err(bad(reason.to_string()));
+                    }
+                } else if let Some((witness_at, synced)) = later_witness(bytes, at, log) {
+                    return Err(bad(format!(
+                        "{reason}; the record at {witness_at} says {synced} bytes were synced, \
+                         so this is damage to durable data, not a torn tail"
+                    )));
+                }
+                frames.torn_at = Some((at, reason.to_string()));
+                return Ok(frames);
+            }
         }
-        if len > MAX_PAYLOAD {
-            return Err(BadRecord {
-                offset: at,
-                reason: format!("record of {len} bytes is over the {MAX_PAYLOAD}-byte maximum"),
-                torn: false,
-            });
-        }
-        let end = at + FRAME_LEN + len as usize;
-        if end > bytes.len() {
-            return torn_or_err(frames, bad("record cut short", true), is_last);
-        }
-        let payload = bytes.slice(at + FRAME_LEN..end);
-        if crc32c::crc32c(&payload) != crc {
-            return torn_or_err(frames, bad("record checksum mismatch", false), is_last);
-        }
-        frames.payloads.push((at, payload));
-        at = end;
-        frames.valid_len = at;
     }
     Ok(frames)
 }
 
-fn torn_or_err(mut frames: Frames, bad: BadRecord, is_last: bool) -> Result<Frames, BadRecord> {
-    if is_last && bad.torn {
-        frames.torn_at = Some((bad.offset, bad.reason));
-        Ok(frames)
-    } else {
-        Err(bad)
+/// The first intact frame of this log after `bad` whose witness covers `bad`, as (offset, synced).
+/// Scans every offset: after a power cut, intact records may follow garbage (pages reach the disk
+/// out of order), and only their witness tells whether the damage could be a cut.
+fn later_witness(bytes: &Bytes, bad: usize, log: LogId) -> Option<(usize, u64)> {
+    let mut at = bad + 1;
+    while at + FRAME_LEN <= bytes.len() {
+        match read_frame(bytes, at, log) {
+            Frame::Intact { synced, end, .. } => {
+                if synced > bad as u64 {
+                    return Some((at, synced));
+                }
+                at = end;
+            }
+            Frame::Bad { .. } => at += 1,
+        }
     }
+    None
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn framed(payloads: &[&[u8]]) -> Vec<u8> {
-        let mut all = Vec::new();
-        for p in payloads {
-            let mut out = begin();
-            out.extend_from_slice(p);
-            seal(&mut out).unwrap();
-            all.extend(out);
-        }
-        all
-    }
-
-    #[test]
-    fn frames_round_trip_including_empty_payloads() {
-        let bytes = Bytes::from(framed(&[b"one", b"", b"three"]));
-        let got = read_frames(&bytes, 0, false).unwrap();
-        let payloads: Vec<&[u8]> = got.payloads.iter().map(|(_, p)| &p[..]).collect();
-        assert_eq!(payloads, [&b"one"[..], b"", b"three"]);
-        assert_eq!(got.valid_len, bytes.len());
-    }
-
-    #[test]
-    fn a_zero_frame_never_passes() {
-        assert_ne!(crc32c::crc32c(&[0, 0, 0, 0]), 0);
-        let got = read_frames(&Bytes::from(vec![0u8; 40]), 0, true).unwrap();
-        assert!(got.payloads.is_empty() && got.torn_at.is_some());
-        assert!(read_frames(&Bytes::from(vec![0u8; 40]), 0, false).is_err());
-    }
-}
+#[path = "log_frame_tests.rs"]
+mod tests;

@@ -51,6 +51,11 @@ impl Model {
         }
     }
 
+    /// The model's clock (Unix ms).
+    pub fn now(&self) -> u64 {
+        self.now
+    }
+
     pub fn advance(&mut self, ms: u64) {
         self.now += ms;
         let now = self.now;

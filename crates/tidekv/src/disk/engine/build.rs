@@ -1,9 +1,11 @@
 //! Writing tables from a stream of entries, for flushes and compactions: which entries to keep
 //! ([`Retention`]) and cutting the output into tables ([`TableSink`]).
 //!
-//! Retention rule (LevelDB's, plus expiry and list elements). Let `S` be the oldest sequence
-//! number a reader can use (the visible sequence number when the job started: iterators hold
-//! their own sources, so they never read this job's output). For each key, newest version first:
+//! Retention rule (LevelDB's, plus expiry and list elements). Let `S` be the sequence number the
+//! job reads at: the visible sequence number when it started (iterators hold their own sources,
+//! so no reader older than that reads this job's output), lowered to the durable one so that the
+//! job never decides on writes a power cut can take back (`Inner::retention_view`). For each key,
+//! newest version first:
 //! 1. A version is dropped if a newer version of the same key is at or below `S`: every reader
 //!    sees that newer one instead.
 //! 2. A version above `S` is kept.
@@ -40,6 +42,9 @@ pub(crate) struct Retention {
     last_seq: u64,
     /// The last list looked up: its user prefix and metadata as of `view`.
     list: Option<(Vec<u8>, Option<ListMeta>)>,
+    /// Expired list metadata dropped at its base level: the elements it named are unreachable
+    /// now, but rule 4 keeps them until a later job no longer sees the metadata.
+    pub(crate) dropped_lists: u64,
 }
 
 impl Retention {
@@ -58,6 +63,7 @@ impl Retention {
             last_prefix: Vec::new(),
             last_seq: u64::MAX,
             list: None,
+            dropped_lists: 0,
         }
     }
 
@@ -93,7 +99,11 @@ impl Retention {
         }
         let cell = decode_cell(value.clone())?;
         if cell.is_dead(self.view.now) {
-            return Ok(!self.is_base(prefix));
+            let base = self.is_base(prefix);
+            if base && matches!(cell, Cell::List(_)) {
+                self.dropped_lists += 1;
+            }
+            return Ok(!base);
         }
         Ok(true)
     }
@@ -105,7 +115,10 @@ impl Retention {
                 return Ok(*meta);
             }
         }
-        let meta = match self.view.cell(prefix.clone())? {
+        // Expired metadata still names its elements: expiry is judged by a clock, and a clock
+        // that steps back makes the list live again. Its elements go only once the metadata
+        // itself is gone (deleted, overwritten, or dropped at its base level).
+        let meta = match self.view.stored_cell(prefix.clone())? {
             Some(Cell::List(meta)) => Some(meta),
             _ => None,
         };

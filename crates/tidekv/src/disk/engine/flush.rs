@@ -20,7 +20,7 @@ use crate::error::Result;
 impl Inner {
     /// Flushes the oldest frozen memtable. Returns `false` if there was none.
     pub(crate) fn flush_oldest(&self) -> Result<bool> {
-        let view = self.view();
+        let view = self.retention_view();
         let sources = Arc::clone(&view.sources);
         let Some((imm, log)) = sources.imms.last().cloned() else {
             return Ok(false);

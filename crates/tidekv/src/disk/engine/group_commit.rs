@@ -15,7 +15,7 @@
 use parking_lot::{Condvar, Mutex};
 
 use super::Inner;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 #[derive(Debug, Default)]
 struct SyncState {
@@ -39,6 +39,11 @@ impl GroupCommit {
             }),
             done: Condvar::new(),
         }
+    }
+
+    /// The newest sequence number known durable.
+    pub(crate) fn synced(&self) -> u64 {
+        self.state.lock().synced
     }
 
     /// Records that everything up to `seq` is durable (a log switch synced the old log).
@@ -69,12 +74,10 @@ impl Inner {
             }
             state.leader = true;
             drop(state);
-            let result = self.sync_target().and_then(|(syncer, target)| {
-                syncer
-                    .sync()
-                    .map(|()| target)
-                    .map_err(|e| Error::io("syncing the write-ahead log", e))
-            });
+            self.hook("sync:leader");
+            let result = self
+                .sync_target()
+                .and_then(|(syncer, target, len)| syncer.sync_through(len).map(|()| target));
             state = self.group.state.lock();
             state.leader = false;
             match result {

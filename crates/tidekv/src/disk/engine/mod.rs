@@ -43,7 +43,8 @@ use parking_lot::{Condvar, Mutex, RwLock};
 
 use crate::clock::Clock;
 use crate::config::DiskOptions;
-use crate::disk::fs::{FileSyncer, Fs};
+use crate::disk::fs::Fs;
+use crate::disk::log_file::LogSyncer;
 use crate::disk::memtable::Memtable;
 use crate::disk::table::cache::BlockCache;
 use crate::disk::version::manifest::ManifestWriter;
@@ -100,6 +101,8 @@ pub(crate) struct Counters {
     pub(crate) wal_bytes: AtomicU64,
     pub(crate) user_bytes: AtomicU64,
     pub(crate) syncs: AtomicU64,
+    /// Bytes in the current log (what `stats` reports without taking the writer lock).
+    pub(crate) wal_size: AtomicU64,
     /// Torn log tails cut off when the store was opened (0 or 1).
     pub(crate) torn_tails_cut: AtomicU64,
 }
@@ -230,10 +233,10 @@ impl Inner {
         self.bg_cv.notify_all();
     }
 
-    /// The WAL syncer of the current log and the last sequence number it holds.
-    pub(crate) fn sync_target(&self) -> Result<(Arc<dyn FileSyncer>, u64)> {
+    /// The WAL syncer of the current log, the last sequence number it holds and its length.
+    pub(crate) fn sync_target(&self) -> Result<(Arc<LogSyncer>, u64, u64)> {
         let mut writer = self.writer.lock();
-        Ok((writer.wal.syncer()?, writer.last_seq))
+        Ok((writer.wal.syncer()?, writer.last_seq, writer.wal.len()))
     }
 }
 
@@ -245,6 +248,10 @@ pub(crate) fn background_error(why: &str) -> Error {
 }
 
 #[cfg(test)]
+mod clock_tests;
+#[cfg(test)]
 mod close_tests;
 #[cfg(test)]
 mod fault_tests;
+#[cfg(test)]
+mod sync_tests;

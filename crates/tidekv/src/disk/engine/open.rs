@@ -173,7 +173,7 @@ pub(crate) fn open_with_fs(
     let wal_number = next_file;
     let manifest_number = next_file + 1;
     next_file += 2;
-    let wal = WalWriter::create(fs.as_ref(), &dir, wal_number)?;
+    let wal = WalWriter::create(fs.as_ref(), &dir, wal_number, options.max_record_bytes)?;
     let snapshot = VersionEdit {
         log_number: Some(folded.log_number),
         next_file: Some(next_file),
@@ -187,6 +187,7 @@ pub(crate) fn open_with_fs(
         Some(&newest) if !replayed.is_empty() => vec![(replayed, newest)],
         _ => Vec::new(),
     };
+    let wal_len = wal.len();
     let inner = Arc::new(Inner {
         fs: Arc::clone(&fs),
         dir: dir.clone(),
@@ -219,6 +220,7 @@ pub(crate) fn open_with_fs(
         bg_cv: Condvar::new(),
         counters: Counters {
             torn_tails_cut: AtomicU64::new(torn_tails_cut),
+            wal_size: AtomicU64::new(wal_len),
             ..Counters::default()
         },
         closed: AtomicBool::new(false),

@@ -41,7 +41,7 @@ impl Inner {
                 .tables()
                 .map(|t| t.reader.filter_skips())
                 .sum(),
-            wal_bytes: self.writer.lock().wal.len(),
+            wal_bytes: load(&c.wal_size),
             user_bytes_written: user,
             wal_bytes_written: load(&c.wal_bytes),
             flush_bytes_written: load(&c.flush_bytes),

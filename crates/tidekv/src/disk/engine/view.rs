@@ -57,15 +57,37 @@ impl Inner {
     }
 }
 
+impl Inner {
+    /// The view a flush or compaction decides what to keep by: everything visible, but read at
+    /// no later a sequence number than is durable.
+    ///
+    /// Retention drops list elements that the metadata it reads no longer names. With
+    /// `Periodic` or `Buffered` durability, visible writes may not be durable yet: a pop that a
+    /// power cut takes back would leave the element's table rewritten without it while the
+    /// metadata naming it comes back — a list with a hole. Reading at the durable sequence number
+    /// keeps every element that some durable metadata may still name (and every version above it,
+    /// by rule 2), so a job's output is right whatever part of the unsynced tail survives.
+    pub(crate) fn retention_view(&self) -> View {
+        let mut view = self.view();
+        view.seq = view.seq.min(self.group.synced());
+        view
+    }
+}
+
 impl View {
     /// The live cell under `prefix`: `None` if there is none, or it is a tombstone, or expired.
     /// Takes the prefix by value: the lookup key is built in it (see [`LookupKey::new`]).
     pub(crate) fn cell(&self, prefix: Vec<u8>) -> Result<Option<Cell>> {
-        let Some((_, bytes)) = self.sources.get(&LookupKey::new(prefix, self.seq))? else {
-            return Ok(None);
-        };
-        let cell = decode_cell(bytes)?;
-        Ok((!cell.is_dead(self.now)).then_some(cell))
+        let cell = self.stored_cell(prefix)?;
+        Ok(cell.filter(|cell| !cell.is_dead(self.now)))
+    }
+
+    /// The newest stored cell under `prefix`, whatever it is (a tombstone, or expired).
+    pub(crate) fn stored_cell(&self, prefix: Vec<u8>) -> Result<Option<Cell>> {
+        match self.sources.get(&LookupKey::new(prefix, self.seq))? {
+            Some((_, bytes)) => decode_cell(bytes).map(Some),
+            None => Ok(None),
+        }
     }
 
     /// The live cell of user key `key` in keyspace `ks`.

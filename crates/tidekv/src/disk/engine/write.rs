@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::{BufMut, Bytes};
+use parking_lot::MutexGuard;
 
 use super::txn::Txn;
 use super::view::View;
@@ -27,9 +28,6 @@ impl Inner {
     pub(crate) fn write<T>(&self, body: impl FnOnce(&mut Txn) -> Result<T>) -> Result<T> {
         self.check_healthy()?;
         let mut writer = self.writer.lock();
-        if writer.sealed {
-            return Err(Error::Closed);
-        }
         let sources = self
             .make_room(&mut writer)
             .inspect_err(|e| self.fail_on_io(e))?;
@@ -42,6 +40,15 @@ impl Inner {
         let out = body(&mut txn)?;
         let writes = txn.into_writes();
         if writes.is_empty() {
+            // The answer (a pop of an empty list, a remove of a missing key) may rest on another
+            // writer's record that is appended but not yet durable: the transaction read at
+            // `last_seq`. In `Sync` mode no reply may depend on what a power cut can take back,
+            // so wait for the sync that covers what was read.
+            if self.options.durability == Durability::Sync {
+                let seen = writer.last_seq;
+                drop(writer);
+                self.sync_to(seen)?;
+            }
             return Ok(out);
         }
         let last = self
@@ -87,6 +94,7 @@ impl Inner {
         self.counters
             .wal_bytes
             .fetch_add(after - before, Ordering::Relaxed);
+        self.counters.wal_size.store(after, Ordering::Relaxed);
         let count = writes.len() as u64;
         let mut user_bytes = 0;
         for (seq, ((mut key, _), value)) in (first_seq..).zip(writes.into_iter().zip(values)) {
@@ -102,10 +110,17 @@ impl Inner {
     }
 
     /// Rotates a full memtable, stalling while the background threads are too far behind; returns
-    /// the sources whose memtable has room.
-    fn make_room(&self, writer: &mut Writer) -> Result<Arc<SuperVersion>> {
+    /// the sources whose memtable has room. Fails with `Closed` once the store is sealed.
+    ///
+    /// A stalled writer waits *without* the writer lock: group commit (whose leader takes the
+    /// lock to find the log's tail), `Store::flush` and `stats` go on meanwhile, and writers that
+    /// arrive find the same full memtable and wait too. The condition is re-read under the lock.
+    fn make_room(&self, writer: &mut MutexGuard<'_, Writer>) -> Result<Arc<SuperVersion>> {
         let mut stalled: Option<Instant> = None;
         let result = loop {
+            if writer.sealed {
+                break Err(Error::Closed);
+            }
             let sources = self.current();
             if sources.mem.approximate_size() < self.options.memtable_size {
                 break Ok(sources);
@@ -119,16 +134,22 @@ impl Inner {
                 stalled = Some(Instant::now());
                 self.counters.stalls.fetch_add(1, Ordering::Relaxed);
             }
-            let mut bg = self.bg.lock();
-            if let Some(why) = &bg.error {
-                break Err(super::background_error(why));
+            let waited = MutexGuard::unlocked(writer, || {
+                let mut bg = self.bg.lock();
+                if let Some(why) = &bg.error {
+                    return Err(super::background_error(why));
+                }
+                if bg.shutdown {
+                    return Err(Error::Closed);
+                }
+                self.bg_cv.notify_all();
+                // A timeout as well as the wake-up: the condition is re-read from the sources.
+                self.bg_cv.wait_for(&mut bg, Duration::from_millis(10));
+                Ok(())
+            });
+            if let Err(e) = waited {
+                break Err(e);
             }
-            if bg.shutdown {
-                break Err(Error::Closed);
-            }
-            self.bg_cv.notify_all();
-            // A timeout as well as the wake-up: the condition is re-read from the sources.
-            self.bg_cv.wait_for(&mut bg, Duration::from_millis(10));
         };
         if let Some(start) = stalled {
             let micros = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
@@ -140,17 +161,26 @@ impl Inner {
     }
 
     /// Freezes the active memtable and starts a new log for its successor.
+    ///
+    /// The old log is synced *before* the new one is created: once a newer log exists, an older
+    /// one is complete and durable, so recovery can treat any damage in it as corruption and only
+    /// the newest log can have a torn tail (`docs/format/wal.md`, "Recovery"). It also means group
+    /// commit only ever syncs the newest log, and `Store::flush` only needs that one.
     pub(crate) fn rotate(&self, writer: &mut Writer) -> Result<()> {
         if self.current().mem.is_empty() {
             return Ok(());
         }
-        let number = self.new_file_number();
-        let wal = WalWriter::create(self.fs.as_ref(), &self.dir, number)?;
-        // The frozen memtable's log is synced now, so group commit only ever syncs the newest log
-        // and `Store::flush` only needs that one.
         writer.wal.sync()?;
         self.group.mark_synced(writer.last_seq);
         self.publish(writer.last_seq);
+        let number = self.new_file_number();
+        let wal = WalWriter::create(
+            self.fs.as_ref(),
+            &self.dir,
+            number,
+            self.options.max_record_bytes,
+        )?;
+        self.counters.wal_size.store(wal.len(), Ordering::Relaxed);
         let old = std::mem::replace(&mut writer.wal, wal);
         drop(old);
         self.install(|current| {

@@ -287,12 +287,7 @@ impl MemFs {
             }
             _ => return,
         };
-        let mut state = gate.state.lock();
-        state.0 += 1;
-        gate.changed.notify_all();
-        while !state.1 {
-            gate.changed.wait(&mut state);
-        }
+        gate.pass();
     }
 
     pub(super) fn enter(&self, sync: bool) -> io::Result<parking_lot::MutexGuard<'_, State>> {

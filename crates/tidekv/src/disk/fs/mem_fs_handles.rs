@@ -14,8 +14,8 @@ use super::{FileLock, FileSyncer, RandomAccessFile, WritableFile};
 #[cfg(test)]
 #[derive(Debug, Default)]
 pub(crate) struct Gate {
-    pub(super) state: parking_lot::Mutex<(usize, bool)>,
-    pub(super) changed: parking_lot::Condvar,
+    state: parking_lot::Mutex<(usize, bool)>,
+    changed: parking_lot::Condvar,
 }
 
 #[cfg(test)]
@@ -30,6 +30,16 @@ impl Gate {
             }
         }
         true
+    }
+
+    /// Arrives at the gate and waits until it is open.
+    pub(crate) fn pass(&self) {
+        let mut state = self.state.lock();
+        state.0 += 1;
+        self.changed.notify_all();
+        while !state.1 {
+            self.changed.wait(&mut state);
+        }
     }
 
     /// Lets every waiting and later caller through.

@@ -29,6 +29,8 @@ use std::sync::Arc;
 pub(crate) use mem_fs::Fault;
 #[cfg(any(test, feature = "test-util"))]
 pub(crate) use mem_fs::{MemFs, Trigger};
+#[cfg(test)]
+pub(crate) use mem_fs_handles::Gate;
 #[cfg(any(test, feature = "test-util"))]
 pub(crate) use mem_fs_power::Damage;
 pub(crate) use std_fs::StdFs;

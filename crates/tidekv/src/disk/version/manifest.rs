@@ -29,10 +29,10 @@ pub(crate) struct ManifestWriter {
     number: u64,
 }
 
+/// An edit's record, unsealed (the log seals it as it appends it).
 fn framed(edit: &VersionEdit) -> Result<Vec<u8>> {
     let mut out = log_frame::begin();
     edit.encode(&mut out)
-        .and_then(|()| log_frame::seal(&mut out))
         .map_err(|why| Error::invalid("version edit", why))?;
     Ok(out)
 }
@@ -47,8 +47,9 @@ impl ManifestWriter {
         snapshot: &VersionEdit,
     ) -> Result<Self> {
         let path = manifest_path(dir, number);
-        let mut log = LogFile::create(fs, &path, &log_frame::encode_header(&MAGIC, number))?;
-        log.append(&framed(snapshot)?)?;
+        let header = log_frame::encode_header(&MAGIC, number);
+        let mut log = LogFile::create(fs, &path, number, &header, log_frame::MAX_PAYLOAD)?;
+        log.append_record(&mut framed(snapshot)?)?;
         log.sync()?;
         set_current(fs, dir, number)?;
         Ok(ManifestWriter { log, number })
@@ -57,13 +58,13 @@ impl ManifestWriter {
     /// Continues the manifest that recovery found valid up to `len` bytes.
     #[cfg(test)]
     pub(crate) fn resume(fs: &dyn Fs, dir: &Path, number: u64, len: u64) -> Result<Self> {
-        let log = LogFile::resume(fs, &manifest_path(dir, number), len)?;
+        let log = LogFile::resume(fs, &manifest_path(dir, number), number, len)?;
         Ok(ManifestWriter { log, number })
     }
 
     /// Appends `edit` and syncs it: when this returns, the edit survives a crash.
     pub(crate) fn log(&mut self, edit: &VersionEdit) -> Result<()> {
-        self.log.append(&framed(edit)?)?;
+        self.log.append_record(&mut framed(edit)?)?;
         self.log.sync()
     }
 
@@ -141,9 +142,10 @@ pub(crate) fn recover(fs: &dyn Fs, dir: &Path) -> Result<Option<RecoveredManifes
         Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
     };
     // A manifest is complete before CURRENT names it: its header can never be torn.
-    log_frame::decode_header(&bytes, &MAGIC, number, "manifest")
+    let version = log_frame::decode_header(&bytes, &MAGIC, number, "manifest")
         .map_err(|why| Error::corruption(&path, 0, why))?;
-    let frames = log_frame::read_frames(&bytes, HEADER_LEN, true)
+    let log = log_frame::LogId { number, version };
+    let frames = log_frame::read_frames(&bytes, HEADER_LEN, true, log)
         .map_err(|bad| Error::corruption(&path, bad.offset as u64, bad.reason))?;
     let edits = frames
         .payloads

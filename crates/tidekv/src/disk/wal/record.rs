@@ -4,7 +4,7 @@
 use bytes::{Buf, BufMut, Bytes};
 
 use crate::codec::{len_u32, take_sized, take_u32, take_u64, take_u8};
-use crate::disk::log_frame::{self, BadRecord};
+use crate::disk::log_frame::{self, BadRecord, LogId};
 
 /// `TIDEKVWL`: the first 8 bytes of every log.
 pub(crate) const MAGIC: [u8; 8] = *b"TIDEKVWL";
@@ -65,25 +65,31 @@ pub(crate) fn encode_header(log_number: u64) -> [u8; HEADER_LEN] {
     log_frame::encode_header(&MAGIC, log_number)
 }
 
-/// Checks a header against the log number its file name gives.
-pub(crate) fn decode_header(bytes: &[u8], log_number: u64) -> Result<(), String> {
+/// Checks a header against the log number its file name gives; returns the format version.
+pub(crate) fn decode_header(bytes: &[u8], log_number: u64) -> Result<u32, String> {
     log_frame::decode_header(bytes, &MAGIC, log_number, "log")
 }
 
-/// The framed bytes of one record, ready to append.
+/// The framed bytes of one record of log `number`, witnessing `synced` durable bytes.
 #[cfg(test)]
-pub(crate) fn encode_record(record: &WalRecord) -> Result<Vec<u8>, String> {
+pub(crate) fn encode_record(
+    record: &WalRecord,
+    number: u64,
+    synced: u64,
+) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
     encode_record_in(
         &mut out,
         record.first_seq,
         record.entries.iter().map(WalEntry::borrowed),
     )?;
+    log_frame::seal(&mut out, number, synced, log_frame::MAX_PAYLOAD)?;
     Ok(out)
 }
 
-/// Replaces the contents of `out` with the framed bytes of the record whose entry `i` is the
-/// `i`-th of `entries`, with sequence number `first_seq + i`; `out`'s allocation is reused.
+/// Replaces the contents of `out` with an unsealed frame (see [`log_frame::begin`]) and the
+/// payload of the record whose entry `i` is the `i`-th of `entries`, with sequence number
+/// `first_seq + i`; `out`'s allocation is reused. The log seals it when it appends it.
 pub(crate) fn encode_record_in<'a>(
     out: &mut Vec<u8>,
     first_seq: u64,
@@ -106,7 +112,7 @@ pub(crate) fn encode_record_in<'a>(
         out.put_u32_le(len_u32(entry.value.len())?);
         out.put_slice(entry.value);
     }
-    log_frame::seal(out)
+    Ok(())
 }
 
 fn decode_payload(mut buf: Bytes) -> Result<WalRecord, String> {
@@ -163,22 +169,19 @@ pub(crate) fn decode_log(
             ..LogContents::default()
         });
     }
-    decode_header(bytes, log_number).map_err(|reason| BadRecord {
-        offset: 0,
-        reason,
-        torn: false,
-    })?;
-    let frames = log_frame::read_frames(bytes, HEADER_LEN, is_last)?;
+    let version =
+        decode_header(bytes, log_number).map_err(|reason| BadRecord { offset: 0, reason })?;
+    let log = LogId {
+        number: log_number,
+        version,
+    };
+    let frames = log_frame::read_frames(bytes, HEADER_LEN, is_last, log)?;
     let records = frames
         .payloads
         .into_iter()
         .map(|(offset, payload)| {
             // The checksum passed, so a payload that does not decode is damage, never a torn tail.
-            decode_payload(payload).map_err(|reason| BadRecord {
-                offset,
-                reason,
-                torn: false,
-            })
+            decode_payload(payload).map_err(|reason| BadRecord { offset, reason })
         })
         .collect::<Result<_, _>>()?;
     Ok(LogContents {
@@ -214,13 +217,16 @@ mod tests {
         }
     }
 
-    /// A log with records of 1, 3 and 5 entries; returns it and the end offset of each record.
+    /// A log with records of 1, 3 and 5 entries, each synced before the next was appended (as
+    /// in `Durability::Sync`): each record's witness is the end of the one before. Returns it and
+    /// the end offset of each record.
     fn log() -> (Vec<u8>, Vec<WalRecord>, Vec<usize>) {
         let mut bytes = encode_header(7).to_vec();
         let records = vec![record(1, 1), record(2, 3), record(5, 5)];
         let mut ends = Vec::new();
         for r in &records {
-            bytes.extend(encode_record(r).unwrap());
+            let synced = bytes.len() as u64;
+            bytes.extend(encode_record(r, 7, synced).unwrap());
             ends.push(bytes.len());
         }
         (bytes, records, ends)
@@ -270,25 +276,35 @@ mod tests {
     }
 
     #[test]
-    fn a_flipped_bit_anywhere_is_corruption_at_its_record() {
+    fn a_flipped_bit_is_corruption_unless_no_later_record_proves_it_durable() {
         let (bytes, _, ends) = log();
         let starts = [HEADER_LEN, ends[0], ends[1]];
         for offset in 0..bytes.len() {
             let mut damaged = bytes.clone();
             damaged[offset] ^= 0x04;
             let damaged = Bytes::from(damaged);
-            let expected = if offset < HEADER_LEN {
-                0
-            } else {
-                *starts.iter().rev().find(|&&s| s <= offset).unwrap()
-            };
+            let record = starts.iter().rposition(|&s| s <= offset);
+            let expected = record.map_or(0, |r| starts[r]);
             // In an older log every flip is corruption, reported at the damaged record.
             let err = decode_log(&damaged, 7, false).unwrap_err();
             assert_eq!(err.offset, expected, "flip at {offset}: {}", err.reason);
-            // In the newest log too: a damaged length is caught by its own checksum, so it is never
-            // mistaken for a torn tail.
-            let err = decode_log(&damaged, 7, true).unwrap_err();
-            assert_eq!(err.offset, expected, "flip at {offset}: {}", err.reason);
+            // In the newest log, records 0 and 1 are witnessed as synced by the records after
+            // them (corruption); the last one is not, so its damage is a torn tail.
+            match record {
+                Some(2) => {
+                    let got = decode_log(&damaged, 7, true).unwrap();
+                    assert_eq!(
+                        got.torn_at.map(|t| t.0),
+                        Some(starts[2]),
+                        "flip at {offset}"
+                    );
+                    assert_eq!(got.records.len(), 2);
+                }
+                _ => {
+                    let err = decode_log(&damaged, 7, true).unwrap_err();
+                    assert_eq!(err.offset, expected, "flip at {offset}: {}", err.reason);
+                }
+            }
         }
     }
 

@@ -55,6 +55,7 @@ mod tests {
     use super::*;
     use crate::disk::file_name::wal_path;
     use crate::disk::fs::{Fault, MemFs};
+    use crate::disk::log_frame::MAX_PAYLOAD;
     use crate::disk::wal::record::{EntryKind, WalEntry, HEADER_LEN};
     use crate::disk::wal::writer::WalWriter;
 
@@ -77,7 +78,7 @@ mod tests {
     #[test]
     fn a_crash_keeps_exactly_the_synced_records() {
         let fs = MemFs::new();
-        let mut log = WalWriter::create(&fs, &dir(), 1).unwrap();
+        let mut log = WalWriter::create(&fs, &dir(), 1, MAX_PAYLOAD).unwrap();
         log.append(&put(1, "a")).unwrap();
         log.append(&put(2, "b")).unwrap();
         log.sync().unwrap();
@@ -92,7 +93,7 @@ mod tests {
     fn a_short_write_poisons_the_log_and_recovery_cuts_it() {
         let fs = MemFs::new();
         let path = wal_path(&dir(), 4);
-        let mut log = WalWriter::create(&fs, &dir(), 4).unwrap();
+        let mut log = WalWriter::create(&fs, &dir(), 4, MAX_PAYLOAD).unwrap();
         log.append(&put(1, "a")).unwrap();
         let good_len = log.len();
         fs.inject(Fault::Append { after: 5 });
@@ -110,7 +111,7 @@ mod tests {
             "the tail was cut off"
         );
         // The log can be continued where the good part ends.
-        let mut log = WalWriter::resume(&fs, &path, got.len).unwrap();
+        let mut log = WalWriter::resume(&fs, &path, 4, got.len).unwrap();
         log.append(&put(2, "b")).unwrap();
         log.sync().unwrap();
         let again = recover(&fs, &path, 4, true).unwrap();
@@ -120,7 +121,7 @@ mod tests {
     #[test]
     fn a_failed_sync_poisons_the_log() {
         let fs = MemFs::new();
-        let mut log = WalWriter::create(&fs, &dir(), 2).unwrap();
+        let mut log = WalWriter::create(&fs, &dir(), 2, MAX_PAYLOAD).unwrap();
         log.append(&put(1, "a")).unwrap();
         fs.inject(Fault::Sync);
         assert!(log.sync().is_err());
@@ -130,14 +131,18 @@ mod tests {
         );
     }
 
+    /// Each record synced before the next is appended (`Durability::Sync`): every record but the
+    /// last is witnessed as durable by the one after it.
     #[test]
     fn damage_in_the_middle_is_corruption_naming_file_and_offset() {
         let fs = MemFs::new();
         let path = wal_path(&dir(), 3);
-        let mut log = WalWriter::create(&fs, &dir(), 3).unwrap();
+        let mut log = WalWriter::create(&fs, &dir(), 3, MAX_PAYLOAD).unwrap();
         log.append(&put(1, "a")).unwrap();
+        log.sync().unwrap();
         let second = log.len();
         log.append(&put(2, "b")).unwrap();
+        log.sync().unwrap();
         log.append(&put(3, "c")).unwrap();
         log.sync().unwrap();
         fs.corrupt(&path, second as usize + 12, 0xEE);
@@ -182,7 +187,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path();
         let path = wal_path(dir, 1);
-        let mut log = WalWriter::create(&StdFs, dir, 1).unwrap();
+        let mut log = WalWriter::create(&StdFs, dir, 1, MAX_PAYLOAD).unwrap();
         log.append(&put(1, "a")).unwrap();
         let good = log.len();
         log.append(&put(2, "b")).unwrap();

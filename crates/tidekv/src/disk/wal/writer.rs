@@ -4,8 +4,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::disk::file_name::wal_path;
-use crate::disk::fs::{FileSyncer, Fs};
-use crate::disk::log_file::LogFile;
+use crate::disk::fs::Fs;
+use crate::disk::log_file::{LogFile, LogSyncer};
 use crate::disk::wal::record::{encode_header, encode_record_in, EntryRef};
 use crate::error::{Error, Result};
 
@@ -15,13 +15,20 @@ pub(crate) struct WalWriter {
     /// The record being encoded, kept to reuse its allocation.
     buffer: Vec<u8>,
     /// The sync handle, once asked for.
-    syncer: Option<Arc<dyn FileSyncer>>,
+    syncer: Option<Arc<LogSyncer>>,
 }
 
 impl WalWriter {
     /// Creates log `number` in `dir` with its header, synced, its directory entry synced too.
-    pub(crate) fn create(fs: &dyn Fs, dir: &Path, number: u64) -> Result<WalWriter> {
-        let log = LogFile::create(fs, &wal_path(dir, number), &encode_header(number))?;
+    /// Records over `max_record` bytes are refused.
+    pub(crate) fn create(
+        fs: &dyn Fs,
+        dir: &Path,
+        number: u64,
+        max_record: u32,
+    ) -> Result<WalWriter> {
+        let header = encode_header(number);
+        let log = LogFile::create(fs, &wal_path(dir, number), number, &header, max_record)?;
         Ok(WalWriter {
             log,
             buffer: Vec::new(),
@@ -31,9 +38,9 @@ impl WalWriter {
 
     /// Continues an existing log that recovery found valid up to `len` bytes.
     #[cfg(test)]
-    pub(crate) fn resume(fs: &dyn Fs, path: &Path, len: u64) -> Result<WalWriter> {
+    pub(crate) fn resume(fs: &dyn Fs, path: &Path, number: u64, len: u64) -> Result<WalWriter> {
         Ok(WalWriter {
-            log: LogFile::resume(fs, path, len)?,
+            log: LogFile::resume(fs, path, number, len)?,
             buffer: Vec::new(),
             syncer: None,
         })
@@ -55,7 +62,7 @@ impl WalWriter {
     ) -> Result<u64> {
         encode_record_in(&mut self.buffer, first_seq, entries)
             .map_err(|why| Error::invalid("write", why))?;
-        self.log.append(&self.buffer)
+        self.log.append_record(&mut self.buffer)
     }
 
     /// Makes every record appended so far durable.
@@ -65,12 +72,12 @@ impl WalWriter {
 
     /// A handle that fsyncs this log from another thread (see [`LogFile::syncer`]). Made once
     /// per log and shared: group commit asks for it on every sync.
-    pub(crate) fn syncer(&mut self) -> Result<Arc<dyn FileSyncer>> {
+    pub(crate) fn syncer(&mut self) -> Result<Arc<LogSyncer>> {
         self.log.check()?;
         if let Some(syncer) = &self.syncer {
             return Ok(Arc::clone(syncer));
         }
-        let syncer: Arc<dyn FileSyncer> = Arc::from(self.log.syncer()?);
+        let syncer = Arc::new(self.log.syncer()?);
         self.syncer = Some(Arc::clone(&syncer));
         Ok(syncer)
     }

@@ -56,6 +56,7 @@ impl Inner {
     /// Runs one compaction if any level needs one; `false` if none does (or the store is
     /// closing).
     pub(crate) fn compact_once(&self) -> Result<bool> {
+        self.hook("compact_once:start");
         let _one_at_a_time = self.compaction.lock();
         if self.stopping.load(Ordering::Acquire) {
             return Ok(false);
@@ -76,7 +77,7 @@ impl Inner {
         match self.run_pick(pick, &version) {
             // `close` stopped it; nothing was installed.
             Err(Error::Closed) => Ok(false),
-            other => other.map(|()| true),
+            other => other.map(|_| true),
         }
     }
 
@@ -91,20 +92,43 @@ impl Inner {
         let _job = self.jobs.read();
         self.check_not_stopping()?;
         self.flush_memtables()?;
+        let mut dropped_lists = 0;
         for level in 0..LEVELS - 1 {
             self.hook("compact_all:before_step");
             let _one_at_a_time = self.compaction.lock();
             self.check_not_stopping()?;
             let version = Arc::clone(&self.current().version);
             if let Some(pick) = choose_whole_level(&summaries(&version), level) {
+                dropped_lists = self.run_pick(pick, &version)?;
+            }
+        }
+        if dropped_lists > 0 {
+            // The last step dropped expired lists' metadata; their elements go in a second pass
+            // over the last level, whose view no longer holds that metadata (retention rule 4).
+            let _one_at_a_time = self.compaction.lock();
+            self.check_not_stopping()?;
+            let version = Arc::clone(&self.current().version);
+            if let Some(pick) = choose_whole_level(&summaries(&version), LEVELS - 2) {
                 self.run_pick(pick, &version)?;
             }
         }
         Ok(())
     }
 
-    /// Runs `pick`, chosen on `version`. The caller holds the compaction lock.
-    fn run_pick(&self, pick: Pick, version: &Arc<Version>) -> Result<()> {
+    /// Compacts all of `level` into the next level (one step of [`Inner::compact_all`]).
+    #[cfg(test)]
+    pub(crate) fn compact_level(&self, level: usize) -> Result<()> {
+        let _one_at_a_time = self.compaction.lock();
+        let version = Arc::clone(&self.current().version);
+        if let Some(pick) = choose_whole_level(&summaries(&version), level) {
+            self.run_pick(pick, &version)?;
+        }
+        Ok(())
+    }
+
+    /// Runs `pick`, chosen on `version`, and returns how many expired lists' metadata it dropped.
+    /// The caller holds the compaction lock.
+    fn run_pick(&self, pick: Pick, version: &Arc<Version>) -> Result<u64> {
         let find = |level: usize, numbers: &[u64]| -> Vec<Arc<TableFile>> {
             version.levels[level]
                 .iter()
@@ -117,16 +141,17 @@ impl Inner {
         let out_level = pick.level + 1;
         let out_level_u8 =
             u8::try_from(out_level).map_err(|_| Error::invalid("level", "too deep"))?;
-        let outputs = if pick.trivial_move {
+        let (outputs, dropped_lists) = if pick.trivial_move {
             self.counters.trivial_moves.fetch_add(1, Ordering::Relaxed);
-            inputs
+            let moved = inputs
                 .iter()
                 .map(|t| {
                     let mut meta = t.meta.clone();
                     meta.level = out_level_u8;
                     TableFile::new(meta, t.reader.clone(), Arc::clone(&self.fs))
                 })
-                .collect()
+                .collect();
+            (moved, 0)
         } else {
             self.merge_tables(&inputs, &next, out_level, version)?
         };
@@ -171,21 +196,22 @@ impl Inner {
                 .compaction_bytes_written
                 .fetch_add(written, Ordering::Relaxed);
         }
-        Ok(())
+        Ok(dropped_lists)
     }
 
-    /// Merges `inputs` (level n) and `next` (level n + 1) into new tables of `out_level`.
+    /// Merges `inputs` (level n) and `next` (level n + 1) into new tables of `out_level`; also
+    /// returns how many expired lists' metadata the merge dropped.
     fn merge_tables(
         &self,
         inputs: &[Arc<TableFile>],
         next: &[Arc<TableFile>],
         out_level: usize,
         version: &Version,
-    ) -> Result<Vec<Arc<TableFile>>> {
+    ) -> Result<(Vec<Arc<TableFile>>, u64)> {
         // Inputs as L0-style separate sources, the next level as one concatenated source.
         let levels = vec![inputs.to_vec(), next.to_vec()];
         let mut merge = Merge::new(table_sources(&levels, b""))?;
-        let mut retention = Retention::new(self.view(), &version.levels, out_level + 1);
+        let mut retention = Retention::new(self.retention_view(), &version.levels, out_level + 1);
         let level = u8::try_from(out_level).map_err(|_| Error::invalid("level", "too deep"))?;
         let mut sink = TableSink::new(self, level, self.options.table_size);
         let mut entries = 0u64;
@@ -199,6 +225,6 @@ impl Inner {
                 sink.add(&key, &value)?;
             }
         }
-        sink.finish()
+        Ok((sink.finish()?, retention.dropped_lists))
     }
 }
