@@ -51,7 +51,6 @@ pub(crate) fn current_path(dir: &Path) -> PathBuf {
 }
 
 /// The scratch directory number `n` (a snapshot being loaded): `NNNNNN.load`.
-#[cfg(test)]
 pub(crate) fn load_dir_path(dir: &Path, n: u64) -> PathBuf {
     dir.join(format!("{n:06}.load"))
 }

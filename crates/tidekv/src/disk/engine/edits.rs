@@ -17,11 +17,24 @@ use crate::error::{Error, Result};
 /// manifests (and the time to read them on open) stay small however long a store runs.
 const MAX_MANIFEST_BYTES: u64 = 4 << 20;
 
+/// Which memtables leave the sources with an edit.
+#[derive(Clone, Copy)]
+pub(crate) enum Retire<'a> {
+    /// None (a compaction, open).
+    Nothing,
+    /// A frozen memtable whose writes the edit's tables now hold (a flush). If it is no longer a
+    /// source — a snapshot load replaced everything meanwhile — the edit is not applied.
+    Frozen(&'a Arc<Memtable>),
+    /// Every memtable: the edit replaces the whole store (a snapshot load); writes start again
+    /// in a fresh memtable on log `log`.
+    All { log: u64 },
+}
+
 impl Inner {
-    /// Makes `edit` current. `tables` are the tables it adds (written, synced and opened; the
-    /// edit's `added` list is filled from them, and its counters from the engine). The edit is
-    /// logged durably before the new sources are installed; `retired`, a frozen memtable whose
-    /// writes the added tables now hold, leaves the sources in the same step.
+    /// Makes `edit` current and returns `true`, or returns `false` if `retire` names a frozen
+    /// memtable that is gone (nothing changed). `tables` are the tables it adds (written, synced
+    /// and opened; the edit's `added` list is filled from them, and its counters from the
+    /// engine). The edit is logged durably before the new sources are installed.
     ///
     /// The caller holds the version lock (`versions`), so the version the edit applies to is the
     /// one installed: nothing else changes it meanwhile.
@@ -30,8 +43,13 @@ impl Inner {
         versions: &mut VersionState,
         mut edit: VersionEdit,
         tables: &[Arc<TableFile>],
-        retired: Option<&Arc<Memtable>>,
-    ) -> Result<()> {
+        retire: Retire<'_>,
+    ) -> Result<bool> {
+        if let Retire::Frozen(imm) = retire {
+            if !self.current().imms.iter().any(|(m, _)| Arc::ptr_eq(m, imm)) {
+                return Ok(false);
+            }
+        }
         edit.next_file = Some(self.next_file.load(Ordering::Relaxed));
         edit.last_sequence = Some(self.visible());
         edit.added = tables.iter().map(|t| t.meta.clone()).collect();
@@ -47,18 +65,26 @@ impl Inner {
         if let Some(log_number) = edit.log_number {
             versions.log_number = log_number;
         }
-        self.install(|current| SuperVersion {
-            mem: Arc::clone(&current.mem),
-            mem_log: current.mem_log,
-            imms: current
-                .imms
-                .iter()
-                .filter(|(m, _)| retired.is_none_or(|r| !Arc::ptr_eq(m, r)))
-                .cloned()
-                .collect(),
-            version: Arc::new(version),
+        self.install(|current| match retire {
+            Retire::All { log } => SuperVersion {
+                mem: Arc::new(Memtable::new()),
+                mem_log: log,
+                imms: Vec::new(),
+                version: Arc::new(version),
+            },
+            Retire::Nothing | Retire::Frozen(_) => SuperVersion {
+                mem: Arc::clone(&current.mem),
+                mem_log: current.mem_log,
+                imms: current
+                    .imms
+                    .iter()
+                    .filter(|(m, _)| !matches!(retire, Retire::Frozen(r) if Arc::ptr_eq(m, r)))
+                    .cloned()
+                    .collect(),
+                version: Arc::new(version),
+            },
         });
-        Ok(())
+        Ok(true)
     }
 
     /// Appends and syncs `edit`, whose result is `next`.

@@ -11,6 +11,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use super::build::{Retention, TableSink};
+use super::edits::Retire;
 use super::merge::mem_source;
 use super::Inner;
 use crate::disk::file_name::wal_path;
@@ -51,7 +52,11 @@ impl Inner {
             log_number: Some(next_log),
             ..VersionEdit::default()
         };
-        self.commit_edit(&mut versions, edit, &tables, Some(&imm))?;
+        if !self.commit_edit(&mut versions, edit, &tables, Retire::Frozen(&imm))? {
+            // A snapshot load replaced the store (and this memtable) meanwhile.
+            tables.iter().for_each(|t| t.mark_obsolete());
+            return Ok(true);
+        }
         drop(versions);
         // Every write of the log is in a table now. A log that cannot be removed is below
         // `log_number`: the next open ignores it and removes it.

@@ -22,6 +22,7 @@ mod edits;
 mod flush;
 mod group_commit;
 mod lists;
+mod load;
 mod lock;
 mod merge;
 mod open;
@@ -253,5 +254,7 @@ mod clock_tests;
 mod close_tests;
 #[cfg(test)]
 mod fault_tests;
+#[cfg(test)]
+mod load_tests;
 #[cfg(test)]
 mod sync_tests;

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use parking_lot::{Condvar, Mutex, RwLock};
 
 use super::group_commit::GroupCommit;
+use super::edits::Retire;
 use super::store_dir;
 use super::{worker, BgState, Counters, DiskEngine, Inner, SuperVersion, VersionState, Writer};
 use crate::clock::Clock;
@@ -239,7 +240,7 @@ pub(crate) fn open_with_fs(
                 log_number: Some(wal_number),
                 ..VersionEdit::default()
             };
-            inner.commit_edit(&mut versions, edit, &[], None)?;
+            inner.commit_edit(&mut versions, edit, &[], Retire::Nothing)?;
         }
     }
     inner.remove_obsolete_files()?;

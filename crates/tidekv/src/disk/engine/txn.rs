@@ -98,11 +98,6 @@ impl Txn {
         }
     }
 
-    /// The live cell of a user key.
-    pub(crate) fn key(&self, ks: u32, key: &[u8]) -> Result<Option<Cell>> {
-        self.cell(&user_prefix(ks, key))
-    }
-
     pub(crate) fn set_key(&mut self, ks: u32, key: &[u8], cell: Cell) {
         self.set(user_prefix(ks, key), cell);
     }

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use super::pick::{choose, choose_whole_level, Pick, PickOptions, TableSummary};
 use crate::disk::engine::build::{Retention, TableSink};
+use crate::disk::engine::edits::Retire;
 use crate::disk::engine::merge::{table_sources, Merge};
 use crate::disk::engine::Inner;
 use crate::disk::version::edit::VersionEdit;
@@ -175,7 +176,7 @@ impl Inner {
                 .collect(),
             ..VersionEdit::default()
         };
-        self.commit_edit(&mut versions, edit, &outputs, None)?;
+        self.commit_edit(&mut versions, edit, &outputs, Retire::Nothing)?;
         if let Some(last) = inputs
             .iter()
             .max_by(|a, b| a.key_range().1.cmp(b.key_range().1))
