@@ -32,6 +32,9 @@ mod config;
 mod disk;
 pub mod engine;
 mod error;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod memory;
 mod snapshot;
 mod stats;

@@ -80,6 +80,14 @@ pub struct DiskStats {
     pub block_cache_misses: u64,
     /// Point reads that a table's bloom filter answered without reading a block.
     pub bloom_filter_skips: u64,
+    /// Tables held open between reads now (each holds a file descriptor).
+    pub open_tables: u64,
+    /// The configured bound on `open_tables` (`Config::max_open_files`).
+    pub max_open_files: u64,
+    /// Tables opened since the store was (first use, or again after the table cache closed them).
+    pub table_opens: u64,
+    /// Bytes of index and filter held by the open tables, charged to the block cache.
+    pub table_metadata_bytes: u64,
     /// Bytes in the write-ahead log being written.
     pub wal_bytes: u64,
     /// Bytes of keys and values written by users (as stored cells), since open.

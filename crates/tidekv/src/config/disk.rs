@@ -47,6 +47,7 @@ pub(crate) struct DiskOptions {
     pub(crate) compression: Compression,
     pub(crate) bloom_bits_per_key: usize,
     pub(crate) block_cache_size: usize,
+    pub(crate) max_open_files: usize,
     pub(crate) table_size: u64,
     pub(crate) l0_compaction_trigger: usize,
     pub(crate) l0_stall_trigger: usize,
@@ -71,6 +72,7 @@ impl DiskOptions {
             compression: Compression::Lz4,
             bloom_bits_per_key: 10,
             block_cache_size: 64 << 20,
+            max_open_files: default_max_open_files(),
             table_size: 32 << 20,
             l0_compaction_trigger: 4,
             l0_stall_trigger: 20,
@@ -129,6 +131,11 @@ impl DiskOptions {
         )?;
         check(self.table_size >= 256, "table_size", "must be at least 256")?;
         check(
+            self.max_open_files >= MIN_OPEN_FILES,
+            "max_open_files",
+            "must be at least 8",
+        )?;
+        check(
             self.l0_compaction_trigger >= 1,
             "l0_compaction_trigger",
             "must be at least 1",
@@ -156,6 +163,29 @@ impl DiskOptions {
             )?;
         }
         Ok(())
+    }
+}
+
+/// The smallest `max_open_files` accepted.
+const MIN_OPEN_FILES: usize = 8;
+
+/// Half the process's soft limit on open files (`RLIMIT_NOFILE`), at least 8 and at most 65,536:
+/// the other half is left for the log, the manifest, tables being written, the tables a scan or
+/// compaction is reading, and the rest of the program (a server's client sockets).
+fn default_max_open_files() -> usize {
+    #[cfg(unix)]
+    {
+        let soft = rustix::process::getrlimit(rustix::process::Resource::Nofile).current;
+        if let Some(soft) = soft {
+            return usize::try_from(soft / 2)
+                .unwrap_or(usize::MAX)
+                .clamp(MIN_OPEN_FILES, 65_536);
+        }
+        65_536
+    }
+    #[cfg(not(unix))]
+    {
+        1_000
     }
 }
 
@@ -254,6 +284,19 @@ impl Config {
     pub fn block_cache_size(mut self, bytes: usize) -> Self {
         if let Some(d) = self.disk_options() {
             d.block_cache_size = bytes;
+        }
+        self
+    }
+
+    /// Tables held open between reads (disk backend): each costs a file descriptor, and its index
+    /// and bloom filter in memory. Default: half the process's open-file limit (`ulimit -n`
+    /// when the store opens), at most 65,536; minimum 8. Past it, the tables not used lately are closed
+    /// and reopened when needed (a few reads each). The index and filter of open tables are
+    /// charged to the block cache and may take up to half of it (at least 1 MiB), so a store's
+    /// memory stays within `block_cache_size` plus the memtables, however many tables it has.
+    pub fn max_open_files(mut self, files: usize) -> Self {
+        if let Some(d) = self.disk_options() {
+            d.max_open_files = files;
         }
         self
     }

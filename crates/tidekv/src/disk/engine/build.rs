@@ -25,7 +25,6 @@ use crate::disk::cell::{parse_item_suffix, peek, Cell, ListMeta};
 use crate::disk::file_name::table_path;
 use crate::disk::key::{split_seq, Space};
 use crate::disk::table::builder::{TableBuilder, TableOptions};
-use crate::disk::table::reader::TableReader;
 use crate::disk::version::edit::{Garbage, TableMeta};
 use crate::disk::version::set::{find_table, TableFile};
 use crate::error::{Error, Result};
@@ -269,15 +268,11 @@ impl Drop for TableSink<'_> {
 }
 
 impl Inner {
-    /// Opens a table the manifest (or a job) names.
+    /// Opens a table a job just wrote (reading its footer, index and filter back checks what was
+    /// written), held open in the table cache.
     pub(crate) fn open_table(&self, meta: TableMeta) -> Result<Arc<TableFile>> {
-        let path = table_path(&self.dir, meta.number);
-        let reader = TableReader::open(
-            self.fs.as_ref(),
-            &path,
-            meta.number,
-            Arc::clone(&self.cache),
-        )?;
-        Ok(TableFile::new(meta, reader, Arc::clone(&self.fs)))
+        let table = TableFile::new(meta, &self.dir, &self.tables);
+        self.tables.open(&table)?;
+        Ok(table)
     }
 }

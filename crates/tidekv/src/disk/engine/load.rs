@@ -185,7 +185,7 @@ impl Inner {
         for table in tables {
             let number = self.new_file_number();
             let to = table_path(&self.dir, number);
-            let from = table.reader.path();
+            let from = table.path();
             self.fs.rename(from, &to).map_err(|e| {
                 Error::io(format!("moving {} to {}", from.display(), to.display()), e)
             })?;

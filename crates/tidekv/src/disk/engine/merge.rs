@@ -89,21 +89,29 @@ impl Source for LevelSource {
                 return Ok(None);
             };
             self.next += 1;
-            self.current = Some(match self.start.take() {
-                Some(start) => table.reader.seek(&start),
-                None => table.reader.iter(),
-            });
+            let start = self.start.take();
+            self.current = Some(table.with_reader(|reader| {
+                Ok(match start {
+                    Some(start) => reader.seek(&start),
+                    None => reader.iter(),
+                })
+            })?);
         }
     }
 }
 
-/// Sources over `tables`, starting at internal key `start`.
-pub(crate) fn table_sources(levels: &[Vec<Arc<TableFile>>], start: &[u8]) -> Vec<Box<dyn Source>> {
+/// Sources over `tables`, starting at internal key `start`. Each level-0 table is opened now;
+/// a deeper level opens its tables one after another.
+pub(crate) fn table_sources(
+    levels: &[Vec<Arc<TableFile>>],
+    start: &[u8],
+) -> Result<Vec<Box<dyn Source>>> {
     let mut sources: Vec<Box<dyn Source>> = Vec::new();
     for (level, tables) in levels.iter().enumerate() {
         if level == 0 {
             for table in tables {
-                sources.push(Box::new(TableSource(table.reader.seek(start))));
+                let iter = table.with_reader(|reader| Ok(reader.seek(start)))?;
+                sources.push(Box::new(TableSource(iter)));
             }
         } else if !tables.is_empty() {
             let first = tables.partition_point(|t| t.meta.largest.as_ref() < start);
@@ -115,7 +123,7 @@ pub(crate) fn table_sources(levels: &[Vec<Arc<TableFile>>], start: &[u8]) -> Vec
             }));
         }
     }
-    sources
+    Ok(sources)
 }
 
 /// A source over one memtable from `start`.
@@ -129,13 +137,13 @@ pub(crate) fn mem_source(mem: Arc<Memtable>, start: &[u8]) -> Box<dyn Source> {
 }
 
 /// Every source of `sources`, from internal key `start`.
-pub(crate) fn all_sources(sources: &SuperVersion, start: &[u8]) -> Vec<Box<dyn Source>> {
+pub(crate) fn all_sources(sources: &SuperVersion, start: &[u8]) -> Result<Vec<Box<dyn Source>>> {
     let mut all = vec![mem_source(Arc::clone(&sources.mem), start)];
     for (imm, _) in &sources.imms {
         all.push(mem_source(Arc::clone(imm), start));
     }
-    all.extend(table_sources(&sources.version.levels, start));
-    all
+    all.extend(table_sources(&sources.version.levels, start)?);
+    Ok(all)
 }
 
 /// The k-way merge of several sources.

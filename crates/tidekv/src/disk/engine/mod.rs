@@ -48,6 +48,7 @@ use crate::disk::fs::Fs;
 use crate::disk::log_file::LogSyncer;
 use crate::disk::memtable::Memtable;
 use crate::disk::table::cache::BlockCache;
+use crate::disk::table::table_cache::TableCache;
 use crate::disk::version::manifest::ManifestWriter;
 use crate::disk::version::set::Version;
 use crate::disk::wal::writer::WalWriter;
@@ -124,6 +125,8 @@ pub(crate) struct Inner {
     pub(crate) options: DiskOptions,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) cache: Arc<BlockCache>,
+    /// The tables held open between reads (bounded by `max_open_files`).
+    pub(crate) tables: Arc<TableCache>,
     pub(crate) writer: Mutex<Writer>,
     pub(crate) current: RwLock<Arc<SuperVersion>>,
     pub(crate) visible: AtomicU64,
@@ -256,5 +259,7 @@ mod close_tests;
 mod fault_tests;
 #[cfg(test)]
 mod load_tests;
+#[cfg(test)]
+mod open_files_tests;
 #[cfg(test)]
 mod sync_tests;

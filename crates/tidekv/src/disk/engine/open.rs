@@ -13,8 +13,8 @@ use std::sync::Arc;
 
 use parking_lot::{Condvar, Mutex, RwLock};
 
-use super::group_commit::GroupCommit;
 use super::edits::Retire;
+use super::group_commit::GroupCommit;
 use super::store_dir;
 use super::{worker, BgState, Counters, DiskEngine, Inner, SuperVersion, VersionState, Writer};
 use crate::clock::Clock;
@@ -27,7 +27,7 @@ use crate::disk::fs::Fs;
 use crate::disk::key::with_seq;
 use crate::disk::memtable::Memtable;
 use crate::disk::table::cache::BlockCache;
-use crate::disk::table::reader::TableReader;
+use crate::disk::table::table_cache::TableCache;
 use crate::disk::version::edit::{TableMeta, VersionEdit};
 use crate::disk::version::manifest::{self, ManifestWriter};
 use crate::disk::version::set::{TableFile, Version, LEVELS};
@@ -102,6 +102,12 @@ pub(crate) fn open_with_fs(
     wals.sort_unstable();
 
     let cache = BlockCache::new(options.block_cache_size);
+    let tables = TableCache::new(
+        Arc::clone(&fs),
+        Arc::clone(&cache),
+        options.max_open_files,
+        metadata_budget(options.block_cache_size),
+    );
     let mut version = Version::default();
     for meta in folded.tables.values() {
         if usize::from(meta.level) >= LEVELS {
@@ -138,10 +144,10 @@ pub(crate) fn open_with_fs(
         added: folded.tables.values().cloned().collect(),
         ..VersionEdit::default()
     };
+    // Tables are opened on first use (the table cache bounds how many stay open): opening a
+    // store reads no table.
     version = version.apply(&manifest_file, &all, |meta| {
-        let path = table_path(&dir, meta.number);
-        let reader = TableReader::open(fs.as_ref(), &path, meta.number, Arc::clone(&cache))?;
-        Ok(TableFile::new(meta.clone(), reader, Arc::clone(&fs)))
+        Ok(TableFile::new(meta.clone(), &dir, &tables))
     })?;
 
     // Replay the logs into one memtable.
@@ -195,6 +201,7 @@ pub(crate) fn open_with_fs(
         options: options.clone(),
         clock,
         cache,
+        tables,
         writer: Mutex::new(Writer {
             wal,
             last_seq,
@@ -249,6 +256,13 @@ pub(crate) fn open_with_fs(
         inner,
         threads: Mutex::new(threads),
     })
+}
+
+/// Bytes of index and filter the table cache may keep open: half the block cache they are
+/// charged to (the other half stays for data blocks), and at least 1 MiB, so that a store
+/// configured with a tiny cache does not reopen a table on every read.
+fn metadata_budget(block_cache_size: usize) -> usize {
+    (block_cache_size / 2).max(1 << 20)
 }
 
 impl Inner {

@@ -30,7 +30,7 @@ impl Visible {
     /// Everything `view` sees from internal key `start` on.
     pub(crate) fn new(view: &View, start: &[u8]) -> Result<Visible> {
         Ok(Visible {
-            merge: Merge::new(all_sources(&view.sources, start))?,
+            merge: Merge::new(all_sources(&view.sources, start)?)?,
             seq: view.seq,
             now: view.now,
             decided: None,

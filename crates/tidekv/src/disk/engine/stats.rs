@@ -23,6 +23,7 @@ impl Inner {
             })
             .collect();
         let cache = self.cache.stats();
+        let tables = self.tables.stats();
         let user = load(&c.user_bytes);
         let written = load(&c.wal_bytes) + load(&c.flush_bytes) + load(&c.compaction_bytes_written);
         DiskStats {
@@ -36,11 +37,11 @@ impl Inner {
             block_cache_usage: cache.usage as u64,
             block_cache_hits: cache.hits,
             block_cache_misses: cache.misses,
-            bloom_filter_skips: sources
-                .version
-                .tables()
-                .map(|t| t.reader.filter_skips())
-                .sum(),
+            bloom_filter_skips: sources.version.tables().map(|t| t.filter_skips()).sum(),
+            open_tables: tables.open as u64,
+            max_open_files: tables.max_open as u64,
+            table_opens: tables.opens,
+            table_metadata_bytes: tables.metadata_bytes as u64,
             wal_bytes: load(&c.wal_size),
             user_bytes_written: user,
             wal_bytes_written: load(&c.wal_bytes),

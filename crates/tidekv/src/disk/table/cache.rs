@@ -48,6 +48,8 @@ pub(crate) struct CacheStats {
     pub(crate) capacity: usize,
     /// Bytes charged for the entries held now.
     pub(crate) usage: usize,
+    /// Bytes set aside for metadata charged to the cache (`reserve`).
+    pub(crate) reserved: usize,
     /// Blocks held now.
     pub(crate) entries: usize,
     /// Lookups that found their block.
@@ -62,10 +64,13 @@ pub(crate) struct CacheStats {
 ///
 /// Invariants:
 /// 1. `ring` holds each key of `entries` exactly once, and nothing else.
-/// 2. `usage` is the sum of the entries' charges, and `usage <= capacity`.
+/// 2. `usage` is the sum of the entries' charges, and `usage + reserved <= capacity` after every
+///    insert or reservation (as far as evicting every entry allows).
 #[derive(Debug, Default)]
 struct Shard {
     capacity: usize,
+    /// Part of the capacity set aside for metadata charged to the cache (`reserve`).
+    reserved: usize,
     usage: usize,
     entries: HashMap<Key, Entry>,
     /// Keys in the order the hand meets them: the front is examined next.
@@ -137,11 +142,41 @@ impl BlockCache {
         shard.write().insert((table, offset), block, charge);
     }
 
+    /// Sets aside `bytes` of the capacity for memory held elsewhere on the cache's behalf (the
+    /// index and filter of open tables), evicting blocks to make room. Spread evenly over the
+    /// shards; [`BlockCache::release`] of the same amount gives it back.
+    pub(crate) fn reserve(&self, bytes: usize) {
+        self.spread(bytes, |shard, share| {
+            shard.reserved += share;
+            shard.make_room(0);
+        });
+    }
+
+    /// Gives back what [`BlockCache::reserve`] set aside.
+    pub(crate) fn release(&self, bytes: usize) {
+        self.spread(bytes, |shard, share| {
+            shard.reserved = shard.reserved.saturating_sub(share);
+        });
+    }
+
+    /// Calls `apply` on each shard with its share of `bytes` (the same shares for the same amount).
+    fn spread(&self, bytes: usize, apply: impl Fn(&mut Shard, usize)) {
+        let n = self.shards.len();
+        let (each, extra) = (bytes / n, bytes % n);
+        for (i, shard) in self.shards.iter().enumerate() {
+            let share = each + usize::from(i < extra);
+            if share > 0 {
+                apply(&mut shard.write(), share);
+            }
+        }
+    }
+
     /// The cache's capacity, current usage and counters.
     pub(crate) fn stats(&self) -> CacheStats {
         let mut stats = CacheStats {
             capacity: self.capacity,
             usage: 0,
+            reserved: 0,
             entries: 0,
             hits: 0,
             misses: 0,
@@ -150,6 +185,7 @@ impl BlockCache {
         for shard in self.shards.iter() {
             let shard = shard.read();
             stats.usage += shard.usage;
+            stats.reserved += shard.reserved;
             stats.entries += shard.entries.len();
             stats.hits += shard.hits.load(Ordering::Relaxed);
             stats.misses += shard.misses.load(Ordering::Relaxed);
@@ -192,24 +228,22 @@ impl Shard {
         Some(entry.block.clone())
     }
 
-    /// Inserts or replaces `key`, evicting others as needed (counted in `evictions`).
-    fn insert(&mut self, key: Key, block: Block, charge: usize) {
-        if charge > self.capacity {
-            return;
-        }
-        // A replaced entry keeps its place on the ring (invariant 1); only its charge changes.
-        let replaced = match self.entries.remove(&key) {
-            Some(old) => {
-                self.usage -= old.charge;
-                true
-            }
-            None => false,
-        };
-        while self.usage + charge > self.capacity {
+    /// The bytes entries may use: the capacity less what is reserved.
+    fn room(&self) -> usize {
+        self.capacity.saturating_sub(self.reserved)
+    }
+
+    /// Evicts entries until `incoming` more bytes fit, sparing `key`'s slot if given: CLOCK —
+    /// an entry used since the hand last passed gets a second chance.
+    fn make_room_for(&mut self, incoming: usize, key: Option<Key>) {
+        // Each entry is passed at most twice (once to clear its bit, once to evict it).
+        let mut budget = self.ring.len() * 2 + 1;
+        while self.usage + incoming > self.room() && budget > 0 {
+            budget -= 1;
             let Some(victim) = self.ring.pop_front() else {
                 break;
             };
-            if victim == key {
+            if Some(victim) == key {
                 // The replaced entry's slot: it is about to come back, keep it.
                 self.ring.push_back(victim);
                 continue;
@@ -226,6 +260,34 @@ impl Shard {
                 }
                 None => {}
             }
+        }
+    }
+
+    /// Evicts until the reserved part is free (after a reservation).
+    fn make_room(&mut self, incoming: usize) {
+        self.make_room_for(incoming, None);
+    }
+
+    /// Inserts or replaces `key`, evicting others as needed (counted in `evictions`).
+    fn insert(&mut self, key: Key, block: Block, charge: usize) {
+        if charge > self.room() {
+            return;
+        }
+        // A replaced entry keeps its place on the ring (invariant 1); only its charge changes.
+        let replaced = match self.entries.remove(&key) {
+            Some(old) => {
+                self.usage -= old.charge;
+                true
+            }
+            None => false,
+        };
+        self.make_room_for(charge, Some(key));
+        if self.usage + charge > self.room() {
+            // Everything else is pinned by references the hand has not cleared yet; not cached.
+            if replaced {
+                self.ring.retain(|k| *k != key);
+            }
+            return;
         }
         if !replaced {
             self.ring.push_back(key);

@@ -42,6 +42,7 @@ fn a_lookup_finds_what_was_inserted_and_counts_hits_and_misses_exactly() {
         CacheStats {
             capacity: 1 << 20,
             usage: 600 + 3 * ENTRY_OVERHEAD,
+            reserved: 0,
             entries: 3,
             hits: 4,
             misses: 2,
@@ -254,4 +255,36 @@ proptest! {
         let stats = cache.stats();
         prop_assert_eq!(stats.hits + stats.misses, lookups);
     }
+}
+
+#[test]
+fn a_reservation_evicts_blocks_to_make_room_and_a_release_gives_it_back() {
+    let cache = BlockCache::with_shards(4 * (1000 + ENTRY_OVERHEAD), 1);
+    for offset in 0..4 {
+        cache.insert(1, offset, block(offset), 1000);
+    }
+    assert_eq!(cache.stats().entries, 4);
+    // Half the capacity set aside: two blocks must go.
+    cache.reserve(2 * (1000 + ENTRY_OVERHEAD));
+    let stats = cache.stats();
+    assert_eq!(
+        (stats.entries, stats.reserved),
+        (2, 2 * (1000 + ENTRY_OVERHEAD))
+    );
+    assert!(stats.usage + stats.reserved <= stats.capacity);
+    // New blocks only get what the reservation leaves.
+    for offset in 10..14 {
+        cache.insert(1, offset, block(offset), 1000);
+    }
+    assert_eq!(cache.stats().entries, 2);
+    cache.release(2 * (1000 + ENTRY_OVERHEAD));
+    for offset in 20..24 {
+        cache.insert(1, offset, block(offset), 1000);
+    }
+    let stats = cache.stats();
+    assert_eq!((stats.entries, stats.reserved), (4, 0));
+    // A reservation larger than the cache leaves no room for any block.
+    cache.reserve(10 * (1000 + ENTRY_OVERHEAD));
+    cache.insert(1, 99, block(99), 10);
+    assert_eq!(cache.stats().entries, 0);
 }

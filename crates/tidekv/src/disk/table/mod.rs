@@ -8,3 +8,4 @@ pub(crate) mod builder;
 pub(crate) mod cache;
 pub(crate) mod compression;
 pub(crate) mod reader;
+pub(crate) mod table_cache;

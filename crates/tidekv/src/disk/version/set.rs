@@ -12,28 +12,37 @@
 //! [`TableFile`] reference drops — after every reader and iterator that used it is done.
 
 use std::fmt;
-use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
+use arc_swap::ArcSwapOption;
 use bytes::Bytes;
 
-use crate::disk::fs::Fs;
+use crate::disk::file_name::table_path;
 use crate::disk::key::split_seq;
 use crate::disk::lookup::LookupKey;
 use crate::disk::table::reader::TableReader;
+use crate::disk::table::table_cache::TableCache;
 use crate::disk::version::edit::{TableMeta, VersionEdit};
 use crate::error::{Error, Result};
 
 /// Levels of the tree: L0 and six more, enough for 64 MiB * 10^5 at the default ratio.
 pub(crate) const LEVELS: usize = 7;
 
-/// One open table of a version.
+/// One table of a version: its manifest entry, and its reader while the table cache holds it
+/// open (see `table/table_cache.rs`).
 pub(crate) struct TableFile {
     pub(crate) meta: TableMeta,
-    pub(crate) reader: TableReader,
+    path: PathBuf,
+    cache: Arc<TableCache>,
+    /// The open reader, while the table cache holds the table open.
+    open: ArcSwapOption<TableReader>,
+    /// Set by each read, cleared by the table cache's eviction hand.
+    referenced: AtomicBool,
+    /// Point reads this table's bloom filter answered without reading a block.
+    filter_skips: AtomicU64,
     obsolete: AtomicBool,
-    fs: Arc<dyn Fs>,
 }
 
 impl fmt::Debug for TableFile {
@@ -47,13 +56,61 @@ impl fmt::Debug for TableFile {
 }
 
 impl TableFile {
-    pub(crate) fn new(meta: TableMeta, reader: TableReader, fs: Arc<dyn Fs>) -> Arc<TableFile> {
+    /// The table `meta` names in `dir`, opened on first use through `cache`.
+    pub(crate) fn new(meta: TableMeta, dir: &Path, cache: &Arc<TableCache>) -> Arc<TableFile> {
         Arc::new(TableFile {
+            path: table_path(dir, meta.number),
             meta,
-            reader,
+            cache: Arc::clone(cache),
+            open: ArcSwapOption::empty(),
+            referenced: AtomicBool::new(false),
+            filter_skips: AtomicU64::new(0),
             obsolete: AtomicBool::new(false),
-            fs,
         })
+    }
+
+    /// Runs `read` on the table's reader, opening the table if the table cache had closed it.
+    /// A read keeps the reader it started with, however the cache changes meanwhile.
+    pub(crate) fn with_reader<T>(
+        self: &Arc<Self>,
+        read: impl FnOnce(&TableReader) -> Result<T>,
+    ) -> Result<T> {
+        let guard = self.open.load();
+        if let Some(reader) = guard.as_ref() {
+            // Only write the bit when it changes, so a hot table's line stays shared.
+            if !self.referenced.load(Ordering::Relaxed) {
+                self.referenced.store(true, Ordering::Relaxed);
+            }
+            return read(reader);
+        }
+        drop(guard);
+        let reader = self.cache.open(self)?;
+        read(&reader)
+    }
+
+    /// The newest version of `lookup`'s key in this table visible at its snapshot.
+    pub(crate) fn get(self: &Arc<Self>, lookup: &LookupKey) -> Result<Option<(u64, Bytes)>> {
+        self.with_reader(|reader| reader.get(lookup, &self.filter_skips))
+    }
+
+    /// How many point reads this table's bloom filter answered.
+    pub(crate) fn filter_skips(&self) -> u64 {
+        self.filter_skips.load(Ordering::Relaxed)
+    }
+
+    /// The table's file.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The reader slot (for the table cache).
+    pub(crate) fn slot(&self) -> &ArcSwapOption<TableReader> {
+        &self.open
+    }
+
+    /// Clears the table's reference bit; returns whether it was set (the table cache's hand).
+    pub(crate) fn take_reference(&self) -> bool {
+        self.referenced.swap(false, Ordering::Relaxed)
     }
 
     /// The user-key part (without sequence) of the smallest and largest keys.
@@ -72,10 +129,13 @@ impl TableFile {
 
 impl Drop for TableFile {
     fn drop(&mut self) {
+        if let Some(reader) = self.open.swap(None) {
+            self.cache.dropped(&reader);
+        }
         if self.obsolete.load(Ordering::Acquire) {
             // A file that cannot be removed now is an orphan: the next open deletes every table
             // the manifest does not name.
-            let _ = self.fs.remove(self.reader.path());
+            let _ = self.cache.fs().remove(&self.path);
         }
     }
 }
@@ -104,20 +164,20 @@ impl Version {
     /// The newest version of `lookup`'s key visible at its snapshot, searching L0 newest first,
     /// then each deeper level's one candidate table.
     pub(crate) fn get(&self, lookup: &LookupKey) -> Result<Option<(u64, Bytes)>> {
-        let (prefix, snapshot) = (lookup.prefix(), lookup.snapshot());
+        let prefix = lookup.prefix();
         for (level, tables) in self.levels.iter().enumerate() {
             if level == 0 {
                 for table in tables {
                     let (lo, hi) = table.key_range();
-                    if prefix < lo || prefix > hi || table.reader.info().min_seq > snapshot {
+                    if prefix < lo || prefix > hi {
                         continue;
                     }
-                    if let Some(found) = table.reader.get(lookup)? {
+                    if let Some(found) = table.get(lookup)? {
                         return Ok(Some(found));
                     }
                 }
             } else if let Some(table) = find_table(tables, prefix) {
-                if let Some(found) = table.reader.get(lookup)? {
+                if let Some(found) = table.get(lookup)? {
                     return Ok(Some(found));
                 }
             }

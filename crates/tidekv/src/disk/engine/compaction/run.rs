@@ -149,7 +149,7 @@ impl Inner {
                 .map(|t| {
                     let mut meta = t.meta.clone();
                     meta.level = out_level_u8;
-                    TableFile::new(meta, t.reader.clone(), Arc::clone(&self.fs))
+                    TableFile::new(meta, &self.dir, &self.tables)
                 })
                 .collect();
             (moved, 0)
@@ -209,9 +209,16 @@ impl Inner {
         out_level: usize,
         version: &Version,
     ) -> Result<(Vec<Arc<TableFile>>, u64)> {
-        // Inputs as L0-style separate sources, the next level as one concatenated source.
-        let levels = vec![inputs.to_vec(), next.to_vec()];
-        let mut merge = Merge::new(table_sources(&levels, b""))?;
+        // Level-0 inputs overlap, so each is its own source; the inputs of a deeper level are
+        // sorted and disjoint, so they are one concatenated source that opens one table at a
+        // time (a whole-level step of `Store::compact` may take hundreds of tables: opening them
+        // all at once could exhaust the process's file descriptors). The next level likewise.
+        let levels = if out_level == 1 {
+            vec![inputs.to_vec(), next.to_vec()]
+        } else {
+            vec![Vec::new(), inputs.to_vec(), next.to_vec()]
+        };
+        let mut merge = Merge::new(table_sources(&levels, b"")?)?;
         let mut retention = Retention::new(self.retention_view(), &version.levels, out_level + 1);
         let level = u8::try_from(out_level).map_err(|_| Error::invalid("level", "too deep"))?;
         let mut sink = TableSink::new(self, level, self.options.table_size);

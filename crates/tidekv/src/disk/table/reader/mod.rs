@@ -3,7 +3,7 @@
 //! specification.
 //!
 //! Opening a table reads its footer, filter, properties and index, which stay pinned in memory for
-//! as long as the table is open. Data blocks are read on demand through the shared
+//! as long as the table is open — which the table cache (`table_cache.rs`) bounds. Data blocks are read on demand through the shared
 //! [`BlockCache`] (`docs/block-cache.md`): a miss reads the physical block with one positioned
 //! read, checks and decodes it, and caches the decoded block.
 //!
@@ -58,7 +58,9 @@ struct Inner {
     index: Vec<IndexEntry>,
     filter: BloomFilter,
     info: TableInfo,
-    filter_skips: AtomicU64,
+    /// Bytes this reader pins in memory (metadata read at open, and the parsed index), charged
+    /// to the block cache while the table cache holds the table open.
+    metadata_bytes: usize,
 }
 
 /// One data block: its last key and where it is.
@@ -134,6 +136,11 @@ impl TableReader {
         let index = Block::new(raw_block(footer.index, "index block")?)
             .and_then(|block| parse_index(&block, footer.filter.offset, &info))
             .map_err(|why| corrupt(footer.index.offset, format!("index block: {why}")))?;
+        let metadata_bytes = meta_len
+            + index
+                .iter()
+                .map(|e| e.last_key.len() + std::mem::size_of::<IndexEntry>())
+                .sum::<usize>();
         Ok(TableReader {
             inner: Arc::new(Inner {
                 path: path.to_path_buf(),
@@ -143,15 +150,24 @@ impl TableReader {
                 index,
                 filter,
                 info,
-                filter_skips: AtomicU64::new(0),
+                metadata_bytes,
             }),
         })
     }
 
-    /// The newest version of `lookup`'s key visible at its snapshot, as `(seq, value)`.
-    pub(crate) fn get(&self, lookup: &LookupKey) -> Result<Option<(u64, Bytes)>> {
+    /// The newest version of `lookup`'s key visible at its snapshot, as `(seq, value)`. A read
+    /// the bloom filter answers counts itself in `filter_skips`.
+    pub(crate) fn get(
+        &self,
+        lookup: &LookupKey,
+        filter_skips: &AtomicU64,
+    ) -> Result<Option<(u64, Bytes)>> {
+        if self.inner.info.min_seq > lookup.snapshot() {
+            // Every version here is newer than the read.
+            return Ok(None);
+        }
         if !self.inner.filter.may_contain_hash(lookup.hash()) {
-            self.inner.filter_skips.fetch_add(1, Ordering::Relaxed);
+            filter_skips.fetch_add(1, Ordering::Relaxed);
             return Ok(None);
         }
         let target = lookup.seek().bytes().as_ref();
@@ -182,7 +198,10 @@ impl TableReader {
     /// [`TableReader::get`] of the key with identifying prefix `prefix` at `snapshot`.
     #[cfg(test)]
     pub(crate) fn get_at(&self, prefix: &[u8], snapshot: u64) -> Result<Option<(u64, Bytes)>> {
-        self.get(&LookupKey::new(prefix.to_vec(), snapshot))
+        self.get(
+            &LookupKey::new(prefix.to_vec(), snapshot),
+            &AtomicU64::new(0),
+        )
     }
 
     /// An iterator over every entry in key order.
@@ -204,18 +223,14 @@ impl TableReader {
     }
 
     /// The table's size, entry count, key range and sequence range.
+    #[cfg(test)]
     pub(crate) fn info(&self) -> &TableInfo {
         &self.inner.info
     }
 
-    /// How many `get` calls the bloom filter answered without reading a data block.
-    pub(crate) fn filter_skips(&self) -> u64 {
-        self.inner.filter_skips.load(Ordering::Relaxed)
-    }
-
-    /// The table's file.
-    pub(crate) fn path(&self) -> &Path {
-        &self.inner.path
+    /// Bytes this reader holds in memory while open (see [`TableCache`](super::table_cache)).
+    pub(crate) fn metadata_bytes(&self) -> usize {
+        self.inner.metadata_bytes
     }
 }
 

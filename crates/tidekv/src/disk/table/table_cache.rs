@@ -1,0 +1,175 @@
+//! The table cache: which tables are held open between reads, bounded by a count of open files
+//! (`max_open_files`) and by the memory their pinned metadata (index and bloom filter) takes.
+//!
+//! An open table holds a file descriptor and its index and filter in memory. With one of each
+//! per table for the life of the store, a store of some thousand tables failed with "too many open
+//! files" at the default limit, and metadata grew with the data outside any budget. Here a table
+//! is opened on first use and may be closed again: the cache keeps at most `max_open` tables open,
+//! and their metadata is charged to the block cache (which shrinks its room for data blocks to
+//! match) up to `max_metadata` bytes. Past either bound, tables not used lately are closed — the
+//! CLOCK approximation of least-recently-used that the block cache uses too: a table's bit is set
+//! by a read, a table whose bit is clear when the hand passes is closed. A closed table is
+//! reopened (its footer, index and filter read again) the next time it is needed.
+//!
+//! A read in progress keeps the reader it started with (an `Arc`), so closing a table never
+//! disturbs a read; its descriptor closes when the last such read is done. The bound is on
+//! tables held open *between* reads: a scan or a compaction also holds the tables it is reading
+//! (one per level, every level-0 table).
+//!
+//! Invariants (under `ring`):
+//! 1. `open` is the number of [`TableFile`]s whose reader slot is filled, and `metadata` the sum of
+//!    their readers' [`TableReader::metadata_bytes`], which is also what is reserved in the block
+//!    cache on their behalf.
+//! 2. Every table with a filled slot is on the ring (which may also hold tables since closed or
+//!    dropped).
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
+
+use parking_lot::Mutex;
+
+use crate::disk::fs::Fs;
+use crate::disk::table::cache::BlockCache;
+use crate::disk::table::reader::TableReader;
+use crate::disk::version::set::TableFile;
+use crate::error::Result;
+
+/// Tables open between reads, bounded (see the module docs).
+#[derive(Debug)]
+pub(crate) struct TableCache {
+    fs: Arc<dyn Fs>,
+    blocks: Arc<BlockCache>,
+    max_open: usize,
+    max_metadata: usize,
+    ring: Mutex<Ring>,
+    /// Tables opened since the store was (cache misses).
+    opens: AtomicU64,
+}
+
+#[derive(Debug, Default)]
+struct Ring {
+    tables: VecDeque<Weak<TableFile>>,
+    open: usize,
+    metadata: usize,
+}
+
+/// What the cache holds now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TableCacheStats {
+    pub(crate) open: usize,
+    pub(crate) max_open: usize,
+    pub(crate) metadata_bytes: usize,
+    pub(crate) opens: u64,
+}
+
+impl TableCache {
+    /// A cache of at most `max_open` open tables (at least 1) whose metadata, charged to
+    /// `blocks`, stays within `max_metadata` bytes (beyond the one table just opened).
+    pub(crate) fn new(
+        fs: Arc<dyn Fs>,
+        blocks: Arc<BlockCache>,
+        max_open: usize,
+        max_metadata: usize,
+    ) -> Arc<TableCache> {
+        Arc::new(TableCache {
+            fs,
+            blocks,
+            max_open: max_open.max(1),
+            max_metadata,
+            ring: Mutex::new(Ring::default()),
+            opens: AtomicU64::new(0),
+        })
+    }
+
+    /// The file system the tables live on.
+    pub(crate) fn fs(&self) -> &Arc<dyn Fs> {
+        &self.fs
+    }
+
+    /// Opens `table` (reading its footer, index and filter), fills its slot and closes others as
+    /// the bounds require. The file is read without the cache's lock held.
+    pub(crate) fn open(&self, table: &Arc<TableFile>) -> Result<Arc<TableReader>> {
+        let number = table.meta.number;
+        let reader = Arc::new(TableReader::open(
+            self.fs.as_ref(),
+            table.path(),
+            number,
+            Arc::clone(&self.blocks),
+        )?);
+        let mut closed = Vec::new();
+        let reader = {
+            let mut ring = self.ring.lock();
+            if let Some(raced) = table.slot().load_full() {
+                // Another reader opened it meanwhile: use that one, drop ours.
+                return Ok(raced);
+            }
+            let bytes = reader.metadata_bytes();
+            ring.open += 1;
+            ring.metadata += bytes;
+            self.blocks.reserve(bytes);
+            table.slot().store(Some(Arc::clone(&reader)));
+            ring.tables.push_back(Arc::downgrade(table));
+            self.opens.fetch_add(1, Ordering::Relaxed);
+            self.evict(&mut ring, table, &mut closed);
+            reader
+        };
+        // Tables upgraded while evicting are dropped here, outside the lock (a last reference
+        // dropping runs `TableFile::drop`, which takes the lock).
+        drop(closed);
+        Ok(reader)
+    }
+
+    /// Closes tables not used lately until both bounds hold, sparing `keep` (just opened).
+    fn evict(&self, ring: &mut Ring, keep: &Arc<TableFile>, closed: &mut Vec<Arc<TableFile>>) {
+        // Each entry is passed at most twice (once to clear its bit, once to close it).
+        let mut budget = ring.tables.len() * 2;
+        while (ring.open > self.max_open || ring.metadata > self.max_metadata) && budget > 0 {
+            budget -= 1;
+            let Some(weak) = ring.tables.pop_front() else {
+                break;
+            };
+            let Some(table) = weak.upgrade() else {
+                continue;
+            };
+            if Arc::ptr_eq(&table, keep) || table.take_reference() {
+                ring.tables.push_back(weak);
+            } else if let Some(reader) = table.slot().swap(None) {
+                let bytes = reader.metadata_bytes();
+                ring.open -= 1;
+                ring.metadata -= bytes;
+                self.blocks.release(bytes);
+            }
+            closed.push(table);
+        }
+        Self::prune(ring);
+    }
+
+    /// Drops the ring's entries of dropped tables once they could outnumber the open ones (a
+    /// `Weak` keeps its table's allocation). Never upgrades: a last reference dropped here would
+    /// run `TableFile::drop`, which takes the lock held now.
+    fn prune(ring: &mut Ring) {
+        if ring.tables.len() > 2 * ring.open + 64 {
+            ring.tables.retain(|w| w.strong_count() > 0);
+        }
+    }
+
+    /// Forgets `reader`, the reader of a table being dropped.
+    pub(crate) fn dropped(&self, reader: &TableReader) {
+        let bytes = reader.metadata_bytes();
+        let mut ring = self.ring.lock();
+        ring.open -= 1;
+        ring.metadata -= bytes;
+        self.blocks.release(bytes);
+    }
+
+    pub(crate) fn stats(&self) -> TableCacheStats {
+        let ring = self.ring.lock();
+        TableCacheStats {
+            open: ring.open,
+            max_open: self.max_open,
+            metadata_bytes: ring.metadata,
+            opens: self.opens.load(Ordering::Relaxed),
+        }
+    }
+}
