@@ -5,6 +5,9 @@
 //! most the one in flight. Cuts either lose what was not synced, or leave a random length of it
 //! garbled page by page (`test_util::PowerLoss`), the way real disks fail.
 //!
+//! Every fourth recovery is itself interrupted by a second cut while the store reopens (log replay,
+//! the flush of what it replayed, the new manifest): the reopen after that must be just as good.
+//!
 //! The workload is the model test's random operations (strings, counters, TTLs, lists, batches,
 //! removes, clears, clock moves) on a store with tiny memtables and tables, so flushes, log
 //! switches and compactions happen between them. `TIDEKV_POWER_SEQUENCES` sets how many random
@@ -109,7 +112,22 @@ fn run(steps: &[Step], durability: Durability, disk: &SimulatedDisk, cut: (Cut, 
 }
 
 /// Reopens after a run and checks that the store holds the state after a prefix of its steps.
-fn check_recovery(disk: &SimulatedDisk, durability: Durability, run: &Run, what: &str) {
+/// With `cut_open`, the power is cut once more while the store is being reopened (during log
+/// replay, its flush, or the new manifest), before the reopen that is checked.
+fn check_recovery(
+    disk: &SimulatedDisk,
+    durability: Durability,
+    run: &Run,
+    cut_open: Option<u64>,
+    what: &str,
+) {
+    if let Some(at) = cut_open {
+        disk.cut_power_at_operation(at, PowerLoss::Garbage { seed: at });
+        if let Ok(store) = Store::open(config(disk, durability, &run.clock)) {
+            crash(&store);
+        }
+        disk.disarm();
+    }
     let store = Store::open(config(disk, durability, &run.clock))
         .unwrap_or_else(|e| panic!("{what}: reopen after the cut: {e}"));
     let observed = observe(&store).unwrap_or_else(|e| panic!("{what}: reading back: {e}"));
@@ -176,8 +194,12 @@ fn sweep(durability: Durability, sequences: u64, stride: u64) -> u64 {
             };
             let disk = SimulatedDisk::new();
             let done = run(&steps, durability, &disk, (cut, loss));
-            let what = format!("{durability:?} sequence {seq} cut {cut:?} {loss:?}");
-            check_recovery(&disk, durability, &done, &what);
+            // Every fourth recovery is itself cut short once, somewhere in its first operations.
+            let cut_open = (n % 4 == 3).then_some(1 + (n as u64 * 7) % 40);
+            let what = format!(
+                "{durability:?} sequence {seq} cut {cut:?} {loss:?}, open cut {cut_open:?}"
+            );
+            check_recovery(&disk, durability, &done, cut_open, &what);
             recoveries += 1;
         }
     }

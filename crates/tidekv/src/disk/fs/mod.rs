@@ -88,6 +88,8 @@ pub(crate) trait Fs: Send + Sync + fmt::Debug {
     fn read_all(&self, path: &Path) -> io::Result<Vec<u8>>;
     /// The length of `path` in bytes.
     fn file_size(&self, path: &Path) -> io::Result<u64>;
+    /// Makes every byte of the existing file `path` durable (fdatasync).
+    fn sync_file(&self, path: &Path) -> io::Result<()>;
     /// Cuts `path` to `len` bytes and syncs it.
     fn truncate(&self, path: &Path, len: u64) -> io::Result<()>;
     /// Renames `from` to `to`, replacing `to`; atomic.

@@ -22,8 +22,9 @@ pub(crate) struct Recovered {
 }
 
 /// Reads log `number` at `path`. In the newest log (`is_last`) a torn tail is cut off (the file is
-/// truncated and synced, or removed if even its header is torn); any other damage, and any damage in
-/// an older log, is `Error::Corruption` naming the file and the record's offset.
+/// truncated and synced, or removed if even its header is torn), and what is kept is synced; any
+/// other damage, and any damage in an older log, is `Error::Corruption` naming the file and the
+/// record's offset.
 pub(crate) fn recover(fs: &dyn Fs, path: &Path, number: u64, is_last: bool) -> Result<Recovered> {
     let bytes = fs
         .read_all(path)
@@ -31,6 +32,13 @@ pub(crate) fn recover(fs: &dyn Fs, path: &Path, number: u64, is_last: bool) -> R
     let contents = decode_log(&Bytes::from(bytes), number, is_last)
         .map_err(|bad| Error::corruption(path, bad.offset as u64, bad.reason))?;
     let cut = contents.torn_at.is_some();
+    if is_last && !cut && contents.valid_len > 0 {
+        // A process that crashed may have left bytes here that the OS holds but never synced.
+        // Open is about to create a newer log, and an older log must be durable and whole
+        // (docs/format/wal.md, "Recovery"): a power cut after that must not garble this one.
+        fs.sync_file(path)
+            .map_err(|e| Error::io(format!("syncing {}", path.display()), e))?;
+    }
     if cut {
         let io = |e| Error::io(format!("cutting the torn tail of {}", path.display()), e);
         if contents.valid_len == 0 {
