@@ -19,7 +19,7 @@ use crate::Compression;
 /// | mode | an acknowledged write survives power loss | cost |
 /// |---|---|---|
 /// | `Sync` | always | one fsync per write, shared by concurrent writers (group commit) |
-/// | `Periodic(t)` | if it is older than about `t` | a background fsync every `t` |
+/// | `Periodic(t)` | once the next background fsync has run (within about `t`) | a background fsync every `t` |
 /// | `Buffered` | only after [`crate::Store::flush`] or once the OS writes it back | none |
 ///
 /// [`crate::Store::flush`] makes every earlier write survive power loss in every mode.

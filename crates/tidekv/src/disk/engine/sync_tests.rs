@@ -258,3 +258,39 @@ fn a_compaction_never_drops_an_element_for_a_pop_that_is_not_durable() {
     let engine = machine(&fs);
     assert_eq!(engine.list_range(0, &key(), 0, -1).unwrap(), items.to_vec());
 }
+
+/// `Periodic(t)`: a write survives a power cut once the background sync after it has run.
+#[test]
+fn a_periodic_sync_makes_earlier_writes_survive_a_power_cut() {
+    let fs = MemFs::new();
+    let options = options(Durability::Periodic(Duration::from_millis(5)));
+    let machine = |fs: &MemFs| {
+        open_with_fs(
+            Arc::new(fs.bound()),
+            &options,
+            Arc::new(ManualClock::new(1_700_000_000_000)),
+        )
+        .unwrap()
+    };
+    let engine = machine(&fs);
+    engine
+        .put(0, key(), Bytes::from_static(b"periodic"), None)
+        .unwrap();
+    // Wait (bounded) for the background sync to cover the write.
+    let written = engine.inner.visible();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while engine.inner.group.synced() < written {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no background sync in 30 s"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    fs.crash();
+    drop(engine);
+    let engine = machine(&fs);
+    assert_eq!(
+        engine.get(0, &key()).unwrap(),
+        Some(Bytes::from_static(b"periodic"))
+    );
+}
