@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use super::{open_with_fs, DiskEngine};
-use crate::clock::ManualClock;
+use super::test_support::open_on;
+use super::DiskEngine;
 use crate::config::DiskOptions;
 use crate::disk::fs::MemFs;
 use crate::engine::Engine;
@@ -29,11 +29,7 @@ fn options() -> DiskOptions {
 }
 
 fn open(fs: &MemFs) -> crate::Result<DiskEngine> {
-    open_with_fs(
-        Arc::new(fs.clone()),
-        &options(),
-        Arc::new(ManualClock::new(1_700_000_000_000)),
-    )
+    open_on(fs, &options())
 }
 
 fn key(i: usize) -> Bytes {

@@ -4,12 +4,10 @@
 //! acknowledged before the failure.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use bytes::Bytes;
 
-use super::open_with_fs;
-use crate::clock::ManualClock;
+use super::test_support::{open_bound, open_on};
 use crate::config::{DiskOptions, Durability};
 use crate::disk::fs::{Fault, MemFs};
 use crate::engine::Engine;
@@ -26,11 +24,7 @@ fn options() -> DiskOptions {
 }
 
 fn open(fs: &MemFs) -> crate::Result<super::DiskEngine> {
-    open_with_fs(
-        Arc::new(fs.clone()),
-        &options(),
-        Arc::new(ManualClock::new(1_700_000_000_000)),
-    )
+    open_on(fs, &options())
 }
 
 fn key(i: usize) -> Bytes {
@@ -145,11 +139,7 @@ fn a_power_cut_while_reopening_after_a_process_crash_loses_nothing() {
     let machine = |fs: &MemFs| {
         let mut options = options();
         options.durability = Durability::Buffered;
-        open_with_fs(
-            Arc::new(fs.bound()),
-            &options,
-            Arc::new(ManualClock::new(1_700_000_000_000)),
-        )
+        open_bound(fs, &options)
     };
     let write = |fs: &MemFs| {
         let engine = machine(fs).unwrap();

@@ -3,12 +3,11 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use bytes::Bytes;
 
-use super::{open_with_fs, DiskEngine};
-use crate::clock::ManualClock;
+use super::test_support::open_bound;
+use super::DiskEngine;
 use crate::config::DiskOptions;
 use crate::disk::fs::{Damage, Fs, MemFs, Trigger};
 use crate::engine::{End, Engine, Record, StoredValue};
@@ -28,11 +27,7 @@ fn options() -> DiskOptions {
 }
 
 fn open(fs: &MemFs) -> Result<DiskEngine> {
-    open_with_fs(
-        Arc::new(fs.bound()),
-        &options(),
-        Arc::new(ManualClock::new(NOW)),
-    )
+    open_bound(fs, &options())
 }
 
 /// What a store holds, as `(keyspace, key) -> (value, expiry)`.

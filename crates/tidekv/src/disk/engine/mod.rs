@@ -263,3 +263,5 @@ mod load_tests;
 mod open_files_tests;
 #[cfg(test)]
 mod sync_tests;
+#[cfg(test)]
+mod test_support;

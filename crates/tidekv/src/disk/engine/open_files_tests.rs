@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use super::{open_with_fs, DiskEngine};
-use crate::clock::ManualClock;
+use super::test_support::open_on;
+use super::DiskEngine;
 use crate::config::DiskOptions;
 use crate::disk::fs::MemFs;
 use crate::engine::Engine;
@@ -30,12 +30,7 @@ fn options(max_open_files: usize) -> DiskOptions {
 }
 
 fn open(fs: &MemFs, max_open_files: usize) -> DiskEngine {
-    open_with_fs(
-        Arc::new(fs.clone()),
-        &options(max_open_files),
-        Arc::new(ManualClock::new(1_700_000_000_000)),
-    )
-    .unwrap()
+    open_on(fs, &options(max_open_files)).unwrap()
 }
 
 fn key(i: u32) -> Bytes {

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use super::{open_with_fs, DiskEngine};
-use crate::clock::ManualClock;
+use super::test_support::{open_bound, open_on};
+use super::DiskEngine;
 use crate::config::{DiskOptions, Durability};
 use crate::disk::fs::{Fault, Gate, MemFs};
 use crate::engine::{End, Engine};
@@ -24,12 +24,7 @@ fn options(durability: Durability) -> DiskOptions {
 }
 
 fn open(fs: &MemFs, options: &DiskOptions) -> DiskEngine {
-    open_with_fs(
-        Arc::new(fs.clone()),
-        options,
-        Arc::new(ManualClock::new(1_700_000_000_000)),
-    )
-    .unwrap()
+    open_on(fs, options).unwrap()
 }
 
 /// Holds the next group-commit leader just before its fsync, once armed.
@@ -232,14 +227,7 @@ fn a_compaction_never_drops_an_element_for_a_pop_that_is_not_durable() {
     let mut options = options(Durability::Buffered);
     options.l0_compaction_trigger = 100;
     options.l0_stall_trigger = 200;
-    let machine = |fs: &MemFs| {
-        open_with_fs(
-            Arc::new(fs.bound()),
-            &options,
-            Arc::new(ManualClock::new(1_700_000_000_000)),
-        )
-        .unwrap()
-    };
+    let machine = |fs: &MemFs| open_bound(fs, &options).unwrap();
     let engine = machine(&fs);
     let items = [Bytes::from_static(b"first"), Bytes::from_static(b"second")];
     engine.push(0, key(), End::Back, &items).unwrap();
@@ -264,14 +252,7 @@ fn a_compaction_never_drops_an_element_for_a_pop_that_is_not_durable() {
 fn a_periodic_sync_makes_earlier_writes_survive_a_power_cut() {
     let fs = MemFs::new();
     let options = options(Durability::Periodic(Duration::from_millis(5)));
-    let machine = |fs: &MemFs| {
-        open_with_fs(
-            Arc::new(fs.bound()),
-            &options,
-            Arc::new(ManualClock::new(1_700_000_000_000)),
-        )
-        .unwrap()
-    };
+    let machine = |fs: &MemFs| open_bound(fs, &options).unwrap();
     let engine = machine(&fs);
     engine
         .put(0, key(), Bytes::from_static(b"periodic"), None)
