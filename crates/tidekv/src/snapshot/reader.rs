@@ -13,6 +13,9 @@ use crate::snapshot::format::{
     CHUNK_HEADER_LEN, HEADER_LEN,
 };
 
+/// The payload buffer a chunk starts with: the writer's chunks are about 64 KiB.
+const INITIAL_PAYLOAD_CAPACITY: usize = 128 * 1024;
+
 /// An iterator of the records of a snapshot. After the first error it yields nothing more.
 pub(crate) struct SnapshotReader<R: Read> {
     input: R,
@@ -58,9 +61,15 @@ impl<R: Read> SnapshotReader<R> {
             return Err(self.corrupt(at, "truncated: the file ends before its end chunk"));
         }
         let (kind, len, crc) = decode_chunk_header(&header).map_err(|why| self.corrupt(at, why))?;
-        let mut payload = vec![0u8; len as usize];
-        let got = read_full(&mut self.input, &mut payload).map_err(|e| self.io(e))?;
-        if got < payload.len() {
+        // The length is not checked yet (the checksum covers the payload too), so the buffer
+        // grows with the bytes that actually arrive: a damaged length in a small file costs
+        // nothing, not a 512 MiB allocation (found by fuzzing).
+        let mut payload = Vec::with_capacity((len as usize).min(INITIAL_PAYLOAD_CAPACITY));
+        let got = (&mut self.input)
+            .take(u64::from(len))
+            .read_to_end(&mut payload)
+            .map_err(|e| self.io(e))?;
+        if got < len as usize {
             return Err(self.corrupt(at, format!("truncated chunk: {got} of {len} payload bytes")));
         }
         if !chunk_crc_ok(&header, &payload, crc) {

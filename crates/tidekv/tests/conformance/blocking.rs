@@ -1,16 +1,113 @@
 //! Blocking pops: immediate, timeout, woken by pushes from other threads, by batches and by close.
+//!
+//! The wake-up scenarios cannot hide a lost wake-up: the waiter blocks with no deadline of its own
+//! (`Duration::MAX`) or one far beyond the test (an hour), so only a wake-up can end its wait.
+//! The test waits until the waiter is blocked inside the pop (its thread has started the call,
+//! a short pause lets it reach the wait, and on Linux its thread state is read until it sleeps),
+//! checks that it has not returned, and only then pushes. It then waits for the result with a
+//! bounded receive: a waiter that stays asleep after the push fails the test as a lost wake-up
+//! instead of hanging it. There is no polling fallback anywhere.
 
+use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
+
 use super::{Backend, Ctx};
-use tidekv::{Error, WriteBatch};
+use tidekv::{Error, Store, WriteBatch};
 
-const LONG: Duration = Duration::from_secs(20);
+/// How long a woken waiter may take to return before the test calls the wake-up lost. A wake-up
+/// takes microseconds; the bound only has to outlast a slow, loaded CI machine.
+const WAKE_BOUND: Duration = Duration::from_secs(30);
 
-/// Waits (polling cheaply) until a thread has had time to block, so the push really wakes it.
-fn let_it_block() {
-    thread::sleep(Duration::from_millis(20));
+/// A waiter's own timeout when it must end only by a wake-up: an hour, far beyond [`WAKE_BOUND`]
+/// (this takes the path that waits with a deadline; `Duration::MAX` takes the one without).
+const AN_HOUR: Duration = Duration::from_secs(3600);
+
+type Popped = tidekv::Result<Option<(Bytes, Bytes)>>;
+
+/// A thread blocked in a blocking pop, and the channel its result comes back on.
+struct Waiter {
+    result: mpsc::Receiver<Popped>,
+}
+
+impl Waiter {
+    /// Starts `pop` on its own thread and returns once that thread is blocked in it.
+    fn start(store: &Store, pop: impl FnOnce(&Store) -> Popped + Send + 'static) -> Waiter {
+        let store = store.clone();
+        let (started_tx, started) = mpsc::channel();
+        let (result_tx, result) = mpsc::channel();
+        thread::spawn(move || {
+            let _ = started_tx.send(this_thread_id());
+            let _ = result_tx.send(pop(&store));
+        });
+        let tid = started
+            .recv_timeout(WAKE_BOUND)
+            .expect("the waiter thread never started");
+        // Let it go from the send above into the pop and block there: this pause is not a
+        // correctness fallback, only the time a thread needs to reach its wait.
+        thread::sleep(Duration::from_millis(20));
+        if let Some(tid) = tid {
+            wait_until_sleeping(tid);
+        }
+        if let Ok(early) = result.try_recv() {
+            panic!("the blocking pop returned before anything was pushed or closed: {early:?}");
+        }
+        Waiter { result }
+    }
+
+    /// The waiter's result, which `cause` (a push, a close) must have woken it to return.
+    fn woken_by(self, cause: &str) -> Popped {
+        match self.result.recv_timeout(WAKE_BOUND) {
+            Ok(popped) => popped,
+            Err(mpsc::RecvTimeoutError::Timeout) => panic!(
+                "lost wakeup: the waiter did not wake within {} s of the {cause}",
+                WAKE_BOUND.as_secs()
+            ),
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                panic!("the waiter thread panicked before returning")
+            }
+        }
+    }
+}
+
+/// This thread's kernel id (Linux), to read its state from `/proc`; `None` elsewhere.
+fn this_thread_id() -> Option<u32> {
+    let link = std::fs::read_link("/proc/thread-self").ok()?;
+    link.file_name()?.to_str()?.parse().ok()
+}
+
+/// Waits (bounded) until the thread `tid` of this process is asleep (state `S`) twice in a row,
+/// as it is while it waits for a wake-up. Does nothing if the state cannot be read.
+fn wait_until_sleeping(tid: u32) {
+    let path = format!("/proc/self/task/{tid}/stat");
+    let state = || -> Option<char> {
+        let stat = std::fs::read_to_string(&path).ok()?;
+        // "tid (name) S ...": the state follows the last ')' (a name may contain one).
+        stat.rsplit_once(')')?.1.trim_start().chars().next()
+    };
+    let deadline = Instant::now() + WAKE_BOUND;
+    let mut asleep_in_a_row = 0;
+    while asleep_in_a_row < 2 {
+        match state() {
+            None => return,
+            Some('S') => asleep_in_a_row += 1,
+            Some(_) => asleep_in_a_row = 0,
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the waiter thread never went to sleep in the blocking pop"
+        );
+        thread::sleep(Duration::from_millis(2));
+    }
+}
+
+fn pair(popped: Popped) -> (Vec<u8>, Vec<u8>) {
+    let (key, value) = popped
+        .expect("the blocking pop failed")
+        .expect("woken with nothing: the pop returned None");
+    (key.to_vec(), value.to_vec())
 }
 
 pub fn blocking_pop_returns_at_once_when_data_is_there(b: &dyn Backend) {
@@ -47,12 +144,14 @@ pub fn blocking_pop_times_out(b: &dyn Backend) {
 
 pub fn blocking_pop_is_woken_by_a_push_from_another_thread(b: &dyn Backend) {
     let ctx = Ctx::new(b);
-    let worker_store = ctx.store.clone();
-    let worker = thread::spawn(move || worker_store.blocking_pop_front(&["jobs"], LONG));
-    let_it_block();
+    let waiter = Waiter::start(&ctx.store, |s| {
+        s.blocking_pop_front(&["jobs"], Duration::MAX)
+    });
     ctx.store.push_back("jobs", "job-1").unwrap();
-    let (key, value) = worker.join().unwrap().unwrap().expect("woken with the job");
-    assert_eq!((&key[..], &value[..]), (&b"jobs"[..], &b"job-1"[..]));
+    assert_eq!(
+        pair(waiter.woken_by("push")),
+        (b"jobs".to_vec(), b"job-1".to_vec())
+    );
     assert_eq!(
         ctx.store.list_len("jobs").unwrap(),
         0,
@@ -71,14 +170,16 @@ pub fn blocking_pop_watches_several_keys(b: &dyn Backend) {
         .unwrap()
         .unwrap();
     assert_eq!(&key[..], b"high");
-    // Waiting: a push to the second key wakes the waiter.
+    // Waiting: a push to the last of the keys wakes the waiter.
     ctx.store.pop_front("low").unwrap();
-    let worker_store = ctx.store.clone();
-    let worker = thread::spawn(move || worker_store.blocking_pop_front(&["a", "b", "c"], LONG));
-    let_it_block();
+    let waiter = Waiter::start(&ctx.store, |s| {
+        s.blocking_pop_front(&["a", "b", "c"], AN_HOUR)
+    });
     ctx.store.push_back("c", "from c").unwrap();
-    let (key, value) = worker.join().unwrap().unwrap().unwrap();
-    assert_eq!((&key[..], &value[..]), (&b"c"[..], &b"from c"[..]));
+    assert_eq!(
+        pair(waiter.woken_by("push to the third key")),
+        (b"c".to_vec(), b"from c".to_vec())
+    );
 }
 
 pub fn blocking_pop_back_takes_the_tail(b: &dyn Backend) {
@@ -103,23 +204,14 @@ pub fn blocking_pop_back_takes_the_tail(b: &dyn Backend) {
 
 pub fn blocking_pop_is_woken_by_close(b: &dyn Backend) {
     let ctx = Ctx::new(b);
-    let worker_store = ctx.store.clone();
-    let worker = thread::spawn(move || worker_store.blocking_pop_front(&["q"], LONG));
-    let_it_block();
-    let start = Instant::now();
+    let waiter = Waiter::start(&ctx.store, |s| s.blocking_pop_front(&["q"], Duration::MAX));
     ctx.store.close().unwrap();
-    assert!(matches!(worker.join().unwrap(), Err(Error::Closed)));
-    assert!(
-        start.elapsed() < LONG / 2,
-        "close must wake the waiter, not let it time out"
-    );
+    assert!(matches!(waiter.woken_by("close"), Err(Error::Closed)));
 }
 
 pub fn blocking_pop_is_woken_by_a_batch_push(b: &dyn Backend) {
     let ctx = Ctx::new(b);
-    let worker_store = ctx.store.clone();
-    let worker = thread::spawn(move || worker_store.blocking_pop_back(&["q"], LONG));
-    let_it_block();
+    let waiter = Waiter::start(&ctx.store, |s| s.blocking_pop_back(&["q"], AN_HOUR));
     let mut batch = WriteBatch::new();
     batch
         .insert("other", "x")
@@ -127,6 +219,8 @@ pub fn blocking_pop_is_woken_by_a_batch_push(b: &dyn Backend) {
         .push_back("q", "via batch")
         .unwrap();
     ctx.store.apply_batch(batch).unwrap();
-    let (_, v) = worker.join().unwrap().unwrap().unwrap();
-    assert_eq!(&v[..], b"via batch");
+    assert_eq!(
+        pair(waiter.woken_by("batch push")),
+        (b"q".to_vec(), b"via batch".to_vec())
+    );
 }

@@ -36,50 +36,55 @@ pub fn build_batch(ops: &[BatchOp]) -> tidekv::Result<WriteBatch> {
     Ok(batch)
 }
 
-/// Runs `op` on the store and returns what it returned.
+/// Runs `op` on the store and returns what it returned, errors as [`Fail`] kinds.
 pub fn execute(store: &Store, clock: &ManualClock, op: &Op) -> Res {
+    try_execute(store, clock, op).map_err(fail_of)
+}
+
+/// Runs `op` on the store and returns what it returned, errors as the store's own [`Error`] (to
+/// tell an I/O failure from anything else).
+pub fn try_execute(store: &Store, clock: &ManualClock, op: &Op) -> tidekv::Result<Out> {
+    let value = |v: Option<bytes::Bytes>| Out::Value(opt(v));
     match op {
-        Op::Insert(k, v) => res(store.insert(k, &v.0), |()| Out::Unit),
-        Op::InsertWithTtl(k, v, t) => {
-            res(store.insert_with_ttl(k, &v.0, ttl_arg(*t)), |()| Out::Unit)
-        }
-        Op::Get(k) => res(store.get(k), |v| Out::Value(opt(v))),
-        Op::Take(k) => res(store.take(k), |v| Out::Value(opt(v))),
-        Op::Remove(k) => res(store.remove(k), Out::Bool),
-        Op::ContainsKey(k) => res(store.contains_key(k), Out::Bool),
-        Op::Len => res(store.len(), Out::Count),
-        Op::IncrBy(k, d) => res(store.incr_by(k, *d), Out::Int),
-        Op::Expire(k, t) => res(store.expire(k, ttl_arg(*t)), Out::Bool),
-        Op::Persist(k) => res(store.persist(k), Out::Bool),
-        Op::Ttl(k) => res(store.ttl(k), Out::Ttl),
-        Op::PushBack(k, v) => res(store.push_back(k, &v.0), Out::Count),
-        Op::PushFront(k, v) => res(store.push_front(k, &v.0), Out::Count),
-        Op::PopBack(k) => res(store.pop_back(k), |v| Out::Value(opt(v))),
-        Op::PopFront(k) => res(store.pop_front(k), |v| Out::Value(opt(v))),
-        Op::ListLen(k) => res(store.list_len(k), Out::Count),
-        Op::ListRange(k, start, stop) => res(store.list_range(k, *start, *stop), |vs| {
-            Out::Values(vs.into_iter().map(|v| B(v.to_vec())).collect())
-        }),
-        Op::ScanPrefix(p) => entries(store.scan_prefix(p)),
+        Op::Insert(k, v) => store.insert(k, &v.0).map(|()| Out::Unit),
+        Op::InsertWithTtl(k, v, t) => store
+            .insert_with_ttl(k, &v.0, ttl_arg(*t))
+            .map(|()| Out::Unit),
+        Op::Get(k) => store.get(k).map(value),
+        Op::Take(k) => store.take(k).map(value),
+        Op::Remove(k) => store.remove(k).map(Out::Bool),
+        Op::ContainsKey(k) => store.contains_key(k).map(Out::Bool),
+        Op::Len => store.len().map(Out::Count),
+        Op::IncrBy(k, d) => store.incr_by(k, *d).map(Out::Int),
+        Op::Expire(k, t) => store.expire(k, ttl_arg(*t)).map(Out::Bool),
+        Op::Persist(k) => store.persist(k).map(Out::Bool),
+        Op::Ttl(k) => store.ttl(k).map(Out::Ttl),
+        Op::PushBack(k, v) => store.push_back(k, &v.0).map(Out::Count),
+        Op::PushFront(k, v) => store.push_front(k, &v.0).map(Out::Count),
+        Op::PopBack(k) => store.pop_back(k).map(value),
+        Op::PopFront(k) => store.pop_front(k).map(value),
+        Op::ListLen(k) => store.list_len(k).map(Out::Count),
+        Op::ListRange(k, start, stop) => store
+            .list_range(k, *start, *stop)
+            .map(|vs| Out::Values(vs.into_iter().map(|v| B(v.to_vec())).collect())),
+        Op::ScanPrefix(p) => try_entries(store.scan_prefix(p)),
         Op::Range(lo, hi) => {
             let lo = lo.as_ref().map(|k| k.0.clone());
             let hi = hi.as_ref().map(|k| k.0.clone());
-            entries(store.range::<Vec<u8>>((lo, hi)))
+            try_entries(store.range::<Vec<u8>>((lo, hi)))
         }
-        Op::Keys => keys_of(store),
-        Op::GetMany(ks) => res(store.get_many(ks), |vs| {
-            Out::Many(vs.into_iter().map(opt).collect())
-        }),
-        Op::InsertMany(pairs) => res(
-            store.insert_many(pairs.iter().map(|(k, v)| (k, &v.0))),
-            |()| Out::Unit,
-        ),
-        Op::RemoveMany(ks) => res(store.remove_many(ks), Out::Count),
-        Op::Batch(ops) => res(
-            build_batch(ops).and_then(|batch| store.apply_batch(batch)),
-            |()| Out::Unit,
-        ),
-        Op::Clear => res(store.clear(), |()| Out::Unit),
+        Op::Keys => try_keys(store),
+        Op::GetMany(ks) => store
+            .get_many(ks)
+            .map(|vs| Out::Many(vs.into_iter().map(opt).collect())),
+        Op::InsertMany(pairs) => store
+            .insert_many(pairs.iter().map(|(k, v)| (k, &v.0)))
+            .map(|()| Out::Unit),
+        Op::RemoveMany(ks) => store.remove_many(ks).map(Out::Count),
+        Op::Batch(ops) => build_batch(ops)
+            .and_then(|batch| store.apply_batch(batch))
+            .map(|()| Out::Unit),
+        Op::Clear => store.clear().map(|()| Out::Unit),
         Op::Advance(ms) => {
             clock.advance(Duration::from_millis(*ms));
             Ok(Out::Unit)
@@ -94,9 +99,12 @@ pub enum Observed {
     List(Vec<B>),
 }
 
+/// What every live key of the key universe holds, and its TTL.
+pub type State = BTreeMap<B, (Observed, Option<Ttl>)>;
+
 /// The whole observable state of the store over the key universe, read with `get`, `list_range`
 /// and `ttl`, and checked against `keys`, `len`, `contains_key` and a full scan.
-pub fn observe(store: &Store) -> Result<BTreeMap<B, (Observed, Option<Ttl>)>, String> {
+pub fn observe(store: &Store) -> Result<State, String> {
     let mut state = BTreeMap::new();
     for key in KEYS {
         let seen = match store.get(key) {

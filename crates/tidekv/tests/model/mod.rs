@@ -38,23 +38,41 @@ pub fn check_sequence(
     open: &dyn Fn(ManualClock) -> Store,
     ops: &[Op],
 ) -> Result<(), TestCaseError> {
-    check_sequence_inner(open, ops, false)
+    check_sequence_inner(open, ops, None)
 }
 
-/// Like [`check_sequence`], and after every op the store is closed (even ops) or dropped without
-/// closing (odd ops) and opened again with `open`, which must reopen the same data: the reopened
-/// store must still equal the model.
+/// How a reopening test stops the store it is running before it opens the next one on the same
+/// data: `restart(store, i)` runs after op `#i`, and returns what it did, for messages.
+pub type Restart<'a> = &'a dyn Fn(&Store, usize) -> Result<&'static str, String>;
+
+/// Like [`check_sequence`], and after every op the store is stopped by `restart` and opened again
+/// with `open`, which must reopen the same data: the reopened store must still equal the model.
 pub fn check_sequence_reopening(
     open: &dyn Fn(ManualClock) -> Store,
+    restart: Restart<'_>,
     ops: &[Op],
 ) -> Result<(), TestCaseError> {
-    check_sequence_inner(open, ops, true)
+    check_sequence_inner(open, ops, Some(restart))
+}
+
+/// The usual restart of a reopening test: a clean [`Store::close`] after even ops (it flushes, so
+/// the next open replays nothing) and a crash ([`tidekv::test_util::crash`]) after odd ones (no
+/// flush, background work stopped, nothing more written), so that the next open must replay the
+/// write-ahead log — after every kind of operation, since sequences are random.
+pub fn close_or_crash(store: &Store, i: usize) -> Result<&'static str, String> {
+    if i.is_multiple_of(2) {
+        store.close().map_err(|e| format!("close(): {e}"))?;
+        Ok("a close")
+    } else {
+        tidekv::test_util::crash(store);
+        Ok("a crash")
+    }
 }
 
 fn check_sequence_inner(
     open: &dyn Fn(ManualClock) -> Store,
     ops: &[Op],
-    reopen: bool,
+    restart: Option<Restart<'_>>,
 ) -> Result<(), TestCaseError> {
     let clock = ManualClock::new(START_MS);
     let mut store = open(clock.clone());
@@ -88,19 +106,17 @@ fn check_sequence_inner(
                  store: {observed:?}\nmodel: {state:?}\nmodel before the op: {before:?}"
             )));
         }
-        if reopen {
-            if i % 2 == 0 {
-                store
-                    .close()
-                    .map_err(|e| TestCaseError::fail(format!("close() after op #{i}: {e}")))?;
-            }
+        if let Some(restart) = restart {
+            let how = restart(&store, i)
+                .map_err(|e| TestCaseError::fail(format!("stopping after op #{i}: {e}")))?;
             drop(store);
             store = open(clock.clone());
-            let reopened = observe(&store)
-                .map_err(|e| TestCaseError::fail(format!("reopened after op #{i} {op:?}: {e}")))?;
+            let reopened = observe(&store).map_err(|e| {
+                TestCaseError::fail(format!("reopened after op #{i} {op:?} and {how}: {e}"))
+            })?;
             if reopened != state {
                 return Err(TestCaseError::fail(format!(
-                    "after op #{i} {op:?} and a reopen the store differs from the model\n\
+                    "after op #{i} {op:?} and {how} the reopened store differs from the model\n\
                      store: {reopened:?}\nmodel: {state:?}"
                 )));
             }
@@ -186,13 +202,23 @@ pub fn run(open: impl Fn(ManualClock) -> Store) {
     run_cases(None, |ops| check_sequence(&open, ops));
 }
 
-/// The model test with a reopen after every op ([`check_sequence_reopening`]), `cases` sequences
-/// (a reopen costs file syncs). `open(clock, dir)` opens the store kept in `dir`; each sequence
-/// gets a fresh directory.
-pub fn run_reopening(open: impl Fn(ManualClock, &std::path::Path) -> Store, cases: u32) {
+/// The model test with a restart after every op ([`check_sequence_reopening`]), `cases`
+/// sequences (a restart costs file syncs). Each sequence gets fresh storage from `fresh` (a
+/// directory, a simulated disk); `open(&storage, clock)` opens the store kept there, and
+/// `restart(&storage, &store, i)` stops the running store after op `#i`.
+pub fn run_reopening<S>(
+    fresh: impl Fn() -> S,
+    open: impl Fn(&S, ManualClock) -> Store,
+    restart: impl Fn(&S, &Store, usize) -> Result<&'static str, String>,
+    cases: u32,
+) {
     run_cases(Some(cases), |ops| {
-        let dir = tempfile::tempdir().map_err(|e| TestCaseError::fail(e.to_string()))?;
-        check_sequence_reopening(&|clock| open(clock, dir.path()), ops)
+        let storage = fresh();
+        check_sequence_reopening(
+            &|clock| open(&storage, clock),
+            &|store, i| restart(&storage, store, i),
+            ops,
+        )
     });
 }
 

@@ -35,26 +35,29 @@ pub fn fail_of(e: Error) -> Fail {
     }
 }
 
-pub fn res<T>(r: tidekv::Result<T>, f: impl FnOnce(T) -> Out) -> Res {
-    r.map(f).map_err(fail_of)
-}
-
 pub fn opt(v: Option<bytes::Bytes>) -> Option<B> {
     v.map(|v| B(v.to_vec()))
 }
 
 pub fn entries(scan: tidekv::Result<tidekv::Scan>) -> Res {
-    let scan = scan.map_err(fail_of)?;
-    scan.map(|e| e.map(|(k, v)| (B(k.to_vec()), B(v.to_vec()))))
+    try_entries(scan).map_err(fail_of)
+}
+
+pub fn try_entries(scan: tidekv::Result<tidekv::Scan>) -> tidekv::Result<Out> {
+    scan?
+        .map(|e| e.map(|(k, v)| (B(k.to_vec()), B(v.to_vec()))))
         .collect::<tidekv::Result<Vec<_>>>()
         .map(Out::Entries)
-        .map_err(fail_of)
 }
 
 pub fn keys_of(store: &Store) -> Res {
-    let keys = store.keys().map_err(fail_of)?;
-    keys.map(|k| k.map(|k| B(k.to_vec())))
+    try_keys(store).map_err(fail_of)
+}
+
+pub fn try_keys(store: &Store) -> tidekv::Result<Out> {
+    store
+        .keys()?
+        .map(|k| k.map(|k| B(k.to_vec())))
         .collect::<tidekv::Result<Vec<_>>>()
         .map(Out::Values)
-        .map_err(fail_of)
 }

@@ -305,7 +305,7 @@ impl Model {
     }
 
     /// Every key the model holds, with what [`observe`] should see for it.
-    pub fn state(&self) -> BTreeMap<B, (Observed, Option<Ttl>)> {
+    pub fn state(&self) -> State {
         self.map
             .iter()
             .map(|(k, (v, _))| {

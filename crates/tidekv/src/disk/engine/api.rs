@@ -73,6 +73,8 @@ impl Drop for DiskEngine {
     fn drop(&mut self) {
         // Without `close`, unflushed writes stay in the log and are replayed on the next open.
         self.stop_threads(false);
+        // The lock goes with `Inner`; tables an iterator still holds must not be removed then.
+        self.inner.tables.close_files();
     }
 }
 
@@ -168,7 +170,9 @@ impl Engine for DiskEngine {
         let flushed = self.inner.flush_memtables();
         let synced = self.inner.sync_all();
         self.stop_threads(false);
-        // Nothing touches the directory any more: another open may proceed.
+        // Nothing touches the directory any more — not even the drop of a table this store's
+        // objects still hold — so another open may proceed.
+        self.inner.tables.close_files();
         self.inner.dir_lock.lock().take();
         flushed.and(synced)
     }
@@ -181,6 +185,7 @@ impl Engine for DiskEngine {
         self.inner.writer.lock().sealed = true;
         self.stop_jobs();
         self.stop_threads(true);
+        self.inner.tables.close_files();
         self.inner.dir_lock.lock().take();
     }
 }

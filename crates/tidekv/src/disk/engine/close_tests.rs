@@ -12,7 +12,7 @@ use bytes::Bytes;
 use super::test_support::open_on;
 use super::DiskEngine;
 use crate::config::DiskOptions;
-use crate::disk::fs::MemFs;
+use crate::disk::fs::{Fs, MemFs};
 use crate::engine::Engine;
 use crate::error::Error;
 
@@ -167,4 +167,49 @@ fn a_manual_compaction_lets_others_run_between_its_levels() {
         "another compaction could not run between the levels of a manual one: {turns:?}"
     );
     check_all_there(&engine, "after the compaction");
+}
+
+/// Found by the model test: a closed store's objects can outlive it, and when the last one that
+/// held an obsolete table went, the table's file was removed — after another open had taken the
+/// directory and reused that file number for a live table. A closed store removes nothing.
+#[test]
+fn a_closed_store_removes_no_file_when_its_last_iterator_goes() {
+    let fs = MemFs::new();
+    let engine = open(&fs).unwrap();
+    for i in 0..KEYS {
+        engine
+            .put(0, key(i), Bytes::from(format!("v{i}")), None)
+            .unwrap();
+    }
+    engine.compact().unwrap();
+    let before: Vec<_> = engine
+        .inner
+        .current()
+        .version
+        .tables()
+        .map(|t| t.path().to_path_buf())
+        .collect();
+    assert!(!before.is_empty());
+    // A scan holds the tables it has yet to read; the compaction below makes them obsolete.
+    let range = (std::ops::Bound::Unbounded, std::ops::Bound::Unbounded);
+    let scan = engine.scan(0, range).unwrap();
+    for i in 0..KEYS {
+        engine.put(0, key(i), Bytes::from("new"), None).unwrap();
+    }
+    engine.compact().unwrap();
+    engine.close().unwrap();
+    // Another open owns the directory now, and has put its own files under those names.
+    for path in &before {
+        fs.put(path, b"another store's table".to_vec());
+    }
+    drop(scan);
+    drop(engine);
+    for path in &before {
+        assert_eq!(
+            fs.read_all(path).unwrap(),
+            b"another store's table",
+            "{} was removed by a closed store",
+            path.display()
+        );
+    }
 }

@@ -61,6 +61,9 @@ pub(super) struct Inode {
     pub(super) data: Vec<u8>,
     /// Bytes `..synced` survive a power cut.
     pub(super) synced: usize,
+    /// Set by a failed sync: the dirty pages it was writing are gone (Linux marks them clean
+    /// after an fsync error), so no later sync can make bytes from here on durable.
+    pub(super) lost_from: Option<usize>,
 }
 
 pub(super) type InodeRef = Arc<Mutex<Inode>>;
@@ -185,7 +188,14 @@ pub(crate) struct MemFs {
 }
 
 pub(super) fn injected() -> io::Error {
-    io::Error::other("injected fault")
+    io::Error::other(INJECTED)
+}
+
+const INJECTED: &str = "injected fault";
+
+/// Whether `e` is an injected fault (as opposed to the power being off).
+fn is_injected(e: &io::Error) -> bool {
+    e.kind() == io::ErrorKind::Other && e.to_string() == INJECTED
 }
 
 pub(super) fn power_off() -> io::Error {
@@ -263,7 +273,11 @@ impl MemFs {
         self.state.lock().files.insert(
             path.to_path_buf(),
             MemFile {
-                inode: Arc::new(Mutex::new(Inode { data, synced })),
+                inode: Arc::new(Mutex::new(Inode {
+                    data,
+                    synced,
+                    lost_from: None,
+                })),
                 durable_entry: true,
                 replaced: None,
             },
@@ -297,13 +311,23 @@ impl MemFs {
     }
 
     /// Marks every byte of `inode` synced.
+    /// Marks every byte of `inode` synced — or, if the sync fails by injection, loses the bytes
+    /// it did not make durable for good: a failed fsync may drop dirty pages, and a later fsync
+    /// that "succeeds" does not bring them back (the PostgreSQL fsync lesson).
     pub(super) fn sync_inode(&self, inode: &InodeRef) -> io::Result<()> {
-        let mut state = self.enter(true)?;
-        if state.take_fault(Fault::Sync) {
-            return Err(injected());
-        }
+        let failed = match self.enter(true) {
+            Ok(mut state) => state.take_fault(Fault::Sync).then(injected),
+            Err(e) if is_injected(&e) => Some(e),
+            Err(e) => return Err(e),
+        };
         let mut inode = inode.lock();
-        inode.synced = inode.data.len();
+        if let Some(e) = failed {
+            let synced = inode.synced;
+            inode.lost_from = Some(inode.lost_from.map_or(synced, |at| at.min(synced)));
+            return Err(e);
+        }
+        let len = inode.data.len();
+        inode.synced = inode.lost_from.map_or(len, |at| at.min(len));
         Ok(())
     }
 }

@@ -58,10 +58,8 @@ impl Fs for MemFs {
     }
 
     fn sync_file(&self, path: &Path) -> io::Result<()> {
-        let inode = self.enter(true)?.inode(path)?;
-        let mut inode = inode.lock();
-        inode.synced = inode.data.len();
-        Ok(())
+        let inode = self.state.lock().inode(path)?;
+        self.sync_inode(&inode)
     }
 
     fn truncate(&self, path: &Path, len: u64) -> io::Result<()> {
@@ -70,7 +68,8 @@ impl Fs for MemFs {
         inode
             .data
             .truncate(usize::try_from(len).unwrap_or(usize::MAX));
-        inode.synced = inode.data.len();
+        let len = inode.data.len();
+        inode.synced = inode.lost_from.map_or(len, |at| at.min(len));
         Ok(())
     }
 

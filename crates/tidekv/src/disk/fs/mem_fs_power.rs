@@ -81,6 +81,7 @@ impl State {
                 }
             }
             inode.synced = inode.data.len();
+            inode.lost_from = None;
         }
         self.files = after;
     }

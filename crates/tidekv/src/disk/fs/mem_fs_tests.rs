@@ -224,3 +224,24 @@ fn triggers_count_operations_from_when_they_are_set() {
     assert!(file.append(b"more").is_err());
     assert_eq!(fs.read_all(path).unwrap(), b"synced");
 }
+
+#[test]
+fn after_a_failed_sync_a_later_sync_does_not_save_what_the_failed_one_dropped() {
+    let fs = MemFs::new();
+    let dir = Path::new("/db");
+    let path = dir.join("log");
+    let mut file = fs.create(&path).unwrap();
+    fs.sync_dir(dir).unwrap();
+    file.append(b"durable").unwrap();
+    file.sync().unwrap();
+    file.append(b"+dropped").unwrap();
+    fs.inject(Fault::Sync);
+    assert!(file.sync().is_err());
+    file.append(b"+later").unwrap();
+    file.sync().unwrap();
+    // The OS still shows the bytes (reads see them) ...
+    assert_eq!(fs.read_all(&path).unwrap(), b"durable+dropped+later");
+    // ... but the pages the failed sync dropped never reach the disk.
+    fs.crash();
+    assert_eq!(fs.read_all(&path).unwrap(), b"durable");
+}

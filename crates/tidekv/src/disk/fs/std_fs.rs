@@ -159,7 +159,7 @@ impl Fs for StdFs {
         // `flock`: released by the kernel when the descriptor closes, so a process that dies
         // never leaves a stale lock behind.
         match file.try_lock() {
-            Ok(()) => Ok(Box::new(StdLock { _file: file })),
+            Ok(()) => Ok(Box::new(StdLock { file })),
             Err(TryLockError::WouldBlock) => Err(io::Error::new(
                 io::ErrorKind::WouldBlock,
                 format!("{} is locked", path.display()),
@@ -169,13 +169,23 @@ impl Fs for StdFs {
     }
 }
 
-/// A held `flock`: closing the descriptor releases it.
+/// A held `flock`, released when dropped.
 #[derive(Debug)]
 struct StdLock {
-    _file: File,
+    file: File,
 }
 
 impl FileLock for StdLock {}
+
+impl Drop for StdLock {
+    fn drop(&mut self) {
+        // An explicit unlock, not just the close of this descriptor: a lock belongs to the open
+        // file, which a process forked meanwhile (by any thread of this program, before its
+        // `exec`) shares; closing only our descriptor would leave the store locked until it
+        // execs or exits, and for good if it never does.
+        let _ = self.file.unlock();
+    }
+}
 
 #[cfg(test)]
 mod tests {

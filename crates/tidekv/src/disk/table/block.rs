@@ -16,9 +16,11 @@ use bytes::Bytes;
 /// 1. `data_end + 4 * restarts.len() + 4 == raw.len()`.
 /// 2. `restarts` is strictly increasing and every offset is `< data_end`.
 /// 3. `restarts` is empty exactly when `data_end == 0`; otherwise `restarts[0] == 0`.
+/// 4. The entries' headers chain from offset 0 exactly to `data_end`, and every restart offset is
+///    the start of one: a seek, which decodes from a restart point, never starts mid-entry.
 ///
-/// What `new` cannot check without decoding every entry (entry boundaries, key order, a whole key
-/// at each restart point) is checked by the iterator as it goes.
+/// What `new` does not check (key order, a whole key at each restart point) is checked by the
+/// iterator as it goes.
 #[derive(Debug, Clone)]
 pub(crate) struct Block {
     raw: Bytes,
@@ -70,6 +72,7 @@ impl Block {
                 ));
             }
         }
+        check_entry_boundaries(&raw, data_end, &restarts)?;
         Ok(Block {
             raw,
             data_end,
@@ -310,6 +313,31 @@ struct EntryBounds {
 }
 
 /// Decodes the entry header at `at`; every part must end by `data_end`.
+/// Invariant 4 of [`Block`]: walks the entry headers from offset 0 and checks that they end at
+/// `data_end` and that each restart offset is the start of an entry. Found by fuzzing: a restart
+/// offset inside the last entry passed every scan, and a seek through it decoded the middle of a
+/// value as an entry the block does not hold.
+fn check_entry_boundaries(raw: &[u8], data_end: usize, restarts: &[u32]) -> Result<(), String> {
+    let mut restarts = restarts.iter().map(|&r| r as usize).peekable();
+    let mut at = 0;
+    while at < data_end {
+        while let Some(&r) = restarts.peek() {
+            if r > at {
+                break;
+            }
+            if r < at {
+                return Err(format!("restart offset {r} falls inside an entry"));
+            }
+            restarts.next();
+        }
+        at = decode_entry(raw, at, data_end)?.end;
+    }
+    match restarts.next() {
+        Some(r) => Err(format!("restart offset {r} falls inside the last entry")),
+        None => Ok(()),
+    }
+}
+
 fn decode_entry(raw: &[u8], at: usize, data_end: usize) -> Result<EntryBounds, String> {
     let data = raw.get(..data_end).unwrap_or_default();
     let mut pos = at;

@@ -24,10 +24,11 @@
 //!    dropped).
 
 use std::collections::VecDeque;
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 
-use parking_lot::Mutex;
+use parking_lot::{Mutex, RwLock};
 
 use crate::disk::fs::Fs;
 use crate::disk::table::cache::BlockCache;
@@ -45,6 +46,9 @@ pub(crate) struct TableCache {
     ring: Mutex<Ring>,
     /// Tables opened since the store was (cache misses).
     opens: AtomicU64,
+    /// Set when the store closes: from then on no table file is removed (see
+    /// [`TableCache::remove_file`]).
+    closed: RwLock<bool>,
 }
 
 #[derive(Debug, Default)]
@@ -79,12 +83,27 @@ impl TableCache {
             max_metadata,
             ring: Mutex::new(Ring::default()),
             opens: AtomicU64::new(0),
+            closed: RwLock::new(false),
         })
     }
 
-    /// The file system the tables live on.
-    pub(crate) fn fs(&self) -> &Arc<dyn Fs> {
-        &self.fs
+    /// Removes the file of an obsolete table whose last reference is gone — unless the store has
+    /// closed. A closed store's objects can outlive it (a handle kept, an iterator not yet
+    /// dropped), and by then another open may own the directory and have reused the number of a
+    /// table this store allocated but never recorded: it must not delete anything there. Files
+    /// left behind are orphans that the next open removes.
+    pub(crate) fn remove_file(&self, path: &Path) {
+        let closed = self.closed.read();
+        if !*closed {
+            // A file that cannot be removed now is an orphan too.
+            let _ = self.fs.remove(path);
+        }
+    }
+
+    /// Stops every later [`TableCache::remove_file`], waiting for those in progress (`close`,
+    /// before it releases the directory lock).
+    pub(crate) fn close_files(&self) {
+        *self.closed.write() = true;
     }
 
     /// Opens `table` (reading its footer, index and filter), fills its slot and closes others as

@@ -48,11 +48,11 @@ impl ManifestWriter {
     ) -> Result<Self> {
         let path = manifest_path(dir, number);
         let header = log_frame::encode_header(&MAGIC, number);
-        let mut log = LogFile::create(fs, &path, number, &header, log_frame::MAX_PAYLOAD)?;
-        log.append_record(&mut framed(snapshot)?)?;
-        log.sync()?;
+        let log = LogFile::create(fs, &path, number, &header, log_frame::MAX_PAYLOAD)?;
+        let mut manifest = ManifestWriter { log, number };
+        manifest.log(snapshot)?;
         set_current(fs, dir, number)?;
-        Ok(ManifestWriter { log, number })
+        Ok(manifest)
     }
 
     /// Continues the manifest that recovery found valid up to `len` bytes.
@@ -62,9 +62,16 @@ impl ManifestWriter {
         Ok(ManifestWriter { log, number })
     }
 
-    /// Appends `edit` and syncs it: when this returns, the edit survives a crash.
+    /// Appends `edit` and syncs it, then appends and syncs a *witness*: an empty edit whose
+    /// synced-length field covers `edit`. When this returns, the edit survives a crash, and damage
+    /// to it later is corruption rather than a torn tail: the caller is about to act on it in
+    /// ways that cannot be undone (delete logs, replace tables), so losing it silently would lose
+    /// data (`docs/format/manifest.md`).
     pub(crate) fn log(&mut self, edit: &VersionEdit) -> Result<()> {
         self.log.append_record(&mut framed(edit)?)?;
+        self.log.sync()?;
+        self.log
+            .append_record(&mut framed(&VersionEdit::default())?)?;
         self.log.sync()
     }
 
@@ -147,13 +154,15 @@ pub(crate) fn recover(fs: &dyn Fs, dir: &Path) -> Result<Option<RecoveredManifes
     let log = log_frame::LogId { number, version };
     let frames = log_frame::read_frames(&bytes, HEADER_LEN, true, log)
         .map_err(|bad| Error::corruption(&path, bad.offset as u64, bad.reason))?;
-    let edits = frames
+    let mut edits = frames
         .payloads
         .into_iter()
         .map(|(offset, payload)| {
             VersionEdit::decode(payload).map_err(|why| Error::corruption(&path, offset as u64, why))
         })
         .collect::<Result<Vec<_>>>()?;
+    // Witness records change nothing.
+    edits.retain(|edit| *edit != VersionEdit::default());
     if edits.is_empty() {
         return Err(Error::corruption(
             &path,
@@ -268,6 +277,36 @@ mod tests {
             }
             other => panic!("expected corruption, got {other:?}"),
         }
+    }
+
+    /// Found by the bit-flip test: damage to the last edit read as a torn tail, so a table that
+    /// edit added (and the logs it let the store delete) was lost silently. Each edit is now
+    /// followed by a synced witness record, so damage to any edit is corruption; damage to the
+    /// last witness is a torn tail that loses nothing.
+    #[test]
+    fn damage_to_the_last_edit_is_corruption_and_to_its_witness_a_harmless_tail() {
+        let fs = MemFs::new();
+        let mut m = ManifestWriter::create(&fs, &dir(), 5, &edit(10)).unwrap();
+        let last_edit = m.len();
+        m.log(&edit(11)).unwrap();
+        let path = manifest_path(&dir(), 5);
+        let bytes = fs.read_all(&path).unwrap();
+        let witness = {
+            // The witness is the last record: 20 bytes of frame, no payload.
+            bytes.len() - 20
+        };
+        let mut damaged = bytes.clone();
+        damaged[last_edit as usize + 24] ^= 0x08;
+        fs.put(&path, damaged);
+        match recover(&fs, &dir()) {
+            Err(Error::Corruption { offset, .. }) => assert_eq!(offset, last_edit),
+            other => panic!("expected corruption, got {other:?}"),
+        }
+        let mut damaged = bytes;
+        damaged[witness + 3] ^= 0x01;
+        fs.put(&path, damaged);
+        let got = recover(&fs, &dir()).unwrap().unwrap();
+        assert_eq!(got.edits, vec![edit(10), edit(11)]);
     }
 
     #[test]

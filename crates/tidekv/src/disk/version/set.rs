@@ -133,9 +133,9 @@ impl Drop for TableFile {
             self.cache.dropped(&reader);
         }
         if self.obsolete.load(Ordering::Acquire) {
-            // A file that cannot be removed now is an orphan: the next open deletes every table
-            // the manifest does not name.
-            let _ = self.cache.fs().remove(&self.path);
+            // Not after the store closed; the next open deletes every table the manifest does
+            // not name.
+            self.cache.remove_file(&self.path);
         }
     }
 }

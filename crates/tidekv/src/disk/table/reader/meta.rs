@@ -68,11 +68,21 @@ pub(super) fn parse_properties(raw: &[u8]) -> Result<TableInfo, String> {
     if entries == 0 {
         return Err("table records no entries".into());
     }
-    let (Some(_), Some(_)) = (split_seq(&smallest), split_seq(&largest)) else {
+    let (Some((_, first)), Some((_, last))) = (split_seq(&smallest), split_seq(&largest)) else {
         return Err("smallest or largest key is shorter than a sequence number".into());
     };
     if smallest > largest || min_seq > max_seq {
         return Err("smallest key or sequence is above the largest".into());
+    }
+    // Reads skip a table whose smallest sequence number is above theirs: it must not claim more
+    // than its own first and last keys show.
+    if [first, last]
+        .iter()
+        .any(|&seq| seq < min_seq || seq > max_seq)
+    {
+        return Err(format!(
+            "sequence range {min_seq}..={max_seq} does not hold its first and last keys' ({first}, {last})"
+        ));
     }
     Ok(TableInfo {
         size: 0,
