@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite: formatting, lints, unit/integration/doc tests, and the CLI smoke test.
+# The whole test suite: formatting, lints, unit/integration/doc tests, a short fuzzing run, and the
+# CLI smoke test.
 # README's test command. Installs what the tests need if it is missing, so it works on a fresh
 # Debian machine that has only a Rust toolchain.
 set -euo pipefail
@@ -23,9 +24,20 @@ cargo fmt --all -- --check
 
 say "cargo clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy --locked -p tidekv --features fuzzing --lib -- -D warnings
 
-say "cargo test (unit, integration, conformance, model, doc tests)"
+say "cargo test (unit, integration, conformance, model, crash, power-loss, doc tests)"
 cargo test --workspace --locked
+
+say "fuzz entry points over the committed seeds (stable)"
+cargo test --locked -p tidekv --features fuzzing --lib fuzzing
+
+say "fuzzing: every target briefly (docs/fuzzing.md)"
+if cargo +nightly --version >/dev/null 2>&1; then
+    bash scripts/fuzz.sh "${TIDEKV_FUZZ_SECONDS:-10}"
+else
+    echo "SKIPPED: no nightly toolchain (rustup toolchain install nightly); cargo-fuzz needs one" >&2
+fi
 
 say "CLI smoke test"
 scratch="$(mktemp -d)"

@@ -1,0 +1,208 @@
+//! A whole SSTable file (`sstable_table`): opened through `TableReader`, scanned, read point by
+//! point and sought, checked against its own scan; and where its blocks lie, for the checksum
+//! repair and for seeding the block targets.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use bytes::Bytes;
+
+use super::block::probe_targets;
+use super::shared::{broken, check_file_error, put, read_u64, MAX_PROBES};
+use crate::disk::fs::{Fs, MemFs};
+use crate::disk::key::split_seq;
+use crate::disk::lookup::LookupKey;
+use crate::disk::table::block::Block;
+use crate::disk::table::builder::{footer_crc, FOOTER_LEN, HANDLE_LEN};
+use crate::disk::table::cache::BlockCache;
+use crate::disk::table::compression::decode_block;
+use crate::disk::table::reader::TableReader;
+
+/// A whole table from arbitrary file bytes, opened with `TableReader::open` from an in-memory file
+/// system: footer, properties, filter and index, then every entry in order, point reads of a
+/// sample of entries at several snapshots, and seeks.
+pub fn sstable_table(data: &[u8]) {
+    check_table(data);
+    let mut fixed = data.to_vec();
+    fix_table(&mut fixed);
+    if fixed != data {
+        check_table(&fixed);
+    }
+}
+
+fn check_table(data: &[u8]) {
+    let path = PathBuf::from("/db/000007.sst");
+    let fs = MemFs::default();
+    let written = fs
+        .create(&path)
+        .and_then(|mut file| file.append(data).and_then(|()| file.sync()));
+    if written.is_err() {
+        broken("an in-memory file could not be written");
+    }
+    let table = match TableReader::open(&fs, &path, 7, BlockCache::new(256 << 10)) {
+        Ok(table) => table,
+        Err(e) => return check_file_error(&e, &path, data.len()),
+    };
+    let mut entries: Vec<(Bytes, Bytes)> = Vec::new();
+    let mut whole = true;
+    for entry in table.iter() {
+        match entry {
+            Ok(entry) => entries.push(entry),
+            Err(e) => {
+                check_file_error(&e, &path, data.len());
+                whole = false;
+                break;
+            }
+        }
+    }
+    for pair in entries.windows(2) {
+        if let [(a, _), (b, _)] = pair {
+            assert!(a < b, "a table iterator yielded keys out of order");
+        }
+    }
+    let min_seq = properties_min_seq(data).unwrap_or(0);
+    let step = (entries.len() / MAX_PROBES).max(1);
+    for (key, _) in entries.iter().step_by(step) {
+        let Some((prefix, seq)) = split_seq(key) else {
+            continue;
+        };
+        for snapshot in [seq, seq.saturating_sub(1), u64::MAX] {
+            let skips = AtomicU64::new(0);
+            let got = table.get(&LookupKey::new(prefix.to_vec(), snapshot), &skips);
+            // The filter, or the table's lowest sequence number, may rule a read out at once.
+            let ruled_out = skips.load(Ordering::Relaxed) > 0 || snapshot < min_seq;
+            if whole {
+                check_point_read(&entries, prefix, snapshot, got, ruled_out);
+            } else if let Err(e) = got {
+                check_file_error(&e, &path, data.len());
+            }
+        }
+    }
+    for target in probe_targets(&entries, data) {
+        let got: Vec<_> = table.seek(&target).take(2).collect();
+        if whole {
+            let at = entries.partition_point(|(k, _)| k.as_ref() < target.as_slice());
+            let expected: Vec<_> = entries.iter().skip(at).take(2).cloned().collect();
+            let got: Result<Vec<_>, _> = got.into_iter().collect();
+            assert_eq!(
+                got.ok(),
+                Some(expected),
+                "a table seek disagrees with the scan"
+            );
+        }
+    }
+}
+
+/// A point read of a table whose every entry was read agrees with the scan: the newest version
+/// of `prefix` at or below `snapshot`, or nothing if the read was `ruled_out` before any block
+/// was read (the filter, or the table's sequence range, says the key is not there: a damaged
+/// filter can hide a key, never change its value).
+pub(super) fn check_point_read(
+    entries: &[(Bytes, Bytes)],
+    prefix: &[u8],
+    snapshot: u64,
+    got: crate::Result<Option<(u64, Bytes)>>,
+    ruled_out: bool,
+) {
+    let mut target = prefix.to_vec();
+    target.extend_from_slice(&(!snapshot).to_be_bytes());
+    let at = entries.partition_point(|(k, _)| k.as_ref() < target.as_slice());
+    let expected = entries
+        .get(at)
+        .and_then(|(key, value)| match split_seq(key) {
+            Some((found, seq)) if found == prefix => Some((seq, value.clone())),
+            _ => None,
+        });
+    match got {
+        Ok(None) if ruled_out => {}
+        Ok(answer) => assert_eq!(answer, expected, "a point read disagrees with the scan"),
+        Err(e) => {
+            // Only a key too short to hold a sequence number is refused.
+            let short = entries.get(at).is_some_and(|(k, _)| split_seq(k).is_none());
+            assert!(short, "a point read of a readable table failed: {e}");
+        }
+    }
+}
+
+/// The lowest sequence number the properties block of the table `data` records (`entries u64 |
+/// min_seq u64 | ...`, docs/format/sstable.md); the reader skips reads below it.
+fn properties_min_seq(data: &[u8]) -> Option<u64> {
+    let footer_at = data.len().checked_sub(FOOTER_LEN)?;
+    let offset = usize::try_from(read_u64(data, footer_at + HANDLE_LEN)?).ok()?;
+    let size = usize::try_from(read_u64(data, footer_at + HANDLE_LEN + 8)?).ok()?;
+    let physical = data.get(offset..offset.checked_add(size)?)?;
+    let raw = decode_block(Bytes::copy_from_slice(physical)).ok()?;
+    read_u64(&raw, 8)
+}
+
+/// Recomputes the footer's checksum, the trailer checksum of the filter, properties and index
+/// blocks it names, and that of each data block the index names.
+fn fix_table(data: &mut [u8]) {
+    let Some(footer_at) = data.len().checked_sub(FOOTER_LEN) else {
+        return;
+    };
+    let crc_at = footer_at + FOOTER_LEN - 12;
+    let head = data.get(footer_at..crc_at).unwrap_or_default();
+    let magic = data.get(crc_at + 4..).unwrap_or_default();
+    let crc = footer_crc(head, magic);
+    put(data, crc_at, &crc.to_le_bytes());
+    // Twice: the data blocks are found through the index, which decodes once its checksum is fixed.
+    for _ in 0..2 {
+        let layout = table_layout(data);
+        for (start, end) in layout.meta.into_iter().chain(layout.data) {
+            let crc = crc32c::crc32c(data.get(start..end - 4).unwrap_or_default());
+            put(data, end - 4, &crc.to_le_bytes());
+        }
+    }
+}
+
+/// Where the physical blocks of a table lie, as far as its footer and index say: the filter,
+/// properties and index blocks, and the data blocks (each at least 5 bytes, inside the file).
+struct Layout {
+    meta: Vec<(usize, usize)>,
+    data: Vec<(usize, usize)>,
+}
+
+fn table_layout(data: &[u8]) -> Layout {
+    let mut layout = Layout {
+        meta: Vec::new(),
+        data: Vec::new(),
+    };
+    let Some(footer_at) = data.len().checked_sub(FOOTER_LEN) else {
+        return layout;
+    };
+    let block_at = |bytes: &[u8], at: usize| {
+        let offset = usize::try_from(read_u64(bytes, at)?).ok()?;
+        let size = usize::try_from(read_u64(bytes, at + 8)?).ok()?;
+        let end = offset.checked_add(size)?;
+        (size >= 5 && end <= footer_at).then_some((offset, end))
+    };
+    layout.meta = (0..3)
+        .filter_map(|i| block_at(data, footer_at + i * HANDLE_LEN))
+        .collect();
+    let index = block_at(data, footer_at + 2 * HANDLE_LEN)
+        .and_then(|(start, end)| data.get(start..end))
+        .and_then(|physical| decode_block(Bytes::copy_from_slice(physical)).ok())
+        .and_then(|raw| Block::new(raw).ok());
+    if let Some(index) = index {
+        for entry in index.iter().take(100_000) {
+            let Ok((_, handle)) = entry else { break };
+            if handle.len() == HANDLE_LEN {
+                layout.data.extend(block_at(&handle, 0));
+            }
+        }
+    }
+    layout
+}
+
+/// The physical blocks of a table file (filter, properties, index, data blocks), for seeding the
+/// block targets from real tables.
+pub fn table_blocks(table: &[u8]) -> Vec<Vec<u8>> {
+    let layout = table_layout(table);
+    layout
+        .meta
+        .into_iter()
+        .chain(layout.data)
+        .filter_map(|(start, end)| table.get(start..end).map(<[u8]>::to_vec))
+        .collect()
+}
