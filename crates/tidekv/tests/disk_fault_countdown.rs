@@ -33,7 +33,7 @@
 //! (default 6).
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use proptest::strategy::{Strategy, ValueTree};
@@ -57,17 +57,7 @@ const FOLLOW_UP: usize = 8;
 const MARGIN: u64 = 20;
 
 fn config(disk: &SimulatedDisk, clock: &ManualClock) -> Config {
-    disk.config("/db")
-        .durability(Durability::Sync)
-        .memtable_size(512)
-        .block_size(128)
-        .block_cache_size(4096)
-        .table_size(512)
-        .l0_compaction_trigger(2)
-        .l0_stall_trigger(8)
-        .level_base_size(1024)
-        .level_size_ratio(2)
-        .clock(Arc::new(clock.clone()))
+    model::tiny_disk(disk.config("/db").durability(Durability::Sync), 512, clock)
 }
 
 /// A write of 128 bytes or more on one of the model's keys, to fill memtables quickly.

@@ -13,8 +13,6 @@
 //! switches and compactions happen between them. `TIDEKV_POWER_SEQUENCES` sets how many random
 //! sequences run (each is cut at every one of its syncs and at a stride of its operations).
 
-use std::sync::Arc;
-
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::TestRunner;
 use tidekv::test_util::{crash, PowerLoss, SimulatedDisk};
@@ -27,17 +25,7 @@ use model::{execute, observe, ops, Fail, Model, Op};
 const START_MS: u64 = 1_700_000_000_000;
 
 fn config(disk: &SimulatedDisk, durability: Durability, clock: &ManualClock) -> Config {
-    disk.config("/db")
-        .durability(durability)
-        .memtable_size(512)
-        .block_size(128)
-        .block_cache_size(4096)
-        .table_size(512)
-        .l0_compaction_trigger(2)
-        .l0_stall_trigger(8)
-        .level_base_size(1024)
-        .level_size_ratio(2)
-        .clock(Arc::new(clock.clone()))
+    model::tiny_disk(disk.config("/db").durability(durability), 512, clock)
 }
 
 /// One step of a workload: a model operation, or a `flush` (a durability point in every mode).

@@ -12,7 +12,6 @@
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 
 use tidekv::test_util::{crash, PowerLoss, SimulatedDisk};
 use tidekv::{Config, Durability, ManualClock, Store};
@@ -21,17 +20,7 @@ mod model;
 
 /// `config` with tiny sizes: a flush every few ops, a compaction every couple of flushes.
 fn tiny(config: Config, clock: ManualClock) -> Config {
-    config
-        .durability(Durability::Buffered)
-        .memtable_size(1024)
-        .block_size(128)
-        .block_cache_size(4096)
-        .table_size(512)
-        .l0_compaction_trigger(2)
-        .l0_stall_trigger(8)
-        .level_base_size(1024)
-        .level_size_ratio(2)
-        .clock(Arc::new(clock))
+    model::tiny_disk(config.durability(Durability::Buffered), 1024, &clock)
 }
 
 /// A fresh store directory for every sequence, all under one temporary root.

@@ -30,6 +30,22 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, TestCaseError, TestError, TestRunner};
 use tidekv::{Error, ManualClock, Store, Ttl, WriteBatch};
 
+/// A disk store config with tiny sizes, so that a handful of ops fill a memtable (`memtable`
+/// bytes), flushes make level-0 tables and compactions run between them; expiry reads `clock`.
+/// Shared by every disk test that runs the model's workloads.
+pub fn tiny_disk(config: tidekv::Config, memtable: usize, clock: &ManualClock) -> tidekv::Config {
+    config
+        .memtable_size(memtable)
+        .block_size(128)
+        .block_cache_size(4096)
+        .table_size(512)
+        .l0_compaction_trigger(2)
+        .l0_stall_trigger(8)
+        .level_base_size(1024)
+        .level_size_ratio(2)
+        .clock(std::sync::Arc::new(clock.clone()))
+}
+
 /// The time every case starts at (Unix ms).
 const START_MS: u64 = 1_700_000_000_000;
 
