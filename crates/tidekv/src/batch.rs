@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use crate::engine::{End, Op};
+use crate::engine::End;
 use crate::error::Result;
 use crate::value::Encode;
 
@@ -26,6 +26,48 @@ use crate::value::Encode;
 #[derive(Debug, Clone, Default)]
 pub struct WriteBatch {
     pub(crate) ops: Vec<PendingOp>,
+}
+
+/// One operation of a [`WriteBatch`], with absolute expiry times.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Op {
+    /// Set a string value, replacing a value of any kind; `expires_at` is absolute Unix ms.
+    Put {
+        /// The key.
+        key: Bytes,
+        /// The value.
+        value: Bytes,
+        /// When it expires, if ever.
+        expires_at: Option<u64>,
+    },
+    /// Delete a key of any kind.
+    Remove {
+        /// The key.
+        key: Bytes,
+    },
+    /// Push values onto a list, creating it if missing.
+    Push {
+        /// The key.
+        key: Bytes,
+        /// Which end.
+        end: End,
+        /// Values in push order.
+        values: Vec<Bytes>,
+    },
+    /// Add to an integer counter, creating it at 0 if missing.
+    IncrBy {
+        /// The key.
+        key: Bytes,
+        /// The amount.
+        delta: i64,
+    },
+    /// Set (`Some`) or clear (`None`) the expiry of an existing key.
+    Expire {
+        /// The key.
+        key: Bytes,
+        /// Absolute Unix ms, or `None` to persist.
+        expires_at: Option<u64>,
+    },
 }
 
 /// An op whose TTL is still relative: it becomes absolute when the batch is applied.

@@ -13,14 +13,60 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The key holds a value of another kind, or a value that cannot be read as the requested type
-    /// (a list read as a string, `"abc"` read as an `i64`, invalid UTF-8 read as a `String`).
+    /// The key holds a value of another kind: a string operation on a list or the reverse (Redis
+    /// `WRONGTYPE`). Nothing changed.
     #[error("wrong type: expected {expected}, found {found}")]
     WrongType {
         /// What the operation needed.
         expected: &'static str,
         /// What the key held.
         found: String,
+    },
+    /// A stored value could not be read as the requested Rust type ([`crate::Store::get_as`]):
+    /// `"abc"` read as an `i64`, invalid UTF-8 read as a `String`, JSON of another shape.
+    #[error("cannot decode the value as {expected}: found {found}")]
+    Decode {
+        /// The type asked for.
+        expected: &'static str,
+        /// What the value was.
+        found: String,
+    },
+    /// An integer operation met a value that is not the decimal text of an `i64`, or an integer
+    /// argument out of range (Redis: "value is not an integer or out of range").
+    #[error("value is not an integer or out of range")]
+    NotAnInteger,
+    /// A float operation met a value that is not a finite decimal number (Redis: "value is not a
+    /// valid float").
+    #[error("value is not a valid float")]
+    NotAFloat,
+    /// An integer increment would leave the `i64` range; nothing changed (Redis: "increment or
+    /// decrement would overflow").
+    #[error("increment or decrement would overflow")]
+    Overflow,
+    /// A float increment would give NaN or an infinity; nothing changed (Redis: "increment would
+    /// produce NaN or Infinity").
+    #[error("increment would produce NaN or Infinity")]
+    NotFinite,
+    /// The operation needs a key that does not exist (Redis: "no such key"; RENAME, LSET).
+    #[error("no such key")]
+    NoSuchKey,
+    /// A list index outside the list (Redis: "index out of range"; LSET).
+    #[error("index out of range")]
+    IndexOutOfRange,
+    /// Source and destination are the same key (Redis: "source and destination objects are the
+    /// same"; COPY, MOVE).
+    #[error("source and destination objects are the same")]
+    SameObject,
+    /// A key or value (or a value an operation would build, by APPEND or SETRANGE) is over the
+    /// configured limit; nothing changed.
+    #[error("{what} of {len} bytes is over the {limit}-byte limit")]
+    TooLarge {
+        /// `key` or `value`.
+        what: &'static str,
+        /// Its size, or the size the operation would give it.
+        len: u64,
+        /// The limit ([`crate::Config::max_key_size`], [`crate::Config::max_value_size`]).
+        limit: u64,
     },
     /// An argument was rejected before anything was changed.
     #[error("invalid argument {what}: {why}")]
@@ -58,12 +104,6 @@ pub enum Error {
         /// The locked path.
         path: PathBuf,
     },
-    /// The remote server answered with an error or could not be reached.
-    #[error("remote error: {0}")]
-    Remote(String),
-    /// An operation did not complete within its deadline.
-    #[error("timed out after {0:?}")]
-    Timeout(std::time::Duration),
 }
 
 impl Error {
@@ -86,6 +126,14 @@ impl Error {
     /// An [`Error::WrongType`].
     pub fn wrong_type(expected: &'static str, found: impl fmt::Display) -> Self {
         Error::WrongType {
+            expected,
+            found: found.to_string(),
+        }
+    }
+
+    /// An [`Error::Decode`].
+    pub fn decode(expected: &'static str, found: impl fmt::Display) -> Self {
+        Error::Decode {
             expected,
             found: found.to_string(),
         }

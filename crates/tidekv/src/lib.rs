@@ -1,12 +1,18 @@
 //! # tidekv
 //!
-//! A key-value store with one API over several backends. Today: `memory` (sharded, TTL, snapshots).
-//! Planned: `disk` (an LSM tree) and `remote` (Valkey/Redis), behind the same [`Store`].
+//! A key-value store with one API over several backends: `memory` (sharded, TTL, snapshots) and
+//! `disk` (an LSM tree: WAL, memtables, SSTables, leveled compaction), behind the same [`Store`].
+//! A `remote` backend (Valkey/Redis) is planned.
 //!
-//! - Strings and typed values (`i64`, `f64`, `bool`, `String`, bytes, serde types via [`Json`]).
-//! - Expiry with passive and active reclamation: [`Store::insert_with_ttl`], [`Store::expire`].
-//! - Lists usable as job queues, with blocking pops: [`Store::push_back`],
-//!   [`Store::blocking_pop_front`].
+//! - Strings and typed values (integers, `f64`, `bool`, `String`, bytes, serde types via [`Json`]).
+//! - Conditional and derived writes, each atomic on every backend: [`Store::set`] with
+//!   [`SetOptions`], [`Store::compare_and_swap`], [`Store::append`], [`Store::incr_by_float`],
+//!   [`Store::rename`], [`Store::move_to_keyspace`].
+//! - Expiry as a value ([`Expiry`]) with passive and active reclamation: [`Store::insert_with_ttl`],
+//!   [`Store::expire_with`].
+//! - Lists usable as job queues, with blocking pops and reliable moves: [`Store::push_back`],
+//!   [`Store::blocking_pop_front`], [`Store::list_move`].
+//! - Transactions (Redis `MULTI` / `EXEC`): [`Store::transaction`].
 //! - Sorted, lazy, point-in-time scans: [`Store::scan_prefix`], [`Store::range`].
 //! - Atomic batches: [`WriteBatch`], [`Store::insert_many`].
 //! - Portable, checksummed snapshots: [`Store::save_snapshot`], [`Store::load_snapshot`].
@@ -30,12 +36,15 @@ mod clock;
 mod codec;
 mod config;
 mod disk;
-pub mod engine;
+mod engine;
 mod error;
+mod expiry;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 mod memory;
+mod number;
+mod ops;
 mod snapshot;
 mod stats;
 mod store;
@@ -47,7 +56,10 @@ pub use batch::WriteBatch;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{Config, Durability, ShardHasher, MAX_KEYSPACES, MAX_KEY_SIZE, MAX_VALUE_SIZE};
 pub use disk::table::compression::Compression;
+pub use engine::KeyKind;
 pub use error::{Error, Result};
+pub use expiry::{ExpireCondition, Expiry};
+pub use ops::{ListInsert, SetCondition, SetOptions, SetOutcome, Side};
 pub use stats::{BackendStats, DiskStats, KeyspaceStats, LevelStats, MemoryStats, Stats};
-pub use store::{Keys, Scan, Store, Ttl};
+pub use store::{CompareAndSwap, Keys, ListEnd, Scan, Store, Transaction, Ttl};
 pub use value::{Decode, Encode, Json};

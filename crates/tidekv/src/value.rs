@@ -2,7 +2,7 @@
 //!
 //! | Rust type | stored as | example |
 //! |---|---|---|
-//! | `i64`, `i32`, `u64`, `u32` | decimal text, no sign for positives, no leading zeros | `42`, `-7` |
+//! | integers (`i8` … `i64`, `u8` … `u64`, `isize`, `usize`) | decimal text, no sign for positives, no leading zeros | `42`, `-7` |
 //! | `f64` | shortest text that reads back to the same bits (`inf`, `-inf`, `NaN`) | `0.1`, `1e300` |
 //! | `bool` | `1` or `0` | `1` |
 //! | `String`, `&str` | UTF-8 bytes | `hello` |
@@ -10,7 +10,7 @@
 //! | any serde type, wrapped in [`Json`] | JSON text | `{"name":"Ada"}` |
 //!
 //! Numbers are text so that a Redis `INCR`/`INCRBYFLOAT` on the same key works, and so that
-//! `redis-cli GET` shows them. Reading a value as the wrong type is [`Error::WrongType`], never a panic
+//! `redis-cli GET` shows them. Reading a value as the wrong type is [`Error::Decode`], never a panic
 //! or a silent zero: `"abc"` is not an `i64`, `"1.5"` is not an `i64`, `"2"` is not a `bool`.
 
 use bytes::Bytes;
@@ -18,6 +18,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::number::{format_f64, parse_integer};
 
 /// A value that can be stored.
 pub trait Encode {
@@ -27,7 +28,7 @@ pub trait Encode {
 
 /// A value that can be read back from stored bytes.
 pub trait Decode: Sized {
-    /// Reads `bytes` as `Self`, or returns [`Error::WrongType`].
+    /// Reads `bytes` as `Self`, or returns [`Error::Decode`].
     fn decode(bytes: Bytes) -> Result<Self>;
 }
 
@@ -58,7 +59,7 @@ impl<T: Serialize> Encode for Json<T> {
 impl<T: DeserializeOwned> Decode for Json<T> {
     fn decode(bytes: Bytes) -> Result<Self> {
         serde_json::from_slice(&bytes).map(Json).map_err(|e| {
-            Error::wrong_type(
+            Error::decode(
                 std::any::type_name::<T>(),
                 format!("JSON that does not fit it ({e})"),
             )
@@ -116,7 +117,7 @@ macro_rules! encode_integer {
         }
     )*};
 }
-encode_integer!(i64, i32, u64, u32);
+encode_integer!(i64, i32, i16, i8, u64, u32, u16, u8, usize, isize);
 
 impl Encode for f64 {
     fn encode(self) -> Result<Bytes> {
@@ -145,7 +146,7 @@ impl Decode for Vec<u8> {
 impl Decode for String {
     fn decode(bytes: Bytes) -> Result<Self> {
         String::from_utf8(bytes.to_vec()).map_err(|e| {
-            Error::wrong_type(
+            Error::decode(
                 "a UTF-8 string",
                 format!("invalid UTF-8 at byte {}", e.utf8_error().valid_up_to()),
             )
@@ -163,7 +164,7 @@ macro_rules! decode_integer {
         }
     )*};
 }
-decode_integer!(i64, i32, u64, u32);
+decode_integer!(i64, i32, i16, i8, u64, u32, u16, u8, usize, isize);
 
 impl Decode for f64 {
     fn decode(bytes: Bytes) -> Result<Self> {
@@ -185,55 +186,11 @@ impl Decode for bool {
     }
 }
 
-/// The text form of a float: shortest round-trip digits, exponent form for very large or small.
-pub(crate) fn format_f64(v: f64) -> String {
-    if v.is_nan() {
-        "NaN".to_owned()
-    } else if v.is_infinite() {
-        if v > 0.0 { "inf" } else { "-inf" }.to_owned()
-    } else if v == v.trunc() && v.abs() < 1e17 {
-        // Integral values print without ".0" so they read back as integers too (Redis does the same).
-        format!("{v:.0}")
-    } else {
-        format!("{v:?}")
-    }
-}
-
-/// Parses the canonical decimal form of a signed 128-bit-safe integer: an optional `-`, digits, no
-/// leading zeros (except `0` itself), no spaces or `+`. This is the form Redis `INCR` accepts.
-pub(crate) fn parse_integer(bytes: &[u8]) -> Option<i128> {
-    let (negative, digits) = match bytes.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, bytes),
-    };
-    if digits.is_empty() || digits.len() > 20 || !digits.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    if digits.len() > 1 && digits.first() == Some(&b'0') {
-        return None;
-    }
-    if negative && digits == b"0" {
-        return None;
-    }
-    let mut n: i128 = 0;
-    for d in digits {
-        n = n * 10 + i128::from(d - b'0');
-    }
-    Some(if negative { -n } else { n })
-}
-
-/// Parses stored bytes as the `i64` an atomic counter holds.
-pub(crate) fn parse_counter(bytes: &[u8]) -> Result<i64> {
-    parse_integer(bytes)
-        .and_then(|n| i64::try_from(n).ok())
-        .ok_or_else(|| not_a("an integer (i64 decimal text)", bytes))
-}
-
 fn not_a(expected: &'static str, bytes: &[u8]) -> Error {
     const SHOWN: usize = 32;
     let shown = String::from_utf8_lossy(bytes.get(..SHOWN).unwrap_or(bytes)).into_owned();
     let more = if bytes.len() > SHOWN { "..." } else { "" };
-    Error::wrong_type(expected, format!("the value {shown:?}{more}"))
+    Error::decode(expected, format!("the value {shown:?}{more}"))
 }
 
 #[cfg(test)]
@@ -277,47 +234,31 @@ mod tests {
     fn wrong_type_reads_are_errors() {
         assert!(matches!(
             i64::decode(Bytes::from("abc")),
-            Err(Error::WrongType { .. })
+            Err(Error::Decode { .. })
         ));
         assert!(matches!(
             i64::decode(Bytes::from("1.5")),
-            Err(Error::WrongType { .. })
+            Err(Error::Decode { .. })
         ));
         assert!(matches!(
             i64::decode(Bytes::from("99999999999999999999")),
-            Err(Error::WrongType { .. })
+            Err(Error::Decode { .. })
         ));
         assert!(matches!(
             u32::decode(Bytes::from("-1")),
-            Err(Error::WrongType { .. })
+            Err(Error::Decode { .. })
         ));
         assert!(matches!(
             bool::decode(Bytes::from("2")),
-            Err(Error::WrongType { .. })
+            Err(Error::Decode { .. })
         ));
         assert!(matches!(
             f64::decode(Bytes::from(" 1")),
-            Err(Error::WrongType { .. })
+            Err(Error::Decode { .. })
         ));
         assert!(matches!(
             String::decode(Bytes::from_static(&[0xff, 0xfe])),
-            Err(Error::WrongType { .. })
+            Err(Error::Decode { .. })
         ));
-    }
-
-    #[test]
-    fn integer_parsing_is_canonical() {
-        assert_eq!(parse_integer(b"0"), Some(0));
-        assert_eq!(parse_integer(b"-12"), Some(-12));
-        for bad in [&b""[..], b"-", b"+1", b"01", b"-0", b" 1", b"1 ", b"1e3"] {
-            assert_eq!(
-                parse_integer(bad),
-                None,
-                "{:?}",
-                String::from_utf8_lossy(bad)
-            );
-        }
-        assert_eq!(parse_counter(b"-9223372036854775808").unwrap(), i64::MIN);
-        assert!(parse_counter(b"9223372036854775808").is_err());
     }
 }

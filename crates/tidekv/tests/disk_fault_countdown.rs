@@ -43,7 +43,7 @@ use tidekv::{BackendStats, Config, Durability, Error, ManualClock, Store};
 
 mod model;
 
-use model::{observe, ops, try_execute, BatchOp, Fail, Model, Op, Out, B, KEYS};
+use model::{fail_of, observe, ops, try_execute, BatchOp, Fail, Model, Op, Out, B, KEYS};
 
 const START_MS: u64 = 1_700_000_000_000;
 
@@ -270,8 +270,12 @@ fn run_point(steps: &[Op], fault: Option<u64>, stop: Stop, what: &str) -> (u64, 
                     result => {
                         let actual = match result {
                             Ok(out) => Ok(out),
-                            Err(Error::WrongType { .. }) => Err(Fail::WrongType),
-                            Err(Error::InvalidArgument { .. }) => Err(Fail::InvalidArgument),
+                            Err(
+                                e @ (Error::WrongType { .. }
+                                | Error::InvalidArgument { .. }
+                                | Error::NotAnInteger
+                                | Error::Overflow),
+                            ) => Err(fail_of(e)),
                             Err(e) => {
                                 panic!("{what}: op #{i} {op:?} failed with {e:?}, not an I/O error")
                             }

@@ -11,8 +11,10 @@
 //!    absolute Unix milliseconds read from the store's [`crate::Clock`].
 //! 3. `put` clears any expiry; `incr_by` and `push` keep it.
 //! 4. A list that becomes empty is deleted.
-//! 5. `write_batch` applies all its ops or none of them, and no reader sees a prefix of it.
+//! 5. `transact` applies all its writes or none of them, and no reader sees a part of them.
 //! 6. Scans and dumps see one point in time, sorted by key bytes.
+
+mod tx;
 
 use std::fmt;
 use std::ops::Bound;
@@ -21,6 +23,9 @@ use bytes::Bytes;
 
 use crate::error::Result;
 use crate::stats::BackendStats;
+
+pub use tx::KeyKind;
+pub(crate) use tx::{KeyInfo, Tx, TxKey};
 
 /// Which end of a list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,48 +45,6 @@ pub enum KeyExpiry {
     Persistent,
     /// The key exists and expires at this Unix time in milliseconds.
     At(u64),
-}
-
-/// One operation of an atomic [`crate::WriteBatch`], in engine terms.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Op {
-    /// Set a string value, replacing a value of any kind; `expires_at` is absolute Unix ms.
-    Put {
-        /// The key.
-        key: Bytes,
-        /// The value.
-        value: Bytes,
-        /// When it expires, if ever.
-        expires_at: Option<u64>,
-    },
-    /// Delete a key of any kind.
-    Remove {
-        /// The key.
-        key: Bytes,
-    },
-    /// Push values onto a list, creating it if missing.
-    Push {
-        /// The key.
-        key: Bytes,
-        /// Which end.
-        end: End,
-        /// Values in push order.
-        values: Vec<Bytes>,
-    },
-    /// Add to an integer counter, creating it at 0 if missing.
-    IncrBy {
-        /// The key.
-        key: Bytes,
-        /// The amount.
-        delta: i64,
-    },
-    /// Set (`Some`) or clear (`None`) the expiry of an existing key.
-    Expire {
-        /// The key.
-        key: Bytes,
-        /// Absolute Unix ms, or `None` to persist.
-        expires_at: Option<u64>,
-    },
 }
 
 /// A stored value as a whole.
@@ -170,26 +133,19 @@ pub type EngineScan = Box<dyn Iterator<Item = Result<(Bytes, ScanValue)>> + Send
 pub type EngineDump = Box<dyn Iterator<Item = Result<Record>> + Send>;
 
 /// The storage contract of a backend. See the module docs for the semantics every engine keeps.
-pub trait Engine: Send + Sync + fmt::Debug {
+pub(crate) trait Engine: Send + Sync + fmt::Debug {
     /// The string value of `key`.
     fn get(&self, ks: u32, key: &[u8]) -> Result<Option<Bytes>>;
     /// The string values of `keys`, read at one point in time.
     fn get_many(&self, ks: u32, keys: &[Bytes]) -> Result<Vec<Option<Bytes>>>;
     /// Sets a string value (replacing any kind, clearing or setting expiry).
     fn put(&self, ks: u32, key: Bytes, value: Bytes, expires_at: Option<u64>) -> Result<()>;
-    /// Removes a string value and returns it; a list key is `WrongType`.
-    fn take(&self, ks: u32, key: &[u8]) -> Result<Option<Bytes>>;
     /// Removes a key of any kind; `true` if it existed.
     fn remove(&self, ks: u32, key: &[u8]) -> Result<bool>;
-    /// Whether a key of any kind exists.
-    fn contains_key(&self, ks: u32, key: &[u8]) -> Result<bool>;
+    /// What a live key holds, if it exists.
+    fn kind(&self, ks: u32, key: &[u8]) -> Result<Option<KeyKind>>;
     /// The exact number of live keys of any kind in the keyspace.
     fn len(&self, ks: u32) -> Result<u64>;
-    /// Adds `delta` to the integer at `key` (0 if missing); returns the new value.
-    fn incr_by(&self, ks: u32, key: Bytes, delta: i64) -> Result<i64>;
-    /// Sets or clears the expiry of an existing key; `true` if the key exists.
-    /// An `expires_at` at or before now removes the key.
-    fn set_expiry(&self, ks: u32, key: &[u8], expires_at: Option<u64>) -> Result<bool>;
     /// The expiry state of `key`.
     fn expiry(&self, ks: u32, key: &[u8]) -> Result<KeyExpiry>;
     /// Pushes `values` (in order) onto one end of a list; returns the new length.
@@ -200,10 +156,14 @@ pub trait Engine: Send + Sync + fmt::Debug {
     fn list_len(&self, ks: u32, key: &[u8]) -> Result<u64>;
     /// Elements `start..=stop` of a list, with Redis `LRANGE` index rules (negative from the end).
     fn list_range(&self, ks: u32, key: &[u8], start: i64, stop: i64) -> Result<Vec<Bytes>>;
-    /// Removes every key of `keys` atomically; returns how many existed.
-    fn remove_many(&self, ks: u32, keys: &[Bytes]) -> Result<u64>;
-    /// Applies `ops` atomically: all or none, never seen half-done.
-    fn write_batch(&self, ks: u32, ops: &[Op]) -> Result<()>;
+    /// Runs `body` as one atomic read-modify-write over the declared `keys` (see [`Tx`]): no
+    /// other call sees those keys between its reads and its writes, nor part of its writes. If
+    /// `body` fails, nothing it wrote is kept and its error is returned.
+    fn transact(
+        &self,
+        keys: &[TxKey],
+        body: &mut dyn FnMut(&mut dyn Tx) -> Result<()>,
+    ) -> Result<()>;
     /// A lazy sorted scan of one keyspace over `range`, at one point in time.
     fn scan(&self, ks: u32, range: KeyRange) -> Result<EngineScan>;
     /// Removes every key of one keyspace.

@@ -14,11 +14,14 @@ use parking_lot::RwLock;
 
 use crate::clock::Clock;
 use crate::config::{MemoryOptions, ShardHasher};
-use crate::engine::{End, Engine, EngineDump, EngineScan, KeyExpiry, KeyRange, Op, Record};
+use crate::engine::{
+    End, Engine, EngineDump, EngineScan, KeyExpiry, KeyKind, KeyRange, Record, Tx, TxKey,
+};
 use crate::error::{Error, Result};
 use crate::memory::keyspace::{Shard, Shards};
 use crate::memory::shard::ShardState;
 use crate::memory::sweeper::Sweeper;
+use crate::memory::tx::MemoryTx;
 use crate::memory::view::View;
 use crate::stats::{BackendStats, MemoryStats};
 
@@ -215,23 +218,18 @@ impl Engine for MemoryEngine {
         Ok(())
     }
 
-    fn take(&self, ks: u32, key: &[u8]) -> Result<Option<Bytes>> {
-        let clock = self.clock();
-        self.data.write(ks, key, |s| s.take(key, clock))?
-    }
-
     fn remove(&self, ks: u32, key: &[u8]) -> Result<bool> {
         let clock = self.clock();
         self.data.write(ks, key, |s| s.remove(key, clock))
     }
 
-    fn contains_key(&self, ks: u32, key: &[u8]) -> Result<bool> {
+    fn kind(&self, ks: u32, key: &[u8]) -> Result<Option<KeyKind>> {
         self.data.check_keyspace(ks)?;
         let clock = self.clock();
         Ok(self
             .data
-            .read(ks, key, |s| s.live(key, clock).is_some())
-            .unwrap_or(false))
+            .read(ks, key, |s| s.live(key, clock).map(|e| e.kind()))
+            .flatten())
     }
 
     fn len(&self, ks: u32) -> Result<u64> {
@@ -242,19 +240,6 @@ impl Engine for MemoryEngine {
         // Reaping what is due first makes the count exact: afterwards no counted entry is expired.
         self.data.reap_keyspace(shards);
         Ok(shards.iter().map(|s| s.state.read().map.len() as u64).sum())
-    }
-
-    fn incr_by(&self, ks: u32, key: Bytes, delta: i64) -> Result<i64> {
-        let clock = self.clock();
-        let shard = self.data.shard_for(ks, &key)?;
-        let mut state = shard.write()?;
-        state.incr_by(key, delta, clock)
-    }
-
-    fn set_expiry(&self, ks: u32, key: &[u8], expires_at: Option<u64>) -> Result<bool> {
-        let clock = self.clock();
-        self.data
-            .write(ks, key, |s| s.set_expiry(key, expires_at, clock))
     }
 
     fn expiry(&self, ks: u32, key: &[u8]) -> Result<KeyExpiry> {
@@ -294,16 +279,19 @@ impl Engine for MemoryEngine {
             .unwrap_or(Ok(Vec::new()))
     }
 
-    fn remove_many(&self, ks: u32, keys: &[Bytes]) -> Result<u64> {
-        self.data.check_keyspace(ks)?;
-        match self.data.existing(ks) {
-            Some(shards) => crate::memory::batch::remove_many(&self.data, shards, keys),
-            None => Ok(0),
+    fn transact(
+        &self,
+        keys: &[TxKey],
+        body: &mut dyn FnMut(&mut dyn Tx) -> Result<()>,
+    ) -> Result<()> {
+        let mut tx = MemoryTx::begin(&self.data, keys)?;
+        match body(&mut tx) {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                tx.abort();
+                Err(e)
+            }
         }
-    }
-
-    fn write_batch(&self, ks: u32, ops: &[Op]) -> Result<()> {
-        crate::memory::batch::write_batch(&self.data, self.data.shards(ks)?, ops)
     }
 
     fn scan(&self, ks: u32, range: KeyRange) -> Result<EngineScan> {

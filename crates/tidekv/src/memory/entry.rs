@@ -6,7 +6,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use crate::clock::Clock;
-use crate::engine::{End, ScanValue, StoredValue};
+use crate::engine::{End, KeyKind, ScanValue, StoredValue};
 use crate::error::Result;
 
 /// What a key holds. Both variants clone in O(1) (a reference count), which is what makes keeping a
@@ -122,6 +122,22 @@ impl Entry {
         match &self.value {
             Value::Str(b) => Ok(b),
             Value::List(_) => Err(list_is_not_a_string()),
+        }
+    }
+
+    /// What the entry holds.
+    pub(crate) fn kind(&self) -> KeyKind {
+        match &self.value {
+            Value::Str(_) => KeyKind::String,
+            Value::List(_) => KeyKind::List,
+        }
+    }
+
+    /// The list value, or `WrongType` for a string.
+    pub(crate) fn as_list(&self) -> Result<&Arc<List>> {
+        match &self.value {
+            Value::List(list) => Ok(list),
+            Value::Str(_) => Err(string_is_not_a_list()),
         }
     }
 

@@ -6,7 +6,7 @@ use bytes::Bytes;
 
 use crate::clock::Clock;
 use crate::engine::{list_window, End};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::memory::entry::{string_is_not_a_list, Entry, List, Value};
 use crate::memory::shard::ShardState;
 
@@ -95,6 +95,29 @@ impl ShardState {
             }),
             Some(Value::Str(_)) => Err(string_is_not_a_list()),
         }
+    }
+}
+
+impl ShardState {
+    /// Replaces element `index` (0 = head) of the list at `key`; out of range is
+    /// `IndexOutOfRange`, a missing key `NoSuchKey`. The caller judged expiry.
+    pub(crate) fn list_set(&mut self, key: &[u8], index: u64, value: Bytes) -> Result<()> {
+        let index = usize::try_from(index).map_err(|_| Error::IndexOutOfRange)?;
+        let Some(entry) = self.touch(key) else {
+            return Err(Error::NoSuchKey);
+        };
+        let Value::List(items) = &mut entry.value else {
+            return Err(string_is_not_a_list());
+        };
+        let list = Arc::make_mut(items);
+        let Some(slot) = list.items.get_mut(index) else {
+            return Err(Error::IndexOutOfRange);
+        };
+        let (added, removed) = (value.len() as u64, slot.len() as u64);
+        *slot = value;
+        list.bytes = list.bytes + added - removed;
+        self.bytes = self.bytes + added - removed;
+        Ok(())
     }
 }
 

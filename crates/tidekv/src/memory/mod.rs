@@ -22,6 +22,7 @@ mod lists;
 mod shard;
 mod strings;
 mod sweeper;
+mod tx;
 mod versions;
 mod view;
 

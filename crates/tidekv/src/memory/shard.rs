@@ -17,7 +17,6 @@ use bytes::Bytes;
 use parking_lot::Mutex;
 
 use crate::clock::Clock;
-use crate::engine::Op;
 use crate::memory::entry::Entry;
 use crate::memory::key_hash::KeyHashBuilder;
 use crate::memory::versions::PreImage;
@@ -225,42 +224,5 @@ impl ShardState {
         }
         self.reclaimed += reaped as u64;
         reaped
-    }
-
-    /// Applies one batch op. Every op checks before it writes, so a failing op changes nothing.
-    pub(crate) fn apply(&mut self, op: &Op, clock: &dyn Clock) -> crate::Result<()> {
-        match op {
-            Op::Put {
-                key,
-                value,
-                expires_at,
-            } => {
-                self.put(key.clone(), value.clone(), *expires_at);
-            }
-            Op::Remove { key } => {
-                self.remove(key, clock);
-            }
-            Op::Push { key, end, values } => {
-                self.push(key.clone(), *end, values, clock)?;
-            }
-            Op::IncrBy { key, delta } => {
-                self.incr_by(key.clone(), *delta, clock)?;
-            }
-            Op::Expire { key, expires_at } => {
-                self.set_expiry(key, *expires_at, clock);
-            }
-        }
-        Ok(())
-    }
-}
-
-/// The key an op writes.
-pub(crate) fn op_key(op: &Op) -> &Bytes {
-    match op {
-        Op::Put { key, .. }
-        | Op::Remove { key }
-        | Op::Push { key, .. }
-        | Op::IncrBy { key, .. }
-        | Op::Expire { key, .. } => key,
     }
 }

@@ -4,10 +4,9 @@ use bytes::Bytes;
 
 use crate::clock::Clock;
 use crate::engine::KeyExpiry;
-use crate::error::{Error, Result};
-use crate::memory::entry::{Entry, Value};
+use crate::error::Result;
+use crate::memory::entry::Entry;
 use crate::memory::shard::ShardState;
-use crate::value::parse_counter;
 
 impl ShardState {
     pub(crate) fn get(&self, key: &[u8], clock: &dyn Clock) -> Result<Option<Bytes>> {
@@ -34,39 +33,8 @@ impl ShardState {
         self.insert_entry(key, Entry::string(value, expires_at))
     }
 
-    pub(crate) fn take(&mut self, key: &[u8], clock: &dyn Clock) -> Result<Option<Bytes>> {
-        match self.purge_expired(key, clock) {
-            None => Ok(None),
-            Some(e) => {
-                e.as_str()?;
-                match self.remove_entry(key).map(|e| e.value) {
-                    Some(Value::Str(b)) => Ok(Some(b)),
-                    _ => Ok(None),
-                }
-            }
-        }
-    }
-
     pub(crate) fn remove(&mut self, key: &[u8], clock: &dyn Clock) -> bool {
         self.purge_expired(key, clock).is_some() && self.remove_entry(key).is_some()
-    }
-
-    pub(crate) fn incr_by(&mut self, key: Bytes, delta: i64, clock: &dyn Clock) -> Result<i64> {
-        let (current, expires_at) = match self.purge_expired(&key, clock) {
-            None => (0, None),
-            Some(e) => (parse_counter(e.as_str()?)?, e.expires_at()),
-        };
-        let next = current.checked_add(delta).ok_or_else(|| {
-            Error::invalid(
-                "delta",
-                format!("{current} + {delta} overflows a 64-bit integer"),
-            )
-        })?;
-        self.insert_entry(
-            key,
-            Entry::string(Bytes::from(next.to_string()), expires_at),
-        );
-        Ok(next)
     }
 
     pub(crate) fn set_expiry(
@@ -126,9 +94,13 @@ mod tests {
         s.put(key.clone(), Bytes::from_static(b"v1"), Some(2_000));
         s.put(key.clone(), Bytes::from_static(b"v22"), Some(2_000));
         assert_invariants(&s);
-        s.incr_by(Bytes::from_static(b"n"), 1, &clock).unwrap();
+        s.put(Bytes::from_static(b"n"), Bytes::from_static(b"1"), None);
         s.set_expiry(b"n", Some(2_000), &clock);
-        s.incr_by(Bytes::from_static(b"n"), 1, &clock).unwrap();
+        s.put(
+            Bytes::from_static(b"n"),
+            Bytes::from_static(b"2"),
+            Some(2_000),
+        );
         assert_invariants(&s);
         assert_eq!(
             s.reap_due(2_000, usize::MAX),

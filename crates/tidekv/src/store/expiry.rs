@@ -1,10 +1,13 @@
 //! Expiry: values that disappear after a time to live.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use crate::clock::ttl_to_ms;
 use crate::engine::KeyExpiry;
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::expiry::{ExpireCondition, Expiry};
+use crate::ops::keys;
+use crate::ops::strings::SetOptions;
 use crate::store::handle::Store;
 use crate::value::Encode;
 
@@ -20,28 +23,48 @@ pub enum Ttl {
 impl Store {
     /// Sets `key` to `value`, to expire `ttl` from now (Redis `SET key value PX ttl`).
     ///
-    /// The key is invisible to every call from the moment it expires. A zero `ttl` is
-    /// [`Error::InvalidArgument`]: a value that is dead on arrival is almost always a bug.
+    /// The key is invisible to every call from the moment it expires. A zero `ttl` follows the one
+    /// rule of [`Expiry`]: the key is dead at once, so this deletes it.
     pub fn insert_with_ttl(
         &self,
         key: impl AsRef<[u8]>,
         value: impl Encode,
         ttl: Duration,
     ) -> Result<()> {
-        let key = self.owned_key(key.as_ref())?;
-        let value = value.encode()?;
-        self.check_value(&value)?;
-        let at = self.expiry_time(ttl)?;
-        self.shared.engine.put(self.ks, key, value, Some(at))
+        let options = SetOptions {
+            expiry: Expiry::In(ttl),
+            ..SetOptions::default()
+        };
+        self.set(key, value, options).map(drop)
     }
 
     /// Makes an existing `key` expire `ttl` from now; `false` if the key does not exist.
     /// A zero `ttl` removes the key at once (Redis `EXPIRE key 0`).
     pub fn expire(&self, key: impl AsRef<[u8]>, ttl: Duration) -> Result<bool> {
-        let key = key.as_ref();
-        self.check_key(key)?;
-        let at = self.shared.clock.now_ms().saturating_add(ttl_to_ms(ttl));
-        self.shared.engine.set_expiry(self.ks, key, Some(at))
+        self.expire_with(key, Expiry::In(ttl), ExpireCondition::Always)
+    }
+
+    /// Makes an existing `key` expire at `at`; `false` if the key does not exist. A time not after
+    /// now removes the key (Redis `PEXPIREAT`).
+    pub fn expire_at(&self, key: impl AsRef<[u8]>, at: SystemTime) -> Result<bool> {
+        self.expire_with(key, Expiry::At(at), ExpireCondition::Always)
+    }
+
+    /// Changes the expiry of an existing `key` as `expiry` says, if `condition` holds (Redis
+    /// `EXPIRE` / `PEXPIREAT` … with `NX` / `XX` / `GT` / `LT`). Returns whether it changed:
+    /// `false` for a missing key or a condition that does not hold. An expiry not after now
+    /// deletes the key (and returns `true`).
+    pub fn expire_with(
+        &self,
+        key: impl AsRef<[u8]>,
+        expiry: Expiry,
+        condition: ExpireCondition,
+    ) -> Result<bool> {
+        let tx_key = self.tx_key(key.as_ref())?;
+        let (ks, key) = (self.ks, &tx_key.1);
+        self.atomic(std::slice::from_ref(&tx_key), |tx| {
+            keys::expire(tx, ks, key, expiry, condition)
+        })
     }
 
     /// How long `key` has left: `None` if it does not exist.
@@ -58,18 +81,30 @@ impl Store {
         })
     }
 
-    /// Removes the expiry of `key`; `false` if the key does not exist.
-    pub fn persist(&self, key: impl AsRef<[u8]>) -> Result<bool> {
+    /// When `key` expires: `None` if it does not exist, [`Expiry::Never`] if it never does,
+    /// otherwise [`Expiry::At`] (Redis `PEXPIRETIME`).
+    pub fn expires_at(&self, key: impl AsRef<[u8]>) -> Result<Option<Expiry>> {
         let key = key.as_ref();
         self.check_key(key)?;
-        self.shared.engine.set_expiry(self.ks, key, None)
+        Ok(match self.shared.engine.expiry(self.ks, key)? {
+            KeyExpiry::Missing => None,
+            KeyExpiry::Persistent => Some(Expiry::Never),
+            KeyExpiry::At(at) => Some(Expiry::at_unix_ms(at)),
+        })
     }
 
-    /// The absolute expiry time of a TTL starting now; zero is rejected.
-    pub(crate) fn expiry_time(&self, ttl: Duration) -> Result<u64> {
-        if ttl.is_zero() {
-            return Err(Error::invalid("ttl", "must be greater than zero"));
-        }
-        Ok(self.shared.clock.now_ms().saturating_add(ttl_to_ms(ttl)))
+    /// Removes the expiry of `key`; whether there was one to remove (`false` for a missing key
+    /// or a key that never expires, as Redis `PERSIST` answers).
+    pub fn persist(&self, key: impl AsRef<[u8]>) -> Result<bool> {
+        let tx_key = self.tx_key(key.as_ref())?;
+        let (ks, key) = (self.ks, &tx_key.1);
+        self.atomic(std::slice::from_ref(&tx_key), |tx| {
+            keys::persist(tx, ks, key)
+        })
+    }
+
+    /// The absolute expiry time of a TTL starting now. Zero is now: the key is dead at once.
+    pub(crate) fn expiry_time(&self, ttl: Duration) -> u64 {
+        self.shared.clock.now_ms().saturating_add(ttl_to_ms(ttl))
     }
 }

@@ -10,7 +10,7 @@ use parking_lot::Mutex;
 
 use crate::clock::Clock;
 use crate::config::{Backend, Config};
-use crate::engine::Engine;
+use crate::engine::{Engine, Tx, TxKey};
 use crate::error::{Error, Result};
 use crate::memory::MemoryEngine;
 use crate::stats::{KeyspaceStats, Stats};
@@ -208,6 +208,27 @@ impl Store {
         self.shared.engine.close()
     }
 
+    /// Runs `body` as one atomic read-modify-write over `keys` (see `crate::engine::Tx`) and
+    /// returns what it returned. `body` may run more than once on a backend that retries.
+    pub(crate) fn atomic<T>(
+        &self,
+        keys: &[TxKey],
+        mut body: impl FnMut(&mut dyn Tx) -> Result<T>,
+    ) -> Result<T> {
+        self.check_open()?;
+        let mut out = None;
+        self.shared.engine.transact(keys, &mut |tx| {
+            out = Some(body(tx)?);
+            Ok(())
+        })?;
+        out.ok_or_else(|| Error::invalid("transaction", "the engine never ran the body"))
+    }
+
+    /// One key of this handle's keyspace, as a transaction declares it.
+    pub(crate) fn tx_key(&self, key: &[u8]) -> Result<TxKey> {
+        Ok((self.ks, self.owned_key(key)?))
+    }
+
     pub(crate) fn check_open(&self) -> Result<()> {
         if self.shared.closed.load(Ordering::Acquire) {
             return Err(Error::Closed);
@@ -231,13 +252,14 @@ impl Store {
     }
 }
 
-/// `InvalidArgument` naming `what` if `len` is over `limit`.
+/// `TooLarge` naming `what` if `len` is over `limit`.
 fn check_size(what: &'static str, len: usize, limit: usize) -> Result<()> {
     if len > limit {
-        return Err(Error::invalid(
+        return Err(Error::TooLarge {
             what,
-            format!("{len} bytes is over the {limit}-byte limit"),
-        ));
+            len: len as u64,
+            limit: limit as u64,
+        });
     }
     Ok(())
 }

@@ -7,12 +7,20 @@
 mod blocking;
 mod expiry;
 mod handle;
+mod keys;
+mod list_edits;
 mod lists;
 mod multi;
 mod persistence;
 mod scan;
+mod string_edits;
 mod strings;
+mod transaction;
+mod transaction_lists;
 
 pub use expiry::Ttl;
 pub use handle::Store;
+pub use list_edits::ListEnd;
 pub use scan::{Keys, Scan};
+pub use string_edits::CompareAndSwap;
+pub use transaction::Transaction;

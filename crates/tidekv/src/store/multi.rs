@@ -2,9 +2,10 @@
 
 use bytes::Bytes;
 
-use crate::batch::{PendingOp, WriteBatch};
-use crate::engine::Op;
+use crate::batch::{Op, PendingOp, WriteBatch};
+use crate::engine::TxKey;
 use crate::error::Result;
+use crate::ops::batch::{self, key_of};
 use crate::store::handle::Store;
 use crate::value::Encode;
 
@@ -38,10 +39,16 @@ impl Store {
     pub fn remove_many<K: AsRef<[u8]>>(&self, keys: impl IntoIterator<Item = K>) -> Result<usize> {
         let keys = keys
             .into_iter()
-            .map(|k| self.owned_key(k.as_ref()))
+            .map(|k| self.tx_key(k.as_ref()))
             .collect::<Result<Vec<_>>>()?;
-        let removed = self.shared.engine.remove_many(self.ks, &keys)?;
-        Ok(usize::try_from(removed).unwrap_or(usize::MAX))
+        let removed = self.atomic(&keys, |tx| {
+            let mut removed = 0;
+            for (ks, key) in &keys {
+                removed += usize::from(tx.remove(*ks, key)?);
+            }
+            Ok(removed)
+        })?;
+        Ok(removed)
     }
 
     /// Applies every operation of `batch` atomically: all or nothing, and no reader (get, get_many,
@@ -56,7 +63,7 @@ impl Store {
                 PendingOp::PutWithTtl { key, value, ttl } => Op::Put {
                     key,
                     value,
-                    expires_at: Some(self.expiry_time(ttl)?),
+                    expires_at: Some(self.expiry_time(ttl)),
                 },
                 PendingOp::ExpireIn { key, ttl } => Op::Expire {
                     key,
@@ -74,7 +81,11 @@ impl Store {
         if ops.is_empty() {
             return Ok(());
         }
-        self.shared.engine.write_batch(self.ks, &ops)?;
+        let keys: Vec<TxKey> = ops.iter().map(|op| (self.ks, key_of(op).clone())).collect();
+        let ks = self.ks;
+        self.atomic(&keys, |tx| {
+            ops.iter().try_for_each(|op| batch::apply(tx, ks, op))
+        })?;
         for op in &ops {
             if let Op::Push { key, .. } = op {
                 self.shared.waiters.notify(self.ks, key);

@@ -2,7 +2,9 @@
 
 use bytes::Bytes;
 
-use crate::error::Result;
+use crate::engine::KeyKind;
+use crate::error::{Error, Result};
+use crate::ops::strings;
 use crate::store::handle::Store;
 use crate::value::{Decode, Encode};
 
@@ -44,9 +46,11 @@ impl Store {
     /// Removes `key` and returns its string value, atomically (Redis `GETDEL`). A list key is
     /// [`crate::Error::WrongType`] and is left in place.
     pub fn take(&self, key: impl AsRef<[u8]>) -> Result<Option<Bytes>> {
-        let key = key.as_ref();
-        self.check_key(key)?;
-        self.shared.engine.take(self.ks, key)
+        let tx_key = self.tx_key(key.as_ref())?;
+        let (ks, key) = (self.ks, &tx_key.1);
+        self.atomic(std::slice::from_ref(&tx_key), |tx| {
+            strings::take(tx, ks, key)
+        })
     }
 
     /// Removes `key` whatever it holds; `true` if it existed.
@@ -60,7 +64,7 @@ impl Store {
     pub fn contains_key(&self, key: impl AsRef<[u8]>) -> Result<bool> {
         let key = key.as_ref();
         self.check_key(key)?;
-        self.shared.engine.contains_key(self.ks, key)
+        Ok(self.shared.engine.kind(self.ks, key)?.is_some())
     }
 
     /// The number of live keys (strings and lists) in this keyspace, counted, not estimated: a key
@@ -79,10 +83,29 @@ impl Store {
     /// Adds `delta` to the integer at `key` atomically and returns the new value (Redis `INCRBY`).
     ///
     /// A missing key counts as 0. The value must be canonical decimal text of an `i64` (what
-    /// inserting an integer stores); anything else is [`crate::Error::WrongType`], and an overflow is
-    /// [`crate::Error::InvalidArgument`]: in both cases nothing changes. Any expiry is kept.
+    /// inserting an integer stores): anything else is [`Error::NotAnInteger`], a list
+    /// [`Error::WrongType`], and a result outside `i64` [`Error::Overflow`]; in each case nothing
+    /// changes. Any expiry is kept.
     pub fn incr_by(&self, key: impl AsRef<[u8]>, delta: i64) -> Result<i64> {
-        let key = self.owned_key(key.as_ref())?;
-        self.shared.engine.incr_by(self.ks, key, delta)
+        let tx_key = self.tx_key(key.as_ref())?;
+        let (ks, key) = (self.ks, &tx_key.1);
+        self.atomic(std::slice::from_ref(&tx_key), |tx| {
+            strings::incr_by(tx, ks, key, delta)
+        })
+    }
+
+    /// Subtracts `delta` from the integer at `key` atomically and returns the new value (Redis
+    /// `DECRBY`), with [`Store::incr_by`]'s rules. `i64::MIN` is [`Error::Overflow`]: its negation
+    /// is not an `i64`.
+    pub fn decr_by(&self, key: impl AsRef<[u8]>, delta: i64) -> Result<i64> {
+        let negated = delta.checked_neg().ok_or(Error::Overflow)?;
+        self.incr_by(key, negated)
+    }
+
+    /// What `key` holds, if it exists (Redis `TYPE`).
+    pub fn type_of(&self, key: impl AsRef<[u8]>) -> Result<Option<KeyKind>> {
+        let key = key.as_ref();
+        self.check_key(key)?;
+        self.shared.engine.kind(self.ks, key)
     }
 }

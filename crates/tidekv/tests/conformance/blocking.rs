@@ -224,3 +224,31 @@ pub fn blocking_pop_is_woken_by_a_batch_push(b: &dyn Backend) {
         (b"q".to_vec(), b"via batch".to_vec())
     );
 }
+
+pub fn blocking_pop_is_woken_by_a_transaction_push(b: &dyn Backend) {
+    let ctx = Ctx::new(b);
+    let waiter = Waiter::start(&ctx.store, |s| s.blocking_pop_front(&["q"], AN_HOUR));
+    ctx.store
+        .transaction(["q", "n"], |t| {
+            t.incr_by("n", 1)?;
+            t.push_back("q", "via transaction")
+        })
+        .unwrap();
+    assert_eq!(
+        pair(waiter.woken_by("transaction push")),
+        (b"q".to_vec(), b"via transaction".to_vec())
+    );
+}
+
+pub fn blocking_pop_is_woken_by_a_list_move(b: &dyn Backend) {
+    let ctx = Ctx::new(b);
+    ctx.store.push_back("src", "moved").unwrap();
+    let waiter = Waiter::start(&ctx.store, |s| s.blocking_pop_front(&["dst"], AN_HOUR));
+    ctx.store
+        .list_move("src", "dst", tidekv::ListEnd::Front, tidekv::ListEnd::Back)
+        .unwrap();
+    assert_eq!(
+        pair(waiter.woken_by("list move")),
+        (b"dst".to_vec(), b"moved".to_vec())
+    );
+}

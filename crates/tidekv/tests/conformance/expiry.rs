@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::{collect, Backend, Ctx};
-use tidekv::{Error, Ttl};
+use tidekv::Ttl;
 
 const SEC: Duration = Duration::from_secs(1);
 
@@ -89,14 +89,13 @@ pub fn expired_keys_are_not_counted_or_scanned(b: &dyn Backend) {
     assert_eq!(s.stats().unwrap().keys, 50);
 }
 
-pub fn zero_ttl_is_rejected_and_zero_expire_removes(b: &dyn Backend) {
+pub fn zero_ttl_deletes_on_insert_and_on_expire(b: &dyn Backend) {
     let ctx = Ctx::new(b);
     let s = &ctx.store;
-    assert!(matches!(
-        s.insert_with_ttl("k", "v", Duration::ZERO),
-        Err(Error::InvalidArgument { what: "ttl", .. })
-    ));
-    assert_eq!(s.get("k").unwrap(), None);
+    s.insert("k", "old").unwrap();
+    s.insert_with_ttl("k", "v", Duration::ZERO).unwrap();
+    assert_eq!(s.get("k").unwrap(), None, "a zero TTL is dead on arrival");
+    assert!(!s.contains_key("k").unwrap());
     s.insert("k", "v").unwrap();
     assert!(s.expire("k", Duration::ZERO).unwrap());
     assert_eq!(s.get("k").unwrap(), None);

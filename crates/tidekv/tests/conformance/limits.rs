@@ -3,8 +3,9 @@
 use super::{Backend, Ctx};
 use tidekv::{Error, MAX_KEY_SIZE, MAX_VALUE_SIZE};
 
+/// Whether `r` is the size-limit error for `what` (`key` or `value`).
 fn is_invalid(r: tidekv::Result<impl std::fmt::Debug>, what: &str) -> bool {
-    matches!(r, Err(Error::InvalidArgument { what: w, .. }) if w == what)
+    matches!(r, Err(Error::TooLarge { what: w, .. }) if w == what)
 }
 
 pub fn key_size_limit(b: &dyn Backend) {

@@ -71,7 +71,7 @@ pub fn strings_bytes_and_json_round_trip(b: &dyn Backend) {
     );
 }
 
-pub fn wrong_type_reads_are_errors(b: &dyn Backend) {
+pub fn undecodable_reads_are_errors(b: &dyn Backend) {
     let ctx = Ctx::new(b);
     let s = &ctx.store;
     s.insert("word", "abc").unwrap();
@@ -80,34 +80,34 @@ pub fn wrong_type_reads_are_errors(b: &dyn Backend) {
     s.insert("num", 7).unwrap();
     assert!(matches!(
         s.get_as::<i64>("word"),
-        Err(Error::WrongType { .. })
+        Err(Error::Decode { .. })
     ));
     assert!(matches!(
         s.get_as::<i64>("float"),
-        Err(Error::WrongType { .. })
+        Err(Error::Decode { .. })
     ));
     assert!(matches!(
         s.get_as::<f64>("word"),
-        Err(Error::WrongType { .. })
+        Err(Error::Decode { .. })
     ));
     assert!(matches!(
         s.get_as::<bool>("num"),
-        Err(Error::WrongType { .. })
+        Err(Error::Decode { .. })
     ));
     assert!(matches!(
         s.get_as::<String>("bin"),
-        Err(Error::WrongType { .. })
+        Err(Error::Decode { .. })
     ));
     assert!(matches!(
         s.get_as::<Json<Order>>("word"),
-        Err(Error::WrongType { .. })
+        Err(Error::Decode { .. })
     ));
     assert!(matches!(
         s.get_as::<u32>("float"),
-        Err(Error::WrongType { .. })
+        Err(Error::Decode { .. })
     ));
     let err = s.get_as::<i64>("word").unwrap_err().to_string();
-    assert!(err.contains("wrong type") && err.contains("abc"), "{err}");
+    assert!(err.contains("cannot decode") && err.contains("abc"), "{err}");
 }
 
 pub fn numbers_are_decimal_text(b: &dyn Backend) {

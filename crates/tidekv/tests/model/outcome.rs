@@ -21,6 +21,8 @@ pub enum Out {
 pub enum Fail {
     WrongType,
     InvalidArgument,
+    NotAnInteger,
+    Overflow,
     /// Any other error: the model never expects one, so it always fails the comparison.
     Other(String),
 }
@@ -31,6 +33,8 @@ pub fn fail_of(e: Error) -> Fail {
     match e {
         Error::WrongType { .. } => Fail::WrongType,
         Error::InvalidArgument { .. } => Fail::InvalidArgument,
+        Error::NotAnInteger => Fail::NotAnInteger,
+        Error::Overflow => Fail::Overflow,
         other => Fail::Other(other.to_string()),
     }
 }

@@ -85,7 +85,9 @@ impl Model {
 
     pub fn put_with_ttl(&mut self, k: &B, v: &B, ttl_us: u64) -> Res {
         if ttl_us == 0 {
-            return Err(Fail::InvalidArgument);
+            // A zero TTL is dead on arrival: the write deletes the key.
+            self.remove(k);
+            return Ok(Out::Unit);
         }
         let at = self.now + ttl_ms(ttl_us);
         self.put(k, v, Some(at));
@@ -99,10 +101,10 @@ impl Model {
     pub fn incr_by(&mut self, k: &B, delta: i64) -> Res {
         let (current, at) = match self.map.get(&k.0) {
             None => (0, None),
-            Some((ModelValue::String(v), at)) => (counter(v).ok_or(Fail::WrongType)?, *at),
+            Some((ModelValue::String(v), at)) => (counter(v).ok_or(Fail::NotAnInteger)?, *at),
             Some((ModelValue::List(_), _)) => return Err(Fail::WrongType),
         };
-        let next = current.checked_add(delta).ok_or(Fail::InvalidArgument)?;
+        let next = current.checked_add(delta).ok_or(Fail::Overflow)?;
         self.map.insert(
             k.0.clone(),
             (ModelValue::String(next.to_string().into_bytes()), at),
@@ -200,13 +202,6 @@ impl Model {
 
     /// Applies a batch to a copy; commits only if every op succeeds.
     pub fn batch(&mut self, ops: &[BatchOp]) -> Res {
-        // Arguments (a zero TTL) are checked before anything is written.
-        if ops
-            .iter()
-            .any(|op| matches!(op, BatchOp::InsertWithTtl(_, _, 0)))
-        {
-            return Err(Fail::InvalidArgument);
-        }
         let mut next = self.clone();
         for op in ops {
             match op {
@@ -256,12 +251,10 @@ impl Model {
             Op::Len => Ok(Out::Count(self.map.len())),
             Op::IncrBy(k, d) => self.incr_by(k, *d),
             Op::Expire(k, t) => Ok(Out::Bool(self.expire(k, *t))),
+            // PERSIST answers whether an expiry was removed (Redis's 1 / 0).
             Op::Persist(k) => Ok(Out::Bool(match self.map.get_mut(&k.0) {
+                Some((_, at)) => at.take().is_some(),
                 None => false,
-                Some((_, at)) => {
-                    *at = None;
-                    true
-                }
             })),
             Op::Ttl(k) => Ok(Out::Ttl(self.ttl(&k.0))),
             Op::PushBack(k, v) => self.push(k, v, false),

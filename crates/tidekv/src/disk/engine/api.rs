@@ -6,8 +6,11 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
+use super::rmw::DiskTx;
 use super::{DiskEngine, Inner};
-use crate::engine::{End, Engine, EngineDump, EngineScan, KeyExpiry, KeyRange, Op, Record};
+use crate::engine::{
+    End, Engine, EngineDump, EngineScan, KeyExpiry, KeyKind, KeyRange, Record, Tx, TxKey,
+};
 use crate::error::Result;
 use crate::stats::BackendStats;
 
@@ -88,23 +91,14 @@ impl Engine for DiskEngine {
     fn put(&self, ks: u32, key: Bytes, value: Bytes, expires_at: Option<u64>) -> Result<()> {
         self.inner.put(ks, key, value, expires_at)
     }
-    fn take(&self, ks: u32, key: &[u8]) -> Result<Option<Bytes>> {
-        self.inner.take(ks, key)
-    }
     fn remove(&self, ks: u32, key: &[u8]) -> Result<bool> {
         self.inner.remove(ks, key)
     }
-    fn contains_key(&self, ks: u32, key: &[u8]) -> Result<bool> {
-        self.inner.contains_key(ks, key)
+    fn kind(&self, ks: u32, key: &[u8]) -> Result<Option<KeyKind>> {
+        self.inner.kind(ks, key)
     }
     fn len(&self, ks: u32) -> Result<u64> {
         self.inner.len(ks)
-    }
-    fn incr_by(&self, ks: u32, key: Bytes, delta: i64) -> Result<i64> {
-        self.inner.incr_by(ks, key, delta)
-    }
-    fn set_expiry(&self, ks: u32, key: &[u8], expires_at: Option<u64>) -> Result<bool> {
-        self.inner.set_expiry(ks, key, expires_at)
     }
     fn expiry(&self, ks: u32, key: &[u8]) -> Result<KeyExpiry> {
         self.inner.expiry(ks, key)
@@ -121,12 +115,14 @@ impl Engine for DiskEngine {
     fn list_range(&self, ks: u32, key: &[u8], start: i64, stop: i64) -> Result<Vec<Bytes>> {
         self.inner.list_range(ks, key, start, stop)
     }
-    fn remove_many(&self, ks: u32, keys: &[Bytes]) -> Result<u64> {
-        self.inner.remove_many(ks, keys)
+    fn transact(
+        &self,
+        keys: &[TxKey],
+        body: &mut dyn FnMut(&mut dyn Tx) -> Result<()>,
+    ) -> Result<()> {
+        self.inner.write(|txn| body(&mut DiskTx::new(txn, keys)))
     }
-    fn write_batch(&self, ks: u32, ops: &[Op]) -> Result<()> {
-        self.inner.write_batch(ks, ops)
-    }
+
     fn scan(&self, ks: u32, range: KeyRange) -> Result<EngineScan> {
         self.inner.scan(ks, range)
     }

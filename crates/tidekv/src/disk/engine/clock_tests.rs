@@ -54,7 +54,14 @@ fn a_clock_that_steps_back_finds_an_expired_list_whole() {
     assert!(engine.remove(0, &key).unwrap());
     let items: Vec<Bytes> = (0..50).map(|i| Bytes::from(format!("item{i}"))).collect();
     engine.push(0, key.clone(), End::Back, &items).unwrap();
-    assert!(engine.set_expiry(0, &key, Some(START + 1_000)).unwrap());
+    let mut set = false;
+    engine
+        .transact(&[(0, key.clone())], &mut |tx| {
+            set = tx.set_expiry(0, &key, Some(START + 1_000))?;
+            Ok(())
+        })
+        .unwrap();
+    assert!(set);
     clock.advance(Duration::from_secs(2));
     assert_eq!(engine.list_len(0, &key).unwrap(), 0, "expired");
     engine.inner.flush_memtables().unwrap();

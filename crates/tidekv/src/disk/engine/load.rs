@@ -28,10 +28,11 @@ use bytes::Bytes;
 
 use super::edits::Retire;
 use super::{open_with_fs, DiskEngine, Inner};
+use crate::disk::cell::Cell;
 use crate::disk::file_name::{load_dir_path, parse_wal, table_path};
 use crate::disk::version::edit::VersionEdit;
 use crate::disk::version::set::{TableFile, LEVELS};
-use crate::engine::{End, Op, Record, StoredValue};
+use crate::engine::{End, Record, StoredValue};
 use crate::error::{Error, Result};
 
 /// Bytes of records written to the scratch store per log record (and at most a quarter of the
@@ -125,7 +126,7 @@ impl Inner {
                 StoredValue::String(value) => {
                     let size = key.len() + value.len();
                     batch.push(
-                        Op::Put {
+                        LoadOp::Put {
                             key,
                             value,
                             expires_at: record.expires_at,
@@ -135,7 +136,7 @@ impl Inner {
                 }
                 StoredValue::List(items) => {
                     // A list replaces whatever the snapshot put under the key before.
-                    batch.push(Op::Remove { key: key.clone() }, key.len())?;
+                    batch.push(LoadOp::Remove { key: key.clone() }, key.len())?;
                     let mut chunk: Vec<Bytes> = Vec::new();
                     let mut chunk_bytes = 0;
                     for item in items {
@@ -152,9 +153,9 @@ impl Inner {
                     }
                     if let Some(at) = record.expires_at {
                         batch.push(
-                            Op::Expire {
+                            LoadOp::Expire {
                                 key: key.clone(),
-                                expires_at: Some(at),
+                                expires_at: at,
                             },
                             key.len(),
                         )?;
@@ -248,17 +249,37 @@ impl Inner {
     }
 }
 
-/// Ops for the scratch store, written as one batch once they pass the limit.
+/// One write of a load into the scratch store.
+enum LoadOp {
+    Put {
+        key: Bytes,
+        value: Bytes,
+        expires_at: Option<u64>,
+    },
+    Remove {
+        key: Bytes,
+    },
+    Push {
+        key: Bytes,
+        values: Vec<Bytes>,
+    },
+    Expire {
+        key: Bytes,
+        expires_at: u64,
+    },
+}
+
+/// Ops for the scratch store, written as one transaction once they pass the limit.
 struct Batch<'a> {
     scratch: &'a DiskEngine,
     ks: u32,
-    ops: Vec<Op>,
+    ops: Vec<LoadOp>,
     bytes: usize,
     limit: usize,
 }
 
 impl Batch<'_> {
-    fn push(&mut self, op: Op, bytes: usize) -> Result<()> {
+    fn push(&mut self, op: LoadOp, bytes: usize) -> Result<()> {
         self.ops.push(op);
         self.bytes += bytes + OP_OVERHEAD;
         if self.bytes >= self.limit {
@@ -268,9 +289,8 @@ impl Batch<'_> {
     }
 
     fn push_list(&mut self, key: &Bytes, values: Vec<Bytes>, bytes: usize) -> Result<()> {
-        let op = Op::Push {
+        let op = LoadOp::Push {
             key: key.clone(),
-            end: End::Back,
             values,
         };
         self.push(op, key.len() + bytes)
@@ -280,7 +300,36 @@ impl Batch<'_> {
         if self.ops.is_empty() {
             return Ok(());
         }
-        crate::engine::Engine::write_batch(self.scratch, self.ks, &self.ops)?;
+        let ks = self.ks;
+        let ops = &self.ops;
+        self.scratch.inner.write(|txn| {
+            for op in ops {
+                match op {
+                    LoadOp::Put {
+                        key,
+                        value,
+                        expires_at,
+                    } => txn.set_key(
+                        ks,
+                        key,
+                        Cell::Str {
+                            value: value.clone(),
+                            expires_at: *expires_at,
+                        },
+                    ),
+                    LoadOp::Remove { key } => {
+                        txn.remove(ks, key)?;
+                    }
+                    LoadOp::Push { key, values } => {
+                        txn.push(ks, key, End::Back, values)?;
+                    }
+                    LoadOp::Expire { key, expires_at } => {
+                        txn.set_expiry(ks, key, Some(*expires_at))?;
+                    }
+                }
+            }
+            Ok(())
+        })?;
         self.ops.clear();
         self.bytes = 0;
         Ok(())

@@ -26,6 +26,7 @@ mod load;
 mod lock;
 mod merge;
 mod open;
+mod rmw;
 mod scan;
 mod stats;
 mod store_dir;

@@ -23,8 +23,8 @@ const INDEX_FROM: usize = 16;
 ///
 /// Invariants:
 /// 1. `writes` holds at most one write per prefix.
-/// 2. `index` is `None` while `writes.len() < INDEX_FROM`; otherwise it maps every prefix of
-///    `writes` to its position.
+/// 2. `index` is `None` until `writes` first reaches `INDEX_FROM` entries; from then on it maps
+///    every prefix of `writes` to its position (a rollback removes what it pops).
 pub(crate) struct Txn {
     view: View,
     /// The sequence number this transaction's first write will get; lists created here take it as
@@ -33,6 +33,17 @@ pub(crate) struct Txn {
     /// Each write's identifying prefix (an internal key without its sequence number) and cell.
     writes: Vec<(Vec<u8>, Cell)>,
     index: Option<HashMap<Vec<u8>, usize>>,
+    /// How to undo each write, oldest first; kept only once a savepoint was taken (a body that
+    /// fails without one discards the whole transaction, which needs no undo).
+    undo: Option<Vec<Undo>>,
+}
+
+/// How to undo one [`Txn::set`].
+enum Undo {
+    /// The write added the last entry of `writes`.
+    Added,
+    /// The write replaced the cell at this position, which held this cell before.
+    Replaced(usize, Cell),
 }
 
 impl Txn {
@@ -42,6 +53,42 @@ impl Txn {
             first_seq,
             writes: Vec::new(),
             index: None,
+            undo: None,
+        }
+    }
+
+    /// The sequence number this transaction's first write gets: a list created here takes it as
+    /// its version.
+    pub(crate) fn first_seq(&self) -> u64 {
+        self.first_seq
+    }
+
+    /// A mark [`Txn::rollback_to`] returns to; from now on every write records its undo.
+    pub(crate) fn savepoint(&mut self) -> usize {
+        self.undo.get_or_insert_with(Vec::new).len()
+    }
+
+    /// Undoes every write made since `savepoint` returned `mark`, newest first.
+    pub(crate) fn rollback_to(&mut self, mark: usize) {
+        let Some(undo) = &mut self.undo else {
+            return;
+        };
+        while undo.len() > mark {
+            match undo.pop() {
+                Some(Undo::Added) => {
+                    if let Some((prefix, _)) = self.writes.pop() {
+                        if let Some(index) = &mut self.index {
+                            index.remove(&prefix);
+                        }
+                    }
+                }
+                Some(Undo::Replaced(at, cell)) => {
+                    if let Some(write) = self.writes.get_mut(at) {
+                        write.1 = cell;
+                    }
+                }
+                None => break,
+            }
         }
     }
 
@@ -79,9 +126,15 @@ impl Txn {
     pub(crate) fn set(&mut self, prefix: Vec<u8>, cell: Cell) {
         if let Some(at) = self.position(&prefix) {
             if let Some(write) = self.writes.get_mut(at) {
-                write.1 = cell;
+                let old = std::mem::replace(&mut write.1, cell);
+                if let Some(undo) = &mut self.undo {
+                    undo.push(Undo::Replaced(at, old));
+                }
                 return;
             }
+        }
+        if let Some(undo) = &mut self.undo {
+            undo.push(Undo::Added);
         }
         if let Some(index) = &mut self.index {
             index.insert(prefix.clone(), self.writes.len());
@@ -114,7 +167,7 @@ impl Txn {
     }
 
     /// The list under the user-key prefix `prefix`; a string is `WrongType`.
-    fn list_at(&self, prefix: &[u8]) -> Result<Option<ListMeta>> {
+    pub(crate) fn list_at(&self, prefix: &[u8]) -> Result<Option<ListMeta>> {
         match self.cell(prefix)? {
             None => Ok(None),
             Some(Cell::List(meta)) => Ok(Some(meta)),
@@ -131,6 +184,34 @@ impl Txn {
             self.set(prefix, Cell::Tombstone);
         }
         Ok(existed)
+    }
+
+    /// Sets or clears the expiry of a live key; `false` if it is missing. A time at or before
+    /// the transaction's `now` deletes the key.
+    pub(crate) fn set_expiry(
+        &mut self,
+        ks: u32,
+        key: &[u8],
+        expires_at: Option<u64>,
+    ) -> Result<bool> {
+        let prefix = user_prefix(ks, key);
+        let Some(cell) = self.cell(&prefix)? else {
+            return Ok(false);
+        };
+        if expires_at.is_some_and(|at| at <= self.now()) {
+            self.set(prefix, Cell::Tombstone);
+            return Ok(true);
+        }
+        let cell = match cell {
+            Cell::Str { value, .. } => Cell::Str { value, expires_at },
+            Cell::List(mut meta) => {
+                meta.expires_at = expires_at;
+                Cell::List(meta)
+            }
+            Cell::Tombstone | Cell::Item(_) => return Ok(false),
+        };
+        self.set(prefix, cell);
+        Ok(true)
     }
 
     /// Pushes `values` in order onto one end; returns the new length.
