@@ -51,6 +51,7 @@ mod store;
 #[cfg(feature = "test-util")]
 pub mod test_util;
 mod value;
+mod watch;
 
 pub use batch::WriteBatch;
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -61,5 +62,5 @@ pub use error::{Error, Result};
 pub use expiry::{ExpireCondition, Expiry};
 pub use ops::{ListInsert, SetCondition, SetOptions, SetOutcome, Side};
 pub use stats::{BackendStats, DiskStats, KeyspaceStats, LevelStats, MemoryStats, Stats};
-pub use store::{CompareAndSwap, Keys, ListEnd, Scan, Store, Transaction, Ttl};
+pub use store::{CompareAndSwap, Keys, ListEnd, Scan, Store, Transaction, Ttl, Watch};
 pub use value::{Decode, Encode, Json};

@@ -18,11 +18,13 @@ mod tx;
 
 use std::fmt;
 use std::ops::Bound;
+use std::sync::Arc;
 
 use bytes::Bytes;
 
 use crate::error::Result;
 use crate::stats::BackendStats;
+use crate::watch::WatchRegistry;
 
 pub use tx::KeyKind;
 pub(crate) use tx::{KeyInfo, Tx, TxKey};
@@ -164,6 +166,14 @@ pub(crate) trait Engine: Send + Sync + fmt::Debug {
         keys: &[TxKey],
         body: &mut dyn FnMut(&mut dyn Tx) -> Result<()>,
     ) -> Result<()>;
+    /// Returns once every write committed before the call is visible to reads. A `WATCH` calls
+    /// it after registering its keys, so that a read after the `WATCH` sees every write whose
+    /// change it did not flag (on disk with `Durability::Sync`, a committed write is visible only
+    /// once its fsync is done).
+    fn settle(&self) -> Result<()>;
+    /// The registry this engine marks changed keys in (see `crate::watch`), for engines whose
+    /// writes all pass through this process.
+    fn watches(&self) -> &Arc<WatchRegistry>;
     /// A lazy sorted scan of one keyspace over `range`, at one point in time.
     fn scan(&self, ks: u32, range: KeyRange) -> Result<EngineScan>;
     /// Removes every key of one keyspace.

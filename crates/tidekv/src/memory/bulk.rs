@@ -79,6 +79,7 @@ pub(crate) fn load(
             .existing_keyspaces()
             .map(|(ks, shards)| Ok((ks, shards.write_all()?)))
             .collect::<Result<Vec<_>>>()?;
+        data.watches.touch_all(None);
         for (ks, guards) in &mut targets {
             let mut next = fresh
                 .get_mut(*ks as usize)

@@ -24,6 +24,7 @@ use crate::memory::sweeper::Sweeper;
 use crate::memory::tx::MemoryTx;
 use crate::memory::view::View;
 use crate::stats::{BackendStats, MemoryStats};
+use crate::watch::WatchRegistry;
 
 /// The data of a memory engine, shared with its sweeper thread.
 pub(crate) struct MemoryData {
@@ -40,6 +41,8 @@ pub(crate) struct MemoryData {
     sealed: AtomicBool,
     /// How many due keys one write-lock hold reaps (the sweeper's batch).
     reap_batch: usize,
+    /// Watched keys; every change marks its key here under the shard's write lock.
+    pub(crate) watches: Arc<WatchRegistry>,
 }
 
 impl MemoryData {
@@ -175,6 +178,7 @@ impl MemoryEngine {
             creating: RwLock::new(()),
             sealed: AtomicBool::new(false),
             reap_batch: options.sweep_batch,
+            watches: Arc::default(),
         });
         let sweeper = Sweeper::start(
             Arc::clone(&data),
@@ -212,7 +216,10 @@ impl Engine for MemoryEngine {
 
     fn put(&self, ks: u32, key: Bytes, value: Bytes, expires_at: Option<u64>) -> Result<()> {
         let shard = self.data.shard_for(ks, &key)?;
-        let replaced = shard.write()?.put(key, value, expires_at);
+        let mut state = shard.write()?;
+        self.data.watches.touch(ks, &key);
+        let replaced = state.put(key, value, expires_at);
+        drop(state);
         // Free the replaced value after the lock is released.
         drop(replaced);
         Ok(())
@@ -220,7 +227,14 @@ impl Engine for MemoryEngine {
 
     fn remove(&self, ks: u32, key: &[u8]) -> Result<bool> {
         let clock = self.clock();
-        self.data.write(ks, key, |s| s.remove(key, clock))
+        let watches = &self.data.watches;
+        self.data.write(ks, key, |s| {
+            let removed = s.remove(key, clock);
+            if removed {
+                watches.touch(ks, key);
+            }
+            removed
+        })
     }
 
     fn kind(&self, ks: u32, key: &[u8]) -> Result<Option<KeyKind>> {
@@ -255,12 +269,21 @@ impl Engine for MemoryEngine {
         let clock = self.clock();
         let shard = self.data.shard_for(ks, &key)?;
         let mut state = shard.write()?;
-        state.push(key, end, values, clock)
+        let len = state.push(key.clone(), end, values, clock)?;
+        self.data.watches.touch(ks, &key);
+        Ok(len)
     }
 
     fn pop(&self, ks: u32, key: &[u8], end: End) -> Result<Option<Bytes>> {
         let clock = self.clock();
-        self.data.write(ks, key, |s| s.pop(key, end, clock))?
+        let watches = &self.data.watches;
+        self.data.write(ks, key, |s| {
+            let popped = s.pop(key, end, clock)?;
+            if popped.is_some() {
+                watches.touch(ks, key);
+            }
+            Ok(popped)
+        })?
     }
 
     fn list_len(&self, ks: u32, key: &[u8]) -> Result<u64> {
@@ -294,6 +317,15 @@ impl Engine for MemoryEngine {
         }
     }
 
+    fn settle(&self) -> Result<()> {
+        // A write is visible once its shard lock is released, and a read takes that lock.
+        Ok(())
+    }
+
+    fn watches(&self) -> &Arc<WatchRegistry> {
+        &self.data.watches
+    }
+
     fn scan(&self, ks: u32, range: KeyRange) -> Result<EngineScan> {
         self.data.check_keyspace(ks)?;
         let Some(view) = View::take(&self.data, ks) else {
@@ -311,11 +343,13 @@ impl Engine for MemoryEngine {
             return Ok(());
         };
         // All shards at once, so no reader sees the keyspace half cleared; free after unlocking.
-        let old: Vec<_> = shards
-            .write_all()?
+        let mut states = shards.write_all()?;
+        self.data.watches.touch_all(Some(ks));
+        let old: Vec<_> = states
             .iter_mut()
             .map(|state| state.replace_all(Vec::new()))
             .collect();
+        drop(states);
         drop(old);
         Ok(())
     }

@@ -97,6 +97,11 @@ impl<'a> MemoryTx<'a> {
         Ok((&mut **guard, &self.now))
     }
 
+    /// Marks `key` changed for WATCH; called while its shard's write lock is held.
+    fn touch(&self, ks: u32, key: &[u8]) {
+        self.data.watches.touch(ks, key);
+    }
+
     fn live(&mut self, ks: u32, key: &[u8]) -> Result<Option<Entry>> {
         let now = self.now.0;
         Ok(self
@@ -146,17 +151,26 @@ impl Tx for MemoryTx<'_> {
         } else {
             state.put(Bytes::copy_from_slice(key), value, expires_at);
         }
+        self.touch(ks, key);
         Ok(())
     }
 
     fn remove(&mut self, ks: u32, key: &[u8]) -> Result<bool> {
         let (state, clock) = self.shard_for_write(ks, key)?;
-        Ok(state.remove(key, clock))
+        let removed = state.remove(key, clock);
+        if removed {
+            self.touch(ks, key);
+        }
+        Ok(removed)
     }
 
     fn set_expiry(&mut self, ks: u32, key: &[u8], expires_at: Option<u64>) -> Result<bool> {
         let (state, clock) = self.shard_for_write(ks, key)?;
-        Ok(state.set_expiry(key, expires_at, clock))
+        let changed = state.set_expiry(key, expires_at, clock);
+        if changed {
+            self.touch(ks, key);
+        }
+        Ok(changed)
     }
 
     fn list_len(&mut self, ks: u32, key: &[u8]) -> Result<u64> {
@@ -177,17 +191,25 @@ impl Tx for MemoryTx<'_> {
 
     fn list_push(&mut self, ks: u32, key: &[u8], end: End, values: &[Bytes]) -> Result<u64> {
         let (state, clock) = self.shard_for_write(ks, key)?;
-        state.push(Bytes::copy_from_slice(key), end, values, clock)
+        let len = state.push(Bytes::copy_from_slice(key), end, values, clock)?;
+        self.touch(ks, key);
+        Ok(len)
     }
 
     fn list_pop(&mut self, ks: u32, key: &[u8], end: End) -> Result<Option<Bytes>> {
         let (state, clock) = self.shard_for_write(ks, key)?;
-        state.pop(key, end, clock)
+        let popped = state.pop(key, end, clock)?;
+        if popped.is_some() {
+            self.touch(ks, key);
+        }
+        Ok(popped)
     }
 
     fn list_set(&mut self, ks: u32, key: &[u8], index: u64, value: Bytes) -> Result<()> {
         let (state, _) = self.shard_for_write(ks, key)?;
-        state.list_set(key, index, value)
+        state.list_set(key, index, value)?;
+        self.touch(ks, key);
+        Ok(())
     }
 
     fn list_replace(&mut self, ks: u32, key: &[u8], items: Vec<Bytes>) -> Result<()> {
@@ -223,6 +245,7 @@ impl Tx for MemoryTx<'_> {
                 Entry::from_stored(value, expires_at),
             );
         }
+        self.touch(ks, key);
         Ok(())
     }
 

@@ -17,6 +17,7 @@ mod string_edits;
 mod strings;
 mod transaction;
 mod transaction_lists;
+mod watch;
 
 pub use expiry::Ttl;
 pub use handle::Store;
@@ -24,3 +25,4 @@ pub use list_edits::ListEnd;
 pub use scan::{Keys, Scan};
 pub use string_edits::CompareAndSwap;
 pub use transaction::Transaction;
+pub use watch::Watch;

@@ -20,6 +20,7 @@ use crate::expiry::{ExpireCondition, Expiry};
 use crate::ops::keys;
 use crate::ops::strings::{self, SetOptions, SetOutcome};
 use crate::store::handle::Store;
+use crate::store::watch::Watch;
 use crate::store::Ttl;
 use crate::value::{Decode, Encode};
 
@@ -78,14 +79,68 @@ impl Store {
     pub fn transaction_across<K: AsRef<[u8]>, T>(
         &self,
         keys: impl IntoIterator<Item = (u32, K)>,
-        mut body: impl FnMut(&mut Transaction<'_>) -> Result<T>,
+        body: impl FnMut(&mut Transaction<'_>) -> Result<T>,
     ) -> Result<T> {
-        let mut declared = Vec::new();
-        for (ks, key) in keys {
-            declared.push((self.keyspace(ks)?.ks, self.owned_key(key.as_ref())?));
-        }
+        let declared = self.declare(keys)?;
+        let out = self.run_transaction(declared, None, body)?;
+        out.ok_or_else(|| crate::Error::invalid("transaction", "aborted without a watch"))
+    }
+
+    /// Runs `body` as [`Store::transaction_across`] does, unless a key of `watch` changed since
+    /// it was watched (Redis `WATCH` … `EXEC`): then nothing runs and the answer is `None`.
+    ///
+    /// A watched key has changed if any write changed it (a set, a removal, a push or pop, a new
+    /// expiry, a rename onto or away from it, a clear or load of its keyspace) or if it expired
+    /// meanwhile. The check and the body are one atomic step: no change can slip between them.
+    ///
+    /// ```
+    /// use tidekv::{Config, Store};
+    /// let store = Store::open(Config::memory())?;
+    /// store.insert("balance", 100)?;
+    /// let watch = store.watch(["balance"])?;
+    /// let seen = store.get_as::<i64>("balance")?.unwrap_or(0);
+    /// store.insert("balance", 5)?; // another client's write
+    /// let done = store.transaction_watched(&watch, [(0, "balance")], |t| {
+    ///     t.insert("balance", seen - 30)
+    /// })?;
+    /// assert_eq!(done, None, "the watched key changed: nothing was written");
+    /// assert_eq!(store.get_as::<i64>("balance")?, Some(5));
+    /// # Ok::<(), tidekv::Error>(())
+    /// ```
+    pub fn transaction_watched<K: AsRef<[u8]>, T>(
+        &self,
+        watch: &Watch,
+        keys: impl IntoIterator<Item = (u32, K)>,
+        body: impl FnMut(&mut Transaction<'_>) -> Result<T>,
+    ) -> Result<Option<T>> {
+        watch.check_store(self)?;
+        let mut declared = self.declare(keys)?;
+        declared.extend(watch.keys().map(|(ks, key)| (ks, key.clone())));
+        self.run_transaction(declared, Some(watch), body)
+    }
+
+    fn declare<K: AsRef<[u8]>>(
+        &self,
+        keys: impl IntoIterator<Item = (u32, K)>,
+    ) -> Result<Vec<TxKey>> {
+        keys.into_iter()
+            .map(|(ks, key)| Ok((self.keyspace(ks)?.ks, self.owned_key(key.as_ref())?)))
+            .collect()
+    }
+
+    /// The one transaction runner: checks `watch` inside the transaction, runs `body`, and wakes
+    /// the blocked pops of the lists it pushed to once it has committed.
+    fn run_transaction<T>(
+        &self,
+        declared: Vec<TxKey>,
+        watch: Option<&Watch>,
+        mut body: impl FnMut(&mut Transaction<'_>) -> Result<T>,
+    ) -> Result<Option<T>> {
         let mut pushed = BTreeSet::new();
         let out = self.atomic(&declared, |tx| {
+            if watch.is_some_and(|w| w.changed(tx.now())) {
+                return Ok(None);
+            }
             let mut t = Transaction {
                 tx,
                 store: self,
@@ -94,7 +149,7 @@ impl Store {
             };
             let out = body(&mut t)?;
             pushed = std::mem::take(&mut t.pushed);
-            Ok(out)
+            Ok(Some(out))
         })?;
         for (ks, key) in &pushed {
             self.shared.waiters.notify(*ks, key);

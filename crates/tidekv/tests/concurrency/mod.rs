@@ -18,11 +18,15 @@ mod batches;
 mod counters;
 mod disjoint;
 mod queues;
+mod transactions;
 
 pub use self::batches::batches_are_never_seen_half_done;
 pub use self::counters::concurrent_counters;
 pub use self::disjoint::disjoint_writers_leave_an_exact_count;
 pub use self::queues::producers_and_consumers;
+pub use self::transactions::{
+    transactions_are_never_seen_half_done, watched_increments_lose_no_update,
+};
 
 /// Declares one `#[test]` per scenario of this module, each opening its store with `$open`
 /// (a `fn() -> Opened`).
@@ -34,6 +38,8 @@ macro_rules! concurrency_suite {
             concurrent_counters,
             batches_are_never_seen_half_done,
             disjoint_writers_leave_an_exact_count,
+            watched_increments_lose_no_update,
+            transactions_are_never_seen_half_done,
         );
     };
     (@cases $open:expr; $($scenario:ident),* $(,)?) => {

@@ -120,11 +120,19 @@ impl Engine for DiskEngine {
         keys: &[TxKey],
         body: &mut dyn FnMut(&mut dyn Tx) -> Result<()>,
     ) -> Result<()> {
-        self.inner.write(|txn| body(&mut DiskTx::new(txn, keys)))
+        let watches = &self.inner.watches;
+        self.inner
+            .write(|txn| body(&mut DiskTx::new(txn, keys, watches)))
     }
 
     fn scan(&self, ks: u32, range: KeyRange) -> Result<EngineScan> {
         self.inner.scan(ks, range)
+    }
+    fn settle(&self) -> Result<()> {
+        self.inner.settle()
+    }
+    fn watches(&self) -> &std::sync::Arc<crate::watch::WatchRegistry> {
+        &self.inner.watches
     }
     fn clear(&self, ks: u32) -> Result<()> {
         self.inner.clear(ks)

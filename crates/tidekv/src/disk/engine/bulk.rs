@@ -18,6 +18,7 @@ impl Inner {
             for key in keys {
                 txn.set_key(ks, &key, Cell::Tombstone);
             }
+            self.watches.touch_all(Some(ks));
             Ok(())
         })
     }

@@ -13,11 +13,21 @@ use crate::error::Result;
 
 impl Inner {
     pub(crate) fn push(&self, ks: u32, key: Bytes, end: End, values: &[Bytes]) -> Result<u64> {
-        self.write(|txn| txn.push(ks, &key, end, values))
+        self.write(|txn| {
+            let len = txn.push(ks, &key, end, values)?;
+            self.watches.touch(ks, &key);
+            Ok(len)
+        })
     }
 
     pub(crate) fn pop(&self, ks: u32, key: &[u8], end: End) -> Result<Option<Bytes>> {
-        self.write(|txn| txn.pop(ks, key, end))
+        self.write(|txn| {
+            let popped = txn.pop(ks, key, end)?;
+            if popped.is_some() {
+                self.watches.touch(ks, key);
+            }
+            Ok(popped)
+        })
     }
 
     pub(crate) fn list_len(&self, ks: u32, key: &[u8]) -> Result<u64> {

@@ -212,6 +212,7 @@ impl Inner {
                 // later write, and list versions stay unique).
                 writer.last_seq = writer.last_seq.max(last_seq);
                 self.publish(writer.last_seq);
+                self.watches.touch_all(None);
                 let mut versions = self.versions.lock();
                 let old: Vec<Arc<TableFile>> = self.current().version.tables().cloned().collect();
                 let edit = VersionEdit {

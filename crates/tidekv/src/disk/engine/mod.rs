@@ -150,6 +150,8 @@ pub(crate) struct Inner {
     pub(crate) closed: AtomicBool,
     /// Set once `bg.error` is: lets every write check health without taking the lock.
     pub(crate) failed: AtomicBool,
+    /// Watched keys; every write marks its keys here under the writer lock.
+    pub(crate) watches: Arc<crate::watch::WatchRegistry>,
     /// Held until `close` (or drop); releasing it lets another open proceed.
     pub(crate) dir_lock: Mutex<Option<lock::DirLock>>,
     /// Test hooks: code run when the engine passes a named point (RocksDB's sync points), so a

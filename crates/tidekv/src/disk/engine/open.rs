@@ -233,6 +233,7 @@ pub(crate) fn open_with_fs(
         },
         closed: AtomicBool::new(false),
         failed: AtomicBool::new(false),
+        watches: Arc::default(),
         dir_lock: Mutex::new(Some(dir_lock)),
         #[cfg(test)]
         hooks: Mutex::new(Vec::new()),

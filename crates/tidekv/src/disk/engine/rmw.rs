@@ -14,11 +14,14 @@ use super::view::user_prefix;
 use crate::disk::cell::{Cell, ListMeta, LIST_START};
 use crate::engine::{End, KeyInfo, KeyKind, StoredValue, Tx, TxKey};
 use crate::error::{Error, Result};
+use crate::watch::WatchRegistry;
 
 /// A [`Tx`] over one disk write transaction.
 pub(crate) struct DiskTx<'t> {
     txn: &'t mut Txn,
     declared: &'t [TxKey],
+    /// Marked for every key written; the writer lock is held throughout.
+    watches: &'t WatchRegistry,
     /// `declared` as a set, for transactions with many keys (an EXEC, an MSETNX).
     declared_set: Option<HashSet<(u32, &'t [u8])>>,
 }
@@ -27,12 +30,13 @@ pub(crate) struct DiskTx<'t> {
 const SET_FROM: usize = 16;
 
 impl<'t> DiskTx<'t> {
-    pub(crate) fn new(txn: &'t mut Txn, declared: &'t [TxKey]) -> Self {
+    pub(crate) fn new(txn: &'t mut Txn, declared: &'t [TxKey], watches: &'t WatchRegistry) -> Self {
         let declared_set = (declared.len() > SET_FROM)
             .then(|| declared.iter().map(|(ks, k)| (*ks, k.as_ref())).collect());
         DiskTx {
             txn,
             declared,
+            watches,
             declared_set,
         }
     }
@@ -90,6 +94,7 @@ impl<'t> DiskTx<'t> {
         expires_at: Option<u64>,
     ) -> Result<()> {
         let prefix = self.prefix(ks, key)?;
+        self.watches.touch(ks, key);
         if items.is_empty() {
             self.txn.set(prefix, Cell::Tombstone);
             return Ok(());
@@ -142,17 +147,26 @@ impl Tx for DiskTx<'_> {
         }
         let prefix = self.prefix(ks, key)?;
         self.txn.set(prefix, Cell::Str { value, expires_at });
+        self.watches.touch(ks, key);
         Ok(())
     }
 
     fn remove(&mut self, ks: u32, key: &[u8]) -> Result<bool> {
         self.prefix(ks, key)?;
-        self.txn.remove(ks, key)
+        let removed = self.txn.remove(ks, key)?;
+        if removed {
+            self.watches.touch(ks, key);
+        }
+        Ok(removed)
     }
 
     fn set_expiry(&mut self, ks: u32, key: &[u8], expires_at: Option<u64>) -> Result<bool> {
         self.prefix(ks, key)?;
-        self.txn.set_expiry(ks, key, expires_at)
+        let changed = self.txn.set_expiry(ks, key, expires_at)?;
+        if changed {
+            self.watches.touch(ks, key);
+        }
+        Ok(changed)
     }
 
     fn list_len(&mut self, ks: u32, key: &[u8]) -> Result<u64> {
@@ -170,12 +184,18 @@ impl Tx for DiskTx<'_> {
 
     fn list_push(&mut self, ks: u32, key: &[u8], end: End, values: &[Bytes]) -> Result<u64> {
         self.prefix(ks, key)?;
-        self.txn.push(ks, key, end, values)
+        let len = self.txn.push(ks, key, end, values)?;
+        self.watches.touch(ks, key);
+        Ok(len)
     }
 
     fn list_pop(&mut self, ks: u32, key: &[u8], end: End) -> Result<Option<Bytes>> {
         self.prefix(ks, key)?;
-        self.txn.pop(ks, key, end)
+        let popped = self.txn.pop(ks, key, end)?;
+        if popped.is_some() {
+            self.watches.touch(ks, key);
+        }
+        Ok(popped)
     }
 
     fn list_set(&mut self, ks: u32, key: &[u8], index: u64, value: Bytes) -> Result<()> {
@@ -185,6 +205,7 @@ impl Tx for DiskTx<'_> {
         }
         let at = item_prefix(ks, key, meta.version, meta.head.wrapping_add(index));
         self.txn.set(at, Cell::Item(value));
+        self.watches.touch(ks, key);
         Ok(())
     }
 

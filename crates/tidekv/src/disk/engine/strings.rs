@@ -54,11 +54,18 @@ impl Inner {
     ) -> Result<()> {
         self.write(|txn| {
             txn.set_key(ks, &key, Cell::Str { value, expires_at });
+            self.watches.touch(ks, &key);
             Ok(())
         })
     }
 
     pub(crate) fn remove(&self, ks: u32, key: &[u8]) -> Result<bool> {
-        self.write(|txn| txn.remove(ks, key))
+        self.write(|txn| {
+            let removed = txn.remove(ks, key)?;
+            if removed {
+                self.watches.touch(ks, key);
+            }
+            Ok(removed)
+        })
     }
 }

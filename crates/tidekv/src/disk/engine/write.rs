@@ -63,6 +63,20 @@ impl Inner {
         Ok(out)
     }
 
+    /// Returns once every write committed before the call is visible to readers.
+    ///
+    /// A write touches watched keys, commits and — except in `Sync` mode — publishes, all under
+    /// the writer lock; so once the lock has been taken here, every write that began before is
+    /// committed, and visible unless it still waits for its fsync. In `Sync` mode that fsync is
+    /// waited for.
+    pub(crate) fn settle(&self) -> Result<()> {
+        let committed = self.writer.lock().last_seq;
+        if self.options.durability == Durability::Sync {
+            self.sync_to(committed)?;
+        }
+        Ok(())
+    }
+
     /// Appends `writes` to the log as one record and inserts them into `mem`; returns the last
     /// sequence number used.
     ///
