@@ -42,6 +42,7 @@ mod expiry;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
+mod glob;
 mod memory;
 mod number;
 mod ops;
@@ -62,5 +63,8 @@ pub use error::{Error, Result};
 pub use expiry::{ExpireCondition, Expiry};
 pub use ops::{ListInsert, SetCondition, SetOptions, SetOutcome, Side};
 pub use stats::{BackendStats, DiskStats, KeyspaceStats, LevelStats, MemoryStats, Stats};
-pub use store::{CompareAndSwap, Keys, ListEnd, Scan, Store, Transaction, Ttl, Watch};
+pub use store::{
+    CompareAndSwap, Keys, ListEnd, Scan, ScanCursor, ScanOptions, ScanPage, Store, Transaction,
+    Ttl, Watch,
+};
 pub use value::{Decode, Encode, Json};

@@ -5,6 +5,7 @@
 //! Its methods are grouped by family, one file each.
 
 mod blocking;
+mod cursor_scan;
 mod expiry;
 mod handle;
 mod keys;
@@ -19,6 +20,7 @@ mod transaction;
 mod transaction_lists;
 mod watch;
 
+pub use cursor_scan::{ScanCursor, ScanOptions, ScanPage};
 pub use expiry::Ttl;
 pub use handle::Store;
 pub use list_edits::ListEnd;
