@@ -112,8 +112,9 @@ fn main() -> tidekv::Result<()> {
 
     step("blocking pops: a worker waits on two queues; a producer thread pushes");
     let worker = store.clone();
-    let handle =
-        thread::spawn(move || worker.blocking_pop_front(&["high", "low"], Duration::from_secs(5)));
+    let handle = thread::spawn(move || {
+        worker.blocking_pop_front(&["high", "low"], Some(Duration::from_secs(5)))
+    });
     thread::sleep(Duration::from_millis(50));
     store.push_back("low", "background job")?;
     println!(
@@ -124,7 +125,7 @@ fn main() -> tidekv::Result<()> {
     );
     println!(
         "  an empty queue times out: {:?}",
-        store.blocking_pop_front(&["empty"], Duration::from_millis(20))?
+        store.blocking_pop_front(&["empty"], Some(Duration::from_millis(20)))?
     );
 
     step("sorted, lazy, point-in-time scans: scan_prefix and range");

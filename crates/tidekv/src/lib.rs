@@ -64,7 +64,7 @@ pub use expiry::{ExpireCondition, Expiry};
 pub use ops::{ListInsert, SetCondition, SetOptions, SetOutcome, Side};
 pub use stats::{BackendStats, DiskStats, KeyspaceStats, LevelStats, MemoryStats, Stats};
 pub use store::{
-    CompareAndSwap, Keys, ListEnd, Scan, ScanCursor, ScanOptions, ScanPage, Store, Transaction,
-    Ttl, Watch,
+    BlockedPop, CompareAndSwap, Keys, ListEnd, Scan, ScanCursor, ScanOptions, ScanPage, Store,
+    Transaction, Ttl, Watch,
 };
 pub use value::{Decode, Encode, Json};

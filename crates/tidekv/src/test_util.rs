@@ -120,6 +120,6 @@ impl SimulatedDisk {
 pub fn crash(store: &Store) {
     let shared = &store.shared;
     shared.closed.store(true, Ordering::SeqCst);
-    shared.waiters.wake_all();
+    shared.waiters.close_all();
     shared.engine.abandon();
 }

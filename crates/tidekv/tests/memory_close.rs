@@ -133,7 +133,7 @@ fn blocked_pops_end_with_closed_even_with_an_unbounded_timeout() {
         let store = Store::open(Config::memory()).unwrap();
         let waiter = {
             let store = store.clone();
-            thread::spawn(move || store.blocking_pop_front(&["q"], Duration::MAX))
+            thread::spawn(move || store.blocking_pop_front(&["q"], None))
         };
         thread::sleep(Duration::from_millis(1));
         store.close().unwrap();

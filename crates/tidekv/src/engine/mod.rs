@@ -210,19 +210,4 @@ pub(crate) trait Engine: Send + Sync + fmt::Debug {
     fn abandon(&self) {
         let _ = self.close();
     }
-
-    /// Blocks on the server for a pop from the first non-empty list of `keys`.
-    ///
-    /// Engines whose lists can be changed by other processes (remote) implement this with the
-    /// server's own blocking pop. The default, `None`, means "not native": the store then waits on
-    /// its own push notifications, which see every push made through this process.
-    fn blocking_pop(
-        &self,
-        _ks: u32,
-        _keys: &[Bytes],
-        _end: End,
-        _timeout: std::time::Duration,
-    ) -> Option<Result<Option<(Bytes, Bytes)>>> {
-        None
-    }
 }

@@ -1,106 +1,40 @@
-//! Blocking pops: wait, up to a timeout, for a value to arrive on any of several lists.
+//! Blocking pops (Redis `BLPOP`, `BRPOP`, `BLMPOP`, `BLMOVE`): wait for an element to arrive on
+//! any of several lists, served in arrival order, each element to exactly one caller. How waiting
+//! calls are queued and served is in `waiters.rs`.
 //!
-//! Waiters register a signal under every key they wait on; every push made through this store
-//! fires the signals registered under its key, and `close` fires them all. The protocol that rules
-//! out a lost wake-up: a waiter (1) registers and clears its signal, (2) checks that the store is
-//! open and tries to pop, (3) sleeps only if the signal has not fired since (1). A push that lands after (2) looked at the list fires the signal after (1), so
-//! the sleep in (3) returns at once. Pushing checks a counter first, so it costs one atomic load
-//! when nobody waits.
+//! Two forms: a call that blocks its thread up to a timeout, and a [`BlockedPop`] future that
+//! holds no thread while it waits (a server with thousands of blocked clients uses it, with its
+//! runtime's timer; dropping the future cancels the wait without losing an element).
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use parking_lot::{Condvar, Mutex};
 
-use crate::engine::End;
+use crate::engine::{End, KeyKind};
 use crate::error::{Error, Result};
+use crate::ops::lists;
 use crate::store::handle::Store;
-
-#[derive(Default)]
-struct Signal {
-    fired: Mutex<bool>,
-    wake: Condvar,
-}
-
-impl Signal {
-    fn fire(&self) {
-        *self.fired.lock() = true;
-        self.wake.notify_all();
-    }
-}
-
-/// A list a pop waits on: its keyspace and key.
-type ListId = (u32, Bytes);
-
-/// Who is waiting on which list.
-#[derive(Default)]
-pub(crate) struct Waiters {
-    count: AtomicUsize,
-    by_key: Mutex<HashMap<ListId, Vec<Arc<Signal>>>>,
-}
-
-impl Waiters {
-    /// Wakes the waiters of one key.
-    pub(crate) fn notify(&self, ks: u32, key: &Bytes) {
-        if self.count.load(Ordering::SeqCst) == 0 {
-            return;
-        }
-        if let Some(signals) = self.by_key.lock().get(&(ks, key.clone())) {
-            signals.iter().for_each(|s| s.fire());
-        }
-    }
-
-    /// Wakes every waiter (on close, or after a snapshot load replaced every list).
-    pub(crate) fn wake_all(&self) {
-        for signals in self.by_key.lock().values() {
-            signals.iter().for_each(|s| s.fire());
-        }
-    }
-
-    fn register(&self, ks: u32, keys: &[Bytes]) -> Arc<Signal> {
-        let signal = Arc::new(Signal::default());
-        let mut by_key = self.by_key.lock();
-        for key in keys {
-            by_key
-                .entry((ks, key.clone()))
-                .or_default()
-                .push(Arc::clone(&signal));
-        }
-        self.count.fetch_add(1, Ordering::SeqCst);
-        signal
-    }
-
-    fn unregister(&self, ks: u32, keys: &[Bytes], signal: &Arc<Signal>) {
-        let mut by_key = self.by_key.lock();
-        for key in keys {
-            let id = (ks, key.clone());
-            if let Some(signals) = by_key.get_mut(&id) {
-                signals.retain(|s| !Arc::ptr_eq(s, signal));
-                if signals.is_empty() {
-                    by_key.remove(&id);
-                }
-            }
-        }
-        self.count.fetch_sub(1, Ordering::SeqCst);
-    }
-}
+use crate::store::list_edits::ListEnd;
+use crate::store::waiters::{BlockingOp, Served, Slot, SlotState, Turn, Waiters};
 
 impl Store {
-    /// Pops the first element of the first non-empty list among `keys`, waiting up to `timeout` for
-    /// one to be pushed (Redis `BLPOP`). Returns `(key, value)`, or `None` on timeout.
+    /// Pops the first element of the first non-empty list among `keys`, waiting for one to be
+    /// pushed (Redis `BLPOP`). Returns `(key, value)`, or `None` if `timeout` passed first.
     ///
-    /// A zero `timeout` tries once without waiting. Any push through any handle of this store wakes
-    /// the waiter at once; [`Store::close`] wakes it with [`Error::Closed`].
+    /// `timeout`: `None` waits for ever (Redis's `BLPOP … 0`); `Some(Duration::ZERO)` does not
+    /// wait. Calls blocked on a list are served in the order they arrived, and each element goes
+    /// to exactly one of them. [`Store::close`] ends the wait with [`Error::Closed`].
     ///
     /// ```
     /// # use std::time::Duration;
     /// # use tidekv::{Config, Store};
     /// let store = Store::open(Config::memory())?;
     /// let producer = store.clone();
-    /// let worker = std::thread::spawn(move || store.blocking_pop_front(&["jobs"], Duration::from_secs(5)));
+    /// let worker = std::thread::spawn(move || store.blocking_pop_front(&["jobs"], None));
     /// producer.push_back("jobs", "job-1")?;
     /// let (key, job) = worker.join().unwrap()?.expect("a job");
     /// assert_eq!((&key[..], &job[..]), (&b"jobs"[..], &b"job-1"[..]));
@@ -109,26 +43,112 @@ impl Store {
     pub fn blocking_pop_front<K: AsRef<[u8]>>(
         &self,
         keys: &[K],
-        timeout: Duration,
+        timeout: Option<Duration>,
     ) -> Result<Option<(Bytes, Bytes)>> {
-        self.blocking_pop(keys, End::Front, timeout)
+        self.blocking_pop_one(keys, End::Front, timeout)
     }
 
     /// Like [`Store::blocking_pop_front`], from the tail (Redis `BRPOP`).
     pub fn blocking_pop_back<K: AsRef<[u8]>>(
         &self,
         keys: &[K],
-        timeout: Duration,
+        timeout: Option<Duration>,
     ) -> Result<Option<(Bytes, Bytes)>> {
-        self.blocking_pop(keys, End::Back, timeout)
+        self.blocking_pop_one(keys, End::Back, timeout)
     }
 
-    fn blocking_pop<K: AsRef<[u8]>>(
+    /// Pops up to `count` elements from one end of the first non-empty list among `keys`,
+    /// waiting as [`Store::blocking_pop_front`] does (Redis `BLMPOP`). Returns the list's key and
+    /// the elements in pop order.
+    pub fn blocking_pop_many<K: AsRef<[u8]>>(
+        &self,
+        keys: &[K],
+        end: ListEnd,
+        count: usize,
+        timeout: Option<Duration>,
+    ) -> Result<Option<(Bytes, Vec<Bytes>)>> {
+        if count == 0 {
+            return Err(Error::invalid("count", "must be at least 1"));
+        }
+        let op = BlockingOp::Pop {
+            end: end.into(),
+            count: count as u64,
+        };
+        let served = self.block(keys, op, timeout)?;
+        Ok(served.map(|s| (s.key, s.values)))
+    }
+
+    /// Moves an element from one end of `from` to one end of `to`, waiting for `from` to have
+    /// one as [`Store::blocking_pop_front`] does (Redis `BLMOVE`, `BRPOPLPUSH`). Returns the
+    /// element. A `to` that holds a string is [`Error::WrongType`] when the element arrives, and
+    /// the element stays in `from`.
+    pub fn blocking_list_move(
+        &self,
+        from: impl AsRef<[u8]>,
+        to: impl AsRef<[u8]>,
+        from_end: ListEnd,
+        to_end: ListEnd,
+        timeout: Option<Duration>,
+    ) -> Result<Option<Bytes>> {
+        let op = BlockingOp::Move {
+            to: self.owned_key(to.as_ref())?,
+            from_end: from_end.into(),
+            to_end: to_end.into(),
+        };
+        let served = self.block(&[from], op, timeout)?;
+        Ok(served.and_then(|s| s.values.into_iter().next()))
+    }
+
+    /// A future for a pop from the first non-empty list among `keys` (up to `count` elements from
+    /// `end`), holding no thread while it waits: Redis's `BLPOP` / `BRPOP` / `BLMPOP` for an async
+    /// server. It waits for ever; put a timeout around it with your runtime's timer. Dropping it
+    /// cancels the wait; an element that reached it at that moment goes back to its list.
+    pub fn pop_when_ready<K: AsRef<[u8]>>(
+        &self,
+        keys: &[K],
+        end: ListEnd,
+        count: usize,
+    ) -> Result<BlockedPop> {
+        if count == 0 {
+            return Err(Error::invalid("count", "must be at least 1"));
+        }
+        let op = BlockingOp::Pop {
+            end: end.into(),
+            count: count as u64,
+        };
+        self.start_blocking(keys, op)
+    }
+
+    /// A future for [`Store::blocking_list_move`] (Redis `BLMOVE`), as [`Store::pop_when_ready`].
+    pub fn move_when_ready(
+        &self,
+        from: impl AsRef<[u8]>,
+        to: impl AsRef<[u8]>,
+        from_end: ListEnd,
+        to_end: ListEnd,
+    ) -> Result<BlockedPop> {
+        let op = BlockingOp::Move {
+            to: self.owned_key(to.as_ref())?,
+            from_end: from_end.into(),
+            to_end: to_end.into(),
+        };
+        self.start_blocking(&[from], op)
+    }
+
+    fn blocking_pop_one<K: AsRef<[u8]>>(
         &self,
         keys: &[K],
         end: End,
-        timeout: Duration,
+        timeout: Option<Duration>,
     ) -> Result<Option<(Bytes, Bytes)>> {
+        let op = BlockingOp::Pop { end, count: 1 };
+        let served = self.block(keys, op, timeout)?;
+        Ok(served.and_then(|s| Some((s.key, s.values.into_iter().next()?))))
+    }
+
+    /// Queues a blocked call and serves its lists once (it may be answered at once).
+    fn start_blocking<K: AsRef<[u8]>>(&self, keys: &[K], op: BlockingOp) -> Result<BlockedPop> {
+        self.check_open()?;
         if keys.is_empty() {
             return Err(Error::invalid(
                 "keys",
@@ -139,51 +159,223 @@ impl Store {
             .iter()
             .map(|k| self.owned_key(k.as_ref()))
             .collect::<Result<_>>()?;
-        if let Some(native) = self
-            .shared
-            .engine
-            .blocking_pop(self.ks, &keys, end, timeout)
-        {
-            return native;
+        // Redis's check: the keys are looked at in order up to the first list, and one that
+        // holds a string is WRONGTYPE at once.
+        for key in &keys {
+            match self.shared.engine.kind(self.ks, key)? {
+                Some(KeyKind::List) => break,
+                Some(KeyKind::String) => return Err(crate::engine::string_is_not_a_list()),
+                None => {}
+            }
         }
-        let deadline = Instant::now().checked_add(timeout);
-        let waiters = &self.shared.waiters;
-        let signal = waiters.register(self.ks, &keys);
-        let result = self.wait_and_pop(&keys, end, deadline, &signal);
-        waiters.unregister(self.ks, &keys, &signal);
-        result
+        let slot = Slot::new(self.ks, keys, op);
+        self.shared.waiters.enqueue(&slot);
+        let pending = BlockedPop {
+            store: self.clone(),
+            slot,
+            finished: false,
+        };
+        // Closed after queueing: `close` answers queued calls, so a close before this check is
+        // seen here and one after it answers the slot.
+        if let Err(e) = self.check_open() {
+            drop(pending);
+            return Err(e);
+        }
+        for key in &pending.slot.keys {
+            self.serve(pending.slot.ks, key);
+        }
+        Ok(pending)
     }
 
-    fn wait_and_pop(
+    /// Blocks the calling thread on a queued call up to `timeout`.
+    fn block<K: AsRef<[u8]>>(
         &self,
-        keys: &[Bytes],
-        end: End,
-        deadline: Option<Instant>,
-        signal: &Signal,
-    ) -> Result<Option<(Bytes, Bytes)>> {
+        keys: &[K],
+        op: BlockingOp,
+        timeout: Option<Duration>,
+    ) -> Result<Option<Served>> {
+        let mut pending = self.start_blocking(keys, op)?;
+        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+        let slot = Arc::clone(&pending.slot);
+        let mut state = slot.state.lock();
         loop {
-            // Clear before checking `closed`: a close (or push) that fires after this line is seen
-            // below, one that fired before it is seen by the check or the pop.
-            *signal.fired.lock() = false;
-            self.check_open()?;
-            for key in keys {
-                if let Some(value) = self.shared.engine.pop(self.ks, key, end)? {
-                    return Ok(Some((key.clone(), value)));
-                }
+            if let SlotState::Done(_) = &*state {
+                let SlotState::Done(answer) = std::mem::replace(&mut *state, SlotState::Taken)
+                else {
+                    continue;
+                };
+                drop(state);
+                pending.finish();
+                return answer.map(Some);
             }
-            let mut fired = signal.fired.lock();
-            if *fired {
-                continue;
-            }
-            match deadline {
-                None => signal.wake.wait(&mut fired),
-                Some(deadline) => {
-                    if Instant::now() >= deadline {
-                        return Ok(None);
-                    }
-                    signal.wake.wait_until(&mut fired, deadline);
+            let timed_out = match (timeout, deadline) {
+                (None, _) => {
+                    slot.changed.wait(&mut state);
+                    false
                 }
+                (Some(_), Some(deadline)) => {
+                    slot.changed.wait_until(&mut state, deadline).timed_out()
+                }
+                // A timeout too long for the clock: wait for ever.
+                (Some(_), None) => {
+                    slot.changed.wait(&mut state);
+                    false
+                }
+            };
+            if timed_out && !matches!(*state, SlotState::Done(_)) {
+                drop(state);
+                let answer = slot.give_up();
+                pending.finish();
+                return answer.transpose();
             }
         }
+    }
+
+    /// Serves the calls blocked on list `key`, oldest first, while it has elements.
+    pub(crate) fn serve(&self, ks: u32, key: &Bytes) {
+        let waiters: &Waiters = &self.shared.waiters;
+        if !waiters.any() {
+            return;
+        }
+        let mut moved_to = Vec::new();
+        loop {
+            if !waiters.begin_serving(ks, key) {
+                break;
+            }
+            while let Turn::Serve(slot) = waiters.next_to_serve(ks, key) {
+                let is_pop = matches!(slot.op, BlockingOp::Pop { .. });
+                match self.pop_for(&slot, key) {
+                    Ok(Some(served)) => {
+                        if let BlockingOp::Move { to, .. } = &slot.op {
+                            moved_to.push(to.clone());
+                        }
+                        Waiters::answer(&slot, Ok(served));
+                    }
+                    // The list is empty (someone popped first), or a pop's list holds a string
+                    // now: the call keeps waiting, first in line, as in Redis.
+                    Ok(None) => {
+                        Waiters::unclaim(&slot);
+                        break;
+                    }
+                    Err(Error::WrongType { .. }) if is_pop => {
+                        Waiters::unclaim(&slot);
+                        break;
+                    }
+                    // A move onto a string, a closed store, an I/O error: the call gets it.
+                    Err(e) => Waiters::answer(&slot, Err(e)),
+                }
+            }
+            if !waiters.end_serving(ks, key) {
+                break;
+            }
+        }
+        for to in moved_to {
+            self.serve(ks, &to);
+        }
+    }
+
+    /// Pops for a claimed call from list `key`.
+    fn pop_for(&self, slot: &Slot, key: &Bytes) -> Result<Option<Served>> {
+        let values = match &slot.op {
+            BlockingOp::Pop { end, count } => {
+                let tx_key = (slot.ks, key.clone());
+                self.atomic(std::slice::from_ref(&tx_key), |tx| {
+                    lists::pop_many(tx, slot.ks, key, *end, *count)
+                })?
+            }
+            BlockingOp::Move {
+                to,
+                from_end,
+                to_end,
+            } => {
+                let declared = [(slot.ks, key.clone()), (slot.ks, to.clone())];
+                let moved = self.atomic(&declared, |tx| {
+                    lists::move_element(tx, slot.ks, key, to, *from_end, *to_end)
+                })?;
+                moved.into_iter().collect()
+            }
+        };
+        Ok((!values.is_empty()).then(|| Served {
+            key: key.clone(),
+            values,
+        }))
+    }
+
+    /// Gives elements an abandoned call was served back to the head (or tail) they came from.
+    fn give_back(&self, slot: &Slot, served: Served) {
+        let BlockingOp::Pop { end, .. } = slot.op else {
+            // A move's element is in its destination list: nothing is lost.
+            return;
+        };
+        // Pushed back in reverse, so the list reads as before the pop.
+        let values: Vec<Bytes> = served.values.into_iter().rev().collect();
+        let tx_key = (slot.ks, served.key.clone());
+        let pushed = self.atomic(std::slice::from_ref(&tx_key), |tx| {
+            tx.list_push(slot.ks, &served.key, end, &values)
+        });
+        if pushed.is_ok() {
+            self.serve(slot.ks, &served.key);
+        }
+    }
+}
+
+/// A blocked pop waiting without a thread (see [`Store::pop_when_ready`]). Resolves to the list
+/// it was served from and the elements, or [`Error::Closed`] when the store closes.
+#[must_use = "a blocked pop does nothing unless awaited; dropping it cancels it"]
+pub struct BlockedPop {
+    store: Store,
+    slot: Arc<Slot>,
+    finished: bool,
+}
+
+impl BlockedPop {
+    fn finish(&mut self) {
+        if !self.finished {
+            self.finished = true;
+            self.store.shared.waiters.dequeue(&self.slot);
+        }
+    }
+}
+
+impl std::fmt::Debug for BlockedPop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BlockedPop")
+            .field("keys", &self.slot.keys)
+            .finish()
+    }
+}
+
+impl Future for BlockedPop {
+    type Output = Result<(Bytes, Vec<Bytes>)>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let slot = Arc::clone(&self.slot);
+        let mut state = slot.state.lock();
+        if let SlotState::Done(_) = &*state {
+            if let SlotState::Done(answer) = std::mem::replace(&mut *state, SlotState::Taken) {
+                drop(state);
+                self.finish();
+                return Poll::Ready(answer.map(|s| (s.key, s.values)));
+            }
+        }
+        if self.finished {
+            return Poll::Ready(Err(Error::invalid("future", "polled after it completed")));
+        }
+        // The waker is stored under the state lock: an answer set after this poll looked finds
+        // it, one set before was seen above.
+        *slot.waker.lock() = Some(cx.waker().clone());
+        Poll::Pending
+    }
+}
+
+impl Drop for BlockedPop {
+    fn drop(&mut self) {
+        if self.finished {
+            return;
+        }
+        if let Some(Ok(served)) = self.slot.give_up() {
+            self.store.give_back(&self.slot, served);
+        }
+        self.finish();
     }
 }

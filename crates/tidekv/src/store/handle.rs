@@ -14,7 +14,7 @@ use crate::engine::{Engine, Tx, TxKey};
 use crate::error::{Error, Result};
 use crate::memory::MemoryEngine;
 use crate::stats::{KeyspaceStats, Stats};
-use crate::store::blocking::Waiters;
+use crate::store::waiters::Waiters;
 
 /// A key-value store: strings, typed values, expiry, lists, scans, batches and snapshots, over the
 /// backend chosen in its [`Config`].
@@ -204,7 +204,7 @@ impl Store {
                 return Err(e);
             }
         }
-        self.shared.waiters.wake_all();
+        self.shared.waiters.close_all();
         self.shared.engine.close()
     }
 

@@ -31,7 +31,7 @@ impl Store {
             lists::push_if_exists(tx, ks, key, end, std::slice::from_ref(&value))
         })?;
         if len > 0 {
-            self.shared.waiters.notify(self.ks, &tx_key.1);
+            self.serve(self.ks, &tx_key.1);
         }
         Ok(usize::try_from(len).unwrap_or(usize::MAX))
     }
@@ -186,7 +186,7 @@ impl Store {
             lists::move_element(tx, ks, from, to, from_end.into(), to_end.into())
         })?;
         if moved.is_some() {
-            self.shared.waiters.notify(self.ks, &declared[1].1);
+            self.serve(self.ks, &declared[1].1);
         }
         Ok(moved)
     }

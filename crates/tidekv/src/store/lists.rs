@@ -95,7 +95,7 @@ impl Store {
             .shared
             .engine
             .push(self.ks, key.clone(), end, &values)?;
-        self.shared.waiters.notify(self.ks, &key);
+        self.serve(self.ks, &key);
         Ok(usize::try_from(len).unwrap_or(usize::MAX))
     }
 

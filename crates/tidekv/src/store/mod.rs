@@ -18,8 +18,10 @@ mod string_edits;
 mod strings;
 mod transaction;
 mod transaction_lists;
+mod waiters;
 mod watch;
 
+pub use blocking::BlockedPop;
 pub use cursor_scan::{ScanCursor, ScanOptions, ScanPage};
 pub use expiry::Ttl;
 pub use handle::Store;

@@ -88,7 +88,7 @@ impl Store {
         })?;
         for op in &ops {
             if let Op::Push { key, .. } = op {
-                self.shared.waiters.notify(self.ks, key);
+                self.serve(self.ks, key);
             }
         }
         Ok(())

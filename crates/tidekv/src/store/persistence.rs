@@ -73,8 +73,10 @@ impl Store {
             Ok(record)
         });
         self.shared.engine.load(&mut checked)?;
-        // Lists may have appeared: let blocked pops look again.
-        self.shared.waiters.wake_all();
+        // Lists may have appeared: serve the calls blocked on them.
+        for (ks, key) in self.shared.waiters.lists() {
+            self.serve(ks, &key);
+        }
         Ok(())
     }
 

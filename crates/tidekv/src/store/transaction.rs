@@ -152,7 +152,7 @@ impl Store {
             Ok(Some(out))
         })?;
         for (ks, key) in &pushed {
-            self.shared.waiters.notify(*ks, key);
+            self.serve(*ks, key);
         }
         Ok(out)
     }

@@ -81,7 +81,7 @@ pub fn producers_and_consumers(open: impl Fn() -> Opened) {
                         // Consumer 0 only blocks; the others alternate.
                         let item = if c == 0 || turn % 2 == 0 {
                             let item = store
-                                .blocking_pop_front(&LISTS, Duration::from_millis(2))
+                                .blocking_pop_front(&LISTS, Some(Duration::from_millis(2)))
                                 .expect("blocking_pop_front");
                             item.map(|(key, v)| {
                                 assert!(

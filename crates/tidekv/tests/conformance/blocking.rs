@@ -1,7 +1,7 @@
 //! Blocking pops: immediate, timeout, woken by pushes from other threads, by batches and by close.
 //!
 //! The wake-up scenarios cannot hide a lost wake-up: the waiter blocks with no deadline of its own
-//! (`Duration::MAX`) or one far beyond the test (an hour), so only a wake-up can end its wait.
+//! (`None`) or one far beyond the test (an hour), so only a wake-up can end its wait.
 //! The test waits until the waiter is blocked inside the pop (its thread has started the call,
 //! a short pause lets it reach the wait, and on Linux its thread state is read until it sleeps),
 //! checks that it has not returned, and only then pushes. It then waits for the result with a
@@ -22,19 +22,19 @@ use tidekv::{Error, Store, WriteBatch};
 const WAKE_BOUND: Duration = Duration::from_secs(30);
 
 /// A waiter's own timeout when it must end only by a wake-up: an hour, far beyond [`WAKE_BOUND`]
-/// (this takes the path that waits with a deadline; `Duration::MAX` takes the one without).
+/// (this takes the path that waits with a deadline; `None` takes the one without).
 const AN_HOUR: Duration = Duration::from_secs(3600);
 
 type Popped = tidekv::Result<Option<(Bytes, Bytes)>>;
 
 /// A thread blocked in a blocking pop, and the channel its result comes back on.
-struct Waiter {
+pub struct Waiter {
     result: mpsc::Receiver<Popped>,
 }
 
 impl Waiter {
     /// Starts `pop` on its own thread and returns once that thread is blocked in it.
-    fn start(store: &Store, pop: impl FnOnce(&Store) -> Popped + Send + 'static) -> Waiter {
+    pub fn start(store: &Store, pop: impl FnOnce(&Store) -> Popped + Send + 'static) -> Waiter {
         let store = store.clone();
         let (started_tx, started) = mpsc::channel();
         let (result_tx, result) = mpsc::channel();
@@ -58,7 +58,7 @@ impl Waiter {
     }
 
     /// The waiter's result, which `cause` (a push, a close) must have woken it to return.
-    fn woken_by(self, cause: &str) -> Popped {
+    pub fn woken_by(self, cause: &str) -> Popped {
         match self.result.recv_timeout(WAKE_BOUND) {
             Ok(popped) => popped,
             Err(mpsc::RecvTimeoutError::Timeout) => panic!(
@@ -114,7 +114,7 @@ pub fn blocking_pop_returns_at_once_when_data_is_there(b: &dyn Backend) {
     let ctx = Ctx::new(b);
     let s = &ctx.store;
     s.push_back_all("q", ["a", "b"]).unwrap();
-    let got = s.blocking_pop_front(&["q"], Duration::ZERO).unwrap();
+    let got = s.blocking_pop_front(&["q"], Some(Duration::ZERO)).unwrap();
     assert_eq!(
         got.map(|(k, v)| (k.to_vec(), v.to_vec())),
         Some((b"q".to_vec(), b"a".to_vec()))
@@ -127,7 +127,7 @@ pub fn blocking_pop_times_out(b: &dyn Backend) {
     let start = Instant::now();
     let got = ctx
         .store
-        .blocking_pop_front(&["empty"], Duration::from_millis(30))
+        .blocking_pop_front(&["empty"], Some(Duration::from_millis(30)))
         .unwrap();
     assert_eq!(got, None);
     assert!(
@@ -136,7 +136,7 @@ pub fn blocking_pop_times_out(b: &dyn Backend) {
     );
     assert_eq!(
         ctx.store
-            .blocking_pop_front(&["empty"], Duration::ZERO)
+            .blocking_pop_front(&["empty"], Some(Duration::ZERO))
             .unwrap(),
         None
     );
@@ -145,7 +145,7 @@ pub fn blocking_pop_times_out(b: &dyn Backend) {
 pub fn blocking_pop_is_woken_by_a_push_from_another_thread(b: &dyn Backend) {
     let ctx = Ctx::new(b);
     let waiter = Waiter::start(&ctx.store, |s| {
-        s.blocking_pop_front(&["jobs"], Duration::MAX)
+        s.blocking_pop_front(&["jobs"], None)
     });
     ctx.store.push_back("jobs", "job-1").unwrap();
     assert_eq!(
@@ -166,14 +166,14 @@ pub fn blocking_pop_watches_several_keys(b: &dyn Backend) {
     ctx.store.push_back("high", "h").unwrap();
     let (key, _) = ctx
         .store
-        .blocking_pop_front(&["high", "low"], Duration::ZERO)
+        .blocking_pop_front(&["high", "low"], Some(Duration::ZERO))
         .unwrap()
         .unwrap();
     assert_eq!(&key[..], b"high");
     // Waiting: a push to the last of the keys wakes the waiter.
     ctx.store.pop_front("low").unwrap();
     let waiter = Waiter::start(&ctx.store, |s| {
-        s.blocking_pop_front(&["a", "b", "c"], AN_HOUR)
+        s.blocking_pop_front(&["a", "b", "c"], Some(AN_HOUR))
     });
     ctx.store.push_back("c", "from c").unwrap();
     assert_eq!(
@@ -187,31 +187,31 @@ pub fn blocking_pop_back_takes_the_tail(b: &dyn Backend) {
     ctx.store.push_back_all("q", ["a", "b", "c"]).unwrap();
     let (_, v) = ctx
         .store
-        .blocking_pop_back(&["q"], Duration::ZERO)
+        .blocking_pop_back(&["q"], Some(Duration::ZERO))
         .unwrap()
         .unwrap();
     assert_eq!(&v[..], b"c");
     assert!(matches!(
-        ctx.store.blocking_pop_back::<&str>(&[], Duration::ZERO),
+        ctx.store.blocking_pop_back::<&str>(&[], Some(Duration::ZERO)),
         Err(Error::InvalidArgument { .. })
     ));
     ctx.store.insert("s", "string").unwrap();
     assert!(matches!(
-        ctx.store.blocking_pop_back(&["s"], Duration::ZERO),
+        ctx.store.blocking_pop_back(&["s"], Some(Duration::ZERO)),
         Err(Error::WrongType { .. })
     ));
 }
 
 pub fn blocking_pop_is_woken_by_close(b: &dyn Backend) {
     let ctx = Ctx::new(b);
-    let waiter = Waiter::start(&ctx.store, |s| s.blocking_pop_front(&["q"], Duration::MAX));
+    let waiter = Waiter::start(&ctx.store, |s| s.blocking_pop_front(&["q"], None));
     ctx.store.close().unwrap();
     assert!(matches!(waiter.woken_by("close"), Err(Error::Closed)));
 }
 
 pub fn blocking_pop_is_woken_by_a_batch_push(b: &dyn Backend) {
     let ctx = Ctx::new(b);
-    let waiter = Waiter::start(&ctx.store, |s| s.blocking_pop_back(&["q"], AN_HOUR));
+    let waiter = Waiter::start(&ctx.store, |s| s.blocking_pop_back(&["q"], Some(AN_HOUR)));
     let mut batch = WriteBatch::new();
     batch
         .insert("other", "x")
@@ -227,7 +227,7 @@ pub fn blocking_pop_is_woken_by_a_batch_push(b: &dyn Backend) {
 
 pub fn blocking_pop_is_woken_by_a_transaction_push(b: &dyn Backend) {
     let ctx = Ctx::new(b);
-    let waiter = Waiter::start(&ctx.store, |s| s.blocking_pop_front(&["q"], AN_HOUR));
+    let waiter = Waiter::start(&ctx.store, |s| s.blocking_pop_front(&["q"], Some(AN_HOUR)));
     ctx.store
         .transaction(["q", "n"], |t| {
             t.incr_by("n", 1)?;
@@ -243,7 +243,7 @@ pub fn blocking_pop_is_woken_by_a_transaction_push(b: &dyn Backend) {
 pub fn blocking_pop_is_woken_by_a_list_move(b: &dyn Backend) {
     let ctx = Ctx::new(b);
     ctx.store.push_back("src", "moved").unwrap();
-    let waiter = Waiter::start(&ctx.store, |s| s.blocking_pop_front(&["dst"], AN_HOUR));
+    let waiter = Waiter::start(&ctx.store, |s| s.blocking_pop_front(&["dst"], Some(AN_HOUR)));
     ctx.store
         .list_move("src", "dst", tidekv::ListEnd::Front, tidekv::ListEnd::Back)
         .unwrap();

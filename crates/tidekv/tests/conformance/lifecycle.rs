@@ -37,7 +37,7 @@ pub fn every_call_after_close_is_closed(b: &dyn Backend) {
     assert!(closed(s.pop_front("q")));
     assert!(closed(s.list_len("q")));
     assert!(closed(s.list_range("q", 0, -1)));
-    assert!(closed(s.blocking_pop_front(&["q"], Duration::ZERO)));
+    assert!(closed(s.blocking_pop_front(&["q"], Some(Duration::ZERO))));
     assert!(closed(s.scan_prefix("k").map(|_| ())));
     assert!(closed(s.range::<&str>(..).map(|_| ())));
     assert!(closed(s.get_many(["k"])));

@@ -34,7 +34,9 @@ pub(crate) const LEVELS: usize = 7;
 /// open (see `table/table_cache.rs`).
 pub(crate) struct TableFile {
     pub(crate) meta: TableMeta,
-    path: PathBuf,
+    /// The file, shared with every other `TableFile` naming it (a trivial move makes one per
+    /// level): it is deleted only when all of them are gone.
+    file: Arc<OnDisk>,
     cache: Arc<TableCache>,
     /// The open reader, while the table cache holds the table open.
     open: ArcSwapOption<TableReader>,
@@ -42,7 +44,25 @@ pub(crate) struct TableFile {
     referenced: AtomicBool,
     /// Point reads this table's bloom filter answered without reading a block.
     filter_skips: AtomicU64,
+}
+
+/// A table's file on disk. Once marked obsolete, it is deleted when the last reference goes:
+/// after every version, reader and iterator that could read it — through any `TableFile` — is
+/// done.
+struct OnDisk {
+    path: PathBuf,
+    cache: Arc<TableCache>,
     obsolete: AtomicBool,
+}
+
+impl Drop for OnDisk {
+    fn drop(&mut self) {
+        if self.obsolete.load(Ordering::Acquire) {
+            // Not after the store closed; the next open deletes every table the manifest does
+            // not name.
+            self.cache.remove_file(&self.path);
+        }
+    }
 }
 
 impl fmt::Debug for TableFile {
@@ -59,13 +79,32 @@ impl TableFile {
     /// The table `meta` names in `dir`, opened on first use through `cache`.
     pub(crate) fn new(meta: TableMeta, dir: &Path, cache: &Arc<TableCache>) -> Arc<TableFile> {
         Arc::new(TableFile {
-            path: table_path(dir, meta.number),
+            file: Arc::new(OnDisk {
+                path: table_path(dir, meta.number),
+                cache: Arc::clone(cache),
+                obsolete: AtomicBool::new(false),
+            }),
             meta,
             cache: Arc::clone(cache),
             open: ArcSwapOption::empty(),
             referenced: AtomicBool::new(false),
             filter_skips: AtomicU64::new(0),
-            obsolete: AtomicBool::new(false),
+        })
+    }
+
+    /// The same file as a table of `level` (a trivial move). The file stays until both this
+    /// and the new table are gone, whichever is marked obsolete: a reader of an older version
+    /// may still read it through this one.
+    pub(crate) fn moved_to(&self, level: u8) -> Arc<TableFile> {
+        let mut meta = self.meta.clone();
+        meta.level = level;
+        Arc::new(TableFile {
+            meta,
+            file: Arc::clone(&self.file),
+            cache: Arc::clone(&self.cache),
+            open: ArcSwapOption::empty(),
+            referenced: AtomicBool::new(false),
+            filter_skips: AtomicU64::new(0),
         })
     }
 
@@ -100,7 +139,7 @@ impl TableFile {
 
     /// The table's file.
     pub(crate) fn path(&self) -> &Path {
-        &self.path
+        &self.file.path
     }
 
     /// The reader slot (for the table cache).
@@ -121,9 +160,9 @@ impl TableFile {
         )
     }
 
-    /// Deletes the file once nothing uses it any more.
+    /// Deletes the file once nothing uses it any more (no `TableFile` naming it is left).
     pub(crate) fn mark_obsolete(&self) {
-        self.obsolete.store(true, Ordering::Release);
+        self.file.obsolete.store(true, Ordering::Release);
     }
 }
 
@@ -132,11 +171,7 @@ impl Drop for TableFile {
         if let Some(reader) = self.open.swap(None) {
             self.cache.dropped(&reader);
         }
-        if self.obsolete.load(Ordering::Acquire) {
-            // Not after the store closed; the next open deletes every table the manifest does
-            // not name.
-            self.cache.remove_file(&self.path);
-        }
+        // The file itself goes with the last `OnDisk` reference, after this reader is closed.
     }
 }
 
@@ -258,4 +293,54 @@ pub(crate) fn find_table<'a>(
 
 fn bad_edit(manifest: &Path, why: String) -> Error {
     Error::corruption(manifest, 0, format!("a version edit {why}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use super::TableFile;
+    use crate::disk::file_name::table_path;
+    use crate::disk::fs::{Fs, MemFs};
+    use crate::disk::table::cache::BlockCache;
+    use crate::disk::table::table_cache::TableCache;
+    use crate::disk::version::edit::TableMeta;
+
+    /// A trivial move makes a second `TableFile` for one file. When the moved table is later
+    /// compacted away, the file must stay while a reader of an older version still holds the
+    /// first one (a stats walk read a deleted table this way before the file was shared).
+    #[test]
+    fn a_moved_table_keeps_its_file_while_the_original_is_in_use() {
+        let fs = MemFs::new();
+        let dir = Path::new("/store");
+        fs.create_dir_all(dir).unwrap();
+        let path = table_path(dir, 7);
+        fs.create(&path).unwrap();
+        let fs: Arc<dyn Fs> = Arc::new(fs);
+        let cache = TableCache::new(Arc::clone(&fs), BlockCache::new(1 << 20), 8, 1 << 20);
+        let meta = TableMeta {
+            level: 1,
+            number: 7,
+            size: 0,
+            entries: 0,
+            smallest: bytes::Bytes::new(),
+            largest: bytes::Bytes::new(),
+            garbage: Default::default(),
+        };
+        let original = TableFile::new(meta, dir, &cache);
+        let moved = original.moved_to(2);
+        assert_eq!(moved.meta.level, 2);
+        moved.mark_obsolete();
+        drop(moved);
+        assert!(
+            fs.file_size(&path).is_ok(),
+            "the file went while an older version could still read it"
+        );
+        drop(original);
+        assert!(
+            fs.file_size(&path).is_err(),
+            "the last reference removes it"
+        );
+    }
 }

@@ -144,14 +144,7 @@ impl Inner {
             u8::try_from(out_level).map_err(|_| Error::invalid("level", "too deep"))?;
         let (outputs, dropped_lists) = if pick.trivial_move {
             self.counters.trivial_moves.fetch_add(1, Ordering::Relaxed);
-            let moved = inputs
-                .iter()
-                .map(|t| {
-                    let mut meta = t.meta.clone();
-                    meta.level = out_level_u8;
-                    TableFile::new(meta, &self.dir, &self.tables)
-                })
-                .collect();
+            let moved = inputs.iter().map(|t| t.moved_to(out_level_u8)).collect();
             (moved, 0)
         } else {
             self.merge_tables(&inputs, &next, out_level, version)?
