@@ -55,10 +55,13 @@ mod value;
 mod watch;
 
 pub use batch::WriteBatch;
+/// The `bytes` crate, whose [`Bytes`] every read returns.
+pub use bytes;
+pub use bytes::Bytes;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{Config, Durability, ShardHasher, MAX_KEYSPACES, MAX_KEY_SIZE, MAX_VALUE_SIZE};
 pub use disk::table::compression::Compression;
-pub use engine::KeyKind;
+pub use engine::{Capabilities, KeyKind};
 pub use error::{Error, Result};
 pub use expiry::{ExpireCondition, Expiry};
 pub use ops::{ListInsert, SetCondition, SetOptions, SetOutcome, Side};

@@ -209,16 +209,21 @@ impl Config {
         Config::with_backend(Backend::Disk(DiskOptions::new(path.as_ref().to_path_buf())))
     }
 
-    fn disk_options(&mut self) -> Option<&mut DiskOptions> {
+    /// The disk backend's options; on another backend, `setter` is recorded as misapplied and
+    /// `Store::open` refuses the config.
+    fn disk_options(&mut self, setter: &'static str) -> Option<&mut DiskOptions> {
         match &mut self.backend {
             Backend::Disk(d) => Some(d),
-            _ => None,
+            _ => {
+                self.misapplied.push((setter, "disk"));
+                None
+            }
         }
     }
 
     /// When writes reach stable storage (disk backend). Default `Periodic(100 ms)`.
     pub fn durability(mut self, durability: Durability) -> Self {
-        if let Some(d) = self.disk_options() {
+        if let Some(d) = self.disk_options("durability") {
             d.durability = durability;
         }
         self
@@ -228,7 +233,7 @@ impl Config {
     /// Default `false`. The directory lock is taken first, so a store open elsewhere is never
     /// truncated.
     pub fn truncate(mut self, truncate: bool) -> Self {
-        if let Some(d) = self.disk_options() {
+        if let Some(d) = self.disk_options("truncate") {
             d.truncate = truncate;
         }
         self
@@ -238,7 +243,7 @@ impl Config {
     /// Default 64 MiB. Larger means fewer, larger L0 tables and less compaction, but more memory
     /// and a longer log replay after a crash.
     pub fn memtable_size(mut self, bytes: usize) -> Self {
-        if let Some(d) = self.disk_options() {
+        if let Some(d) = self.disk_options("memtable_size") {
             d.memtable_size = bytes;
         }
         self
@@ -247,7 +252,7 @@ impl Config {
     /// Frozen memtables allowed to wait for their flush before writes stall (disk backend).
     /// Default 4. Stalls are counted in stats.
     pub fn max_immutable_memtables(mut self, count: usize) -> Self {
-        if let Some(d) = self.disk_options() {
+        if let Some(d) = self.disk_options("max_immutable_memtables") {
             d.max_immutable_memtables = count;
         }
         self
@@ -256,7 +261,7 @@ impl Config {
     /// Target uncompressed size of a table's data block (disk backend). Default 4 KiB. Larger
     /// blocks compress better; a point read decodes a whole block.
     pub fn block_size(mut self, bytes: usize) -> Self {
-        if let Some(d) = self.disk_options() {
+        if let Some(d) = self.disk_options("block_size") {
             d.block_size = bytes;
         }
         self
@@ -264,7 +269,7 @@ impl Config {
 
     /// Compression of table blocks (disk backend). Default [`Compression::Lz4`].
     pub fn compression(mut self, compression: Compression) -> Self {
-        if let Some(d) = self.disk_options() {
+        if let Some(d) = self.disk_options("compression") {
             d.compression = compression;
         }
         self
@@ -273,7 +278,7 @@ impl Config {
     /// Bloom filter bits per key in each table (disk backend). Default 10 (about 1% false
     /// positives); 0 disables filters.
     pub fn bloom_bits_per_key(mut self, bits: usize) -> Self {
-        if let Some(d) = self.disk_options() {
+        if let Some(d) = self.disk_options("bloom_bits_per_key") {
             d.bloom_bits_per_key = bits;
         }
         self
@@ -282,7 +287,7 @@ impl Config {
     /// Bytes of decoded data blocks kept in memory (disk backend). Default 64 MiB; 0 disables the
     /// cache.
     pub fn block_cache_size(mut self, bytes: usize) -> Self {
-        if let Some(d) = self.disk_options() {
+        if let Some(d) = self.disk_options("block_cache_size") {
             d.block_cache_size = bytes;
         }
         self
@@ -295,7 +300,7 @@ impl Config {
     /// charged to the block cache and may take up to half of it (at least 1 MiB), so a store's
     /// memory stays within `block_cache_size` plus the memtables, however many tables it has.
     pub fn max_open_files(mut self, files: usize) -> Self {
-        if let Some(d) = self.disk_options() {
+        if let Some(d) = self.disk_options("max_open_files") {
             d.max_open_files = files;
         }
         self
@@ -303,7 +308,7 @@ impl Config {
 
     /// Target size of a table written by compaction (disk backend). Default 32 MiB.
     pub fn table_size(mut self, bytes: u64) -> Self {
-        if let Some(d) = self.disk_options() {
+        if let Some(d) = self.disk_options("table_size") {
             d.table_size = bytes;
         }
         self
@@ -311,7 +316,7 @@ impl Config {
 
     /// Level-0 tables that start a compaction into level 1 (disk backend). Default 4.
     pub fn l0_compaction_trigger(mut self, tables: usize) -> Self {
-        if let Some(d) = self.disk_options() {
+        if let Some(d) = self.disk_options("l0_compaction_trigger") {
             d.l0_compaction_trigger = tables;
         }
         self
@@ -320,7 +325,7 @@ impl Config {
     /// Level-0 tables at which writes stall until compaction catches up (disk backend).
     /// Default 20.
     pub fn l0_stall_trigger(mut self, tables: usize) -> Self {
-        if let Some(d) = self.disk_options() {
+        if let Some(d) = self.disk_options("l0_stall_trigger") {
             d.l0_stall_trigger = tables;
         }
         self
@@ -329,7 +334,7 @@ impl Config {
     /// Target size of level 1 (disk backend). Default 256 MiB; level `n + 1` targets
     /// `level_size_ratio` times level `n`.
     pub fn level_base_size(mut self, bytes: u64) -> Self {
-        if let Some(d) = self.disk_options() {
+        if let Some(d) = self.disk_options("level_base_size") {
             d.level_base_size = bytes;
         }
         self
@@ -337,7 +342,7 @@ impl Config {
 
     /// Size ratio between adjacent levels (disk backend). Default 10.
     pub fn level_size_ratio(mut self, ratio: u64) -> Self {
-        if let Some(d) = self.disk_options() {
+        if let Some(d) = self.disk_options("level_size_ratio") {
             d.level_size_ratio = ratio;
         }
         self

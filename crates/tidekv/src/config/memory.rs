@@ -36,34 +36,12 @@ impl Default for MemoryOptions {
 }
 
 impl Config {
-    /// Preset for small machines: fewer shards and a slower expiry sweeper.
-    ///
-    /// Memory backend: 8 shards, sweep every 250 ms.
-    pub fn low_memory(mut self) -> Self {
-        if let Some(m) = self.memory_options() {
-            m.shards = 8;
-            m.sweep_interval = Duration::from_millis(250);
-        }
-        self
-    }
-
-    /// Preset for many cores and heavy write concurrency: more shards, a more eager sweeper.
-    ///
-    /// Memory backend: 256 shards, sweep every 50 ms.
-    pub fn high_performance(mut self) -> Self {
-        if let Some(m) = self.memory_options() {
-            m.shards = 256;
-            m.sweep_interval = Duration::from_millis(50);
-        }
-        self
-    }
-
     /// Number of shards of the memory backend. Default 64.
     ///
     /// Writers to different shards never contend; more shards cost a little memory (one lock and
     /// three small indexes each) and make every sorted scan merge more streams. Must be 1..=65536.
     pub fn shards(mut self, shards: usize) -> Self {
-        if let Some(m) = self.memory_options() {
+        if let Some(m) = self.memory_options("shards") {
             m.shards = shards;
         }
         self
@@ -73,7 +51,7 @@ impl Config {
     ///
     /// See [`ShardHasher`] for what the function must guarantee.
     pub fn shard_hasher(mut self, hasher: ShardHasher) -> Self {
-        if let Some(m) = self.memory_options() {
+        if let Some(m) = self.memory_options("shard_hasher") {
             m.hasher = Some(hasher);
         }
         self
@@ -84,7 +62,7 @@ impl Config {
     /// Expired keys are invisible at once whatever this is; the interval only bounds how long their
     /// memory stays in use. Shorter costs more wake-ups; each wake-up touches only keys that are due.
     pub fn expiry_sweep_interval(mut self, interval: Duration) -> Self {
-        if let Some(m) = self.memory_options() {
+        if let Some(m) = self.memory_options("expiry_sweep_interval") {
             m.sweep_interval = interval;
         }
         self
@@ -96,17 +74,22 @@ impl Config {
     /// Meant for local development: data survives restarts that go through `flush` or `close`, not
     /// a crash. Use the disk backend when every write must be durable.
     pub fn snapshot_path(mut self, path: impl AsRef<Path>) -> Self {
-        if let Some(m) = self.memory_options() {
+        if let Some(m) = self.memory_options("snapshot_path") {
             m.snapshot_path = Some(path.as_ref().to_path_buf());
         }
         self
     }
 
     /// The memory backend's options, if this is a memory config.
-    fn memory_options(&mut self) -> Option<&mut MemoryOptions> {
+    /// The memory backend's options; on another backend, `setter` is recorded as misapplied and
+    /// `Store::open` refuses the config.
+    fn memory_options(&mut self, setter: &'static str) -> Option<&mut MemoryOptions> {
         match &mut self.backend {
             Backend::Memory(m) => Some(m),
-            _ => None,
+            _ => {
+                self.misapplied.push((setter, "memory"));
+                None
+            }
         }
     }
 }

@@ -2,6 +2,7 @@
 
 mod disk;
 mod memory;
+mod presets;
 
 use std::fmt;
 use std::sync::Arc;
@@ -48,6 +49,9 @@ pub struct Config {
     pub(crate) max_value_size: usize,
     pub(crate) keyspaces: u32,
     pub(crate) clock: Arc<dyn Clock>,
+    /// Setters called on a config of a backend they do not apply to, with the backend they are
+    /// for: `Store::open` refuses such a config rather than ignore the setting.
+    pub(crate) misapplied: Vec<(&'static str, &'static str)>,
 }
 
 impl fmt::Debug for Config {
@@ -84,6 +88,7 @@ impl Config {
             max_value_size: MAX_VALUE_SIZE,
             keyspaces: 16,
             clock: Arc::new(SystemClock),
+            misapplied: Vec::new(),
         }
     }
 
@@ -114,8 +119,25 @@ impl Config {
         self
     }
 
+    /// The backend's name, as the docs and errors say it.
+    pub(crate) fn backend_name(&self) -> &'static str {
+        match &self.backend {
+            Backend::Memory(_) => "memory",
+            Backend::Disk(_) => "disk",
+        }
+    }
+
     /// Checks every option; `Store::open` calls this first so that a bad option changes nothing.
     pub(crate) fn validate(&self) -> Result<()> {
+        if let Some((setter, backend)) = self.misapplied.first() {
+            return Err(Error::invalid(
+                "config",
+                format!(
+                    "`{setter}` is a setting of the {backend} backend, and this config is for the {} backend",
+                    self.backend_name()
+                ),
+            ));
+        }
         if self.max_key_size == 0 || self.max_key_size > MAX_KEY_SIZE {
             return Err(Error::invalid(
                 "max_key_size",

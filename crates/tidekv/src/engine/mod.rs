@@ -14,6 +14,7 @@
 //! 5. `transact` applies all its writes or none of them, and no reader sees a part of them.
 //! 6. Scans and dumps see one point in time, sorted by key bytes.
 
+mod capabilities;
 mod tx;
 
 use std::fmt;
@@ -26,6 +27,7 @@ use crate::error::Result;
 use crate::stats::BackendStats;
 use crate::watch::WatchRegistry;
 
+pub use capabilities::Capabilities;
 pub use tx::KeyKind;
 pub(crate) use tx::{KeyInfo, Tx, TxKey};
 
@@ -171,6 +173,8 @@ pub(crate) trait Engine: Send + Sync + fmt::Debug {
     /// change it did not flag (on disk with `Durability::Sync`, a committed write is visible only
     /// once its fsync is done).
     fn settle(&self) -> Result<()>;
+    /// What this backend can promise.
+    fn capabilities(&self) -> Capabilities;
     /// The registry this engine marks changed keys in (see `crate::watch`), for engines whose
     /// writes all pass through this process.
     fn watches(&self) -> &Arc<WatchRegistry>;

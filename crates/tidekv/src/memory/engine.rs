@@ -15,7 +15,8 @@ use parking_lot::RwLock;
 use crate::clock::Clock;
 use crate::config::{MemoryOptions, ShardHasher};
 use crate::engine::{
-    End, Engine, EngineDump, EngineScan, KeyExpiry, KeyKind, KeyRange, Record, Tx, TxKey,
+    Capabilities, End, Engine, EngineDump, EngineScan, KeyExpiry, KeyKind, KeyRange, Record, Tx,
+    TxKey,
 };
 use crate::error::{Error, Result};
 use crate::memory::keyspace::{Shard, Shards};
@@ -314,6 +315,17 @@ impl Engine for MemoryEngine {
                 tx.abort();
                 Err(e)
             }
+        }
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            backend: "memory",
+            point_in_time_scans: true,
+            survives_crashes: false,
+            survives_restarts: self.snapshot_path.is_some(),
+            compaction: false,
+            exclusive: true,
         }
     }
 

@@ -50,6 +50,15 @@ pub(crate) fn set(
     value: Bytes,
     options: SetOptions,
 ) -> Result<SetOutcome> {
+    if is_blind(&options) {
+        // A plain SET (with or without a new deadline) reads nothing: a blind write.
+        let expires_at = options.expiry.resolve(tx.now(), None);
+        tx.put(ks, key, value, expires_at)?;
+        return Ok(SetOutcome {
+            written: true,
+            previous: None,
+        });
+    }
     let info = tx.info(ks, key)?;
     let previous = if options.get {
         // `GET` reads the old value as a string first: a list is WRONGTYPE, whatever the
@@ -73,6 +82,12 @@ pub(crate) fn set(
         written: holds,
         previous,
     })
+}
+
+/// Whether a SET needs nothing of the key's current state: no condition, no old value, and an
+/// expiry that does not keep the current one.
+fn is_blind(options: &SetOptions) -> bool {
+    options.condition == SetCondition::Always && !options.get && options.expiry != Expiry::Keep
 }
 
 /// GETEX: the string value, with its expiry changed as `expiry` says ([`Expiry::Keep`] changes

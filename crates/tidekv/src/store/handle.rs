@@ -10,7 +10,7 @@ use parking_lot::Mutex;
 
 use crate::clock::Clock;
 use crate::config::{Backend, Config};
-use crate::engine::{Engine, Tx, TxKey};
+use crate::engine::{Capabilities, Engine, Tx, TxKey};
 use crate::error::{Error, Result};
 use crate::memory::MemoryEngine;
 use crate::stats::{KeyspaceStats, Stats};
@@ -154,6 +154,11 @@ impl Store {
         self.ks
     }
 
+    /// What this store's backend can promise: point-in-time scans, crash safety, and so on.
+    pub fn capabilities(&self) -> Capabilities {
+        self.shared.engine.capabilities()
+    }
+
     /// Removes every key of this handle's keyspace (Redis `FLUSHDB`).
     pub fn clear(&self) -> Result<()> {
         self.check_open()?;
@@ -184,9 +189,10 @@ impl Store {
     }
 
     /// Closes the store for every handle: refuses new writes and waits for those in progress,
-    /// saves the snapshot if one is configured, stops background threads, and wakes blocked pops
-    /// (they return [`Error::Closed`]). Every later call on any handle, including a second `close`,
-    /// returns [`Error::Closed`].
+    /// saves the snapshot if one is configured, stops background threads, and ends blocked pops
+    /// (they return [`Error::Closed`]). It returns once all of that is done. Every later call on
+    /// any handle returns [`Error::Closed`], except `close` itself, which is idempotent: a second
+    /// call (or one racing the first) returns `Ok` once the store is closed.
     ///
     /// Every write acknowledged before `close` returned is in the saved snapshot. If the save
     /// fails, the store stays open (nothing is lost) and the error is returned: fix the cause
@@ -194,7 +200,8 @@ impl Store {
     pub fn close(&self) -> Result<()> {
         let _persist = self.shared.persist_lock.lock();
         if self.shared.closed.swap(true, Ordering::SeqCst) {
-            return Err(Error::Closed);
+            // Closed already, or closing: the first close held `persist_lock` until it was done.
+            return Ok(());
         }
         self.shared.engine.seal()?;
         if let Some(path) = &self.shared.snapshot_path {

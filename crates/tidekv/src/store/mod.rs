@@ -18,6 +18,7 @@ mod string_edits;
 mod strings;
 mod transaction;
 mod transaction_lists;
+mod typed;
 mod waiters;
 mod watch;
 

@@ -50,7 +50,34 @@ pub fn every_call_after_close_is_closed(b: &dyn Backend) {
     assert!(closed(s.stats()));
     assert!(closed(s.keyspace(1).map(|_| ())));
     assert!(closed(s.clear()));
-    assert!(closed(s.close()), "a second close is Closed too");
+    assert!(closed(s.set("k", "v", tidekv::SetOptions::default())));
+    assert!(closed(s.append("k", "v")));
+    assert!(closed(s.rename("k", "j")));
+    assert!(closed(s.expire_with(
+        "k",
+        tidekv::Expiry::Never,
+        tidekv::ExpireCondition::Always
+    )));
+    assert!(closed(s.transaction(["k"], |t| t.insert("k", "v"))));
+    assert!(closed(s.watch(["k"]).map(|_| ())));
+    assert!(closed(s.scan_keys(
+        &tidekv::ScanCursor::start(),
+        &tidekv::ScanOptions::default()
+    )));
+    assert!(closed(s.list_move(
+        "q",
+        "r",
+        tidekv::ListEnd::Front,
+        tidekv::ListEnd::Back
+    )));
+    assert!(closed(
+        s.pop_when_ready(&["q"], tidekv::ListEnd::Front, 1)
+            .map(|_| ())
+    ));
+    s.close().expect("a second close succeeds: closing is idempotent");
+    other_handle
+        .close()
+        .expect("and so does one through another handle");
     assert!(
         closed(other_handle.get("k")),
         "clones share the closed state"
@@ -78,4 +105,15 @@ pub fn flush_succeeds(b: &dyn Backend) {
     ctx.store.insert("k", "v").unwrap();
     ctx.store.flush().unwrap();
     assert_eq!(ctx.store.get("k").unwrap().as_deref(), Some(&b"v"[..]));
+}
+
+pub fn capabilities_describe_the_backend(b: &dyn Backend) {
+    let ctx = Ctx::new(b);
+    let caps = ctx.store.capabilities();
+    assert!(caps.point_in_time_scans && caps.exclusive);
+    match caps.backend {
+        "memory" => assert!(!caps.survives_crashes && !caps.compaction),
+        "disk" => assert!(caps.survives_crashes && caps.survives_restarts && caps.compaction),
+        other => panic!("unknown backend {other}"),
+    }
 }

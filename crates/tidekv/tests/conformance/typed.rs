@@ -126,3 +126,27 @@ pub fn numbers_are_decimal_text(b: &dyn Backend) {
     assert_eq!(s.get_as::<i64>("text").unwrap(), Some(10));
     assert_eq!(s.incr_by("text", 5).unwrap(), 15);
 }
+
+pub fn typed_helpers_for_lists_and_many_keys(b: &dyn Backend) {
+    let ctx = Ctx::new(b);
+    let s = &ctx.store;
+    s.push_back_all("q", [1, 2, 3]).unwrap();
+    assert_eq!(s.pop_front_as::<i64>("q").unwrap(), Some(1));
+    assert_eq!(s.pop_back_as::<u8>("q").unwrap(), Some(3));
+    assert_eq!(s.list_range_as::<i16>("q", 0, -1).unwrap(), vec![2]);
+    let popped = s
+        .blocking_pop_front_as::<usize, _>(&["q"], Some(std::time::Duration::ZERO))
+        .unwrap();
+    assert_eq!(popped, Some(("q".into(), 2usize)));
+    s.insert_many([("a", "1"), ("b", "x")]).unwrap();
+    assert!(matches!(
+        s.get_many_as::<i64, _>(["a", "b"]),
+        Err(Error::Decode { .. })
+    ));
+    assert_eq!(
+        s.get_many_as::<i64, _>(["a", "missing"]).unwrap(),
+        vec![Some(1), None]
+    );
+    s.push_back("words", "not a number").unwrap();
+    assert!(matches!(s.pop_front_as::<i64>("words"), Err(Error::Decode { .. })));
+}

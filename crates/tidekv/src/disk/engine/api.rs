@@ -128,6 +128,16 @@ impl Engine for DiskEngine {
     fn scan(&self, ks: u32, range: KeyRange) -> Result<EngineScan> {
         self.inner.scan(ks, range)
     }
+    fn capabilities(&self) -> crate::engine::Capabilities {
+        crate::engine::Capabilities {
+            backend: "disk",
+            point_in_time_scans: true,
+            survives_crashes: true,
+            survives_restarts: true,
+            compaction: true,
+            exclusive: true,
+        }
+    }
     fn settle(&self) -> Result<()> {
         self.inner.settle()
     }
