@@ -139,6 +139,50 @@ impl Error {
         }
     }
 
+    /// Whether this error is about the request (a wrong type, a bad number, a missing key, an
+    /// argument out of range), not about the store: retrying the same call cannot succeed, and the
+    /// store is fine. In a [`crate::Transaction`] such an error fails only its own operation,
+    /// while any other (I/O, corruption, a closed store) fails the whole transaction.
+    pub fn is_request_error(&self) -> bool {
+        matches!(
+            self,
+            Error::WrongType { .. }
+                | Error::Decode { .. }
+                | Error::NotAnInteger
+                | Error::NotAFloat
+                | Error::Overflow
+                | Error::NotFinite
+                | Error::NoSuchKey
+                | Error::IndexOutOfRange
+                | Error::SameObject
+                | Error::TooLarge { .. }
+                | Error::InvalidArgument { .. }
+        )
+    }
+
+    /// A copy of a store error (I/O, corruption, closed), to report it twice: an `io::Error`
+    /// is not `Clone`, so the copy keeps its kind and message.
+    pub(crate) fn duplicate(&self) -> Error {
+        match self {
+            Error::Io { context, source } => Error::Io {
+                context: context.clone(),
+                source: std::io::Error::new(source.kind(), source.to_string()),
+            },
+            Error::Corruption {
+                file,
+                offset,
+                reason,
+            } => Error::Corruption {
+                file: file.clone(),
+                offset: *offset,
+                reason: reason.clone(),
+            },
+            Error::Closed => Error::Closed,
+            Error::Locked { path } => Error::Locked { path: path.clone() },
+            other => Error::invalid("transaction", other.to_string()),
+        }
+    }
+
     /// An [`Error::Corruption`] at `offset` of `file`.
     pub fn corruption(file: impl Into<PathBuf>, offset: u64, reason: impl fmt::Display) -> Self {
         Error::Corruption {

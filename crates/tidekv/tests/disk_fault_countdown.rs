@@ -270,12 +270,7 @@ fn run_point(steps: &[Op], fault: Option<u64>, stop: Stop, what: &str) -> (u64, 
                     result => {
                         let actual = match result {
                             Ok(out) => Ok(out),
-                            Err(
-                                e @ (Error::WrongType { .. }
-                                | Error::InvalidArgument { .. }
-                                | Error::NotAnInteger
-                                | Error::Overflow),
-                            ) => Err(fail_of(e)),
+                            Err(e) if e.is_request_error() => Err(fail_of(e)),
                             Err(e) => {
                                 panic!("{what}: op #{i} {op:?} failed with {e:?}, not an I/O error")
                             }

@@ -174,8 +174,14 @@ pub(crate) fn move_element(
     from_end: End,
     to_end: End,
 ) -> Result<Option<Bytes>> {
-    if tx.list_len(ks, from)? == 0 {
+    let len = tx.list_len(ks, from)?;
+    if len == 0 {
         return Ok(None);
+    }
+    if from == to && len == 1 {
+        // Rotating a one-element list changes nothing; popping first would delete the key and
+        // its expiry with it (Redis keeps both).
+        return Ok(tx.list_range(ks, from, 0, 1)?.pop());
     }
     // Checked before the pop, so a string destination leaves the source untouched.
     tx.list_len(ks, to)?;

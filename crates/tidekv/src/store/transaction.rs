@@ -4,9 +4,13 @@
 //! call sees them between the closure's reads and its writes, nor a part of its writes, and on
 //! disk the whole transaction is one log record. Two failure rules live side by side:
 //!
-//! - **Each operation is all or nothing.** An operation that fails (a push onto a string, an
-//!   increment of a non-number) writes nothing, and the transaction goes on: collect each result
-//!   and you have Redis's `EXEC`, where one command's error does not undo the others.
+//! - **Each operation is all or nothing.** An operation that fails for its request (a push onto a
+//!   string, an increment of a non-number: [`crate::Error::is_request_error`]) writes nothing,
+//!   and the transaction goes on: collect each result and you have Redis's `EXEC`, where one
+//!   command's error does not undo the others.
+//! - **A store failure fails the transaction.** An I/O error, corruption or a close met by any
+//!   operation undoes everything, even if the closure goes on: the transaction returns that
+//!   error and commits nothing.
 //! - **The closure is all or nothing.** If it returns an error (`?` on any operation), nothing it
 //!   wrote is kept: a [`crate::WriteBatch`]'s rule.
 
@@ -33,6 +37,8 @@ pub struct Transaction<'t> {
     ks: u32,
     /// Lists pushed to, whose blocked poppers are woken once the transaction commits.
     pub(crate) pushed: BTreeSet<TxKey>,
+    /// The first store failure an operation met: the transaction will not commit.
+    failed: Option<crate::Error>,
 }
 
 impl Store {
@@ -146,8 +152,12 @@ impl Store {
                 store: self,
                 ks: self.ks,
                 pushed: BTreeSet::new(),
+                failed: None,
             };
             let out = body(&mut t)?;
+            if let Some(failed) = t.failed.take() {
+                return Err(failed);
+            }
             pushed = std::mem::take(&mut t.pushed);
             Ok(Some(out))
         })?;
@@ -160,11 +170,19 @@ impl Store {
 
 impl Transaction<'_> {
     /// Runs one operation so that, if it fails, it leaves nothing behind.
+    /// A store failure (not a request error) is kept: the transaction then commits nothing,
+    /// and later operations fail at once with it.
     fn op<T>(&mut self, run: impl FnOnce(&mut dyn Tx, u32) -> Result<T>) -> Result<T> {
+        if let Some(failed) = &self.failed {
+            return Err(failed.duplicate());
+        }
         let mark = self.tx.savepoint();
         let out = run(&mut *self.tx, self.ks);
-        if out.is_err() {
+        if let Err(e) = &out {
             self.tx.rollback_to(mark);
+            if !e.is_request_error() {
+                self.failed = Some(e.duplicate());
+            }
         }
         out
     }

@@ -191,11 +191,16 @@ pub fn list_move_pops_and_pushes_atomically(b: &dyn Backend) {
         Err(Error::WrongType { .. })
     ));
     assert_eq!(all(s, "dst"), ["two", "one", "three"], "nothing moved");
-    // Rotating a one-element list leaves it as it was.
+    // Rotating a one-element list leaves it as it was, expiry included.
     s.push_back("single", "x").unwrap();
+    s.expire("single", std::time::Duration::from_secs(9)).unwrap();
     s.list_move("single", "single", ListEnd::Back, ListEnd::Front)
         .unwrap();
     assert_eq!(all(s, "single"), ["x"]);
+    assert_eq!(
+        s.ttl("single").unwrap(),
+        Some(Ttl::ExpiresIn(Duration::from_secs(9)))
+    );
 }
 
 pub fn list_edits_on_a_long_list_match_a_model(b: &dyn Backend) {

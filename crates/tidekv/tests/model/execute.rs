@@ -89,6 +89,53 @@ pub fn try_execute(store: &Store, clock: &ManualClock, op: &Op) -> tidekv::Resul
             clock.advance(Duration::from_millis(*ms));
             Ok(Out::Unit)
         }
+        Op::InsertIfAbsent(k, v) => store.insert_if_absent(k, &v.0).map(Out::Bool),
+        Op::GetAndSet(k, v) => store.get_and_set(k, &v.0).map(value),
+        Op::Append(k, v) => store.append(k, &v.0).map(Out::Count),
+        Op::Rename(a, z) => store.rename(a, z).map(|()| Out::Unit),
+        Op::ListSet(k, i, v) => store.list_set(k, *i, &v.0).map(|()| Out::Unit),
+        Op::ListTrim(k, a, z) => store.list_trim(k, *a, *z).map(|()| Out::Unit),
+        Op::ListRemove(k, n, v) => store.list_remove(k, *n, v).map(Out::Count),
+        Op::ListMove(a, z, from_front, to_front) => {
+            let end = |front: bool| if front { ListEnd::Front } else { ListEnd::Back };
+            store
+                .list_move(a, z, end(*from_front), end(*to_front))
+                .map(value)
+        }
+        Op::Transaction(ops) => {
+            let keys: Vec<&B> = ops.iter().map(tx_key).collect();
+            store.transaction(keys, |t| {
+                Ok(Out::Exec(
+                    ops.iter()
+                        .map(|op| run_tx_op(t, op).map_err(fail_of))
+                        .collect(),
+                ))
+            })
+        }
+    }
+}
+
+fn tx_key(op: &TxOp) -> &B {
+    match op {
+        TxOp::Insert(k, _)
+        | TxOp::IncrBy(k, _)
+        | TxOp::Append(k, _)
+        | TxOp::PushBack(k, _)
+        | TxOp::PopFront(k)
+        | TxOp::Remove(k)
+        | TxOp::Get(k) => k,
+    }
+}
+
+fn run_tx_op(t: &mut tidekv::Transaction<'_>, op: &TxOp) -> tidekv::Result<Out> {
+    match op {
+        TxOp::Insert(k, v) => t.insert(k, &v.0).map(|()| Out::Unit),
+        TxOp::IncrBy(k, d) => t.incr_by(k, *d).map(Out::Int),
+        TxOp::Append(k, v) => t.append(k, &v.0).map(Out::Count),
+        TxOp::PushBack(k, v) => t.push_back(k, &v.0).map(Out::Count),
+        TxOp::PopFront(k) => t.pop_front(k).map(|v| Out::Value(opt(v))),
+        TxOp::Remove(k) => t.remove(k).map(Out::Bool),
+        TxOp::Get(k) => t.get(k).map(|v| Out::Value(opt(v))),
     }
 }
 

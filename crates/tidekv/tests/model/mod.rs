@@ -28,7 +28,7 @@ use std::time::Duration;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, TestCaseError, TestError, TestRunner};
-use tidekv::{Error, ManualClock, Store, Ttl, WriteBatch};
+use tidekv::{Error, ListEnd, ManualClock, Store, Ttl, WriteBatch};
 
 /// A disk store config with tiny sizes, so that a handful of ops fill a memtable (`memtable`
 /// bytes), flushes make level-0 tables and compactions run between them; expiry reads `clock`.

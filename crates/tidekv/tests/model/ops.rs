@@ -78,6 +78,29 @@ pub enum Op {
     Batch(Vec<BatchOp>),
     Clear,
     Advance(u64),
+    InsertIfAbsent(B, B),
+    GetAndSet(B, B),
+    Append(B, B),
+    Rename(B, B),
+    ListSet(B, i64, B),
+    ListTrim(B, i64, i64),
+    ListRemove(B, i64, B),
+    /// LMOVE from, to, from the front?, to the front?
+    ListMove(B, B, bool, bool),
+    /// A transaction over a few keys, EXEC's rule: every op's own result.
+    Transaction(Vec<TxOp>),
+}
+
+/// One operation inside a transaction.
+#[derive(Debug, Clone)]
+pub enum TxOp {
+    Insert(B, B),
+    IncrBy(B, i64),
+    Append(B, B),
+    PushBack(B, B),
+    PopFront(B),
+    Remove(B),
+    Get(B),
 }
 
 /// One operation of a [`WriteBatch`].
@@ -200,6 +223,28 @@ pub fn op() -> impl Strategy<Value = Op> {
         4 => prop::collection::vec(batch_op(), 0..5).prop_map(Op::Batch),
         1 => Just(Op::Clear),
         4 => prop::sample::select(ADVANCES_MS.to_vec()).prop_map(Op::Advance),
+        2 => (key(), value()).prop_map(|(k, v)| Op::InsertIfAbsent(k, v)),
+        2 => (key(), value()).prop_map(|(k, v)| Op::GetAndSet(k, v)),
+        2 => (key(), value()).prop_map(|(k, v)| Op::Append(k, v)),
+        2 => (key(), key()).prop_map(|(a, z)| Op::Rename(a, z)),
+        2 => (key(), index(), element()).prop_map(|(k, i, v)| Op::ListSet(k, i, v)),
+        2 => (key(), index(), index()).prop_map(|(k, a, z)| Op::ListTrim(k, a, z)),
+        2 => (key(), -3i64..3, element()).prop_map(|(k, n, v)| Op::ListRemove(k, n, v)),
+        3 => (key(), key(), any::<bool>(), any::<bool>())
+            .prop_map(|(a, z, f, t)| Op::ListMove(a, z, f, t)),
+        3 => prop::collection::vec(tx_op(), 0..5).prop_map(Op::Transaction),
+    ]
+}
+
+pub fn tx_op() -> impl Strategy<Value = TxOp> {
+    prop_oneof![
+        2 => (key(), value()).prop_map(|(k, v)| TxOp::Insert(k, v)),
+        2 => (key(), delta()).prop_map(|(k, d)| TxOp::IncrBy(k, d)),
+        1 => (key(), value()).prop_map(|(k, v)| TxOp::Append(k, v)),
+        2 => (key(), element()).prop_map(|(k, v)| TxOp::PushBack(k, v)),
+        1 => key().prop_map(TxOp::PopFront),
+        1 => key().prop_map(TxOp::Remove),
+        1 => key().prop_map(TxOp::Get),
     ]
 }
 

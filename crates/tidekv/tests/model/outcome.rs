@@ -14,6 +14,8 @@ pub enum Out {
     Many(Vec<Option<B>>),
     Entries(Vec<(B, B)>),
     Ttl(Option<Ttl>),
+    /// A transaction's results, one per operation.
+    Exec(Vec<Res>),
 }
 
 /// The kind of error an operation returned.
@@ -23,6 +25,8 @@ pub enum Fail {
     InvalidArgument,
     NotAnInteger,
     Overflow,
+    NoSuchKey,
+    IndexOutOfRange,
     /// Any other error: the model never expects one, so it always fails the comparison.
     Other(String),
 }
@@ -35,6 +39,8 @@ pub fn fail_of(e: Error) -> Fail {
         Error::InvalidArgument { .. } => Fail::InvalidArgument,
         Error::NotAnInteger => Fail::NotAnInteger,
         Error::Overflow => Fail::Overflow,
+        Error::NoSuchKey => Fail::NoSuchKey,
+        Error::IndexOutOfRange => Fail::IndexOutOfRange,
         other => Fail::Other(other.to_string()),
     }
 }
