@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use tidekv::{Config, Store};
 
-/// tidekv: a key-value store with one API over memory, disk and Valkey/Redis backends.
+/// tidekv: a key-value store with one API over memory and disk (LSM) backends.
 #[derive(Debug, Parser)]
 #[command(name = "tidekv", version, about, long_about = None)]
 struct Cli {
@@ -46,7 +46,16 @@ fn run(cli: Cli) -> tidekv::Result<()> {
     match cli.command {
         Command::Version => {
             println!("tidekv {}", env!("CARGO_PKG_VERSION"));
-            println!("snapshot format: version 1");
+            for f in tidekv::format_versions() {
+                println!(
+                    "{} format: writes version {}, reads {}..={} ({})",
+                    f.name,
+                    f.writes,
+                    f.reads.start(),
+                    f.reads.end(),
+                    f.spec
+                );
+            }
             Ok(())
         }
         Command::Snapshot(SnapshotCommand::Verify { path }) => verify_snapshot(&path),

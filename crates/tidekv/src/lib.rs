@@ -39,6 +39,7 @@ mod disk;
 mod engine;
 mod error;
 mod expiry;
+mod formats;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
@@ -59,11 +60,13 @@ pub use batch::WriteBatch;
 pub use bytes;
 pub use bytes::Bytes;
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use config::{Config, Durability, ShardHasher, MAX_KEYSPACES, MAX_KEY_SIZE, MAX_VALUE_SIZE};
-pub use disk::table::compression::Compression;
+pub use config::{
+    Compression, Config, Durability, ShardHasher, MAX_KEYSPACES, MAX_KEY_SIZE, MAX_VALUE_SIZE,
+};
 pub use engine::{Capabilities, KeyKind};
 pub use error::{Error, Result};
 pub use expiry::{ExpireCondition, Expiry};
+pub use formats::{format_versions, FormatVersion};
 pub use ops::{ListInsert, SetCondition, SetOptions, SetOutcome, Side};
 pub use stats::{BackendStats, DiskStats, KeyspaceStats, LevelStats, MemoryStats, Stats};
 pub use store::{

@@ -61,7 +61,7 @@ pub struct DiskStats {
     /// The store's directory.
     pub path: std::path::PathBuf,
     /// The configured durability.
-    pub durability: crate::Durability,
+    pub durability: crate::config::Durability,
     /// Approximate bytes in the active memtable.
     pub memtable_bytes: u64,
     /// Entries (versions and tombstones) in the active memtable.

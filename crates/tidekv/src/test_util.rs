@@ -114,7 +114,7 @@ impl SimulatedDisk {
     }
 }
 
-/// Kills `store` as a crash would: every handle gets [`crate::Error::Closed`] from now on, its
+/// Kills `store` as a crash would: every handle gets [`crate::error::Error::Closed`] from now on, its
 /// background work stops without flushing anything, its directory lock is released, and nothing
 /// is saved. What it had written stays as it is, so the next open recovers through the log.
 pub fn crash(store: &Store) {

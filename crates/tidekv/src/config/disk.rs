@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::{Backend, Config};
+use crate::config::Compression;
 use crate::error::{Error, Result};
-use crate::Compression;
 
 /// When a write to the disk backend reaches stable storage.
 ///
@@ -82,16 +82,6 @@ impl DiskOptions {
             #[cfg(any(test, feature = "test-util"))]
             simulated: None,
         }
-    }
-
-    /// The file system the store lives on: the real one, or a simulated disk in tests.
-    pub(crate) fn file_system(&self) -> std::sync::Arc<dyn crate::disk::fs::Fs> {
-        #[cfg(any(test, feature = "test-util"))]
-        if let Some(disk) = &self.simulated {
-            // Bound to the machine as it is at open: a later power cut kills this store.
-            return std::sync::Arc::new(disk.bound());
-        }
-        std::sync::Arc::new(crate::disk::fs::StdFs)
     }
 
     pub(crate) fn validate(&self) -> Result<()> {
@@ -192,7 +182,7 @@ fn default_max_open_files() -> usize {
 impl Config {
     /// A persistent store in the directory `path` (created if missing): an LSM tree with a
     /// write-ahead log, SSTables, a block cache and leveled compaction. One process at a time may
-    /// open a directory; a second open is [`crate::Error::Locked`].
+    /// open a directory; a second open is [`crate::error::Error::Locked`].
     ///
     /// ```
     /// use tidekv::{Config, Durability, Store};

@@ -1,5 +1,6 @@
 //! How a store is opened: the backend and every tunable, as a consuming builder.
 
+mod compression;
 mod disk;
 mod memory;
 mod presets;
@@ -12,6 +13,7 @@ use std::time::Duration;
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
 
+pub use compression::Compression;
 pub(crate) use disk::DiskOptions;
 pub use disk::Durability;
 pub(crate) use memory::MemoryOptions;

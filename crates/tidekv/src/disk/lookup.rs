@@ -5,7 +5,7 @@
 
 use bytes::{BufMut, Bytes};
 
-use crate::disk::memtable::HeadKey;
+use crate::disk::head_key::HeadKey;
 use crate::disk::table::bloom::bloom_hash;
 
 /// The newest version of one key at or below a snapshot: its identifying prefix, the internal key

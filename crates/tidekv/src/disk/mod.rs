@@ -11,6 +11,7 @@ pub(crate) mod cell;
 pub(crate) mod engine;
 pub(crate) mod file_name;
 pub(crate) mod fs;
+pub(crate) mod head_key;
 pub(crate) mod key;
 pub(crate) mod log_file;
 pub(crate) mod log_frame;
@@ -19,3 +20,17 @@ pub(crate) mod memtable;
 pub(crate) mod table;
 pub(crate) mod version;
 pub(crate) mod wal;
+
+/// Opens a disk store as `options` say, on the real file system (or, in tests, the simulated
+/// disk the options name).
+pub(crate) fn open(
+    options: &crate::config::DiskOptions,
+    clock: std::sync::Arc<dyn crate::clock::Clock>,
+) -> crate::error::Result<engine::DiskEngine> {
+    #[cfg(any(test, feature = "test-util"))]
+    if let Some(disk) = &options.simulated {
+        // Bound to the machine as it is at open: a later power cut kills this store.
+        return engine::open_with_fs(std::sync::Arc::new(disk.bound()), options, clock);
+    }
+    engine::open_with_fs(std::sync::Arc::new(fs::StdFs), options, clock)
+}

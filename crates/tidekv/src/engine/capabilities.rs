@@ -11,7 +11,7 @@ pub struct Capabilities {
     /// seen).
     pub point_in_time_scans: bool,
     /// An acknowledged write survives a crash of the process, as the configured
-    /// [`crate::Durability`] says (disk); otherwise a crash loses what was not saved.
+    /// [`crate::config::Durability`] says (disk); otherwise a crash loses what was not saved.
     pub survives_crashes: bool,
     /// Data survives a restart that went through `flush` or `close` (disk; memory with a
     /// snapshot path).

@@ -6,7 +6,7 @@
 //!
 //! Semantics every engine keeps (they are Redis's, so the server can map commands one to one):
 //! 1. A key holds either a string or a list. A string operation on a list (or the reverse) is
-//!    [`crate::Error::WrongType`]; `put` and `remove` work on either kind and replace or delete it.
+//!    [`crate::error::Error::WrongType`]; `put` and `remove` work on either kind and replace or delete it.
 //! 2. An expired key is absent for every operation, including `len`, scans and dumps. Expiry times are
 //!    absolute Unix milliseconds read from the store's [`crate::Clock`].
 //! 3. `put` clears any expiry; `incr_by` and `push` keep it.
@@ -121,13 +121,13 @@ pub(crate) fn list_window(len: usize, start: i64, stop: i64) -> Option<(usize, u
 }
 
 /// The error for a string operation on a list.
-pub(crate) fn list_is_not_a_string() -> crate::Error {
-    crate::Error::wrong_type("a string value", "a list")
+pub(crate) fn list_is_not_a_string() -> crate::error::Error {
+    crate::error::Error::wrong_type("a string value", "a list")
 }
 
 /// The error for a list operation on a string.
-pub(crate) fn string_is_not_a_list() -> crate::Error {
-    crate::Error::wrong_type("a list", "a string value")
+pub(crate) fn string_is_not_a_list() -> crate::error::Error {
+    crate::error::Error::wrong_type("a list", "a string value")
 }
 
 /// A lazy, sorted, point-in-time scan produced by an engine.
@@ -198,7 +198,7 @@ pub(crate) trait Engine: Send + Sync + fmt::Debug {
     fn stats(&self) -> Result<BackendStats>;
     /// `(keys, bytes)` used by each non-empty keyspace, as `(keyspace, keys, bytes)`.
     fn keyspace_usage(&self) -> Result<Vec<(u32, u64, u64)>>;
-    /// Refuses every later write with [`crate::Error::Closed`], once the writes in progress have
+    /// Refuses every later write with [`crate::error::Error::Closed`], once the writes in progress have
     /// finished. `Store::close` seals before its final save, so every write that was acknowledged
     /// is in that save.
     fn seal(&self) -> Result<()>;

@@ -4,9 +4,10 @@
 use bytes::Bytes;
 
 use super::shared::{broken, MAX_PROBES};
+use crate::config::Compression;
 use crate::disk::table::block::Block;
 use crate::disk::table::block_builder::{BlockBuilder, DEFAULT_RESTART_INTERVAL};
-use crate::disk::table::compression::{decode_block, encode_block, Compression, MAX_BLOCK_SIZE};
+use crate::disk::table::compression::{decode_block, encode_block, MAX_BLOCK_SIZE};
 
 /// `decode_block` (the physical block trailer: compression type and checksum) over `data` as a
 /// physical block, and over `data` sealed with a valid checksum (so that arbitrary bytes reach

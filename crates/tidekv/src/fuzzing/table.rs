@@ -101,7 +101,7 @@ pub(super) fn check_point_read(
     entries: &[(Bytes, Bytes)],
     prefix: &[u8],
     snapshot: u64,
-    got: crate::Result<Option<(u64, Bytes)>>,
+    got: crate::error::Result<Option<(u64, Bytes)>>,
     ruled_out: bool,
 ) {
     let mut target = prefix.to_vec();

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use parking_lot::RwLockReadGuard;
 
 use crate::error::Result;
-use crate::memory::engine::MemoryData;
+use crate::memory::data::MemoryData;
 use crate::memory::keyspace::Shards;
 use crate::memory::shard::ShardState;
 

@@ -7,7 +7,7 @@ use bytes::Bytes;
 
 use crate::engine::{EngineDump, Record};
 use crate::error::{Error, Result};
-use crate::memory::engine::MemoryData;
+use crate::memory::data::MemoryData;
 use crate::memory::entry::Entry;
 use crate::memory::keyspace::Shards;
 use crate::memory::view::View;

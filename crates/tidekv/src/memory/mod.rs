@@ -14,6 +14,7 @@
 
 mod batch;
 mod bulk;
+mod data;
 mod engine;
 mod entry;
 mod key_hash;

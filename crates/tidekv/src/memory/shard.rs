@@ -19,7 +19,14 @@ use parking_lot::Mutex;
 use crate::clock::Clock;
 use crate::memory::entry::Entry;
 use crate::memory::key_hash::KeyHashBuilder;
-use crate::memory::versions::PreImage;
+
+/// An entry as it was before the change made at version `superseded_at` (how views read a
+/// shard as it was: `versions.rs`).
+#[derive(Clone, Debug)]
+pub(crate) struct PreImage {
+    pub(crate) entry: Entry,
+    pub(crate) superseded_at: u64,
+}
 
 /// Point operations go to a plain hash map: the fastest structure for them.
 pub(crate) type Map = HashMap<Bytes, Entry, KeyHashBuilder>;

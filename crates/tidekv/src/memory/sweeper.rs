@@ -16,7 +16,7 @@ use std::time::Duration;
 use parking_lot::{Condvar, Mutex};
 
 use crate::error::{Error, Result};
-use crate::memory::engine::MemoryData;
+use crate::memory::data::MemoryData;
 
 #[derive(Default)]
 struct StopSignal {

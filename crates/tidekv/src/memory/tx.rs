@@ -14,7 +14,7 @@ use parking_lot::RwLockWriteGuard;
 use crate::clock::Clock;
 use crate::engine::{string_is_not_a_list, End, KeyInfo, StoredValue, Tx, TxKey};
 use crate::error::{Error, Result};
-use crate::memory::engine::MemoryData;
+use crate::memory::data::MemoryData;
 use crate::memory::entry::{Entry, List, Value};
 use crate::memory::shard::ShardState;
 

@@ -19,14 +19,7 @@
 use std::sync::atomic::Ordering;
 
 use crate::memory::entry::Entry;
-use crate::memory::shard::ShardState;
-
-/// An entry as it was before the change made at version `superseded_at`.
-#[derive(Clone, Debug)]
-pub(crate) struct PreImage {
-    pub(crate) entry: Entry,
-    pub(crate) superseded_at: u64,
-}
+use crate::memory::shard::{PreImage, ShardState};
 
 impl ShardState {
     /// Registers a view of this shard at its current version and returns that version. The caller

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use crate::engine::is_empty_range;
-use crate::memory::engine::MemoryData;
+use crate::memory::data::MemoryData;
 use crate::memory::entry::Entry;
 use crate::memory::keyspace::Shards;
 

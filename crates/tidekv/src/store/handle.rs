@@ -85,11 +85,7 @@ impl Store {
                 options.snapshot_path.clone(),
             ),
             Backend::Disk(options) => (
-                Box::new(crate::disk::engine::open_with_fs(
-                    options.file_system(),
-                    options,
-                    Arc::clone(&config.clock),
-                )?),
+                Box::new(crate::disk::open(options, Arc::clone(&config.clock))?),
                 None,
             ),
         };
@@ -277,7 +273,7 @@ impl Drop for Shared {
         // effort; call `close` to see the error), and the engine stops its threads.
         if !self.closed.swap(true, Ordering::SeqCst) {
             if let Some(path) = &self.snapshot_path {
-                let _ = crate::store::persistence::save_to(&*self.engine, &*self.clock, path);
+                let _ = crate::store::snapshot_file::save_to(&*self.engine, &*self.clock, path);
             }
             let _ = self.engine.close();
         }

@@ -7,7 +7,7 @@ use crate::store::handle::Store;
 
 impl Store {
     /// Renames `from` to `to`, replacing whatever `to` held (Redis `RENAME`). A missing `from` is
-    /// [`crate::Error::NoSuchKey`]. Renaming a key onto itself does nothing.
+    /// [`crate::error::Error::NoSuchKey`]. Renaming a key onto itself does nothing.
     ///
     /// Cost: O(1) on memory for a string, O(len) for a list on every backend (its elements move
     /// with it).
@@ -17,7 +17,7 @@ impl Store {
     }
 
     /// Renames `from` to `to` only if `to` does not exist; whether it did (Redis `RENAMENX`). A
-    /// missing `from` is [`crate::Error::NoSuchKey`].
+    /// missing `from` is [`crate::error::Error::NoSuchKey`].
     pub fn rename_if_absent(&self, from: impl AsRef<[u8]>, to: impl AsRef<[u8]>) -> Result<bool> {
         self.rename_inner(from.as_ref(), to.as_ref(), true)
     }
@@ -32,7 +32,7 @@ impl Store {
 
     /// Copies `from` to `to` in this keyspace (Redis `COPY`); whether it did. `false` if `from` is
     /// missing, or `to` exists and `replace` is false. The same key is
-    /// [`crate::Error::SameObject`].
+    /// [`crate::error::Error::SameObject`].
     pub fn copy(
         &self,
         from: impl AsRef<[u8]>,
@@ -60,7 +60,7 @@ impl Store {
     }
 
     /// Moves `key` to keyspace `keyspace` (Redis `MOVE`); whether it did. `false` if the key is
-    /// missing here or exists there; this keyspace itself is [`crate::Error::SameObject`].
+    /// missing here or exists there; this keyspace itself is [`crate::error::Error::SameObject`].
     pub fn move_to_keyspace(&self, key: impl AsRef<[u8]>, keyspace: u32) -> Result<bool> {
         let target = self.keyspace(keyspace)?;
         let key = key.as_ref();

@@ -9,7 +9,7 @@ use crate::value::Encode;
 
 impl Store {
     /// Appends `value` to the list at `key` (creating it) and returns the new length (Redis `RPUSH`).
-    /// A string key is [`crate::Error::WrongType`].
+    /// A string key is [`crate::error::Error::WrongType`].
     pub fn push_back(&self, key: impl AsRef<[u8]>, value: impl Encode) -> Result<usize> {
         self.push(key.as_ref(), End::Back, std::iter::once(value))
     }

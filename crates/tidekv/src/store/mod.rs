@@ -14,6 +14,7 @@ mod lists;
 mod multi;
 mod persistence;
 mod scan;
+mod snapshot_file;
 mod string_edits;
 mod strings;
 mod transaction;

@@ -60,7 +60,7 @@ impl Store {
     }
 
     /// Sets `key` and returns the string it held before (Redis `GETSET`). A list key is
-    /// [`crate::Error::WrongType`] and is left in place.
+    /// [`crate::error::Error::WrongType`] and is left in place.
     pub fn get_and_set(&self, key: impl AsRef<[u8]>, value: impl Encode) -> Result<Option<Bytes>> {
         let options = SetOptions {
             get: true,
@@ -135,7 +135,7 @@ impl Store {
     }
 
     /// Appends `suffix` to the string at `key` (creating it) and returns the new length (Redis
-    /// `APPEND`). A result over the value limit is [`crate::Error::TooLarge`].
+    /// `APPEND`). A result over the value limit is [`crate::error::Error::TooLarge`].
     pub fn append(&self, key: impl AsRef<[u8]>, suffix: impl AsRef<[u8]>) -> Result<usize> {
         let suffix = suffix.as_ref();
         let max = self.shared.max_value_size;
@@ -184,8 +184,8 @@ impl Store {
 
     /// Adds `delta` to the number at `key` (0 if missing) and returns the result (Redis
     /// `INCRBYFLOAT`); stored as plain decimal text, so `get_as::<f64>` and Redis read it. A
-    /// value that is not a number is [`crate::Error::NotAFloat`]; a result that is infinite is
-    /// [`crate::Error::NotFinite`]. Any expiry is kept.
+    /// value that is not a number is [`crate::error::Error::NotAFloat`]; a result that is infinite is
+    /// [`crate::error::Error::NotFinite`]. Any expiry is kept.
     pub fn incr_by_float(&self, key: impl AsRef<[u8]>, delta: f64) -> Result<f64> {
         let tx_key = self.tx_key(key.as_ref())?;
         let (ks, key) = (self.ks, &tx_key.1);

@@ -21,14 +21,14 @@ impl Store {
         self.shared.engine.put(self.ks, key, value, None)
     }
 
-    /// The string value of `key`, or `None`. A list key is [`crate::Error::WrongType`].
+    /// The string value of `key`, or `None`. A list key is [`crate::error::Error::WrongType`].
     pub fn get(&self, key: impl AsRef<[u8]>) -> Result<Option<Bytes>> {
         let key = key.as_ref();
         self.check_key(key)?;
         self.shared.engine.get(self.ks, key)
     }
 
-    /// The value of `key` read as `T`; a value that is not a `T` is [`crate::Error::WrongType`].
+    /// The value of `key` read as `T`; a value that is not a `T` is [`crate::error::Error::WrongType`].
     ///
     /// ```
     /// # use tidekv::{Config, Store};
@@ -44,7 +44,7 @@ impl Store {
     }
 
     /// Removes `key` and returns its string value, atomically (Redis `GETDEL`). A list key is
-    /// [`crate::Error::WrongType`] and is left in place.
+    /// [`crate::error::Error::WrongType`] and is left in place.
     pub fn take(&self, key: impl AsRef<[u8]>) -> Result<Option<Bytes>> {
         let tx_key = self.tx_key(key.as_ref())?;
         let (ks, key) = (self.ks, &tx_key.1);

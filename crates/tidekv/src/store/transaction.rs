@@ -5,7 +5,7 @@
 //! disk the whole transaction is one log record. Two failure rules live side by side:
 //!
 //! - **Each operation is all or nothing.** An operation that fails for its request (a push onto a
-//!   string, an increment of a non-number: [`crate::Error::is_request_error`]) writes nothing,
+//!   string, an increment of a non-number: [`crate::error::Error::is_request_error`]) writes nothing,
 //!   and the transaction goes on: collect each result and you have Redis's `EXEC`, where one
 //!   command's error does not undo the others.
 //! - **A store failure fails the transaction.** An I/O error, corruption or a close met by any
@@ -30,7 +30,7 @@ use crate::value::{Decode, Encode};
 
 /// The operations of one transaction (see [`Store::transaction`]). Every method works on a
 /// declared key of the current keyspace (the store handle's, or the one [`Transaction::select`]
-/// chose); touching a key that was not declared is [`crate::Error::InvalidArgument`].
+/// chose); touching a key that was not declared is [`crate::error::Error::InvalidArgument`].
 pub struct Transaction<'t> {
     tx: &'t mut dyn Tx,
     store: &'t Store,
@@ -38,7 +38,7 @@ pub struct Transaction<'t> {
     /// Lists pushed to, whose blocked poppers are woken once the transaction commits.
     pub(crate) pushed: BTreeSet<TxKey>,
     /// The first store failure an operation met: the transaction will not commit.
-    failed: Option<crate::Error>,
+    failed: Option<crate::error::Error>,
 }
 
 impl Store {
@@ -89,7 +89,7 @@ impl Store {
     ) -> Result<T> {
         let declared = self.declare(keys)?;
         let out = self.run_transaction(declared, None, body)?;
-        out.ok_or_else(|| crate::Error::invalid("transaction", "aborted without a watch"))
+        out.ok_or_else(|| crate::error::Error::invalid("transaction", "aborted without a watch"))
     }
 
     /// Runs `body` as [`Store::transaction_across`] does, unless a key of `watch` changed since

@@ -1,5 +1,5 @@
 //! Typed forms of the reads that return stored bytes: each decodes with [`Decode`], so a value
-//! that is not a `T` is [`crate::Error::Decode`]. A pop removes the element before decoding it:
+//! that is not a `T` is [`crate::error::Error::Decode`]. A pop removes the element before decoding it:
 //! an element that does not decode is gone (its bytes are in the error's message).
 
 use std::time::Duration;

@@ -28,7 +28,7 @@ fn options() -> DiskOptions {
     options
 }
 
-fn open(fs: &MemFs) -> crate::Result<DiskEngine> {
+fn open(fs: &MemFs) -> crate::error::Result<DiskEngine> {
     open_on(fs, &options())
 }
 

@@ -23,7 +23,7 @@ fn options() -> DiskOptions {
     options
 }
 
-fn open(fs: &MemFs) -> crate::Result<super::DiskEngine> {
+fn open(fs: &MemFs) -> crate::error::Result<super::DiskEngine> {
     open_on(fs, &options())
 }
 

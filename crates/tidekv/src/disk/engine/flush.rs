@@ -10,9 +10,9 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use super::build::{Retention, TableSink};
 use super::edits::Retire;
 use super::merge::mem_source;
+use super::table_output::{Retention, TableSink};
 use super::Inner;
 use crate::disk::file_name::wal_path;
 use crate::disk::version::edit::VersionEdit;

@@ -14,10 +14,9 @@
 //!   `current`'s write lock; readers and iterators hold an `Arc` of the one they started with, which
 //!   keeps its memtables and table files alive.
 
-mod api;
-mod build;
 mod bulk;
 mod compaction;
+mod contract;
 mod edits;
 mod flush;
 mod group_commit;
@@ -31,6 +30,7 @@ mod scan;
 mod stats;
 mod store_dir;
 mod strings;
+mod table_output;
 mod txn;
 mod view;
 mod worker;

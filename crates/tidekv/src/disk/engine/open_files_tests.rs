@@ -25,7 +25,7 @@ fn options(max_open_files: usize) -> DiskOptions {
     options.max_open_files = max_open_files;
     options.block_cache_size = 256 << 10;
     // Uncompressed, so the test's few keys make hundreds of tables.
-    options.compression = crate::Compression::None;
+    options.compression = crate::config::Compression::None;
     options
 }
 

@@ -43,7 +43,7 @@ fn hold_next_sync(engine: &DiskEngine) -> (Arc<Gate>, Arc<AtomicBool>) {
     (gate, armed)
 }
 
-type Call = fn(&DiskEngine) -> crate::Result<bool>;
+type Call = fn(&DiskEngine) -> crate::error::Result<bool>;
 
 /// Writer A changes the key and is held before its fsync; B's call, which sees A's change and
 /// writes nothing, must not answer before A's change is durable.
@@ -87,7 +87,7 @@ fn key() -> Bytes {
 }
 
 /// GETDEL through the engine's transaction, as `Store::take` runs it.
-fn take(e: &DiskEngine) -> crate::Result<bool> {
+fn take(e: &DiskEngine) -> crate::error::Result<bool> {
     let mut found = false;
     e.transact(&[(0, key())], &mut |tx| {
         found = crate::ops::strings::take(tx, 0, &key())?.is_some();

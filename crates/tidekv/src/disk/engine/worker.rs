@@ -21,7 +21,7 @@ pub(crate) fn spawn(inner: &Arc<Inner>) -> Result<Vec<JoinHandle<()>>> {
         thread::Builder::new()
             .name(format!("tidekv-{name}"))
             .spawn(move || body(&inner))
-            .map_err(|e| crate::Error::io(format!("starting the {name} thread"), e))
+            .map_err(|e| crate::error::Error::io(format!("starting the {name} thread"), e))
     };
     threads.push(spawn("flush", flush_loop)?);
     threads.push(spawn("compact", compact_loop)?);

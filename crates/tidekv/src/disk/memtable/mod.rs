@@ -12,17 +12,13 @@
 //! Keys are [`HeadKey`]s: the first bytes inline in the node make most comparisons of a search
 //! free of pointer chasing (see `head_key.rs`).
 
-mod head_key;
-
-pub(crate) use self::head_key::HeadKey;
-
 use std::ops::Bound;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bytes::Bytes;
 use crossbeam_skiplist::SkipMap;
 
-use self::head_key::HEAD_LEN;
+use crate::disk::head_key::{HeadKey, HEAD_LEN};
 use crate::disk::key::split_seq;
 use crate::disk::lookup::LookupKey;
 use crate::engine::is_empty_range;

@@ -159,7 +159,8 @@ fn show(key: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::disk::table::compression::{encode_block, Compression};
+    use crate::config::Compression;
+    use crate::disk::table::compression::encode_block;
 
     #[test]
     fn varints_use_seven_bits_per_byte() {

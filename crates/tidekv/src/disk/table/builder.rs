@@ -12,12 +12,13 @@
 
 use bytes::Bytes;
 
+use crate::config::Compression;
 use crate::disk::fs::WritableFile;
 use crate::disk::key::{split_seq, SEQ_LEN};
 use crate::disk::table::block_builder::{BlockBuilder, DEFAULT_RESTART_INTERVAL};
 use crate::disk::table::bloom::BloomBuilder;
-use crate::disk::table::compression::{encode_block, Compression};
-use crate::{Error, Result};
+use crate::disk::table::compression::encode_block;
+use crate::error::{Error, Result};
 
 /// The last 8 bytes of every table.
 pub(crate) const MAGIC: [u8; 8] = *b"TIDEKVST";

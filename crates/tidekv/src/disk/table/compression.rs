@@ -10,6 +10,7 @@
 //! bytes the writer produced; the size bounds below still guard against a writer's bug or a file
 //! made by something else.
 
+use crate::config::Compression;
 use bytes::Bytes;
 
 /// Bytes after the stored bytes: type 1, crc32c 4.
@@ -21,19 +22,6 @@ pub(crate) const MAX_BLOCK_SIZE: usize = 64 * 1024 * 1024;
 const TYPE_NONE: u8 = 0;
 const TYPE_LZ4: u8 = 1;
 const TYPE_ZSTD: u8 = 2;
-
-/// How the table builder asks for blocks to be compressed. A block is stored uncompressed whatever
-/// is asked when compression saves less than an eighth of it: reading it back would cost CPU for
-/// little disk.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Compression {
-    /// Store blocks as they are.
-    None,
-    /// LZ4 (block format, size prepended): fast to compress and to read, modest ratio.
-    Lz4,
-    /// Zstandard at the given level (0 means zstd's default, 3; higher compresses more, slower).
-    Zstd(i32),
-}
 
 /// Compresses `raw` as asked and appends the trailer. Refuses a block over [`MAX_BLOCK_SIZE`],
 /// since no reader would accept it.

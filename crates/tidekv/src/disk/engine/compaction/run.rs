@@ -9,9 +9,9 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use super::pick::{choose, choose_whole_level, Pick, PickOptions, TableSummary};
-use crate::disk::engine::build::{Retention, TableSink};
 use crate::disk::engine::edits::Retire;
 use crate::disk::engine::merge::{table_sources, Merge};
+use crate::disk::engine::table_output::{Retention, TableSink};
 use crate::disk::engine::Inner;
 use crate::disk::version::edit::VersionEdit;
 use crate::disk::version::set::{TableFile, Version, LEVELS};

@@ -8,7 +8,7 @@ use bytes::Bytes;
 
 use super::Inner;
 use crate::disk::table::block::BlockIter;
-use crate::{Error, Result};
+use crate::error::{Error, Result};
 
 /// The entries of a table in key order, from the start or from a seek. Yields `Err` once if a
 /// block turns out to be damaged, then nothing.

@@ -28,7 +28,7 @@ use crate::disk::table::bloom::BloomFilter;
 use crate::disk::table::builder::{BlockHandle, TableInfo, FOOTER_LEN};
 use crate::disk::table::cache::BlockCache;
 use crate::disk::table::compression::decode_block;
-use crate::{Error, Result};
+use crate::error::{Error, Result};
 
 mod iter;
 mod meta;

@@ -4,10 +4,10 @@
 use std::path::PathBuf;
 
 use super::*;
+use crate::config::Compression;
 use crate::disk::fs::MemFs;
 use crate::disk::key::{internal_key, put_prefix, Space};
 use crate::disk::table::builder::{TableBuilder, TableOptions};
-use crate::disk::table::compression::Compression;
 
 pub(super) const ALL: [Compression; 3] =
     [Compression::None, Compression::Lz4, Compression::Zstd(3)];

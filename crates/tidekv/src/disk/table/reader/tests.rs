@@ -7,9 +7,9 @@ use proptest::prelude::*;
 
 use super::test_support::*;
 use super::*;
+use crate::config::Compression;
 use crate::disk::fs::MemFs;
 use crate::disk::table::builder::{TableBuilder, TableOptions};
-use crate::disk::table::compression::Compression;
 
 #[test]
 fn thousands_of_entries_round_trip_across_many_blocks_with_every_compression() {

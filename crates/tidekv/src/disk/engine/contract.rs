@@ -64,7 +64,7 @@ impl Inner {
             }
             if bg.shutdown {
                 // Nothing will flush them now; they stay in the log, replayed on the next open.
-                return Err(crate::Error::Closed);
+                return Err(crate::error::Error::Closed);
             }
             self.bg_cv.notify_all();
             self.bg_cv.wait_for(&mut bg, Duration::from_millis(20));
