@@ -161,6 +161,16 @@ impl Store {
         self.shared.engine.clear(self.ks)
     }
 
+    /// Removes every key of every keyspace (Redis `FLUSHALL`), keyspace by keyspace: a reader may
+    /// see keyspace 0 empty while keyspace 1 is not yet.
+    pub fn clear_all(&self) -> Result<()> {
+        self.check_open()?;
+        for ks in 0..self.shared.keyspaces {
+            self.shared.engine.clear(ks)?;
+        }
+        Ok(())
+    }
+
     /// A report on the whole store: keys and bytes per keyspace, and backend detail.
     ///
     /// Cost: on `memory` the counts are kept as the store changes. On `disk` they are exact, and

@@ -52,3 +52,21 @@ pub fn clear_empties_one_keyspace(b: &dyn Backend) {
     one.insert("b", "again").unwrap();
     assert_eq!(one.len().unwrap(), 1);
 }
+
+pub fn clear_all_empties_every_keyspace(b: &dyn Backend) {
+    let ctx = Ctx::new(b);
+    let s = &ctx.store;
+    for ks in [0, 1, 15] {
+        let handle = s.keyspace(ks).unwrap();
+        handle.insert("k", "v").unwrap();
+        handle.push_back("q", "x").unwrap();
+    }
+    s.keyspace(15).unwrap().clear_all().unwrap();
+    for ks in [0, 1, 15] {
+        let handle = s.keyspace(ks).unwrap();
+        assert_eq!(handle.len().unwrap(), 0, "keyspace {ks}");
+        assert_eq!(handle.list_len("q").unwrap(), 0);
+    }
+    s.insert("after", "v").unwrap();
+    assert_eq!(s.len().unwrap(), 1, "the store goes on working");
+}

@@ -28,10 +28,10 @@ impl DiskEngine {
     /// drains the frozen memtables unless `abandon`) and waits for them.
     fn stop_threads(&self, abandon: bool) {
         {
-            let mut bg = self.inner.bg.lock();
+            let mut bg = self.inner.background.state.lock();
             bg.shutdown = true;
             bg.abandoned |= abandon;
-            self.inner.bg_cv.notify_all();
+            self.inner.background.wake.notify_all();
         }
         for thread in self.threads.lock().drain(..) {
             let _ = thread.join();
@@ -41,12 +41,12 @@ impl DiskEngine {
     /// The first half of `close` and of a simulated crash: stop every compaction and wait until
     /// no manual compaction or load is running. Afterwards only flushes change the tree.
     fn stop_jobs(&self) {
-        self.inner.stopping.store(true, Ordering::SeqCst);
+        self.inner.lifecycle.stopping.store(true, Ordering::SeqCst);
         {
-            let _bg = self.inner.bg.lock();
-            self.inner.bg_cv.notify_all();
+            let _bg = self.inner.background.state.lock();
+            self.inner.background.wake.notify_all();
         }
-        drop(self.inner.jobs.write());
+        drop(self.inner.lifecycle.jobs.write());
     }
 }
 
@@ -54,7 +54,7 @@ impl Inner {
     /// Freezes the active memtable and waits until every frozen memtable is flushed.
     pub(crate) fn flush_memtables(&self) -> Result<()> {
         self.rotate(&mut self.writer.lock())?;
-        let mut bg = self.bg.lock();
+        let mut bg = self.background.state.lock();
         loop {
             if let Some(why) = &bg.error {
                 return Err(super::background_error(why));
@@ -66,8 +66,10 @@ impl Inner {
                 // Nothing will flush them now; they stay in the log, replayed on the next open.
                 return Err(crate::error::Error::Closed);
             }
-            self.bg_cv.notify_all();
-            self.bg_cv.wait_for(&mut bg, Duration::from_millis(20));
+            self.background.wake.notify_all();
+            self.background
+                .wake
+                .wait_for(&mut bg, Duration::from_millis(20));
         }
     }
 }
@@ -174,7 +176,7 @@ impl Engine for DiskEngine {
         Ok(())
     }
     fn close(&self) -> Result<()> {
-        if self.inner.closed.swap(true, Ordering::SeqCst) {
+        if self.inner.lifecycle.closed.swap(true, Ordering::SeqCst) {
             return Ok(());
         }
         // No compaction or load may install anything once the lock is released: stop them all
@@ -187,19 +189,19 @@ impl Engine for DiskEngine {
         // Nothing touches the directory any more — not even the drop of a table this store's
         // objects still hold — so another open may proceed.
         self.inner.tables.close_files();
-        self.inner.dir_lock.lock().take();
+        self.inner.lifecycle.dir_lock.lock().take();
         flushed.and(synced)
     }
 
     #[cfg(feature = "test-util")]
     fn abandon(&self) {
-        if self.inner.closed.swap(true, Ordering::SeqCst) {
+        if self.inner.lifecycle.closed.swap(true, Ordering::SeqCst) {
             return;
         }
         self.inner.writer.lock().sealed = true;
         self.stop_jobs();
         self.stop_threads(true);
         self.inner.tables.close_files();
-        self.inner.dir_lock.lock().take();
+        self.inner.lifecycle.dir_lock.lock().take();
     }
 }

@@ -48,7 +48,7 @@ impl Inner {
     /// Replaces every keyspace's contents with `records`, atomically: if `records` fails (or the
     /// store is closed meanwhile), nothing changes. Expired records are skipped.
     pub(crate) fn load(&self, records: &mut dyn Iterator<Item = Result<Record>>) -> Result<()> {
-        let _job = self.jobs.read();
+        let _job = self.lifecycle.jobs.read();
         self.check_not_stopping()?;
         self.check_healthy()?;
         let scratch_dir = load_dir_path(&self.dir, self.new_file_number());

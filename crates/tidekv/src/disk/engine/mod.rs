@@ -120,6 +120,31 @@ pub(crate) struct BgState {
     pub(crate) error: Option<String>,
 }
 
+/// What the background threads wait on, and what they report.
+pub(crate) struct Background {
+    pub(crate) state: Mutex<BgState>,
+    /// Woken when there is background work, or when it finished (stalled writers wait on it).
+    pub(crate) wake: Condvar,
+    /// Set once `state.error` is: lets every write check health without taking the lock.
+    pub(crate) failed: AtomicBool,
+}
+
+/// The store's life: closing, the long calls that closing waits for, the directory lock.
+pub(crate) struct Lifecycle {
+    /// Held shared by every long call that is not a background thread (a manual compaction, a
+    /// snapshot load) for its whole run; `close` takes it exclusively, after setting `stopping`,
+    /// so no such call is still running when `close` returns and releases the directory lock.
+    pub(crate) jobs: RwLock<()>,
+    /// Set when `close` (or a simulated crash) begins: compactions stop at their next check and
+    /// never install their results; manual ones and loads return `Error::Closed`.
+    pub(crate) stopping: AtomicBool,
+    pub(crate) closed: AtomicBool,
+    /// Held until `close` (or drop); releasing it lets another open proceed.
+    pub(crate) dir_lock: Mutex<Option<lock::DirLock>>,
+}
+
+/// The disk engine's shared state: the pieces of the tree, the writer, and what the background
+/// threads and `close` coordinate on.
 pub(crate) struct Inner {
     pub(crate) fs: Arc<dyn Fs>,
     pub(crate) dir: PathBuf,
@@ -136,24 +161,13 @@ pub(crate) struct Inner {
     pub(crate) versions: Mutex<VersionState>,
     /// Held while a compaction picks and runs: background and manual ones never overlap.
     pub(crate) compaction: Mutex<()>,
-    /// Held shared by every long call that is not a background thread (a manual compaction, a
-    /// snapshot load) for its whole run; `close` takes it exclusively, after setting `stopping`,
-    /// so no such call is still running when `close` returns and releases the directory lock.
-    pub(crate) jobs: RwLock<()>,
-    /// Set when `close` (or a simulated crash) begins: compactions stop at their next check and
-    /// never install their results; manual ones and loads return `Error::Closed`.
-    pub(crate) stopping: AtomicBool,
-    pub(crate) bg: Mutex<BgState>,
-    /// Woken when there is background work, or when it finished (stalled writers wait on it).
-    pub(crate) bg_cv: Condvar,
+    /// The background threads' work and failures.
+    pub(crate) background: Background,
+    /// Opening, closing and the directory lock.
+    pub(crate) lifecycle: Lifecycle,
     pub(crate) counters: Counters,
-    pub(crate) closed: AtomicBool,
-    /// Set once `bg.error` is: lets every write check health without taking the lock.
-    pub(crate) failed: AtomicBool,
     /// Watched keys; every write marks its keys here under the writer lock.
     pub(crate) watches: Arc<crate::watch::WatchRegistry>,
-    /// Held until `close` (or drop); releasing it lets another open proceed.
-    pub(crate) dir_lock: Mutex<Option<lock::DirLock>>,
     /// Test hooks: code run when the engine passes a named point (RocksDB's sync points), so a
     /// test can act at an exact moment of a race.
     #[cfg(test)]
@@ -213,7 +227,7 @@ impl Inner {
 
     /// `Error::Closed` once `close` has begun: long jobs call this between steps.
     pub(crate) fn check_not_stopping(&self) -> Result<()> {
-        if self.stopping.load(Ordering::Acquire) {
+        if self.lifecycle.stopping.load(Ordering::Acquire) {
             return Err(Error::Closed);
         }
         Ok(())
@@ -221,10 +235,10 @@ impl Inner {
 
     /// Fails if a background job failed: the store keeps serving reads but refuses writes.
     pub(crate) fn check_healthy(&self) -> Result<()> {
-        if !self.failed.load(Ordering::Acquire) {
+        if !self.background.failed.load(Ordering::Acquire) {
             return Ok(());
         }
-        match &self.bg.lock().error {
+        match &self.background.state.lock().error {
             None => Ok(()),
             Some(why) => Err(background_error(why)),
         }
@@ -232,12 +246,12 @@ impl Inner {
 
     /// Records a background failure and wakes everyone waiting on background work.
     pub(crate) fn fail(&self, error: &Error) {
-        let mut bg = self.bg.lock();
+        let mut bg = self.background.state.lock();
         if bg.error.is_none() {
             bg.error = Some(error.to_string());
         }
-        self.failed.store(true, Ordering::Release);
-        self.bg_cv.notify_all();
+        self.background.failed.store(true, Ordering::Release);
+        self.background.wake.notify_all();
     }
 
     /// The WAL syncer of the current log, the last sequence number it holds and its length.

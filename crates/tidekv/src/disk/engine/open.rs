@@ -7,7 +7,7 @@
 //! same way.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::Arc;
 
@@ -16,7 +16,10 @@ use parking_lot::{Condvar, Mutex, RwLock};
 use super::edits::Retire;
 use super::group_commit::GroupCommit;
 use super::store_dir;
-use super::{worker, BgState, Counters, DiskEngine, Inner, SuperVersion, VersionState, Writer};
+use super::{
+    worker, Background, BgState, Counters, DiskEngine, Inner, Lifecycle, SuperVersion,
+    VersionState, Writer,
+};
 use crate::clock::Clock;
 use crate::config::DiskOptions;
 use crate::disk::cell::Cell;
@@ -108,74 +111,9 @@ pub(crate) fn open_with_fs(
         options.max_open_files,
         metadata_budget(options.block_cache_size),
     );
-    let mut version = Version::default();
-    for meta in folded.tables.values() {
-        if usize::from(meta.level) >= LEVELS {
-            return Err(Error::corruption(
-                &manifest_file,
-                0,
-                format!("table {} is in level {}", meta.number, meta.level),
-            ));
-        }
-        let path = table_path(&dir, meta.number);
-        if !files.contains(&path) {
-            return Err(Error::corruption(
-                &path,
-                0,
-                format!("named by {} but missing", manifest_file.display()),
-            ));
-        }
-        let size = fs
-            .file_size(&path)
-            .map_err(|e| Error::io(format!("reading the size of {}", path.display()), e))?;
-        if size != meta.size {
-            return Err(Error::corruption(
-                &path,
-                size,
-                format!(
-                    "is {size} bytes, but {} says {}",
-                    manifest_file.display(),
-                    meta.size
-                ),
-            ));
-        }
-    }
-    let all = VersionEdit {
-        added: folded.tables.values().cloned().collect(),
-        ..VersionEdit::default()
-    };
-    // Tables are opened on first use (the table cache bounds how many stay open): opening a
-    // store reads no table.
-    version = version.apply(&manifest_file, &all, |meta| {
-        Ok(TableFile::new(meta.clone(), &dir, &tables))
-    })?;
-
-    // Replay the logs into one memtable.
-    let mem = Memtable::new();
-    let mut last_seq = folded.last_sequence;
-    let mut torn_tails_cut = 0;
-    for (i, &number) in wals.iter().enumerate() {
-        let log = recover(
-            fs.as_ref(),
-            &wal_path(&dir, number),
-            number,
-            i + 1 == wals.len(),
-        )?;
-        torn_tails_cut += u64::from(log.cut);
-        let tombstone = Cell::Tombstone.encode();
-        for record in log.records {
-            for (j, entry) in record.entries.iter().enumerate() {
-                let seq = record.first_seq + j as u64;
-                let cell = match entry.kind {
-                    EntryKind::Delete => tombstone.clone(),
-                    EntryKind::Put => entry.value.clone(),
-                };
-                mem.insert(with_seq(&entry.key, seq), cell);
-                last_seq = last_seq.max(seq);
-            }
-        }
-    }
-
+    let version = load_version(fs.as_ref(), &dir, &folded, &files, &manifest_file, &tables)?;
+    let (mem, last_seq, torn_tails_cut) =
+        replay_logs(fs.as_ref(), &dir, &wals, folded.last_sequence)?;
     let mut next_file = folded.next_file.max(present_max + 1).max(1);
     let wal_number = next_file;
     let manifest_number = next_file + 1;
@@ -222,36 +160,27 @@ pub(crate) fn open_with_fs(
             cursors: vec![None; LEVELS],
         }),
         compaction: Mutex::new(()),
-        jobs: RwLock::new(()),
-        stopping: AtomicBool::new(false),
-        bg: Mutex::new(BgState::default()),
-        bg_cv: Condvar::new(),
+        background: Background {
+            state: Mutex::new(BgState::default()),
+            wake: Condvar::new(),
+            failed: AtomicBool::new(false),
+        },
+        lifecycle: Lifecycle {
+            jobs: RwLock::new(()),
+            stopping: AtomicBool::new(false),
+            closed: AtomicBool::new(false),
+            dir_lock: Mutex::new(Some(dir_lock)),
+        },
         counters: Counters {
             torn_tails_cut: AtomicU64::new(torn_tails_cut),
             wal_size: AtomicU64::new(wal_len),
             ..Counters::default()
         },
-        closed: AtomicBool::new(false),
-        failed: AtomicBool::new(false),
         watches: Arc::default(),
-        dir_lock: Mutex::new(Some(dir_lock)),
         #[cfg(test)]
         hooks: Mutex::new(Vec::new()),
     });
-    // The replayed writes go to a table now, so the old logs can go.
-    while inner.flush_oldest()? {}
-    {
-        // With nothing replayed there was no flush to move `log_number` past the old logs.
-        let mut versions = inner.versions.lock();
-        if versions.log_number < wal_number {
-            let edit = VersionEdit {
-                log_number: Some(wal_number),
-                ..VersionEdit::default()
-            };
-            inner.commit_edit(&mut versions, edit, &[], Retire::Nothing)?;
-        }
-    }
-    inner.remove_obsolete_files()?;
+    inner.settle_after_replay(wal_number)?;
     let threads = worker::spawn(&inner)?;
     Ok(DiskEngine {
         inner,
@@ -300,5 +229,108 @@ impl Inner {
             removed.map_err(|e| Error::io(format!("removing {}", path.display()), e))?;
         }
         Ok(())
+    }
+}
+
+/// The version the manifest describes, each table checked to exist with the size it names.
+/// Tables are opened on first use (the table cache bounds how many stay open): opening a store
+/// reads no table.
+fn load_version(
+    fs: &dyn Fs,
+    dir: &Path,
+    folded: &Folded,
+    files: &[PathBuf],
+    manifest_file: &Path,
+    tables: &Arc<TableCache>,
+) -> Result<Version> {
+    for meta in folded.tables.values() {
+        if usize::from(meta.level) >= LEVELS {
+            return Err(Error::corruption(
+                manifest_file,
+                0,
+                format!("table {} is in level {}", meta.number, meta.level),
+            ));
+        }
+        let path = table_path(dir, meta.number);
+        if !files.contains(&path) {
+            return Err(Error::corruption(
+                &path,
+                0,
+                format!("named by {} but missing", manifest_file.display()),
+            ));
+        }
+        let size = fs
+            .file_size(&path)
+            .map_err(|e| Error::io(format!("reading the size of {}", path.display()), e))?;
+        if size != meta.size {
+            return Err(Error::corruption(
+                &path,
+                size,
+                format!(
+                    "is {size} bytes, but {} says {}",
+                    manifest_file.display(),
+                    meta.size
+                ),
+            ));
+        }
+    }
+    let all = VersionEdit {
+        added: folded.tables.values().cloned().collect(),
+        ..VersionEdit::default()
+    };
+    Version::default().apply(manifest_file, &all, |meta| {
+        Ok(TableFile::new(meta.clone(), dir, tables))
+    })
+}
+
+/// Replays the logs `wals` (oldest first) into one memtable; returns it, the last sequence
+/// number (at least `last_seq`) and how many torn tails were cut (only the newest log may have
+/// one).
+fn replay_logs(
+    fs: &dyn Fs,
+    dir: &Path,
+    wals: &[u64],
+    mut last_seq: u64,
+) -> Result<(Memtable, u64, u64)> {
+    let mem = Memtable::new();
+    let mut torn_tails_cut = 0;
+    for (i, &number) in wals.iter().enumerate() {
+        let log = recover(fs, &wal_path(dir, number), number, i + 1 == wals.len())?;
+        torn_tails_cut += u64::from(log.cut);
+        let tombstone = Cell::Tombstone.encode();
+        for record in log.records {
+            for (j, entry) in record.entries.iter().enumerate() {
+                let seq = record.first_seq + j as u64;
+                let cell = match entry.kind {
+                    EntryKind::Delete => tombstone.clone(),
+                    EntryKind::Put => entry.value.clone(),
+                };
+                mem.insert(with_seq(&entry.key, seq), cell);
+                last_seq = last_seq.max(seq);
+            }
+        }
+    }
+
+    Ok((mem, last_seq, torn_tails_cut))
+}
+
+impl Inner {
+    /// After a replay: flushes the replayed writes to a table, so the old logs can go, moves
+    /// the manifest's log number past them, and removes the files no version needs.
+    fn settle_after_replay(&self, wal_number: u64) -> Result<()> {
+        // The replayed writes go to a table now, so the old logs can go.
+        while self.flush_oldest()? {}
+        {
+            // With nothing replayed there was no flush to move `log_number` past the old logs.
+            let mut versions = self.versions.lock();
+            if versions.log_number < wal_number {
+                let edit = VersionEdit {
+                    log_number: Some(wal_number),
+                    ..VersionEdit::default()
+                };
+                self.commit_edit(&mut versions, edit, &[], Retire::Nothing)?;
+            }
+        }
+        self.remove_obsolete_files()
     }
 }

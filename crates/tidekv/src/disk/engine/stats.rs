@@ -61,7 +61,7 @@ impl Inner {
             log_syncs: load(&c.syncs),
             torn_log_tail_cut_on_open: load(&c.torn_tails_cut) > 0,
             visible_sequence: self.visible(),
-            background_error: self.bg.lock().error.clone(),
+            background_error: self.background.state.lock().error.clone(),
         }
     }
 }

@@ -1,5 +1,5 @@
 //! The background threads: one flushes frozen memtables, one compacts, and with
-//! `Durability::Periodic` one syncs the log. Each sleeps on `bg_cv` until there is work or the
+//! `Durability::Periodic` one syncs the log. Each sleeps on `background.wake` until there is work or the
 //! engine shuts down; a failure is recorded (`Inner::fail`) and stops further writes.
 
 use std::sync::Arc;
@@ -43,7 +43,7 @@ fn compact_loop(inner: &Inner) {
 }
 
 /// Runs `job` until shutdown or a failure: again at once while it finds work, otherwise after a
-/// wake-up of `bg_cv` or [`IDLE_WAIT`]. A `drain` job keeps working after shutdown until it finds
+/// wake-up of `background.wake` or [`IDLE_WAIT`]. A `drain` job keeps working after shutdown until it finds
 /// nothing; others stop before their next run. `pending` is re-checked under the lock before
 /// sleeping, so work that arrived between the job and the sleep is not left waiting.
 fn job_loop(
@@ -54,15 +54,15 @@ fn job_loop(
 ) {
     loop {
         {
-            let bg = inner.bg.lock();
+            let bg = inner.background.state.lock();
             if (bg.shutdown && (!drain || bg.abandoned)) || bg.error.is_some() {
                 return;
             }
         }
         match job(inner) {
             Ok(true) => {
-                let _bg = inner.bg.lock();
-                inner.bg_cv.notify_all();
+                let _bg = inner.background.state.lock();
+                inner.background.wake.notify_all();
                 continue;
             }
             Ok(false) => {}
@@ -71,12 +71,12 @@ fn job_loop(
                 return;
             }
         }
-        let mut bg = inner.bg.lock();
+        let mut bg = inner.background.state.lock();
         if bg.shutdown || bg.error.is_some() {
             return;
         }
         if !pending(inner) {
-            inner.bg_cv.wait_for(&mut bg, IDLE_WAIT);
+            inner.background.wake.wait_for(&mut bg, IDLE_WAIT);
         }
     }
 }
@@ -86,12 +86,12 @@ fn sync_loop(inner: &Inner) {
         return;
     };
     loop {
-        // Other wake-ups of `bg_cv` (flushes, stalls) must not shorten the interval.
+        // Other wake-ups of `background.wake` (flushes, stalls) must not shorten the interval.
         let deadline = Instant::now() + interval;
         {
-            let mut bg = inner.bg.lock();
+            let mut bg = inner.background.state.lock();
             while !bg.shutdown && bg.error.is_none() && Instant::now() < deadline {
-                inner.bg_cv.wait_until(&mut bg, deadline);
+                inner.background.wake.wait_until(&mut bg, deadline);
             }
             if bg.shutdown || bg.error.is_some() {
                 return;

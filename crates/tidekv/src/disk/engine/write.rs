@@ -149,16 +149,18 @@ impl Inner {
                 self.counters.stalls.fetch_add(1, Ordering::Relaxed);
             }
             let waited = MutexGuard::unlocked(writer, || {
-                let mut bg = self.bg.lock();
+                let mut bg = self.background.state.lock();
                 if let Some(why) = &bg.error {
                     return Err(super::background_error(why));
                 }
                 if bg.shutdown {
                     return Err(Error::Closed);
                 }
-                self.bg_cv.notify_all();
+                self.background.wake.notify_all();
                 // A timeout as well as the wake-up: the condition is re-read from the sources.
-                self.bg_cv.wait_for(&mut bg, Duration::from_millis(10));
+                self.background
+                    .wake
+                    .wait_for(&mut bg, Duration::from_millis(10));
                 Ok(())
             });
             if let Err(e) = waited {
@@ -208,8 +210,8 @@ impl Inner {
                 version: Arc::clone(&current.version),
             }
         });
-        let _bg = self.bg.lock();
-        self.bg_cv.notify_all();
+        let _bg = self.background.state.lock();
+        self.background.wake.notify_all();
         Ok(())
     }
 

@@ -59,7 +59,7 @@ impl Inner {
     pub(crate) fn compact_once(&self) -> Result<bool> {
         self.hook("compact_once:start");
         let _one_at_a_time = self.compaction.lock();
-        if self.stopping.load(Ordering::Acquire) {
+        if self.lifecycle.stopping.load(Ordering::Acquire) {
             return Ok(false);
         }
         let (pick, version) = {
@@ -90,7 +90,7 @@ impl Inner {
     /// keep level 0 from filling up (and writes from stalling) while a long one runs. A `close`
     /// meanwhile stops it between (or inside) steps with `Error::Closed`; `close` waits for it.
     pub(crate) fn compact_all(&self) -> Result<()> {
-        let _job = self.jobs.read();
+        let _job = self.lifecycle.jobs.read();
         self.check_not_stopping()?;
         self.flush_memtables()?;
         let mut dropped_lists = 0;
