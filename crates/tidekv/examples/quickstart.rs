@@ -158,13 +158,13 @@ fn main() -> tidekv::Result<()> {
     );
     let mut batch = WriteBatch::new();
     batch
-        .insert("account:a", 50)?
-        .insert("account:b", 150)?
-        .push_back("audit", "moved 50 from a to b")?;
+        .insert("account:a", 50)
+        .insert("account:b", 150)
+        .push_back("audit", "moved 50 from a to b");
     store.apply_batch(batch)?;
     let mut bad = WriteBatch::new();
-    bad.insert("account:a", 0)?
-        .push_back("account:b", "not a list")?;
+    bad.insert("account:a", 0)
+        .push_back("account:b", "not a list");
     println!(
         "  a batch with a bad op fails whole: {:?}; account:a is still {:?}",
         store.apply_batch(bad).err().map(|e| e.to_string()),

@@ -5,20 +5,20 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use crate::engine::End;
-use crate::error::Result;
 use crate::value::Encode;
 
 /// A group of writes applied all together or not at all, and never seen half-done by a reader.
 ///
-/// Build it, then hand it to [`crate::Store::apply_batch`]. Arguments are checked when the batch is
-/// applied, before anything is written: one bad key rejects the whole batch.
+/// Build it, then hand it to [`crate::Store::apply_batch`]. Every builder method chains and none
+/// fails: arguments (sizes, and values that could not be encoded) are checked when the batch is
+/// applied, before anything is written, and one bad argument rejects the whole batch.
 ///
 /// ```
 /// use tidekv::{Config, Store, WriteBatch};
 ///
 /// let store = Store::open(Config::memory())?;
 /// let mut batch = WriteBatch::new();
-/// batch.insert("account:a", 50)?.insert("account:b", 150)?.remove("pending:1");
+/// batch.insert("account:a", 50).insert("account:b", 150).remove("pending:1");
 /// store.apply_batch(batch)?;
 /// assert_eq!(store.get_as::<i64>("account:b")?, Some(150));
 /// # Ok::<(), tidekv::Error>(())
@@ -74,6 +74,8 @@ pub(crate) enum Op {
 #[derive(Debug, Clone)]
 pub(crate) enum PendingOp {
     Op(Op),
+    /// A value that could not be encoded: the batch fails with this when applied.
+    Unencodable(String),
     PutWithTtl {
         key: Bytes,
         value: Bytes,
@@ -101,15 +103,18 @@ impl WriteBatch {
         self.ops.is_empty()
     }
 
-    /// Sets `key` to `value`, clearing any expiry. Fails only if `value` cannot be encoded.
-    pub fn insert(&mut self, key: impl AsRef<[u8]>, value: impl Encode) -> Result<&mut Self> {
-        let op = Op::Put {
-            key: Bytes::copy_from_slice(key.as_ref()),
-            value: value.encode()?,
-            expires_at: None,
+    /// Sets `key` to `value`, clearing any expiry.
+    pub fn insert(&mut self, key: impl AsRef<[u8]>, value: impl Encode) -> &mut Self {
+        let pending = match value.encode() {
+            Ok(value) => PendingOp::Op(Op::Put {
+                key: Bytes::copy_from_slice(key.as_ref()),
+                value,
+                expires_at: None,
+            }),
+            Err(e) => PendingOp::Unencodable(e.to_string()),
         };
-        self.ops.push(PendingOp::Op(op));
-        Ok(self)
+        self.ops.push(pending);
+        self
     }
 
     /// Sets `key` to `value`, expiring `ttl` after the batch is applied.
@@ -118,13 +123,17 @@ impl WriteBatch {
         key: impl AsRef<[u8]>,
         value: impl Encode,
         ttl: Duration,
-    ) -> Result<&mut Self> {
-        self.ops.push(PendingOp::PutWithTtl {
-            key: Bytes::copy_from_slice(key.as_ref()),
-            value: value.encode()?,
-            ttl,
-        });
-        Ok(self)
+    ) -> &mut Self {
+        let pending = match value.encode() {
+            Ok(value) => PendingOp::PutWithTtl {
+                key: Bytes::copy_from_slice(key.as_ref()),
+                value,
+                ttl,
+            },
+            Err(e) => PendingOp::Unencodable(e.to_string()),
+        };
+        self.ops.push(pending);
+        self
     }
 
     /// Removes `key` (of any kind).
@@ -136,12 +145,12 @@ impl WriteBatch {
     }
 
     /// Appends `value` to the list at `key`.
-    pub fn push_back(&mut self, key: impl AsRef<[u8]>, value: impl Encode) -> Result<&mut Self> {
+    pub fn push_back(&mut self, key: impl AsRef<[u8]>, value: impl Encode) -> &mut Self {
         self.push(key, End::Back, value)
     }
 
     /// Prepends `value` to the list at `key`.
-    pub fn push_front(&mut self, key: impl AsRef<[u8]>, value: impl Encode) -> Result<&mut Self> {
+    pub fn push_front(&mut self, key: impl AsRef<[u8]>, value: impl Encode) -> &mut Self {
         self.push(key, End::Front, value)
     }
 
@@ -163,12 +172,16 @@ impl WriteBatch {
         self
     }
 
-    fn push(&mut self, key: impl AsRef<[u8]>, end: End, value: impl Encode) -> Result<&mut Self> {
-        self.ops.push(PendingOp::Op(Op::Push {
-            key: Bytes::copy_from_slice(key.as_ref()),
-            end,
-            values: vec![value.encode()?],
-        }));
-        Ok(self)
+    fn push(&mut self, key: impl AsRef<[u8]>, end: End, value: impl Encode) -> &mut Self {
+        let pending = match value.encode() {
+            Ok(value) => PendingOp::Op(Op::Push {
+                key: Bytes::copy_from_slice(key.as_ref()),
+                end,
+                values: vec![value],
+            }),
+            Err(e) => PendingOp::Unencodable(e.to_string()),
+        };
+        self.ops.push(pending);
+        self
     }
 }

@@ -71,7 +71,7 @@ fn apply(store: &Store, model: &mut Contents, write: Write) {
         }
         Write::Batch((k, v), removed) => {
             let mut batch = WriteBatch::new();
-            batch.insert(k, v).unwrap();
+            batch.insert(k, v);
             batch.remove(removed);
             store.apply_batch(batch).unwrap();
             model.insert(key(0, k), (string(v), false));

@@ -4,7 +4,7 @@ use bytes::Bytes;
 
 use crate::batch::{Op, PendingOp, WriteBatch};
 use crate::engine::TxKey;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::ops::batch::{self, key_of};
 use crate::store::handle::Store;
 use crate::value::Encode;
@@ -30,7 +30,7 @@ impl Store {
     ) -> Result<()> {
         let mut batch = WriteBatch::new();
         for (k, v) in pairs {
-            batch.insert(k, v)?;
+            batch.insert(k, v);
         }
         self.apply_batch(batch)
     }
@@ -60,6 +60,7 @@ impl Store {
         for pending in batch.ops {
             let op = match pending {
                 PendingOp::Op(op) => op,
+                PendingOp::Unencodable(why) => return Err(Error::invalid("value", why)),
                 PendingOp::PutWithTtl { key, value, ttl } => Op::Put {
                     key,
                     value,

@@ -39,8 +39,8 @@ pub fn producers_and_consumers(open: impl Fn() -> Opened) {
                             0 if i + 1 < PER_PRODUCER => {
                                 let next = format!("p{p}-{}", i + 1);
                                 let mut batch = WriteBatch::new();
-                                batch.push_back(list, item.as_str()).expect("encode");
-                                batch.push_front(list, next.as_str()).expect("encode");
+                                batch.push_back(list, item.as_str());
+                                batch.push_front(list, next.as_str());
                                 store.apply_batch(batch).expect("apply_batch");
                                 mine.push(item);
                                 mine.push(next);

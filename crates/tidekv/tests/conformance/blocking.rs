@@ -215,9 +215,7 @@ pub fn blocking_pop_is_woken_by_a_batch_push(b: &dyn Backend) {
     let mut batch = WriteBatch::new();
     batch
         .insert("other", "x")
-        .unwrap()
-        .push_back("q", "via batch")
-        .unwrap();
+        .push_back("q", "via batch");
     ctx.store.apply_batch(batch).unwrap();
     assert_eq!(
         pair(waiter.woken_by("batch push")),

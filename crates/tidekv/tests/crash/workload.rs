@@ -166,7 +166,7 @@ pub fn execute(store: &Store, call: &Call) -> tidekv::Result<String> {
             for part in parts {
                 match part {
                     Part::Insert(k, v) => {
-                        batch.insert(k, v.0.as_slice())?;
+                        batch.insert(k, v.0.as_slice());
                     }
                     Part::Remove(k) => {
                         batch.remove(k);
@@ -175,7 +175,7 @@ pub fn execute(store: &Store, call: &Call) -> tidekv::Result<String> {
                         batch.incr_by(k, *d);
                     }
                     Part::PushBack(k, v) => {
-                        batch.push_back(k, v.0.as_slice())?;
+                        batch.push_back(k, v.0.as_slice());
                     }
                 }
             }

@@ -11,19 +11,19 @@ pub fn build_batch(ops: &[BatchOp]) -> tidekv::Result<WriteBatch> {
     for op in ops {
         match op {
             BatchOp::Insert(k, v) => {
-                batch.insert(k, &v.0)?;
+                batch.insert(k, &v.0);
             }
             BatchOp::InsertWithTtl(k, v, t) => {
-                batch.insert_with_ttl(k, &v.0, ttl_arg(*t))?;
+                batch.insert_with_ttl(k, &v.0, ttl_arg(*t));
             }
             BatchOp::Remove(k) => {
                 batch.remove(k);
             }
             BatchOp::PushBack(k, v) => {
-                batch.push_back(k, &v.0)?;
+                batch.push_back(k, &v.0);
             }
             BatchOp::PushFront(k, v) => {
-                batch.push_front(k, &v.0)?;
+                batch.push_front(k, &v.0);
             }
             BatchOp::IncrBy(k, d) => {
                 batch.incr_by(k, *d);
