@@ -182,6 +182,8 @@ pub(crate) trait Engine: Send + Sync + fmt::Debug {
     fn scan(&self, ks: u32, range: KeyRange) -> Result<EngineScan>;
     /// Removes every key of one keyspace.
     fn clear(&self, ks: u32) -> Result<()>;
+    /// Swaps the contents of two keyspaces, atomically (Redis `SWAPDB`).
+    fn swap_keyspaces(&self, a: u32, b: u32) -> Result<()>;
     /// A lazy point-in-time dump of all keyspaces, keyspace by keyspace, keys sorted.
     fn dump(&self) -> Result<EngineDump>;
     /// Replaces the contents of every keyspace with `records`. If `records` yields an error, the

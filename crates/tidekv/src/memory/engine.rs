@@ -234,6 +234,33 @@ impl Engine for MemoryEngine {
         Ok(())
     }
 
+    fn swap_keyspaces(&self, a: u32, b: u32) -> Result<()> {
+        if a == b {
+            return self.data.check_keyspace(a);
+        }
+        let (lo, hi) = (a.min(b), a.max(b));
+        // Both keyspaces exist from here on (creation takes the `creating` lock, never taken
+        // while shard locks are held); all their shards are locked, lower keyspace first.
+        let (shards_lo, shards_hi) = (self.data.shards(lo)?, self.data.shards(hi)?);
+        let mut states_lo = shards_lo.write_all()?;
+        let mut states_hi = shards_hi.write_all()?;
+        self.data.watches.touch_all(Some(lo));
+        self.data.watches.touch_all(Some(hi));
+        // A key's shard index is the same in every keyspace (one hasher, one shard count), so
+        // shard i of one keyspace holds exactly the keys shard i of the other must take. Each
+        // swap goes through `replace_all`, which keeps what live views of either can see.
+        let mut freed = Vec::new();
+        for (x, y) in states_lo.iter_mut().zip(states_hi.iter_mut()) {
+            let from_x = x.replace_all(Vec::new());
+            let from_y = y.replace_all(from_x.into_iter().collect());
+            freed.push(x.replace_all(from_y.into_iter().collect()));
+        }
+        drop(states_hi);
+        drop(states_lo);
+        drop(freed);
+        Ok(())
+    }
+
     fn dump(&self) -> Result<EngineDump> {
         crate::memory::bulk::dump(&self.data)
     }

@@ -161,6 +161,23 @@ impl Store {
         self.shared.engine.clear(self.ks)
     }
 
+    /// Swaps the contents of keyspaces `a` and `b`, atomically (Redis `SWAPDB`): every handle on
+    /// `a` then sees what `b` held, and the reverse. Watched keys of both count as changed.
+    ///
+    /// Cost: O(keys of both keyspaces) on memory and disk (Redis's is O(1)); on disk the swap is
+    /// one log record, so it is bounded by the record limit.
+    pub fn swap_keyspaces(&self, a: u32, b: u32) -> Result<()> {
+        let (a, b) = (self.keyspace(a)?.ks, self.keyspace(b)?.ks);
+        self.shared.engine.swap_keyspaces(a, b)?;
+        // Lists may now be non-empty under keys blocked pops wait on.
+        for (ks, key) in self.shared.waiters.lists() {
+            if ks == a || ks == b {
+                self.serve(ks, &key);
+            }
+        }
+        Ok(())
+    }
+
     /// Removes every key of every keyspace (Redis `FLUSHALL`), keyspace by keyspace: a reader may
     /// see keyspace 0 empty while keyspace 1 is not yet.
     pub fn clear_all(&self) -> Result<()> {

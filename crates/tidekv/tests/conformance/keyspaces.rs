@@ -70,3 +70,55 @@ pub fn clear_all_empties_every_keyspace(b: &dyn Backend) {
     s.insert("after", "v").unwrap();
     assert_eq!(s.len().unwrap(), 1, "the store goes on working");
 }
+
+pub fn swap_keyspaces_exchanges_every_key(b: &dyn Backend) {
+    let ctx = Ctx::new(b);
+    let zero = &ctx.store;
+    let one = zero.keyspace(1).unwrap();
+    zero.insert("only-in-0", "a").unwrap();
+    zero.insert("both", "from 0").unwrap();
+    zero.push_back_all("q", ["x", "y"]).unwrap();
+    one.insert_with_ttl("both", "from 1", std::time::Duration::from_secs(30))
+        .unwrap();
+    one.push_back("list-1", "z").unwrap();
+    let watch = zero.watch(["both"]).unwrap();
+    zero.swap_keyspaces(0, 1).unwrap();
+    assert_eq!(zero.get("both").unwrap().as_deref(), Some(&b"from 1"[..]));
+    assert_eq!(
+        zero.ttl("both").unwrap(),
+        Some(tidekv::Ttl::ExpiresIn(std::time::Duration::from_secs(30))),
+        "expiries go with their keys"
+    );
+    assert_eq!(zero.list_range("list-1", 0, -1).unwrap(), vec!["z"]);
+    assert_eq!(zero.get("only-in-0").unwrap(), None);
+    assert_eq!(zero.len().unwrap(), 2);
+    assert_eq!(one.get("only-in-0").unwrap().as_deref(), Some(&b"a"[..]));
+    assert_eq!(one.get("both").unwrap().as_deref(), Some(&b"from 0"[..]));
+    assert_eq!(one.ttl("both").unwrap(), Some(tidekv::Ttl::Persistent));
+    assert_eq!(one.list_range("q", 0, -1).unwrap(), vec!["x", "y"]);
+    assert_eq!(one.len().unwrap(), 3);
+    assert!(
+        zero.transaction_watched(&watch, [(0, "both")], |t| t.insert("both", "w"))
+            .unwrap()
+            .is_none(),
+        "a swap changes the watched keys of both keyspaces"
+    );
+    // Swapping back restores both; a keyspace with itself, or an empty one, works too.
+    zero.swap_keyspaces(1, 0).unwrap();
+    assert_eq!(zero.get("only-in-0").unwrap().as_deref(), Some(&b"a"[..]));
+    zero.swap_keyspaces(0, 0).unwrap();
+    zero.swap_keyspaces(0, 7).unwrap();
+    assert!(zero.is_empty().unwrap());
+    assert_eq!(zero.keyspace(7).unwrap().len().unwrap(), 3);
+    assert!(zero.swap_keyspaces(0, 99).is_err());
+}
+
+pub fn swap_keyspaces_serves_a_blocked_pop(b: &dyn Backend) {
+    let ctx = Ctx::new(b);
+    ctx.store.keyspace(1).unwrap().push_back("jobs", "j").unwrap();
+    // Asleep in its pop on keyspace 0 before the swap brings the list there.
+    let waiter = super::blocking::Waiter::start(&ctx.store, |s| s.blocking_pop_front(&["jobs"], None));
+    ctx.store.swap_keyspaces(0, 1).unwrap();
+    let got = waiter.woken_by("swap").unwrap();
+    assert_eq!(got.map(|(_, v)| v), Some("j".into()));
+}

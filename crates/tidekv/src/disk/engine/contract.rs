@@ -149,6 +149,9 @@ impl Engine for DiskEngine {
     fn clear(&self, ks: u32) -> Result<()> {
         self.inner.clear(ks)
     }
+    fn swap_keyspaces(&self, a: u32, b: u32) -> Result<()> {
+        self.inner.swap_keyspaces(a, b)
+    }
     fn dump(&self) -> Result<EngineDump> {
         self.inner.dump()
     }
