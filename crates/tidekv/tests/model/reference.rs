@@ -1,4 +1,5 @@
-//! The reference model: a `BTreeMap` that follows the semantics in `src/engine.rs`.
+//! The reference model: a `BTreeMap` that follows the semantics in `src/engine/mod.rs` and the
+//! operations in `src/ops/`.
 
 use super::*;
 
