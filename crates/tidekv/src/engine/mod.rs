@@ -15,6 +15,7 @@
 //! 6. Scans and dumps see one point in time, sorted by key bytes.
 
 mod capabilities;
+pub(crate) mod random;
 mod tx;
 
 use std::fmt;
@@ -182,6 +183,9 @@ pub(crate) trait Engine: Send + Sync + fmt::Debug {
     fn scan(&self, ks: u32, range: KeyRange) -> Result<EngineScan>;
     /// Removes every key of one keyspace.
     fn clear(&self, ks: u32) -> Result<()>;
+    /// A live key of keyspace `ks` chosen at random from `seed`, or `None` if it is empty
+    /// (Redis `RANDOMKEY`). Not uniform (see `random.rs`), and never a walk of the keyspace.
+    fn random_key(&self, ks: u32, seed: u64) -> Result<Option<Bytes>>;
     /// Swaps the contents of two keyspaces, atomically (Redis `SWAPDB`).
     fn swap_keyspaces(&self, a: u32, b: u32) -> Result<()>;
     /// A lazy point-in-time dump of all keyspaces, keyspace by keyspace, keys sorted.

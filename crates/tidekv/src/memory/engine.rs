@@ -13,6 +13,7 @@ use bytes::Bytes;
 
 use crate::clock::Clock;
 use crate::config::MemoryOptions;
+use crate::engine::random;
 use crate::engine::{
     Capabilities, End, Engine, EngineDump, EngineScan, KeyExpiry, KeyKind, KeyRange, Record, Tx,
     TxKey,
@@ -232,6 +233,55 @@ impl Engine for MemoryEngine {
         drop(states);
         drop(old);
         Ok(())
+    }
+
+    fn random_key(&self, ks: u32, seed: u64) -> Result<Option<Bytes>> {
+        self.data.check_keyspace(ks)?;
+        let Some(shards) = self.data.existing(ks) else {
+            return Ok(None);
+        };
+        let clock = self.clock();
+        let sizes: Vec<u64> = shards
+            .iter()
+            .map(|s| s.state.read().map.len() as u64)
+            .collect();
+        let total: u64 = sizes.iter().sum();
+        if total == 0 {
+            return Ok(None);
+        }
+        // A shard weighted by its size, then a uniform position in its hash map (the first live
+        // entry from there, wrapping). Cost: O(shard size) steps of the map's iterator, which
+        // `Store::random_key` documents.
+        let (draw, offset) = (random::mix(seed), random::mix(seed ^ 0x5EED));
+        let mut left = draw % total;
+        let first = sizes
+            .iter()
+            .position(|&n| {
+                let here = left < n;
+                left = left.saturating_sub(n);
+                here
+            })
+            .unwrap_or(0);
+        let count = sizes.len();
+        for i in 0..count {
+            let state = shards.shard((first + i) % count).state.read();
+            let len = state.map.len();
+            if len == 0 {
+                continue;
+            }
+            let at = usize::try_from(offset % len as u64).unwrap_or(0);
+            let found = state
+                .map
+                .iter()
+                .skip(at)
+                .chain(state.map.iter().take(at))
+                .find(|(_, e)| !e.is_expired(clock))
+                .map(|(k, _)| k.clone());
+            if found.is_some() {
+                return Ok(found);
+            }
+        }
+        Ok(None)
     }
 
     fn swap_keyspaces(&self, a: u32, b: u32) -> Result<()> {

@@ -122,3 +122,40 @@ pub fn swap_keyspaces_serves_a_blocked_pop(b: &dyn Backend) {
     let got = waiter.woken_by("swap").unwrap();
     assert_eq!(got.map(|(_, v)| v), Some("j".into()));
 }
+
+pub fn random_key_returns_live_keys_spread_over_the_keyspace(b: &dyn Backend) {
+    let ctx = Ctx::new(b);
+    let s = &ctx.store;
+    assert_eq!(s.random_key().unwrap(), None);
+    s.insert("only", "v").unwrap();
+    assert_eq!(s.random_key().unwrap().as_deref(), Some(&b"only"[..]));
+    s.remove("only").unwrap();
+    let mut live = std::collections::BTreeSet::new();
+    for i in 0..300 {
+        let key = format!("user:{i:04}");
+        if i % 10 == 0 {
+            s.push_back(&key, "x").unwrap();
+        } else {
+            s.insert(&key, i).unwrap();
+        }
+        live.insert(bytes::Bytes::from(key));
+    }
+    // Expired and removed keys are never picked.
+    for i in 0..100 {
+        s.insert_with_ttl(format!("temp:{i:03}"), "t", std::time::Duration::from_secs(1))
+            .unwrap();
+    }
+    ctx.advance(std::time::Duration::from_secs(2));
+    let mut seen = std::collections::BTreeSet::new();
+    for _ in 0..600 {
+        let key = s.random_key().unwrap().expect("a key");
+        assert!(live.contains(&key), "picked a key that is not live: {key:?}");
+        seen.insert(key);
+    }
+    assert!(
+        seen.len() >= 100,
+        "600 picks hit only {} of 300 keys: not spread over the keyspace",
+        seen.len()
+    );
+    assert_eq!(s.keyspace(3).unwrap().random_key().unwrap(), None);
+}

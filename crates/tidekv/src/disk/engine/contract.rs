@@ -149,6 +149,9 @@ impl Engine for DiskEngine {
     fn clear(&self, ks: u32) -> Result<()> {
         self.inner.clear(ks)
     }
+    fn random_key(&self, ks: u32, seed: u64) -> Result<Option<Bytes>> {
+        self.inner.random_key(ks, seed)
+    }
     fn swap_keyspaces(&self, a: u32, b: u32) -> Result<()> {
         self.inner.swap_keyspaces(a, b)
     }

@@ -10,7 +10,9 @@ use super::merge::{all_sources, Merge};
 use super::view::{decode_cell, decode_stored, split_stored, user_prefix, View};
 use super::Inner;
 use crate::disk::cell::Cell;
-use crate::disk::key::Space;
+use crate::disk::key::{decode_prefix, Space};
+use crate::disk::version::set::prefix_of;
+use crate::engine::random;
 use crate::engine::{
     is_empty_range, EngineDump, EngineScan, KeyRange, Record, ScanValue, StoredValue,
 };
@@ -131,6 +133,97 @@ fn user_key(prefix: &[u8]) -> Result<Bytes> {
 }
 
 impl Inner {
+    /// A live key of `ks` drawn from `seed`. A span is chosen among the tables and memtables
+    /// holding keys of `ks`, weighted by their entries. In a table, a data block is chosen
+    /// through its index (blocks hold about the same bytes) and a key within it by skipping a
+    /// random number of keys after the previous block's last key; in a memtable, a key among the
+    /// first 256 of the span. The first live key of the keyspace stands in when the walk runs
+    /// past the end. Cost: a seek and at most a block's worth of keys, whatever the store's size.
+    pub(crate) fn random_key(&self, ks: u32, seed: u64) -> Result<Option<Bytes>> {
+        let view = self.view();
+        let (ks_start, ks_end) = keyspace_bounds(ks);
+        let in_keyspace = |internal: &[u8]| {
+            let prefix = prefix_of(internal);
+            prefix >= ks_start.as_slice() && prefix < ks_end.as_slice()
+        };
+        let user_of = |internal: &[u8]| {
+            decode_prefix(prefix_of(internal)).map(|parts| Bytes::from(parts.user_key))
+        };
+        enum Span<'a> {
+            Table(&'a std::sync::Arc<crate::disk::version::set::TableFile>),
+            Mem(Bytes, u64),
+        }
+        let mut spans: Vec<(u64, Span<'_>)> = Vec::new();
+        for table in view.sources.version.tables() {
+            let (lo, hi) = (
+                prefix_of(&table.meta.smallest),
+                prefix_of(&table.meta.largest),
+            );
+            if hi >= ks_start.as_slice() && lo < ks_end.as_slice() {
+                spans.push((table.meta.entries.max(1), Span::Table(table)));
+            }
+        }
+        let mems =
+            std::iter::once(&view.sources.mem).chain(view.sources.imms.iter().map(|(m, _)| m));
+        for mem in mems {
+            if let Some(first) = mem.first_in(&ks_start, &ks_end) {
+                let len = mem.len().max(1) as u64;
+                spans.push((len, Span::Mem(user_of(&first).unwrap_or_default(), len)));
+            }
+        }
+        let total: u64 = spans.iter().map(|(weight, _)| weight).sum();
+        if total == 0 {
+            return Ok(None);
+        }
+        let (mut left, pick, skip) = (
+            random::mix(seed) % total,
+            random::mix(seed ^ 0x5EED),
+            random::mix(seed ^ 0x5C1B),
+        );
+        let mut start = Bound::Unbounded;
+        let mut steps = 0usize;
+        for (weight, span) in &spans {
+            if left >= *weight {
+                left -= weight;
+                continue;
+            }
+            match span {
+                Span::Table(table) => {
+                    let (prev, blocks) = table.with_reader(|reader| {
+                        let blocks = reader.block_count().max(1);
+                        let i = usize::try_from(pick % blocks as u64).unwrap_or(0);
+                        Ok((
+                            i.checked_sub(1).and_then(|p| reader.block_last_key(p)),
+                            blocks,
+                        ))
+                    })?;
+                    if let Some(prev) = prev.filter(|k: &Bytes| in_keyspace(k)) {
+                        if let Some(user) = user_of(&prev) {
+                            start = Bound::Excluded(user);
+                        }
+                    }
+                    let per_block = (table.meta.entries / blocks as u64).max(1);
+                    steps = usize::try_from(skip % per_block).unwrap_or(0);
+                }
+                Span::Mem(first, len) => {
+                    start = Bound::Included(first.clone());
+                    steps = usize::try_from(skip % (*len).min(256)).unwrap_or(0);
+                }
+            }
+            break;
+        }
+        if let Some(entry) = self
+            .scan_view(&view, ks, (start, Bound::Unbounded))?
+            .nth(steps)
+        {
+            return entry.map(|(key, _)| Some(key));
+        }
+        self.scan_view(&view, ks, (Bound::Unbounded, Bound::Unbounded))?
+            .next()
+            .transpose()
+            .map(|found| found.map(|(key, _)| key))
+    }
+
     pub(crate) fn scan_view(&self, view: &View, ks: u32, range: KeyRange) -> Result<EngineScan> {
         let (lower, upper) = range;
         let (ks_start, ks_end) = keyspace_bounds(ks);

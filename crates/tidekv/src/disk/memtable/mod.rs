@@ -76,6 +76,14 @@ impl Memtable {
             .collect()
     }
 
+    /// The first internal key in `lower..upper`, if any.
+    pub(crate) fn first_in(&self, lower: &[u8], upper: &[u8]) -> Option<Bytes> {
+        let range = HeadKey::new(Bytes::copy_from_slice(lower))
+            ..HeadKey::new(Bytes::copy_from_slice(upper));
+        let first = self.map.range(range).next()?;
+        Some(first.key().bytes().clone())
+    }
+
     /// Bytes of keys, values and per-entry overhead: what decides when to flush.
     pub(crate) fn approximate_size(&self) -> usize {
         self.size.load(Ordering::Relaxed)

@@ -216,6 +216,16 @@ impl TableReader {
         iter
     }
 
+    /// How many data blocks the table has.
+    pub(crate) fn block_count(&self) -> usize {
+        self.inner.index.len()
+    }
+
+    /// The last internal key of data block `i`, if there is one.
+    pub(crate) fn block_last_key(&self, i: usize) -> Option<Bytes> {
+        self.inner.index.get(i).map(|e| e.last_key.clone())
+    }
+
     /// The table's file number, its key in the block cache.
     #[cfg(test)]
     pub(crate) fn number(&self) -> u64 {
