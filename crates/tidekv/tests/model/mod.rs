@@ -15,6 +15,7 @@ mod execute;
 mod ops;
 mod outcome;
 mod reference;
+mod reference_edits;
 
 pub use execute::*;
 pub use ops::*;

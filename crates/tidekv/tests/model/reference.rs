@@ -16,7 +16,7 @@ pub enum ModelValue {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Model {
     now: u64,
-    map: BTreeMap<Vec<u8>, (ModelValue, Option<u64>)>,
+    pub(super) map: BTreeMap<Vec<u8>, (ModelValue, Option<u64>)>,
 }
 
 /// A TTL given in µs, as whole ms rounded up (a positive TTL never rounds to "already expired").
@@ -311,115 +311,14 @@ impl Model {
                 Ok(Out::Value(old.map(B)))
             }
             Op::Append(k, v) => self.append(k, v),
-            Op::Rename(a, z) => {
-                let Some(entry) = self.map.remove(&a.0) else {
-                    return Err(Fail::NoSuchKey);
-                };
-                self.map.insert(z.0.clone(), entry);
-                Ok(Out::Unit)
-            }
-            Op::ListSet(k, i, v) => {
-                let Some(list) = self.list(k)? else {
-                    return Err(Fail::NoSuchKey);
-                };
-                let at = index_of(list.len(), *i).ok_or(Fail::IndexOutOfRange)?;
-                if let Some((ModelValue::List(list), _)) = self.map.get_mut(&k.0) {
-                    list[at] = v.0.clone();
-                }
-                Ok(Out::Unit)
-            }
-            Op::ListTrim(k, a, z) => {
-                let Out::Values(kept) = self.list_range(k, *a, *z)? else {
-                    unreachable!("list_range returns values");
-                };
-                if let Some((ModelValue::List(list), _)) = self.map.get_mut(&k.0) {
-                    *list = kept.into_iter().map(|v| v.0).collect();
-                    if list.is_empty() {
-                        self.map.remove(&k.0);
-                    }
-                }
-                Ok(Out::Unit)
-            }
-            Op::ListRemove(k, n, v) => {
-                self.list(k)?;
-                let Some((ModelValue::List(list), _)) = self.map.get_mut(&k.0) else {
-                    return Ok(Out::Count(0));
-                };
-                let limit = if *n == 0 {
-                    usize::MAX
-                } else {
-                    n.unsigned_abs() as usize
-                };
-                let mut removed = 0;
-                let mut order: Vec<usize> = (0..list.len()).collect();
-                if *n < 0 {
-                    order.reverse();
-                }
-                let mut gone = vec![false; list.len()];
-                for i in order {
-                    if removed < limit && list[i] == v.0 {
-                        gone[i] = true;
-                        removed += 1;
-                    }
-                }
-                let mut i = 0;
-                list.retain(|_| {
-                    i += 1;
-                    !gone[i - 1]
-                });
-                if list.is_empty() {
-                    self.map.remove(&k.0);
-                }
-                Ok(Out::Count(removed))
-            }
+            Op::Rename(a, z) => self.rename(a, z),
+            Op::ListSet(k, i, v) => self.list_set(k, *i, v),
+            Op::ListTrim(k, a, z) => self.list_trim(k, *a, *z),
+            Op::ListRemove(k, n, v) => self.list_remove(k, *n, v),
             Op::ListMove(a, z, from_front, to_front) => {
-                if self.list(a)?.is_none() {
-                    return Ok(Out::Value(None));
-                }
-                self.list(z)?;
-                if a == z && self.list(a)?.is_some_and(|l| l.len() == 1) {
-                    // A one-element rotation: nothing changes, the expiry stays.
-                    return Ok(Out::Value(
-                        self.list(a)?.and_then(|l| l.front().cloned().map(B)),
-                    ));
-                }
-                let Out::Value(Some(moved)) = self.pop(a, *from_front)? else {
-                    unreachable!("the list is not empty");
-                };
-                // The destination keeps its expiry; a new one has none.
-                self.push(z, &moved, *to_front)?;
-                Ok(Out::Value(Some(moved)))
+                self.list_move(a, z, *from_front, *to_front)
             }
             Op::Transaction(ops) => Ok(Out::Exec(ops.iter().map(|op| self.tx_op(op)).collect())),
-        }
-    }
-
-    pub fn append(&mut self, k: &B, v: &B) -> Res {
-        let (mut value, at) = match self.map.get(&k.0) {
-            None => (Vec::new(), None),
-            Some((ModelValue::String(s), at)) => (s.clone(), *at),
-            Some((ModelValue::List(_), _)) => return Err(Fail::WrongType),
-        };
-        value.extend_from_slice(&v.0);
-        let len = value.len();
-        self.map
-            .insert(k.0.clone(), (ModelValue::String(value), at));
-        Ok(Out::Count(len))
-    }
-
-    /// One operation of a transaction: a failing one changes nothing, the others go on.
-    fn tx_op(&mut self, op: &TxOp) -> Res {
-        match op {
-            TxOp::Insert(k, v) => {
-                self.put(k, v, None);
-                Ok(Out::Unit)
-            }
-            TxOp::IncrBy(k, d) => self.incr_by(k, *d),
-            TxOp::Append(k, v) => self.append(k, v),
-            TxOp::PushBack(k, v) => self.push(k, v, false),
-            TxOp::PopFront(k) => self.pop(k, true),
-            TxOp::Remove(k) => Ok(Out::Bool(self.remove(k))),
-            TxOp::Get(k) => Ok(Out::Value(self.string(k)?.cloned().map(B))),
         }
     }
 
