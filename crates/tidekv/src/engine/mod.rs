@@ -30,7 +30,7 @@ use crate::watch::WatchRegistry;
 
 pub use capabilities::Capabilities;
 pub use tx::KeyKind;
-pub(crate) use tx::{KeyInfo, Tx, TxKey};
+pub(crate) use tx::{undeclared, KeyInfo, Tx, TxKey};
 
 /// Which end of a list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -61,8 +61,13 @@ pub(crate) trait Tx {
     /// The kind and expiry of a live key.
     fn info(&mut self, ks: u32, key: &[u8]) -> Result<Option<KeyInfo>>;
 
+    /// The string value of a live key and its expiry, in one read; a list is `WrongType`.
+    fn get_with_expiry(&mut self, ks: u32, key: &[u8]) -> Result<Option<(Bytes, Option<u64>)>>;
+
     /// The string value of a live key; a list is `WrongType`.
-    fn get(&mut self, ks: u32, key: &[u8]) -> Result<Option<Bytes>>;
+    fn get(&mut self, ks: u32, key: &[u8]) -> Result<Option<Bytes>> {
+        Ok(self.get_with_expiry(ks, key)?.map(|(value, _)| value))
+    }
 
     /// Sets a string value, replacing whatever the key held. `expires_at` at or before
     /// [`Tx::now`] deletes the key instead.
@@ -112,4 +117,16 @@ pub(crate) trait Tx {
 
     /// Undoes every write made since `savepoint` returned `mark`.
     fn rollback_to(&mut self, mark: usize);
+}
+
+/// The error for a transaction body touching a key it did not declare: a bug in the caller,
+/// reported rather than raced, by every engine alike.
+pub(crate) fn undeclared(ks: u32, key: &[u8]) -> crate::error::Error {
+    crate::error::Error::invalid(
+        "key",
+        format!(
+            "{:?} in keyspace {ks} was not declared to the transaction",
+            String::from_utf8_lossy(key)
+        ),
+    )
 }

@@ -12,7 +12,7 @@ use bytes::Bytes;
 use parking_lot::RwLockWriteGuard;
 
 use crate::clock::Clock;
-use crate::engine::{string_is_not_a_list, End, KeyInfo, StoredValue, Tx, TxKey};
+use crate::engine::{string_is_not_a_list, undeclared, End, KeyInfo, StoredValue, Tx, TxKey};
 use crate::error::{Error, Result};
 use crate::memory::data::MemoryData;
 use crate::memory::entry::{Entry, List, Value};
@@ -139,8 +139,10 @@ impl Tx for MemoryTx<'_> {
         }))
     }
 
-    fn get(&mut self, ks: u32, key: &[u8]) -> Result<Option<Bytes>> {
-        self.live(ks, key)?.map(|e| e.as_str().cloned()).transpose()
+    fn get_with_expiry(&mut self, ks: u32, key: &[u8]) -> Result<Option<(Bytes, Option<u64>)>> {
+        self.live(ks, key)?
+            .map(|e| Ok((e.as_str()?.clone(), e.expires_at())))
+            .transpose()
     }
 
     fn put(&mut self, ks: u32, key: &[u8], value: Bytes, expires_at: Option<u64>) -> Result<()> {
@@ -263,15 +265,4 @@ impl Tx for MemoryTx<'_> {
             }
         }
     }
-}
-
-/// A body touched a key it did not declare: a bug in the caller, reported rather than raced.
-fn undeclared(ks: u32, key: &[u8]) -> Error {
-    Error::invalid(
-        "key",
-        format!(
-            "{:?} in keyspace {ks} was not declared to the transaction",
-            String::from_utf8_lossy(key)
-        ),
-    )
 }

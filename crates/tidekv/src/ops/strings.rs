@@ -4,7 +4,7 @@
 
 use bytes::{Bytes, BytesMut};
 
-use crate::engine::{KeyKind, Tx};
+use crate::engine::Tx;
 use crate::error::{Error, Result};
 use crate::expiry::Expiry;
 use crate::number::{format_float_plain, parse_counter, parse_float};
@@ -59,23 +59,26 @@ pub(crate) fn set(
             previous: None,
         });
     }
-    let info = tx.info(ks, key)?;
-    let previous = if options.get {
-        // `GET` reads the old value as a string first: a list is WRONGTYPE, whatever the
-        // condition says (Redis checks it before the condition).
-        tx.get(ks, key)?
+    // One read: the old string (and WRONGTYPE for a list, checked before the condition, as
+    // Redis does) when GET asks for it, otherwise the key's kind and expiry.
+    let (exists, current_expiry, previous) = if options.get {
+        match tx.get_with_expiry(ks, key)? {
+            Some((value, at)) => (true, at, Some(value)),
+            None => (false, None, None),
+        }
     } else {
-        None
+        match tx.info(ks, key)? {
+            Some(info) => (true, info.expires_at, None),
+            None => (false, None, None),
+        }
     };
     let holds = match options.condition {
         SetCondition::Always => true,
-        SetCondition::IfAbsent => info.is_none(),
-        SetCondition::IfPresent => info.is_some(),
+        SetCondition::IfAbsent => !exists,
+        SetCondition::IfPresent => exists,
     };
     if holds {
-        let expires_at = options
-            .expiry
-            .resolve(tx.now(), info.and_then(|i| i.expires_at));
+        let expires_at = options.expiry.resolve(tx.now(), current_expiry);
         tx.put(ks, key, value, expires_at)?;
     }
     Ok(SetOutcome {
@@ -98,11 +101,10 @@ pub(crate) fn get_and_expire(
     key: &[u8],
     expiry: Expiry,
 ) -> Result<Option<Bytes>> {
-    let Some(value) = tx.get(ks, key)? else {
+    let Some((value, current)) = tx.get_with_expiry(ks, key)? else {
         return Ok(None);
     };
     if expiry != Expiry::Keep {
-        let current = tx.info(ks, key)?.and_then(|i| i.expires_at);
         let next = expiry.resolve(tx.now(), current);
         if next != current {
             tx.set_expiry(ks, key, next)?;
@@ -129,14 +131,12 @@ pub(crate) fn append(
     suffix: &[u8],
     max_value: usize,
 ) -> Result<u64> {
-    let current = tx.get(ks, key)?;
-    let old = current.as_deref().unwrap_or_default();
+    let (old, expires_at) = tx.get_with_expiry(ks, key)?.unwrap_or_default();
     let len = old.len() + suffix.len();
     check_value_len(len as u64, max_value)?;
     let mut value = BytesMut::with_capacity(len);
-    value.extend_from_slice(old);
+    value.extend_from_slice(&old);
     value.extend_from_slice(suffix);
-    let expires_at = keep_expiry(tx, ks, key)?;
     tx.put(ks, key, value.freeze(), expires_at)?;
     Ok(len as u64)
 }
@@ -151,8 +151,7 @@ pub(crate) fn set_range(
     patch: &[u8],
     max_value: usize,
 ) -> Result<u64> {
-    let current = tx.get(ks, key)?;
-    let old = current.as_deref().unwrap_or_default();
+    let (old, expires_at) = tx.get_with_expiry(ks, key)?.unwrap_or_default();
     if patch.is_empty() {
         return Ok(old.len() as u64);
     }
@@ -165,7 +164,7 @@ pub(crate) fn set_range(
         })?;
     check_value_len(end.max(old.len() as u64), max_value)?;
     let (offset, end) = (offset as usize, end as usize);
-    let mut value = BytesMut::from(old);
+    let mut value = BytesMut::from(&old[..]);
     if value.len() < end {
         value.resize(end, 0);
     }
@@ -173,19 +172,17 @@ pub(crate) fn set_range(
         window.copy_from_slice(patch);
     }
     let len = value.len() as u64;
-    let expires_at = keep_expiry(tx, ks, key)?;
     tx.put(ks, key, value.freeze(), expires_at)?;
     Ok(len)
 }
 
 /// INCRBY: the new value; the expiry is kept.
 pub(crate) fn incr_by(tx: &mut dyn Tx, ks: u32, key: &[u8], delta: i64) -> Result<i64> {
-    let current = match tx.get(ks, key)? {
-        Some(value) => parse_counter(&value)?,
-        None => 0,
+    let (current, expires_at) = match tx.get_with_expiry(ks, key)? {
+        Some((value, at)) => (parse_counter(&value)?, at),
+        None => (0, None),
     };
     let next = current.checked_add(delta).ok_or(Error::Overflow)?;
-    let expires_at = keep_expiry(tx, ks, key)?;
     tx.put(ks, key, Bytes::from(next.to_string()), expires_at)?;
     Ok(next)
 }
@@ -195,15 +192,14 @@ pub(crate) fn incr_by_float(tx: &mut dyn Tx, ks: u32, key: &[u8], delta: f64) ->
     if !delta.is_finite() {
         return Err(Error::NotAFloat);
     }
-    let current = match tx.get(ks, key)? {
-        Some(value) => parse_float(&value)?,
-        None => 0.0,
+    let (current, expires_at) = match tx.get_with_expiry(ks, key)? {
+        Some((value, at)) => (parse_float(&value)?, at),
+        None => (0.0, None),
     };
     let next = current + delta;
     if !next.is_finite() {
         return Err(Error::NotFinite);
     }
-    let expires_at = keep_expiry(tx, ks, key)?;
     tx.put(ks, key, Bytes::from(format_float_plain(next)), expires_at)?;
     Ok(next)
 }
@@ -250,14 +246,6 @@ pub(crate) fn string_window(len: usize, start: i64, end: i64) -> Option<(usize, 
         return None;
     }
     Some((usize::try_from(start).ok()?, usize::try_from(end + 1).ok()?))
-}
-
-/// The expiry a key keeps across an update of its value; a list is `WrongType`.
-fn keep_expiry(tx: &mut dyn Tx, ks: u32, key: &[u8]) -> Result<Option<u64>> {
-    match tx.info(ks, key)? {
-        Some(info) if info.kind == KeyKind::List => Err(crate::engine::list_is_not_a_string()),
-        info => Ok(info.and_then(|i| i.expires_at)),
-    }
 }
 
 fn check_value_len(len: u64, max_value: usize) -> Result<()> {

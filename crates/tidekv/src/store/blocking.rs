@@ -274,6 +274,16 @@ impl Store {
         }
     }
 
+    /// Serves every list some call waits on in the keyspaces `wanted` picks (after a load or a
+    /// swap, which can fill many lists at once).
+    pub(crate) fn serve_waited_lists(&self, wanted: impl Fn(u32) -> bool) {
+        for (ks, key) in self.shared.waiters.lists() {
+            if wanted(ks) {
+                self.serve(ks, &key);
+            }
+        }
+    }
+
     /// Pops for a claimed call from list `key`.
     fn pop_for(&self, slot: &Slot, key: &Bytes) -> Result<Option<Served>> {
         let values = match &slot.op {

@@ -3,7 +3,7 @@
 //!
 //! The cursor is the last key a page visited, and a page visits the keys after it in key order.
 //! That gives Redis's guarantee, and more: a key present for the whole iteration is returned
-//! exactly once (Redis: at least once), whatever writes, clears, flushes or compactions happen
+//! exactly once (Redis: at least once), whatever writes, flushes or compactions happen
 //! between the calls, because key order never changes. A key added or removed during the
 //! iteration may or may not be returned, as in Redis.
 

@@ -20,6 +20,16 @@ pub enum Ttl {
     ExpiresIn(Duration),
 }
 
+impl Ttl {
+    /// What a key expiring at `expires_at` (absolute Unix ms, `None` = never) has left at `now`.
+    pub(crate) fn at(expires_at: Option<u64>, now: u64) -> Ttl {
+        match expires_at {
+            None => Ttl::Persistent,
+            Some(at) => Ttl::ExpiresIn(Duration::from_millis(at.saturating_sub(now))),
+        }
+    }
+}
+
 impl Store {
     /// Sets `key` to `value`, to expire `ttl` from now (Redis `SET key value PX ttl`).
     ///
@@ -60,9 +70,7 @@ impl Store {
         expiry: Expiry,
         condition: ExpireCondition,
     ) -> Result<bool> {
-        let tx_key = self.tx_key(key.as_ref())?;
-        let (ks, key) = (self.ks, &tx_key.1);
-        self.atomic(std::slice::from_ref(&tx_key), |tx| {
+        self.atomic_on(key.as_ref(), |tx, ks, key| {
             keys::expire(tx, ks, key, expiry, condition)
         })
     }
@@ -71,13 +79,11 @@ impl Store {
     pub fn ttl(&self, key: impl AsRef<[u8]>) -> Result<Option<Ttl>> {
         let key = key.as_ref();
         self.check_key(key)?;
+        let now = self.shared.clock.now_ms();
         Ok(match self.shared.engine.expiry(self.ks, key)? {
             KeyExpiry::Missing => None,
             KeyExpiry::Persistent => Some(Ttl::Persistent),
-            KeyExpiry::At(at) => {
-                let left = at.saturating_sub(self.shared.clock.now_ms());
-                Some(Ttl::ExpiresIn(Duration::from_millis(left)))
-            }
+            KeyExpiry::At(at) => Some(Ttl::at(Some(at), now)),
         })
     }
 
@@ -96,11 +102,7 @@ impl Store {
     /// Removes the expiry of `key`; whether there was one to remove (`false` for a missing key
     /// or a key that never expires, as Redis `PERSIST` answers).
     pub fn persist(&self, key: impl AsRef<[u8]>) -> Result<bool> {
-        let tx_key = self.tx_key(key.as_ref())?;
-        let (ks, key) = (self.ks, &tx_key.1);
-        self.atomic(std::slice::from_ref(&tx_key), |tx| {
-            keys::persist(tx, ks, key)
-        })
+        self.atomic_on(key.as_ref(), |tx, ks, key| keys::persist(tx, ks, key))
     }
 
     /// The absolute expiry time of a TTL starting now. Zero is now: the key is dead at once.

@@ -129,6 +129,14 @@ impl Store {
     /// # Ok::<(), tidekv::Error>(())
     /// ```
     pub fn keyspace(&self, id: u32) -> Result<Store> {
+        Ok(Store {
+            shared: Arc::clone(&self.shared),
+            ks: self.checked_keyspace(id)?,
+        })
+    }
+
+    /// `id` if it names a keyspace of this (open) store.
+    pub(crate) fn checked_keyspace(&self, id: u32) -> Result<u32> {
         self.check_open()?;
         if id >= self.shared.keyspaces {
             return Err(Error::invalid(
@@ -139,10 +147,7 @@ impl Store {
                 ),
             ));
         }
-        Ok(Store {
-            shared: Arc::clone(&self.shared),
-            ks: id,
-        })
+        Ok(id)
     }
 
     /// The keyspace this handle works on.
@@ -185,14 +190,10 @@ impl Store {
     /// Cost: O(keys of both keyspaces) on memory and disk (Redis's is O(1)); on disk the swap is
     /// one log record, so it is bounded by the record limit.
     pub fn swap_keyspaces(&self, a: u32, b: u32) -> Result<()> {
-        let (a, b) = (self.keyspace(a)?.ks, self.keyspace(b)?.ks);
+        let (a, b) = (self.checked_keyspace(a)?, self.checked_keyspace(b)?);
         self.shared.engine.swap_keyspaces(a, b)?;
         // Lists may now be non-empty under keys blocked pops wait on.
-        for (ks, key) in self.shared.waiters.lists() {
-            if ks == a || ks == b {
-                self.serve(ks, &key);
-            }
-        }
+        self.serve_waited_lists(|ks| ks == a || ks == b);
         Ok(())
     }
 
@@ -270,6 +271,18 @@ impl Store {
             Ok(())
         })?;
         out.ok_or_else(|| Error::invalid("transaction", "the engine never ran the body"))
+    }
+
+    /// Runs `body` as one atomic read-modify-write of `key` in this handle's keyspace; `body`
+    /// gets the transaction, the keyspace and the key.
+    pub(crate) fn atomic_on<T>(
+        &self,
+        key: &[u8],
+        mut body: impl FnMut(&mut dyn Tx, u32, &[u8]) -> Result<T>,
+    ) -> Result<T> {
+        let tx_key = self.tx_key(key)?;
+        let ks = self.ks;
+        self.atomic(std::slice::from_ref(&tx_key), |tx| body(tx, ks, &tx_key.1))
     }
 
     /// One key of this handle's keyspace, as a transaction declares it.

@@ -50,9 +50,9 @@ impl Store {
         to: impl AsRef<[u8]>,
         replace: bool,
     ) -> Result<bool> {
-        let target = self.keyspace(keyspace)?;
+        let keyspace = self.checked_keyspace(keyspace)?;
         let (from, to) = (from.as_ref(), to.as_ref());
-        let declared = [self.tx_key(from)?, target.tx_key(to)?];
+        let declared = [self.tx_key(from)?, (keyspace, self.owned_key(to)?)];
         let ks = self.ks;
         self.atomic(&declared, |tx| {
             keys::copy(tx, (ks, from), (keyspace, to), replace)
@@ -62,9 +62,9 @@ impl Store {
     /// Moves `key` to keyspace `keyspace` (Redis `MOVE`); whether it did. `false` if the key is
     /// missing here or exists there; this keyspace itself is [`crate::error::Error::SameObject`].
     pub fn move_to_keyspace(&self, key: impl AsRef<[u8]>, keyspace: u32) -> Result<bool> {
-        let target = self.keyspace(keyspace)?;
+        let keyspace = self.checked_keyspace(keyspace)?;
         let key = key.as_ref();
-        let declared = [self.tx_key(key)?, target.tx_key(key)?];
+        let declared = [self.tx_key(key)?, (keyspace, self.owned_key(key)?)];
         let ks = self.ks;
         self.atomic(&declared, |tx| keys::move_key(tx, ks, key, keyspace))
     }

@@ -25,13 +25,11 @@ impl Store {
 
     fn push_if_exists(&self, key: &[u8], end: End, value: impl Encode) -> Result<usize> {
         let value = self.checked_value(value)?;
-        let tx_key = self.tx_key(key)?;
-        let ks = self.ks;
-        let len = self.atomic(std::slice::from_ref(&tx_key), |tx| {
+        let len = self.atomic_on(key, |tx, ks, key| {
             lists::push_if_exists(tx, ks, key, end, std::slice::from_ref(&value))
         })?;
         if len > 0 {
-            self.serve(self.ks, &tx_key.1);
+            self.serve(self.ks, &Bytes::copy_from_slice(key));
         }
         Ok(usize::try_from(len).unwrap_or(usize::MAX))
     }
@@ -49,9 +47,7 @@ impl Store {
     }
 
     fn pop_many(&self, key: &[u8], end: End, count: usize) -> Result<Vec<Bytes>> {
-        let tx_key = self.tx_key(key)?;
-        let ks = self.ks;
-        self.atomic(std::slice::from_ref(&tx_key), |tx| {
+        self.atomic_on(key, |tx, ks, key| {
             lists::pop_many(tx, ks, key, end, count as u64)
         })
     }
@@ -69,9 +65,7 @@ impl Store {
     pub fn list_set(&self, key: impl AsRef<[u8]>, index: i64, value: impl Encode) -> Result<()> {
         let value = self.checked_value(value)?;
         let key = key.as_ref();
-        let tx_key = self.tx_key(key)?;
-        let ks = self.ks;
-        self.atomic(std::slice::from_ref(&tx_key), |tx| {
+        self.atomic_on(key, |tx, ks, key| {
             lists::set(tx, ks, key, index, value.clone())
         })
     }
@@ -80,11 +74,7 @@ impl Store {
     /// window deletes the key (Redis `LTRIM`). O(len).
     pub fn list_trim(&self, key: impl AsRef<[u8]>, start: i64, stop: i64) -> Result<()> {
         let key = key.as_ref();
-        let tx_key = self.tx_key(key)?;
-        let ks = self.ks;
-        self.atomic(std::slice::from_ref(&tx_key), |tx| {
-            lists::trim(tx, ks, key, start, stop)
-        })
+        self.atomic_on(key, |tx, ks, key| lists::trim(tx, ks, key, start, stop))
     }
 
     /// Inserts `value` before or after the first element equal to `pivot` (Redis `LINSERT`).
@@ -98,9 +88,7 @@ impl Store {
     ) -> Result<ListInsert> {
         let value = self.checked_value(value)?;
         let (key, pivot) = (key.as_ref(), pivot.as_ref());
-        let tx_key = self.tx_key(key)?;
-        let ks = self.ks;
-        let outcome = self.atomic(std::slice::from_ref(&tx_key), |tx| {
+        let outcome = self.atomic_on(key, |tx, ks, key| {
             lists::insert(tx, ks, key, side, pivot, value.clone())
         })?;
         Ok(outcome)
@@ -115,11 +103,8 @@ impl Store {
         value: impl AsRef<[u8]>,
     ) -> Result<usize> {
         let (key, value) = (key.as_ref(), value.as_ref());
-        let tx_key = self.tx_key(key)?;
-        let ks = self.ks;
-        let removed = self.atomic(std::slice::from_ref(&tx_key), |tx| {
-            lists::remove(tx, ks, key, count, value)
-        })?;
+        let removed =
+            self.atomic_on(key, |tx, ks, key| lists::remove(tx, ks, key, count, value))?;
         Ok(usize::try_from(removed).unwrap_or(usize::MAX))
     }
 

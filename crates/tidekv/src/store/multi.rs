@@ -68,12 +68,7 @@ impl Store {
                 },
                 PendingOp::ExpireIn { key, ttl } => Op::Expire {
                     key,
-                    expires_at: Some(
-                        self.shared
-                            .clock
-                            .now_ms()
-                            .saturating_add(crate::clock::ttl_to_ms(ttl)),
-                    ),
+                    expires_at: Some(self.expiry_time(ttl)),
                 },
             };
             self.check_op(&op)?;

@@ -73,9 +73,7 @@ impl Store {
         });
         self.shared.engine.load(&mut checked)?;
         // Lists may have appeared: serve the calls blocked on them.
-        for (ks, key) in self.shared.waiters.lists() {
-            self.serve(ks, &key);
-        }
+        self.serve_waited_lists(|_| true);
         Ok(())
     }
 

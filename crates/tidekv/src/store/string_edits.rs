@@ -42,9 +42,7 @@ impl Store {
         options: SetOptions,
     ) -> Result<SetOutcome> {
         let value = self.checked_value(value)?;
-        let tx_key = self.tx_key(key.as_ref())?;
-        let (ks, key) = (self.ks, &tx_key.1);
-        self.atomic(std::slice::from_ref(&tx_key), |tx| {
+        self.atomic_on(key.as_ref(), |tx, ks, key| {
             strings::set(tx, ks, key, value.clone(), options)
         })
     }
@@ -104,16 +102,16 @@ impl Store {
     ) -> Result<CompareAndSwap> {
         let new = new.map(|v| self.checked_value(v)).transpose()?;
         let expected = expected.as_ref().map(AsRef::as_ref);
-        let tx_key = self.tx_key(key.as_ref())?;
-        let (ks, key) = (self.ks, &tx_key.1);
-        self.atomic(std::slice::from_ref(&tx_key), |tx| {
-            let current = tx.get(ks, key)?;
+        self.atomic_on(key.as_ref(), |tx, ks, key| {
+            let (current, keep) = match tx.get_with_expiry(ks, key)? {
+                Some((value, at)) => (Some(value), at),
+                None => (None, None),
+            };
             if current.as_deref() != expected {
                 return Ok(CompareAndSwap::Mismatch(current));
             }
             match &new {
                 Some(value) => {
-                    let keep = tx.info(ks, key)?.and_then(|i| i.expires_at);
                     tx.put(ks, key, value.clone(), keep)?;
                 }
                 None => {
@@ -127,9 +125,7 @@ impl Store {
     /// The string at `key`, with its expiry changed as `expiry` says (Redis `GETEX`;
     /// [`Expiry::Keep`] changes nothing, [`Expiry::Never`] is `PERSIST`).
     pub fn get_and_expire(&self, key: impl AsRef<[u8]>, expiry: Expiry) -> Result<Option<Bytes>> {
-        let tx_key = self.tx_key(key.as_ref())?;
-        let (ks, key) = (self.ks, &tx_key.1);
-        self.atomic(std::slice::from_ref(&tx_key), |tx| {
+        self.atomic_on(key.as_ref(), |tx, ks, key| {
             strings::get_and_expire(tx, ks, key, expiry)
         })
     }
@@ -139,9 +135,7 @@ impl Store {
     pub fn append(&self, key: impl AsRef<[u8]>, suffix: impl AsRef<[u8]>) -> Result<usize> {
         let suffix = suffix.as_ref();
         let max = self.shared.max_value_size;
-        let tx_key = self.tx_key(key.as_ref())?;
-        let (ks, key) = (self.ks, &tx_key.1);
-        let len = self.atomic(std::slice::from_ref(&tx_key), |tx| {
+        let len = self.atomic_on(key.as_ref(), |tx, ks, key| {
             strings::append(tx, ks, key, suffix, max)
         })?;
         Ok(usize::try_from(len).unwrap_or(usize::MAX))
@@ -157,9 +151,7 @@ impl Store {
     ) -> Result<usize> {
         let patch = patch.as_ref();
         let max = self.shared.max_value_size;
-        let tx_key = self.tx_key(key.as_ref())?;
-        let (ks, key) = (self.ks, &tx_key.1);
-        let len = self.atomic(std::slice::from_ref(&tx_key), |tx| {
+        let len = self.atomic_on(key.as_ref(), |tx, ks, key| {
             strings::set_range(tx, ks, key, offset as u64, patch, max)
         })?;
         Ok(usize::try_from(len).unwrap_or(usize::MAX))
@@ -187,9 +179,7 @@ impl Store {
     /// value that is not a number is [`crate::error::Error::NotAFloat`]; a result that is infinite is
     /// [`crate::error::Error::NotFinite`]. Any expiry is kept.
     pub fn incr_by_float(&self, key: impl AsRef<[u8]>, delta: f64) -> Result<f64> {
-        let tx_key = self.tx_key(key.as_ref())?;
-        let (ks, key) = (self.ks, &tx_key.1);
-        self.atomic(std::slice::from_ref(&tx_key), |tx| {
+        self.atomic_on(key.as_ref(), |tx, ks, key| {
             strings::incr_by_float(tx, ks, key, delta)
         })
     }

@@ -46,11 +46,7 @@ impl Store {
     /// Removes `key` and returns its string value, atomically (Redis `GETDEL`). A list key is
     /// [`crate::error::Error::WrongType`] and is left in place.
     pub fn take(&self, key: impl AsRef<[u8]>) -> Result<Option<Bytes>> {
-        let tx_key = self.tx_key(key.as_ref())?;
-        let (ks, key) = (self.ks, &tx_key.1);
-        self.atomic(std::slice::from_ref(&tx_key), |tx| {
-            strings::take(tx, ks, key)
-        })
+        self.atomic_on(key.as_ref(), |tx, ks, key| strings::take(tx, ks, key))
     }
 
     /// Removes `key` whatever it holds; `true` if it existed.
@@ -87,9 +83,7 @@ impl Store {
     /// [`Error::WrongType`], and a result outside `i64` [`Error::Overflow`]; in each case nothing
     /// changes. Any expiry is kept.
     pub fn incr_by(&self, key: impl AsRef<[u8]>, delta: i64) -> Result<i64> {
-        let tx_key = self.tx_key(key.as_ref())?;
-        let (ks, key) = (self.ks, &tx_key.1);
-        self.atomic(std::slice::from_ref(&tx_key), |tx| {
+        self.atomic_on(key.as_ref(), |tx, ks, key| {
             strings::incr_by(tx, ks, key, delta)
         })
     }

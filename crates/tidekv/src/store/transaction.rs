@@ -130,7 +130,7 @@ impl Store {
         keys: impl IntoIterator<Item = (u32, K)>,
     ) -> Result<Vec<TxKey>> {
         keys.into_iter()
-            .map(|(ks, key)| Ok((self.keyspace(ks)?.ks, self.owned_key(key.as_ref())?)))
+            .map(|(ks, key)| Ok((self.checked_keyspace(ks)?, self.owned_key(key.as_ref())?)))
             .collect()
     }
 
@@ -194,7 +194,7 @@ impl Transaction<'_> {
 
     /// Switches the keyspace later operations work on (Redis `SELECT` inside `MULTI`).
     pub fn select(&mut self, keyspace: u32) -> Result<()> {
-        self.ks = self.store.keyspace(keyspace)?.ks;
+        self.ks = self.store.checked_keyspace(keyspace)?;
         Ok(())
     }
 
@@ -230,12 +230,7 @@ impl Transaction<'_> {
         let key = self.key(key.as_ref())?;
         self.op(|tx, ks| {
             let now = tx.now();
-            Ok(tx.info(ks, key)?.map(|i| match i.expires_at {
-                None => Ttl::Persistent,
-                Some(at) => {
-                    Ttl::ExpiresIn(std::time::Duration::from_millis(at.saturating_sub(now)))
-                }
-            }))
+            Ok(tx.info(ks, key)?.map(|i| Ttl::at(i.expires_at, now)))
         })
     }
 
@@ -350,14 +345,14 @@ impl Transaction<'_> {
         replace: bool,
     ) -> Result<bool> {
         let (from, to) = (self.key(from.as_ref())?, self.key(to.as_ref())?);
-        let target = self.store.keyspace(keyspace)?.ks;
+        let target = self.store.checked_keyspace(keyspace)?;
         self.op(|tx, ks| keys::copy(tx, (ks, from), (target, to), replace))
     }
 
     /// [`Store::move_to_keyspace`] inside the transaction.
     pub fn move_to_keyspace(&mut self, key: impl AsRef<[u8]>, keyspace: u32) -> Result<bool> {
         let key = self.key(key.as_ref())?;
-        let target = self.store.keyspace(keyspace)?.ks;
+        let target = self.store.checked_keyspace(keyspace)?;
         self.op(|tx, ks| keys::move_key(tx, ks, key, target))
     }
 

@@ -12,7 +12,7 @@ use bytes::Bytes;
 use super::txn::{item_prefix, missing_item, Txn};
 use super::view::user_prefix;
 use crate::disk::cell::{Cell, ListMeta, LIST_START};
-use crate::engine::{End, KeyInfo, KeyKind, StoredValue, Tx, TxKey};
+use crate::engine::{undeclared, End, KeyInfo, KeyKind, StoredValue, Tx, TxKey};
 use crate::error::{Error, Result};
 use crate::watch::WatchRegistry;
 
@@ -54,13 +54,7 @@ impl<'t> DiskTx<'t> {
     /// The user-key prefix of a declared key.
     fn prefix(&self, ks: u32, key: &[u8]) -> Result<Vec<u8>> {
         if !self.is_declared(ks, key) {
-            return Err(Error::invalid(
-                "key",
-                format!(
-                    "{:?} in keyspace {ks} was not declared to the transaction",
-                    String::from_utf8_lossy(key)
-                ),
-            ));
+            return Err(undeclared(ks, key));
         }
         Ok(user_prefix(ks, key))
     }
@@ -136,9 +130,9 @@ impl Tx for DiskTx<'_> {
         })
     }
 
-    fn get(&mut self, ks: u32, key: &[u8]) -> Result<Option<Bytes>> {
+    fn get_with_expiry(&mut self, ks: u32, key: &[u8]) -> Result<Option<(Bytes, Option<u64>)>> {
         let prefix = self.prefix(ks, key)?;
-        Ok(self.txn.string_at(&prefix)?.map(|(value, _)| value))
+        self.txn.string_at(&prefix)
     }
 
     fn put(&mut self, ks: u32, key: &[u8], value: Bytes, expires_at: Option<u64>) -> Result<()> {
