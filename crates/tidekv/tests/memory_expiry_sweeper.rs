@@ -85,6 +85,12 @@ fn sweeper_stops_on_close_and_on_drop() {
         Err(mpsc::RecvTimeoutError::Disconnected) => panic!("close panicked"),
     }
 
+    // Tests here run one at a time, so no other sweeper is alive. A joined thread can linger in
+    // /proc for a moment after `join` returns: wait until it is gone.
+    assert!(
+        eventually(|| sweeper_threads() == 0),
+        "the closed store's sweeper thread ended"
+    );
     // Dropping the last handle stops it too: count live sweeper threads by name.
     let before = sweeper_threads();
     let dropped =

@@ -55,6 +55,8 @@ pub(crate) struct DiskOptions {
     pub(crate) level_size_ratio: u64,
     /// The largest log record, in bytes (tests make it small to exercise the limit).
     pub(crate) max_record_bytes: u32,
+    /// How often the expiry sweeper deletes due keys (`Config::expiry_sweep_interval`).
+    pub(crate) expiry_sweep_interval: Duration,
     /// A simulated disk to open the store on instead of the real file system (`test-util`).
     #[cfg(any(test, feature = "test-util"))]
     pub(crate) simulated: Option<crate::disk::fs::MemFs>,
@@ -79,6 +81,7 @@ impl DiskOptions {
             level_base_size: 256 << 20,
             level_size_ratio: 10,
             max_record_bytes: crate::disk::log_frame::MAX_PAYLOAD,
+            expiry_sweep_interval: Duration::from_millis(100),
             #[cfg(any(test, feature = "test-util"))]
             simulated: None,
         }
@@ -99,6 +102,11 @@ impl DiskOptions {
                 "the sync interval must be > 0",
             )?;
         }
+        check(
+            !self.expiry_sweep_interval.is_zero(),
+            "expiry_sweep_interval",
+            "must be greater than zero",
+        )?;
         check(
             self.memtable_size >= 256,
             "memtable_size",

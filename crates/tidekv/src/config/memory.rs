@@ -57,13 +57,17 @@ impl Config {
         self
     }
 
-    /// How often the memory backend's background sweeper reclaims expired keys. Default 100 ms.
+    /// How often the background sweeper deletes expired keys (memory and disk backends).
+    /// Default 100 ms.
     ///
-    /// Expired keys are invisible at once whatever this is; the interval only bounds how long their
-    /// memory stays in use. Shorter costs more wake-ups; each wake-up touches only keys that are due.
+    /// Expired keys are invisible at once whatever this is, and `len` never counts them; the
+    /// interval only bounds how long they keep using memory or disk space. Shorter costs more
+    /// wake-ups; each wake-up touches only keys that are due (on disk, each batch of due keys is
+    /// one write).
     pub fn expiry_sweep_interval(mut self, interval: Duration) -> Self {
-        if let Some(m) = self.memory_options("expiry_sweep_interval") {
-            m.sweep_interval = interval;
+        match &mut self.backend {
+            Backend::Memory(m) => m.sweep_interval = interval,
+            Backend::Disk(d) => d.expiry_sweep_interval = interval,
         }
         self
     }

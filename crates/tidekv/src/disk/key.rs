@@ -7,8 +7,9 @@
 //!
 //! - **keyspace** first, big-endian, so each keyspace is one contiguous range (all keyspaces share
 //!   one WAL and one tree).
-//! - **space** separates user keys (`0`: strings and list metadata) from list elements (`1`), so
-//!   element keys never collide with user keys and never appear in user scans.
+//! - **space** separates user keys (`0`: strings and list metadata) from list elements (`1`), the
+//!   keyspace's key count (`2`) and its expiry index (`3`), so none of them collide with user keys
+//!   or appear in user scans (see `disk/engine/key_count.rs` for the last two).
 //! - **escaped user key**: every `0x00` byte becomes `0x00 0xFF`, and the key ends with `0x00 0x01`.
 //!   This keeps bytewise order for keys of different lengths: where a shorter key ends, it has
 //!   `0x00 0x01`, which sorts before any continuation (`0x00 0xFF` or a byte `>= 0x01`).
@@ -28,6 +29,10 @@ pub(crate) enum Space {
     User = 0,
     /// One element of a list.
     ListItem = 1,
+    /// The keyspace's number of keys: one entry, with an empty user key.
+    KeyCount = 2,
+    /// The expiry index: one entry per key with an expiry time, user key `at (u64 BE) | key`.
+    ExpiryIndex = 3,
 }
 
 /// Length of the sequence trailer.
@@ -43,14 +48,20 @@ pub(crate) fn put_prefix(out: &mut Vec<u8>, ks: u32, space: Space, user_key: &[u
     out.reserve_exact(4 + 1 + user_key.len() + 2 + suffix.len() + SEQ_LEN);
     out.put_u32(ks);
     out.put_u8(space as u8);
-    for &b in user_key {
+    put_escaped(out, user_key);
+    out.put_slice(&[0x00, 0x01]);
+    out.put_slice(suffix);
+}
+
+/// Appends `bytes` escaped (every `0x00` becomes `0x00 0xFF`). Escaping maps byte by byte, so the
+/// escape of a concatenation is the concatenation of the escapes.
+pub(crate) fn put_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
+    for &b in bytes {
         out.put_u8(b);
         if b == 0 {
             out.put_u8(0xFF);
         }
     }
-    out.put_slice(&[0x00, 0x01]);
-    out.put_slice(suffix);
 }
 
 /// `prefix` (see [`put_prefix`]) followed by the inverted sequence number: an internal key.
@@ -98,6 +109,8 @@ pub(crate) fn decode_prefix(prefix: &[u8]) -> Option<KeyParts<'_>> {
     let space = match prefix.get(4)? {
         0 => Space::User,
         1 => Space::ListItem,
+        2 => Space::KeyCount,
+        3 => Space::ExpiryIndex,
         _ => return None,
     };
     let mut user_key = Vec::new();
@@ -139,7 +152,12 @@ mod tests {
         let byte = prop_oneof![Just(0u8), Just(1u8), Just(0xFFu8), any::<u8>()];
         (
             0u32..3,
-            prop_oneof![Just(Space::User), Just(Space::ListItem)],
+            prop_oneof![
+                Just(Space::User),
+                Just(Space::ListItem),
+                Just(Space::KeyCount),
+                Just(Space::ExpiryIndex)
+            ],
             proptest::collection::vec(byte.clone(), 0..6),
             proptest::collection::vec(byte, 0..3),
             prop_oneof![Just(0u64), Just(u64::MAX), any::<u64>()],

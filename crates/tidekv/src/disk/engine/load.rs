@@ -211,6 +211,8 @@ impl Inner {
                 // Sequence numbers go on above both stores' (loaded versions are older than any
                 // later write, and list versions stay unique).
                 writer.last_seq = writer.last_seq.max(last_seq);
+                // The adopted tables carry their own key counts.
+                writer.counts.clear();
                 self.publish(writer.last_seq);
                 self.watches.touch_all(None);
                 let mut versions = self.versions.lock();

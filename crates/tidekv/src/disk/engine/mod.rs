@@ -20,6 +20,8 @@ mod contract;
 mod edits;
 mod flush;
 mod group_commit;
+mod key_count;
+mod key_count_upgrade;
 mod lists;
 mod load;
 mod lock;
@@ -79,6 +81,9 @@ pub(crate) struct Writer {
     pub(crate) wal: WalWriter,
     pub(crate) last_seq: u64,
     pub(crate) sealed: bool,
+    /// The newest key count of each keyspace read or written so far (`key_count.rs`); a
+    /// keyspace not here is read from the tree.
+    pub(crate) counts: std::collections::HashMap<u32, u64>,
 }
 
 /// State owned by whoever changes the table set (flush, compaction).

@@ -31,7 +31,7 @@ use crate::disk::key::with_seq;
 use crate::disk::memtable::Memtable;
 use crate::disk::table::cache::BlockCache;
 use crate::disk::table::table_cache::TableCache;
-use crate::disk::version::edit::{TableMeta, VersionEdit};
+use crate::disk::version::edit::{TableMeta, VersionEdit, FEATURE_KEY_COUNTS};
 use crate::disk::version::manifest::{self, ManifestWriter};
 use crate::disk::version::set::{TableFile, Version, LEVELS};
 use crate::disk::wal::record::EntryKind;
@@ -46,6 +46,7 @@ struct Folded {
     log_number: u64,
     next_file: u64,
     last_sequence: u64,
+    features: u64,
 }
 
 fn fold(edits: &[VersionEdit], manifest: &Path) -> Result<Folded> {
@@ -66,6 +67,7 @@ fn fold(edits: &[VersionEdit], manifest: &Path) -> Result<Folded> {
         folded.log_number = edit.log_number.unwrap_or(folded.log_number);
         folded.next_file = edit.next_file.unwrap_or(folded.next_file);
         folded.last_sequence = edit.last_sequence.unwrap_or(folded.last_sequence);
+        folded.features = edit.features.unwrap_or(folded.features);
     }
     Ok(folded)
 }
@@ -84,7 +86,11 @@ pub(crate) fn open_with_fs(
     let manifest_file = manifest_path(&dir, recovered.as_ref().map_or(0, |m| m.number));
     let folded = match &recovered {
         Some(m) => fold(&m.edits, &manifest_file)?,
-        None => Folded::default(),
+        // A new store keeps key counts from its first record.
+        None => Folded {
+            features: FEATURE_KEY_COUNTS,
+            ..Folded::default()
+        },
     };
     let files = fs.list(&dir).map_err(|e| io("listing", e))?;
     let present_max = files
@@ -144,6 +150,7 @@ pub(crate) fn open_with_fs(
             wal,
             last_seq,
             sealed: false,
+            counts: std::collections::HashMap::new(),
         }),
         current: RwLock::new(Arc::new(SuperVersion {
             mem: Arc::new(Memtable::new()),
@@ -181,6 +188,7 @@ pub(crate) fn open_with_fs(
         hooks: Mutex::new(Vec::new()),
     });
     inner.settle_after_replay(wal_number)?;
+    inner.upgrade_key_counts()?;
     let threads = worker::spawn(&inner)?;
     Ok(DiskEngine {
         inner,
@@ -276,6 +284,7 @@ fn load_version(
     }
     let all = VersionEdit {
         added: folded.tables.values().cloned().collect(),
+        features: Some(folded.features),
         ..VersionEdit::default()
     };
     Version::default().apply(manifest_file, &all, |meta| {

@@ -255,15 +255,6 @@ impl Inner {
         self.scan_view(&self.view(), ks, range)
     }
 
-    pub(crate) fn len(&self, ks: u32) -> Result<u64> {
-        let mut count = 0;
-        for entry in self.scan(ks, (Bound::Unbounded, Bound::Unbounded))? {
-            entry?;
-            count += 1;
-        }
-        Ok(count)
-    }
-
     /// `(keyspace, keys, bytes)` of every non-empty keyspace, by walking everything.
     pub(crate) fn keyspace_usage(&self) -> Result<Vec<(u32, u64, u64)>> {
         let mut usage: BTreeMap<u32, (u64, u64)> = BTreeMap::new();

@@ -9,8 +9,10 @@
 //! 1. A version is dropped if a newer version of the same key is at or below `S`: every reader
 //!    sees that newer one instead.
 //! 2. A version above `S` is kept.
-//! 3. A tombstone or expired version (at or below `S`) is dropped if no older table can hold the
-//!    key (the output is the key's base level); otherwise it is kept to hide what is below.
+//! 3. A tombstone (at or below `S`) is dropped if no older table can hold the key (the output is
+//!    the key's base level); otherwise it is kept to hide what is below. An expired version is
+//!    kept: it is still in its keyspace's key count until the expiry sweeper deletes it with a
+//!    tombstone (`key_count.rs`).
 //! 4. A list element (or its tombstone) at or below `S` is dropped if the list's metadata as of
 //!    `S` does not name it: its list was deleted, overwritten or popped past it, and list versions
 //!    are never reused, so no reader at or after `S` can reach it.
@@ -19,7 +21,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use super::view::{decode_cell, decode_stored, split_stored, user_prefix, View};
+use super::view::{decode_stored, split_stored, user_prefix, View};
 use super::Inner;
 use crate::disk::cell::{parse_item_suffix, peek, Cell, ListMeta};
 use crate::disk::file_name::table_path;
@@ -41,9 +43,6 @@ pub(crate) struct Retention {
     last_seq: u64,
     /// The last list looked up: its user prefix and metadata as of `view`.
     list: Option<(Vec<u8>, Option<ListMeta>)>,
-    /// Expired list metadata dropped at its base level: the elements it named are unreachable
-    /// now, but rule 4 keeps them until a later job no longer sees the metadata.
-    pub(crate) dropped_lists: u64,
 }
 
 impl Retention {
@@ -62,7 +61,6 @@ impl Retention {
             last_prefix: Vec::new(),
             last_seq: u64::MAX,
             list: None,
-            dropped_lists: 0,
         }
     }
 
@@ -96,13 +94,8 @@ impl Retention {
                 return Ok(false);
             }
         }
-        let cell = decode_cell(value.clone())?;
-        if cell.is_dead(self.view.now) {
-            let base = self.is_base(prefix);
-            if base && matches!(cell, Cell::List(_)) {
-                self.dropped_lists += 1;
-            }
-            return Ok(!base);
+        if peek(value).0 {
+            return Ok(!self.is_base(prefix));
         }
         Ok(true)
     }

@@ -5,10 +5,12 @@
 //! lock, so the engine's read-modify-write operations (`incr_by`, `push`, `pop`, `take`, expiry)
 //! are atomic, and a batch that touches one key twice sees its own first write.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 use bytes::Bytes;
 
+use super::key_count::Presence;
 use super::view::{user_prefix, View};
 use crate::disk::cell::{item_suffix, Cell, ListMeta, LIST_START};
 use crate::disk::key::{put_prefix, Space};
@@ -25,6 +27,8 @@ const INDEX_FROM: usize = 16;
 /// 1. `writes` holds at most one write per prefix.
 /// 2. `index` is `None` until `writes` first reaches `INDEX_FROM` entries; from then on it maps
 ///    every prefix of `writes` to its position (a rollback removes what it pops).
+/// 3. `before` has one slot per write: what the view stored under a user key before this
+///    transaction wrote it, when a read already found out (`None`: look it up at commit).
 pub(crate) struct Txn {
     view: View,
     /// The sequence number this transaction's first write will get; lists created here take it as
@@ -32,11 +36,18 @@ pub(crate) struct Txn {
     first_seq: u64,
     /// Each write's identifying prefix (an internal key without its sequence number) and cell.
     writes: Vec<(Vec<u8>, Cell)>,
+    before: Vec<Option<Presence>>,
+    /// The last user key read from the view, and whether it was stored: a read-modify-write
+    /// reads a key and then writes it, and the key count needs to know what the write replaced.
+    last_read: RefCell<Option<(Vec<u8>, Presence)>>,
     index: Option<HashMap<Vec<u8>, usize>>,
     /// How to undo each write, oldest first; kept only once a savepoint was taken (a body that
     /// fails without one discards the whole transaction, which needs no undo).
     undo: Option<Vec<Undo>>,
 }
+
+/// A write: a key's identifying prefix and its new cell.
+pub(crate) type Write = (Vec<u8>, Cell);
 
 /// How to undo one [`Txn::set`].
 enum Undo {
@@ -52,6 +63,8 @@ impl Txn {
             view,
             first_seq,
             writes: Vec::new(),
+            before: Vec::new(),
+            last_read: RefCell::new(None),
             index: None,
             undo: None,
         }
@@ -76,6 +89,7 @@ impl Txn {
         while undo.len() > mark {
             match undo.pop() {
                 Some(Undo::Added) => {
+                    self.before.pop();
                     if let Some((prefix, _)) = self.writes.pop() {
                         if let Some(index) = &mut self.index {
                             index.remove(&prefix);
@@ -101,10 +115,10 @@ impl Txn {
         &self.view
     }
 
-    /// The writes in order, one per key (a key written twice keeps its last cell, in the place
-    /// of its first write).
-    pub(crate) fn into_writes(self) -> Vec<(Vec<u8>, Cell)> {
-        self.writes
+    /// The view, and the writes in order, one per key (a key written twice keeps its last cell,
+    /// in the place of its first write), each with what its key held before if known.
+    pub(crate) fn into_parts(self) -> (View, Vec<Write>, Vec<Option<Presence>>) {
+        (self.view, self.writes, self.before)
     }
 
     /// Where this transaction's write of `prefix` is, if it wrote it.
@@ -117,10 +131,22 @@ impl Txn {
 
     /// The live cell under `prefix`, this transaction's writes included.
     pub(crate) fn cell(&self, prefix: &[u8]) -> Result<Option<Cell>> {
-        match self.position(prefix).and_then(|at| self.writes.get(at)) {
-            Some((_, cell)) => Ok((!cell.is_dead(self.view.now)).then(|| cell.clone())),
-            None => self.view.cell(prefix.to_vec()),
+        Ok(self
+            .stored(prefix)?
+            .filter(|cell| !cell.is_dead(self.view.now)))
+    }
+
+    /// The newest cell under `prefix`, this transaction's writes included, even a tombstone or
+    /// an expired one.
+    pub(crate) fn stored(&self, prefix: &[u8]) -> Result<Option<Cell>> {
+        if let Some((_, cell)) = self.position(prefix).and_then(|at| self.writes.get(at)) {
+            return Ok(Some(cell.clone()));
         }
+        let stored = self.view.stored_cell(prefix.to_vec())?;
+        if Presence::counts(prefix) {
+            *self.last_read.borrow_mut() = Some((prefix.to_vec(), Presence::of(stored.as_ref())));
+        }
+        Ok(stored)
     }
 
     pub(crate) fn set(&mut self, prefix: Vec<u8>, cell: Cell) {
@@ -136,6 +162,14 @@ impl Txn {
         if let Some(undo) = &mut self.undo {
             undo.push(Undo::Added);
         }
+        let before = match self.last_read.get_mut().take() {
+            Some((read, presence)) if read == prefix => Some(presence),
+            other => {
+                *self.last_read.get_mut() = other;
+                None
+            }
+        };
+        self.before.push(before);
         if let Some(index) = &mut self.index {
             index.insert(prefix.clone(), self.writes.len());
         }

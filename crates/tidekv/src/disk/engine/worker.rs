@@ -1,14 +1,15 @@
-//! The background threads: one flushes frozen memtables, one compacts, and with
-//! `Durability::Periodic` one syncs the log. Each sleeps on `background.wake` until there is work or the
+//! The background threads: one flushes frozen memtables, one compacts, one deletes expired keys
+//! (`key_count.rs`), and with `Durability::Periodic` one syncs the log. Each sleeps on `background.wake` until there is work or the
 //! engine shuts down; a failure is recorded (`Inner::fail`) and stops further writes.
 
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+use super::key_count::SWEEP_BATCH;
 use super::Inner;
 use crate::config::Durability;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// How long an idle worker sleeps before looking for work anyway (a missed wake-up costs at most
 /// this).
@@ -25,6 +26,7 @@ pub(crate) fn spawn(inner: &Arc<Inner>) -> Result<Vec<JoinHandle<()>>> {
     };
     threads.push(spawn("flush", flush_loop)?);
     threads.push(spawn("compact", compact_loop)?);
+    threads.push(spawn("expiry", expiry_loop)?);
     if let Durability::Periodic(_) = inner.options.durability {
         threads.push(spawn("sync", sync_loop)?);
     }
@@ -85,6 +87,47 @@ fn sync_loop(inner: &Inner) {
     let Durability::Periodic(interval) = inner.options.durability else {
         return;
     };
+    // A failure is recorded by `sync_to` itself.
+    every(inner, interval, |inner| {
+        let _ = inner.sync_all();
+        false
+    });
+}
+
+/// Deletes expired keys every sweep interval, and again at once while it finds a full batch.
+///
+/// Deletes reclaim space only once their tombstones reach the tables: if the store is otherwise
+/// idle, the memtable holding them would never fill, so after a sweep that deleted keys, a round
+/// that finds no write since freezes it for the flush thread.
+fn expiry_loop(inner: &Inner) {
+    // The last sequence number after the last sweep that deleted something, until checked.
+    let swept_to = std::cell::Cell::new(None);
+    every(inner, inner.options.expiry_sweep_interval, |inner| {
+        let outcome = inner.sweep_expired().and_then(|deleted| {
+            if deleted > 0 {
+                swept_to.set(Some(inner.writer.lock().last_seq));
+            } else if let Some(seq) = swept_to.take() {
+                inner.freeze_if_idle(seq)?;
+            }
+            Ok(deleted)
+        });
+        match outcome {
+            Ok(deleted) => deleted == SWEEP_BATCH,
+            // A corrupt index or count stops writes like any background failure. Anything
+            // else is left for the next round: closing ends the loop at its next check, and a
+            // write failure was recorded by the write path itself.
+            Err(e @ Error::Corruption { .. }) => {
+                inner.fail(&e);
+                false
+            }
+            Err(_) => false,
+        }
+    });
+}
+
+/// Runs `job` every `interval` until shutdown or a failure; at once again while it returns
+/// `true` (more work).
+fn every(inner: &Inner, interval: Duration, job: impl Fn(&Inner) -> bool) {
     loop {
         // Other wake-ups of `background.wake` (flushes, stalls) must not shorten the interval.
         let deadline = Instant::now() + interval;
@@ -97,7 +140,11 @@ fn sync_loop(inner: &Inner) {
                 return;
             }
         }
-        // A failure is recorded by `sync_to` itself.
-        let _ = inner.sync_all();
+        while job(inner) {
+            let bg = inner.background.state.lock();
+            if bg.shutdown || bg.error.is_some() {
+                return;
+            }
+        }
     }
 }

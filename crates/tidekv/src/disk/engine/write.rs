@@ -38,7 +38,7 @@ impl Inner {
         };
         let mut txn = Txn::new(view, writer.last_seq + 1);
         let out = body(&mut txn)?;
-        let writes = txn.into_writes();
+        let (writes, counts) = txn.finish(&writer.counts)?;
         if writes.is_empty() {
             // The answer (a pop of an empty list, a remove of a missing key) may rest on another
             // writer's record that is appended but not yet durable: the transaction read at
@@ -54,6 +54,7 @@ impl Inner {
         let last = self
             .commit(&mut writer, &sources.mem, writes)
             .inspect_err(|e| self.fail_on_io(e))?;
+        writer.counts.extend(counts);
         if self.options.durability == Durability::Sync {
             drop(writer);
             self.sync_to(last)?;
@@ -223,6 +224,16 @@ impl Inner {
         if matches!(error, Error::Io { .. }) {
             self.fail(error);
         }
+    }
+
+    /// Freezes the memtable (for the flush thread) if no write came after sequence number
+    /// `seq`: the expiry sweeper's deletes then reach the tables of an idle store.
+    pub(crate) fn freeze_if_idle(&self, seq: u64) -> Result<()> {
+        let mut writer = self.writer.lock();
+        if writer.sealed || writer.last_seq != seq {
+            return Ok(());
+        }
+        self.rotate(&mut writer).inspect_err(|e| self.fail_on_io(e))
     }
 
     /// Makes every write so far durable (`Store::flush`).

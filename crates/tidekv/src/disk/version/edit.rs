@@ -12,6 +12,11 @@ const TAG_LAST_SEQUENCE: u8 = 3;
 const TAG_ADD_TABLE: u8 = 4;
 const TAG_REMOVE_TABLE: u8 = 5;
 const TAG_TABLE_GARBAGE: u8 = 6;
+const TAG_FEATURES: u8 = 7;
+
+/// Feature bit: every record since the store was created (or upgraded) keeps each keyspace's key
+/// count and expiry index (`disk/engine/key_count.rs`). A store without it is upgraded on open.
+pub(crate) const FEATURE_KEY_COUNTS: u64 = 1;
 
 /// One table as the manifest describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,6 +58,8 @@ pub(crate) struct VersionEdit {
     pub(crate) added: Vec<TableMeta>,
     /// `(level, file number)` of tables that leave the version.
     pub(crate) removed: Vec<(u8, u64)>,
+    /// The store's feature bits from now on (`FEATURE_*`); absent: unchanged.
+    pub(crate) features: Option<u64>,
 }
 
 impl VersionEdit {
@@ -61,6 +68,7 @@ impl VersionEdit {
             (TAG_LOG_NUMBER, self.log_number),
             (TAG_NEXT_FILE, self.next_file),
             (TAG_LAST_SEQUENCE, self.last_sequence),
+            (TAG_FEATURES, self.features),
         ] {
             if let Some(value) = value {
                 out.put_u8(tag);
@@ -99,6 +107,15 @@ impl VersionEdit {
                 TAG_LOG_NUMBER => edit.log_number = Some(take_u64(&mut buf, "edit")?),
                 TAG_NEXT_FILE => edit.next_file = Some(take_u64(&mut buf, "edit")?),
                 TAG_LAST_SEQUENCE => edit.last_sequence = Some(take_u64(&mut buf, "edit")?),
+                TAG_FEATURES => {
+                    let features = take_u64(&mut buf, "edit")?;
+                    if features & !FEATURE_KEY_COUNTS != 0 {
+                        return Err(format!(
+                            "features {features:#x}: written by a newer build (this one knows {FEATURE_KEY_COUNTS:#x})"
+                        ));
+                    }
+                    edit.features = Some(features);
+                }
                 TAG_ADD_TABLE => {
                     let level = take_u8(&mut buf, "edit")?;
                     let number = take_u64(&mut buf, "edit")?;
@@ -168,6 +185,18 @@ mod tests {
     }
 
     #[test]
+    fn a_feature_this_build_does_not_know_is_refused() {
+        let edit = VersionEdit {
+            features: Some(FEATURE_KEY_COUNTS | 2),
+            ..VersionEdit::default()
+        };
+        let mut out = Vec::new();
+        edit.encode(&mut out).unwrap();
+        let err = VersionEdit::decode(Bytes::from(out)).unwrap_err();
+        assert!(err.contains("newer build"), "{err}");
+    }
+
+    #[test]
     fn edits_round_trip() {
         let edits = [
             VersionEdit::default(),
@@ -177,6 +206,7 @@ mod tests {
                 last_sequence: Some(u64::MAX),
                 added: vec![table(0, 9), table(1, 10)],
                 removed: vec![(0, 3), (1, 4)],
+                features: Some(FEATURE_KEY_COUNTS),
             },
         ];
         for edit in edits {

@@ -185,12 +185,15 @@ pub(crate) fn prefix_of(internal: &[u8]) -> &[u8] {
 #[derive(Debug, Clone)]
 pub(crate) struct Version {
     pub(crate) levels: Vec<Vec<Arc<TableFile>>>,
+    /// The store's feature bits (`edit::FEATURE_*`).
+    pub(crate) features: u64,
 }
 
 impl Default for Version {
     fn default() -> Self {
         Version {
             levels: vec![Vec::new(); LEVELS],
+            features: 0,
         }
     }
 }
@@ -228,6 +231,7 @@ impl Version {
         mut open: impl FnMut(&TableMeta) -> Result<Arc<TableFile>>,
     ) -> Result<Version> {
         let mut next = self.clone();
+        next.features = edit.features.unwrap_or(next.features);
         for &(level, number) in &edit.removed {
             let tables = next
                 .levels
@@ -277,6 +281,7 @@ impl Version {
     pub(crate) fn snapshot_edit(&self) -> VersionEdit {
         VersionEdit {
             added: self.tables().map(|t| t.meta.clone()).collect(),
+            features: Some(self.features),
             ..VersionEdit::default()
         }
     }

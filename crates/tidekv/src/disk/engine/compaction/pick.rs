@@ -7,20 +7,21 @@
 //! a deeper level, taken round-robin after the last key compacted out of that level so that every
 //! part of the key space is rewritten in turn. The tables of the next level that overlap the
 //! inputs join the job. With none overlapping, the table is moved down without rewriting it
-//! (except into the last level, where only a rewrite drops tombstones and expired entries).
+//! (except into the last level, where only a rewrite drops tombstones).
 //! The last level is never compacted out of.
 //!
-//! When no level needs compaction, a table of level 1 or deeper whose entries are at least
-//! [`GARBAGE_SHARE`] tombstones or expired cells (by the counts recorded when it was written) is
-//! compacted on its own — into the next level, or, in the last level, rewritten in place — so
-//! expired and deleted data is reclaimed even where size-driven compaction never reaches.
+//! When no level needs compaction, level 0 if its tables together are at least
+//! [`GARBAGE_SHARE`] tombstones (by the counts recorded when they were written), or else a table
+//! of level 1 or deeper that is, is compacted on its — into the next level, or, in the last level, rewritten in place — so deleted data is
+//! reclaimed even where size-driven compaction never reaches. Expired entries are not garbage
+//! to a compaction: they stay until the expiry sweeper deletes them with tombstones (they are in
+//! their keyspace's key count until then, `key_count.rs`), and those tombstones are.
 
 use bytes::Bytes;
 
 use crate::disk::version::edit::Garbage;
 
-/// A table at least this share garbage (tombstones, entries all expired) is rewritten even when
-/// no level is over its size.
+/// A table at least this share tombstones is rewritten even when no level is over its size.
 pub(crate) const GARBAGE_SHARE: f64 = 0.5;
 
 /// What `choose` needs of a table.
@@ -87,16 +88,19 @@ pub(crate) fn choose(
     levels: &[Vec<TableSummary>],
     cursors: &[Option<Bytes>],
     options: &PickOptions,
-    now: u64,
 ) -> Option<Pick> {
     let scores = scores(levels, options);
-    let Some((level, _)) = scores
+    let scored = scores
         .iter()
         .enumerate()
         .filter(|(_, score)| **score >= 1.0)
         .max_by(|a, b| a.1.total_cmp(b.1))
-    else {
-        return choose_garbage(levels, now);
+        .map(|(level, _)| level);
+    let level = match scored {
+        Some(level) => level,
+        // Level 0 is compacted whole (its tables overlap, newest first).
+        None if level_zero_is_garbage(levels) => 0,
+        None => return choose_garbage(levels),
     };
     let tables = &levels[level];
     let inputs: Vec<&TableSummary> = if level == 0 {
@@ -119,19 +123,14 @@ pub(crate) fn choose(
     })
 }
 
-/// The share of `table` that a rewrite can drop, as far as its counts tell: its tombstones, and
-/// its expiring entries once the latest of them has expired.
-pub(crate) fn garbage_share(table: &TableSummary, now: u64) -> f64 {
+/// The share of `table` that a rewrite can drop, as far as its counts tell: its tombstones.
+/// (Not its expired entries: a rewrite keeps them, so counting them would pick the same table
+/// again and again.)
+pub(crate) fn garbage_share(table: &TableSummary) -> f64 {
     if table.entries == 0 {
         return 0.0;
     }
-    let g = table.garbage;
-    let expired = if g.expiring > 0 && g.latest_expiry <= now {
-        g.expiring
-    } else {
-        0
-    };
-    (g.tombstones + expired) as f64 / table.entries as f64
+    table.garbage.tombstones as f64 / table.entries as f64
 }
 
 /// The numbers of the tables of `tables` whose key range meets `[lo, hi]`.
@@ -173,15 +172,26 @@ pub(crate) fn choose_whole_level(levels: &[Vec<TableSummary>], level: usize) -> 
     })
 }
 
+/// Whether level 0's tables together are at least [`GARBAGE_SHARE`] tombstones (say, what the
+/// expiry sweeper deleted, flushed while the store is otherwise idle).
+fn level_zero_is_garbage(levels: &[Vec<TableSummary>]) -> bool {
+    let Some(tables) = levels.first() else {
+        return false;
+    };
+    let entries: u64 = tables.iter().map(|t| t.entries).sum();
+    let tombstones: u64 = tables.iter().map(|t| t.garbage.tombstones).sum();
+    entries > 0 && tombstones as f64 / entries as f64 >= GARBAGE_SHARE
+}
+
 /// The table of level 1 or deeper with the largest garbage share of at least [`GARBAGE_SHARE`].
-fn choose_garbage(levels: &[Vec<TableSummary>], now: u64) -> Option<Pick> {
+fn choose_garbage(levels: &[Vec<TableSummary>]) -> Option<Pick> {
     let last = levels.len().checked_sub(1)?;
     let (level, table, _) = levels
         .iter()
         .enumerate()
         .skip(1)
         .flat_map(|(level, tables)| tables.iter().map(move |t| (level, t)))
-        .map(|(level, t)| (level, t, garbage_share(t, now)))
+        .map(|(level, t)| (level, t, garbage_share(t)))
         .filter(|(_, _, share)| *share >= GARBAGE_SHARE)
         .max_by(|a, b| a.2.total_cmp(&b.2))?;
     if level == last {
@@ -238,7 +248,7 @@ mod tests {
             vec![table(1, 99, "a", "m")],
             vec![table(2, 999, "a", "z")],
         );
-        assert_eq!(choose(&l, &[], &OPTIONS, 0), None);
+        assert_eq!(choose(&l, &[], &OPTIONS), None);
     }
 
     #[test]
@@ -257,7 +267,7 @@ mod tests {
             ],
             vec![],
         );
-        let pick = choose(&l, &[], &OPTIONS, 0).unwrap();
+        let pick = choose(&l, &[], &OPTIONS).unwrap();
         assert_eq!(pick.level, 0);
         assert_eq!(pick.inputs, vec![10, 9, 8, 7]);
         assert_eq!(pick.next_inputs, vec![1, 3]);
@@ -274,14 +284,14 @@ mod tests {
         ];
         let l2 = vec![table(4, 1200, "e", "h")];
         let l = levels(vec![], l1, l2);
-        let first = choose(&l, &[], &OPTIONS, 0).unwrap();
+        let first = choose(&l, &[], &OPTIONS).unwrap();
         assert_eq!((first.level, first.inputs.clone()), (1, vec![1]));
         assert!(first.trivial_move, "nothing in L2 overlaps a..c");
         let cursors = vec![None, Some(Bytes::from_static(b"c"))];
-        let second = choose(&l, &cursors, &OPTIONS, 0).unwrap();
+        let second = choose(&l, &cursors, &OPTIONS).unwrap();
         assert_eq!((second.inputs, second.next_inputs), (vec![2], vec![4]));
         let cursors = vec![None, Some(Bytes::from_static(b"i"))];
-        let wrapped = choose(&l, &cursors, &OPTIONS, 0).unwrap();
+        let wrapped = choose(&l, &cursors, &OPTIONS).unwrap();
         assert_eq!(
             wrapped.inputs,
             vec![1],
@@ -292,7 +302,7 @@ mod tests {
     #[test]
     fn a_table_is_merged_not_moved_into_the_last_level() {
         let l = vec![vec![], vec![], vec![table(1, 1500, "a", "b")], vec![]];
-        let pick = choose(&l, &[], &OPTIONS, 0).unwrap();
+        let pick = choose(&l, &[], &OPTIONS).unwrap();
         assert_eq!((pick.level, pick.next_inputs.len()), (2, 0));
         assert!(!pick.trivial_move);
     }
@@ -301,7 +311,7 @@ mod tests {
     fn the_last_level_is_never_compacted_and_targets_grow_by_the_ratio() {
         let huge = vec![table(1, u64::MAX / 4, "a", "z")];
         let l = vec![vec![], vec![], huge];
-        assert_eq!(choose(&l, &[], &OPTIONS, 0), None);
+        assert_eq!(choose(&l, &[], &OPTIONS), None);
         assert_eq!(level_target(1, &OPTIONS), 100);
         assert_eq!(level_target(3, &OPTIONS), 10_000);
     }
@@ -329,19 +339,53 @@ mod garbage_tests {
     };
 
     #[test]
-    fn a_table_of_expired_entries_is_rewritten_once_they_have_all_expired() {
+    fn a_table_of_expired_entries_is_left_to_the_expiry_sweeper() {
+        // A rewrite keeps expired entries (the sweeper deletes them), so picking this table
+        // would pick it again after every rewrite, for ever.
         let expiring = Garbage {
             tombstones: 0,
             expiring: 60,
             latest_expiry: 5_000,
         };
         let levels = vec![vec![], vec![], vec![table(7, "a", "c", expiring)]];
+        assert_eq!(choose(&levels, &[], &OPTIONS), None);
+    }
+
+    #[test]
+    fn a_level_zero_of_tombstones_goes_down_whole() {
+        let dead = Garbage {
+            tombstones: 60,
+            ..Garbage::default()
+        };
+        let levels = vec![
+            vec![
+                table(8, "a", "c", dead),
+                table(9, "b", "d", Garbage::default()),
+            ],
+            vec![table(3, "c", "e", Garbage::default())],
+            vec![],
+        ];
+        assert_eq!(choose(&levels, &[], &OPTIONS), None, "30% tombstones");
+        let levels = vec![
+            vec![table(8, "a", "c", dead)],
+            vec![table(3, "c", "e", Garbage::default())],
+            vec![],
+        ];
+        let pick = choose(&levels, &[], &OPTIONS).unwrap();
         assert_eq!(
-            choose(&levels, &[], &OPTIONS, 4_999),
-            None,
-            "not all expired yet"
+            (pick.level, pick.inputs, pick.next_inputs),
+            (0, vec![8], vec![3])
         );
-        let pick = choose(&levels, &[], &OPTIONS, 5_000).unwrap();
+    }
+
+    #[test]
+    fn a_last_level_table_of_tombstones_is_rewritten_in_place() {
+        let dead = Garbage {
+            tombstones: 60,
+            ..Garbage::default()
+        };
+        let levels = vec![vec![], vec![], vec![table(7, "a", "c", dead)]];
+        let pick = choose(&levels, &[], &OPTIONS).unwrap();
         assert_eq!(
             pick,
             Pick {
@@ -370,12 +414,12 @@ mod garbage_tests {
             vec![table(3, "e", "g", Garbage::default())],
             vec![],
         ];
-        let pick = choose(&levels, &[], &OPTIONS, 0).unwrap();
+        let pick = choose(&levels, &[], &OPTIONS).unwrap();
         assert_eq!(
             (pick.level, pick.inputs, pick.next_inputs),
             (1, vec![2], vec![3])
         );
         let levels = vec![vec![], vec![table(1, "a", "c", light)], vec![], vec![]];
-        assert_eq!(choose(&levels, &[], &OPTIONS, 0), None);
+        assert_eq!(choose(&levels, &[], &OPTIONS), None);
     }
 }

@@ -69,7 +69,6 @@ impl Inner {
                 &summaries(&version),
                 &versions.cursors,
                 &self.pick_options(),
-                self.now(),
             ) {
                 Some(pick) => (pick, version),
                 None => return Ok(false),
@@ -78,7 +77,7 @@ impl Inner {
         match self.run_pick(pick, &version) {
             // `close` stopped it; nothing was installed.
             Err(Error::Closed) => Ok(false),
-            other => other.map(|_| true),
+            other => other.map(|()| true),
         }
     }
 
@@ -92,24 +91,15 @@ impl Inner {
     pub(crate) fn compact_all(&self) -> Result<()> {
         let _job = self.lifecycle.jobs.read();
         self.check_not_stopping()?;
+        // Expired keys stay (in their keyspace's count) until deleted: delete them first.
+        self.sweep_all_expired()?;
         self.flush_memtables()?;
-        let mut dropped_lists = 0;
         for level in 0..LEVELS - 1 {
             self.hook("compact_all:before_step");
             let _one_at_a_time = self.compaction.lock();
             self.check_not_stopping()?;
             let version = Arc::clone(&self.current().version);
             if let Some(pick) = choose_whole_level(&summaries(&version), level) {
-                dropped_lists = self.run_pick(pick, &version)?;
-            }
-        }
-        if dropped_lists > 0 {
-            // The last step dropped expired lists' metadata; their elements go in a second pass
-            // over the last level, whose view no longer holds that metadata (retention rule 4).
-            let _one_at_a_time = self.compaction.lock();
-            self.check_not_stopping()?;
-            let version = Arc::clone(&self.current().version);
-            if let Some(pick) = choose_whole_level(&summaries(&version), LEVELS - 2) {
                 self.run_pick(pick, &version)?;
             }
         }
@@ -127,9 +117,8 @@ impl Inner {
         Ok(())
     }
 
-    /// Runs `pick`, chosen on `version`, and returns how many expired lists' metadata it dropped.
-    /// The caller holds the compaction lock.
-    fn run_pick(&self, pick: Pick, version: &Arc<Version>) -> Result<u64> {
+    /// Runs `pick`, chosen on `version`. The caller holds the compaction lock.
+    fn run_pick(&self, pick: Pick, version: &Arc<Version>) -> Result<()> {
         let find = |level: usize, numbers: &[u64]| -> Vec<Arc<TableFile>> {
             version.levels[level]
                 .iter()
@@ -142,10 +131,9 @@ impl Inner {
         let out_level = pick.level + 1;
         let out_level_u8 =
             u8::try_from(out_level).map_err(|_| Error::invalid("level", "too deep"))?;
-        let (outputs, dropped_lists) = if pick.trivial_move {
+        let outputs: Vec<Arc<TableFile>> = if pick.trivial_move {
             self.counters.trivial_moves.fetch_add(1, Ordering::Relaxed);
-            let moved = inputs.iter().map(|t| t.moved_to(out_level_u8)).collect();
-            (moved, 0)
+            inputs.iter().map(|t| t.moved_to(out_level_u8)).collect()
         } else {
             self.merge_tables(&inputs, &next, out_level, version)?
         };
@@ -190,18 +178,17 @@ impl Inner {
                 .compaction_bytes_written
                 .fetch_add(written, Ordering::Relaxed);
         }
-        Ok(dropped_lists)
+        Ok(())
     }
 
-    /// Merges `inputs` (level n) and `next` (level n + 1) into new tables of `out_level`; also
-    /// returns how many expired lists' metadata the merge dropped.
+    /// Merges `inputs` (level n) and `next` (level n + 1) into new tables of `out_level`.
     fn merge_tables(
         &self,
         inputs: &[Arc<TableFile>],
         next: &[Arc<TableFile>],
         out_level: usize,
         version: &Version,
-    ) -> Result<(Vec<Arc<TableFile>>, u64)> {
+    ) -> Result<Vec<Arc<TableFile>>> {
         // Level-0 inputs overlap, so each is its own source; the inputs of a deeper level are
         // sorted and disjoint, so they are one concatenated source that opens one table at a
         // time (a whole-level step of `Store::compact` may take hundreds of tables: opening them
@@ -226,6 +213,6 @@ impl Inner {
                 sink.add(&key, &value)?;
             }
         }
-        Ok((sink.finish()?, retention.dropped_lists))
+        sink.finish()
     }
 }

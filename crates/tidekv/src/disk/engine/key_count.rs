@@ -1,0 +1,323 @@
+//! Each keyspace's number of keys and its expiry index, kept in the tree next to the keys, so
+//! that `len` (Redis `DBSIZE`) costs two seeks instead of a walk of the keyspace.
+//!
+//! Every record carries its own bookkeeping: when a transaction commits, each user key it writes
+//! is compared with what the key held before (the transaction's view), and the record gets the
+//! keyspace's new count and the expiry-index entries that changed. So the invariants below hold
+//! at every sequence number, in every view and snapshot, and after any crash (they are log
+//! entries like any other), with no separate recovery:
+//!
+//! 1. The count entry of keyspace `ks` (space `KeyCount`, empty user key; a string cell holding
+//!    a `u64`, big-endian; absent = 0) is the number of user keys of `ks` whose newest version
+//!    is a string or a list, live **or expired**.
+//! 2. The expiry index (space `ExpiryIndex`) holds one entry `(at, key)` (user key `at` as
+//!    `u64` big-endian then the key, so entries sort by time) for exactly those keys whose newest
+//!    version expires at `at`.
+//! 3. Only a write takes an expired key out of the count: compaction keeps expired versions
+//!    (retention rule 3 drops only tombstones), and the expiry sweeper (`sweep_expired`) deletes
+//!    due keys with tombstones, as Redis's active expiry does.
+//!
+//! Hence the live keys of `ks` at time `now` are its count minus its index entries with
+//! `at <= now`: `len` reads one entry and the due part of the index, which the sweeper keeps
+//! short.
+//!
+//! The price: a write must know whether its key existed. Read-modify-writes already read the
+//! key (and `Txn` remembers the answer); a blind `put` pays one point lookup, which the memtable
+//! or the tables' bloom filters answer without I/O for a new key.
+
+use bytes::Bytes;
+
+use super::scan::Visible;
+use super::txn::{Txn, Write};
+use super::view::{decode_stored, View};
+use super::Inner;
+use crate::disk::cell::Cell;
+use crate::disk::key::{put_escaped, put_prefix, Space, SEQ_LEN};
+use crate::error::{Error, Result};
+
+/// Due keys the sweeper deletes per write: bounds the record and the writer lock's hold.
+pub(crate) const SWEEP_BATCH: usize = 512;
+
+/// A keyspace and its number of keys.
+pub(crate) type KeyCount = (u32, u64);
+
+/// Whether a user key has a stored string or list (expired or not), and its expiry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Presence {
+    Absent,
+    Present(Option<u64>),
+}
+
+impl Presence {
+    pub(crate) fn of(cell: Option<&Cell>) -> Presence {
+        match cell {
+            Some(cell @ (Cell::Str { .. } | Cell::List(_))) => Presence::Present(cell.expires_at()),
+            Some(Cell::Tombstone | Cell::Item(_)) | None => Presence::Absent,
+        }
+    }
+
+    /// Whether writes under `prefix` are user keys, the ones counted.
+    pub(crate) fn counts(prefix: &[u8]) -> bool {
+        prefix.get(4) == Some(&(Space::User as u8))
+    }
+}
+
+/// The prefix of keyspace `ks`'s count entry.
+pub(super) fn count_prefix(ks: u32) -> Vec<u8> {
+    let mut prefix = Vec::new();
+    put_prefix(&mut prefix, ks, Space::KeyCount, b"", b"");
+    prefix
+}
+
+/// The expiry-index prefix of the user key under `user_prefix`, expiring at `at`: the user
+/// prefix with the space changed and `at` put before the (already escaped) key.
+fn index_prefix(user_prefix: &[u8], at: u64) -> Option<Vec<u8>> {
+    let (ks, escaped_key) = (user_prefix.get(..4)?, user_prefix.get(5..)?);
+    let mut prefix = Vec::with_capacity(user_prefix.len() + 16 + SEQ_LEN);
+    prefix.extend_from_slice(ks);
+    prefix.push(Space::ExpiryIndex as u8);
+    put_escaped(&mut prefix, &at.to_be_bytes());
+    prefix.extend_from_slice(escaped_key);
+    Some(prefix)
+}
+
+/// The count entry of keyspace `ks` as `view` sees it.
+fn stored_count(view: &View, ks: u32) -> Result<u64> {
+    match view.stored_cell(count_prefix(ks))? {
+        None | Some(Cell::Tombstone) => Ok(0),
+        Some(Cell::Str { value, .. }) => decode_count(&value),
+        Some(_) => Err(Error::corruption("(key count)", 0, "not a count")),
+    }
+}
+
+fn decode_count(value: &[u8]) -> Result<u64> {
+    let bytes: [u8; 8] = value
+        .try_into()
+        .map_err(|_| Error::corruption("(key count)", 0, "a count is not 8 bytes"))?;
+    Ok(u64::from_be_bytes(bytes))
+}
+
+/// The cell of an expiry-index entry (the key says it all).
+pub(super) fn index_marker() -> Cell {
+    Cell::Str {
+        value: Bytes::new(),
+        expires_at: None,
+    }
+}
+
+/// The count entry's cell: a tombstone for 0, so an emptied keyspace leaves nothing behind.
+pub(super) fn count_cell(count: u64) -> Cell {
+    if count == 0 {
+        return Cell::Tombstone;
+    }
+    Cell::Str {
+        value: Bytes::copy_from_slice(&count.to_be_bytes()),
+        expires_at: None,
+    }
+}
+
+impl Txn {
+    /// The transaction's writes with their bookkeeping appended (see the module docs), and the
+    /// new count of every keyspace whose count changed. `counts` caches the newest counts (the
+    /// writer's); a keyspace missing from it is read from the view.
+    pub(crate) fn finish(
+        self,
+        counts: &std::collections::HashMap<u32, u64>,
+    ) -> Result<(Vec<Write>, Vec<KeyCount>)> {
+        let (view, mut writes, before) = self.into_parts();
+        let mut deltas: Vec<(u32, i64)> = Vec::new();
+        let mut index = Vec::new();
+        for ((prefix, cell), before) in writes.iter().zip(before) {
+            if !Presence::counts(prefix) {
+                continue;
+            }
+            let before = match before {
+                Some(known) => known,
+                None => Presence::of(view.stored_cell(prefix.clone())?.as_ref()),
+            };
+            let after = Presence::of(Some(cell));
+            if before == after {
+                continue;
+            }
+            let change =
+                i64::from(after != Presence::Absent) - i64::from(before != Presence::Absent);
+            if change != 0 {
+                let ks = keyspace_of(prefix)?;
+                match deltas.iter_mut().find(|(k, _)| *k == ks) {
+                    Some((_, delta)) => *delta += change,
+                    None => deltas.push((ks, change)),
+                }
+            }
+            if let Presence::Present(Some(at)) = before {
+                index.push((index_of(prefix, at)?, Cell::Tombstone));
+            }
+            if let Presence::Present(Some(at)) = after {
+                index.push((index_of(prefix, at)?, index_marker()));
+            }
+        }
+        writes.extend(index);
+        let mut changed = Vec::with_capacity(deltas.len());
+        for (ks, delta) in deltas.into_iter().filter(|(_, d)| *d != 0) {
+            let old = match counts.get(&ks) {
+                Some(&count) => count,
+                None => stored_count(&view, ks)?,
+            };
+            let new = old.checked_add_signed(delta).ok_or_else(|| {
+                Error::corruption(
+                    "(key count)",
+                    u64::from(ks),
+                    format!("keyspace {ks}'s count {old} cannot change by {delta}"),
+                )
+            })?;
+            writes.push((count_prefix(ks), count_cell(new)));
+            changed.push((ks, new));
+        }
+        Ok((writes, changed))
+    }
+
+    /// Deletes `key` if its newest version still expires at `at` and `at` has passed (the
+    /// sweeper's delete); `true` if it did.
+    pub(crate) fn expire_due(&mut self, ks: u32, key: &[u8], at: u64) -> Result<bool> {
+        let prefix = super::view::user_prefix(ks, key);
+        let stored = self.stored(&prefix)?;
+        if at > self.now() || Presence::of(stored.as_ref()) != Presence::Present(Some(at)) {
+            return Ok(false);
+        }
+        self.set(prefix, Cell::Tombstone);
+        Ok(true)
+    }
+}
+
+pub(super) fn keyspace_of(prefix: &[u8]) -> Result<u32> {
+    prefix
+        .get(..4)
+        .and_then(|b| b.try_into().ok())
+        .map(u32::from_be_bytes)
+        .ok_or_else(|| Error::corruption("(stored key)", 0, "a key without a keyspace"))
+}
+
+pub(super) fn index_of(user_prefix: &[u8], at: u64) -> Result<Vec<u8>> {
+    index_prefix(user_prefix, at)
+        .ok_or_else(|| Error::corruption("(stored key)", 0, "a user key too short to index"))
+}
+
+/// The index entries of keyspaces from `from` on that are due at `view.now`, in keyspace then
+/// time order: `(keyspace, expires_at, key)`.
+struct DueEntries<'v> {
+    view: &'v View,
+    visible: Visible,
+    /// The keyspace being read, and the prefix its due entries sort below.
+    ks: u32,
+    bound: Vec<u8>,
+    /// Only this keyspace (for `len`), or every one from `ks` on (for the sweeper).
+    one_keyspace: bool,
+}
+
+impl<'v> DueEntries<'v> {
+    fn new(view: &'v View, ks: u32, one_keyspace: bool) -> Result<Self> {
+        Ok(DueEntries {
+            view,
+            visible: Visible::new(view, &index_start(ks))?,
+            ks,
+            bound: due_bound(ks, view.now),
+            one_keyspace,
+        })
+    }
+
+    fn next(&mut self) -> Result<Option<(u32, u64, Bytes)>> {
+        loop {
+            let Some((prefix, _)) = self.visible.next_cell()? else {
+                return Ok(None);
+            };
+            if prefix.as_ref() < self.bound.as_slice() {
+                let parts = decode_stored(&prefix)?;
+                let (at, key) = parts.user_key.split_at_checked(8).ok_or_else(|| {
+                    Error::corruption("(expiry index)", 0, "an entry without a time")
+                })?;
+                let at = u64::from_be_bytes(at.try_into().unwrap_or_default());
+                return Ok(Some((self.ks, at, Bytes::copy_from_slice(key))));
+            }
+            // Past this keyspace's due entries: go on with the next keyspace that has an
+            // index, if asked to.
+            let next = match keyspace_of(&prefix)? {
+                ks if ks > self.ks => ks,
+                ks => match ks.checked_add(1) {
+                    Some(next) => next,
+                    None => return Ok(None),
+                },
+            };
+            if self.one_keyspace {
+                return Ok(None);
+            }
+            self.ks = next;
+            self.bound = due_bound(next, self.view.now);
+            self.visible = Visible::new(self.view, &index_start(next))?;
+        }
+    }
+}
+
+/// Where keyspace `ks`'s expiry index starts.
+fn index_start(ks: u32) -> Vec<u8> {
+    let mut start = ks.to_be_bytes().to_vec();
+    start.push(Space::ExpiryIndex as u8);
+    start
+}
+
+/// Every index entry of keyspace `ks` due at `now` sorts below this (and no other does).
+fn due_bound(ks: u32, now: u64) -> Vec<u8> {
+    let mut bound = index_start(ks);
+    match now.checked_add(1) {
+        Some(after) => put_escaped(&mut bound, &after.to_be_bytes()),
+        None => bound.push(0xFF),
+    }
+    bound
+}
+
+impl Inner {
+    /// The number of live keys in keyspace `ks`: its count minus its due index entries.
+    pub(crate) fn len(&self, ks: u32) -> Result<u64> {
+        let view = self.view();
+        let count = stored_count(&view, ks)?;
+        let mut due = DueEntries::new(&view, ks, true)?;
+        let mut expired = 0u64;
+        while due.next()?.is_some() {
+            expired += 1;
+        }
+        Ok(count.saturating_sub(expired))
+    }
+
+    /// Deletes up to [`SWEEP_BATCH`] keys that have expired, in one write; returns how many
+    /// it deleted (a full batch means there may be more; a key that changed or a clock that
+    /// stepped back meanwhile is left, and ends the run).
+    pub(crate) fn sweep_expired(&self) -> Result<usize> {
+        let view = self.view();
+        let mut due = DueEntries::new(&view, 0, false)?;
+        let mut keys = Vec::new();
+        while keys.len() < SWEEP_BATCH {
+            match due.next()? {
+                Some(entry) => keys.push(entry),
+                None => break,
+            }
+        }
+        if keys.is_empty() {
+            return Ok(0);
+        }
+        self.write(|txn| {
+            let mut deleted = 0;
+            for (ks, at, key) in &keys {
+                if txn.expire_due(*ks, key, *at)? {
+                    self.watches.touch(*ks, key);
+                    deleted += 1;
+                }
+            }
+            Ok(deleted)
+        })
+    }
+
+    /// Deletes every key that has expired (a manual compaction starts with this, so that it
+    /// reclaims them).
+    pub(crate) fn sweep_all_expired(&self) -> Result<()> {
+        while self.sweep_expired()? == SWEEP_BATCH {}
+        Ok(())
+    }
+}
