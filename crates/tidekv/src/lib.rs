@@ -70,7 +70,7 @@ pub use formats::{format_versions, FormatVersion};
 pub use ops::{ListInsert, SetCondition, SetOptions, SetOutcome, Side};
 pub use stats::{BackendStats, DiskStats, KeyspaceStats, LevelStats, MemoryStats, Stats};
 pub use store::{
-    BlockedPop, CompareAndSwap, Keys, ListEnd, Scan, ScanCursor, ScanOptions, ScanPage, Store,
-    Transaction, Ttl, Watch,
+    BlockedPop, CompareAndSwap, Keys, Keyspace, ListEnd, Scan, ScanCursor, ScanOptions, ScanPage,
+    Store, Transaction, Ttl, Watch,
 };
 pub use value::{Decode, Encode, Json};

@@ -42,6 +42,29 @@ impl HeadKey {
     pub(crate) fn bytes(&self) -> &Bytes {
         &self.bytes
     }
+
+    /// Whether both keys are at least `n` bytes long and agree on their first `n`. Decided from
+    /// the inline heads alone (no pointer chasing) whenever those differ within `n` bytes, as
+    /// they do for two different keys of a search's neighbourhood.
+    pub(crate) fn starts_equal(&self, other: &HeadKey, n: usize) -> bool {
+        if self.bytes.len() < n || other.bytes.len() < n {
+            return false;
+        }
+        let inline = n.min(HEAD_LEN);
+        let (a, b) = (head_bytes(&self.head), head_bytes(&other.head));
+        if a.get(..inline) != b.get(..inline) {
+            return false;
+        }
+        n <= HEAD_LEN || self.bytes.get(..n) == other.bytes.get(..n)
+    }
+}
+
+fn head_bytes(head: &[u64; 3]) -> [u8; HEAD_LEN] {
+    let mut out = [0u8; HEAD_LEN];
+    for (chunk, word) in out.chunks_exact_mut(8).zip(head) {
+        chunk.copy_from_slice(&word.to_be_bytes());
+    }
+    out
 }
 
 /// The first [`HEAD_LEN`] bytes of `key`, zero-padded, as big-endian words.
@@ -98,6 +121,13 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn starts_equal_is_equality_of_the_first_bytes(a in key(), b in key(), n in 0..HEAD_LEN + 8) {
+            let (ha, hb) = (HeadKey::new(Bytes::from(a.clone())), HeadKey::new(Bytes::from(b.clone())));
+            let expected = a.len() >= n && b.len() >= n && a[..n] == b[..n];
+            prop_assert_eq!(ha.starts_equal(&hb, n), expected);
+        }
+
         #[test]
         fn order_is_the_byte_order_of_the_whole_keys(a in key(), b in key()) {
             let (ha, hb) = (HeadKey::new(Bytes::from(a.clone())), HeadKey::new(Bytes::from(b.clone())));

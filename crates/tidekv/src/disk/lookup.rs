@@ -24,9 +24,14 @@ pub(crate) struct LookupKey {
 impl LookupKey {
     /// The lookup of `prefix` at `snapshot`. The sequence trailer is appended to `prefix` in
     /// place (`put_prefix` reserves room for it), so the key is not copied.
-    pub(crate) fn new(mut prefix: Vec<u8>, snapshot: u64) -> LookupKey {
-        let prefix_len = prefix.len();
+    pub(crate) fn new(prefix: Vec<u8>, snapshot: u64) -> LookupKey {
         let hash = bloom_hash(&prefix);
+        LookupKey::hashed(prefix, snapshot, hash)
+    }
+
+    /// [`LookupKey::new`] with the prefix's [`bloom_hash`] already known.
+    pub(crate) fn hashed(mut prefix: Vec<u8>, snapshot: u64, hash: u64) -> LookupKey {
+        let prefix_len = prefix.len();
         prefix.put_u64(!snapshot);
         LookupKey {
             seek: HeadKey::new(Bytes::from(prefix)),

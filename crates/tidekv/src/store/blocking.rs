@@ -17,11 +17,11 @@ use bytes::Bytes;
 use crate::engine::{End, KeyKind};
 use crate::error::{Error, Result};
 use crate::ops::lists;
-use crate::store::handle::Store;
+use crate::store::keyspace::Keyspace;
 use crate::store::list_edits::ListEnd;
 use crate::store::waiters::{BlockingOp, Served, Slot, SlotState, Turn, Waiters};
 
-impl Store {
+impl Keyspace {
     /// Pops the first element of the first non-empty list among `keys`, waiting for one to be
     /// pushed (Redis `BLPOP`). Returns `(key, value)`, or `None` if `timeout` passed first.
     ///
@@ -333,7 +333,7 @@ impl Store {
 /// it was served from and the elements, or [`Error::Closed`] when the store closes.
 #[must_use = "a blocked pop does nothing unless awaited; dropping it cancels it"]
 pub struct BlockedPop {
-    store: Store,
+    store: Keyspace,
     slot: Arc<Slot>,
     finished: bool,
 }

@@ -14,7 +14,7 @@ use bytes::Bytes;
 use crate::engine::{KeyKind, ScanValue};
 use crate::error::Result;
 use crate::glob::Glob;
-use crate::store::handle::Store;
+use crate::store::keyspace::Keyspace;
 use crate::store::scan::prefix_end;
 
 /// Where a cursor scan goes on from (see [`Store::scan_keys`]).
@@ -64,7 +64,7 @@ pub struct ScanPage {
     pub next: Option<ScanCursor>,
 }
 
-impl Store {
+impl Keyspace {
     /// One page of a cursor scan of this keyspace, from `cursor` (Redis `SCAN`).
     ///
     /// Patterns are Redis's: `*`, `?`, `[abc]`, `[^a-z]`, `\x`; matching takes time bounded by

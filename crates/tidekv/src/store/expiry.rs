@@ -8,7 +8,7 @@ use crate::error::Result;
 use crate::expiry::{ExpireCondition, Expiry};
 use crate::ops::keys;
 use crate::ops::strings::SetOptions;
-use crate::store::handle::Store;
+use crate::store::keyspace::Keyspace;
 use crate::value::Encode;
 
 /// How long a key has left to live.
@@ -30,7 +30,7 @@ impl Ttl {
     }
 }
 
-impl Store {
+impl Keyspace {
     /// Sets `key` to `value`, to expire `ttl` from now (Redis `SET key value PX ttl`).
     ///
     /// The key is invisible to every call from the moment it expires. A zero `ttl` follows the one

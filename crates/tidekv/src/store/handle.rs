@@ -1,27 +1,30 @@
 //! The store handle: opening, keyspaces, closing, and the checks every call shares.
 
 use std::fmt;
+use std::ops::Deref;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use bytes::Bytes;
 use parking_lot::Mutex;
 
 use crate::clock::Clock;
 use crate::config::{Backend, Config};
-use crate::engine::{Capabilities, Engine, Tx, TxKey};
-use crate::error::{Error, Result};
+use crate::engine::{Capabilities, Engine};
+use crate::error::Result;
 use crate::memory::MemoryEngine;
 use crate::stats::{KeyspaceStats, Stats};
+use crate::store::keyspace::Keyspace;
 use crate::store::waiters::Waiters;
 
 /// A key-value store: strings, typed values, expiry, lists, scans, batches and snapshots, over the
 /// backend chosen in its [`Config`].
 ///
-/// `Store` is cheap to clone (an `Arc` inside) and can be shared between threads. Each handle works
-/// on one keyspace (0 unless made by [`Store::keyspace`]); clones and keyspace handles share the same
-/// data and the same open/closed state.
+/// `Store` is cheap to clone (an `Arc` inside) and can be shared between threads. It holds the
+/// whole-store operations (open, close, flush, snapshots, `clear_all`, `swap_keyspaces`, `stats`)
+/// and dereferences to the [`Keyspace`] handle of keyspace 0, so every per-key operation works on
+/// it directly; [`Store::keyspace`] makes handles on the others. Clones and keyspace handles share
+/// the same data and the same open/closed state.
 ///
 /// ```
 /// use std::time::Duration;
@@ -39,8 +42,16 @@ use crate::store::waiters::Waiters;
 /// ```
 #[derive(Clone)]
 pub struct Store {
-    pub(crate) shared: Arc<Shared>,
-    pub(crate) ks: u32,
+    /// Keyspace 0, which the store's per-key methods work on (through `Deref`).
+    default: Keyspace,
+}
+
+impl Deref for Store {
+    type Target = Keyspace;
+
+    fn deref(&self) -> &Keyspace {
+        &self.default
+    }
 }
 
 /// What every handle of one store shares.
@@ -62,7 +73,7 @@ impl fmt::Debug for Store {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Store")
             .field("engine", &self.shared.engine)
-            .field("keyspace", &self.ks)
+            .field("keyspaces", &self.shared.keyspaces)
             .field("closed", &self.shared.closed.load(Ordering::Relaxed))
             .finish()
     }
@@ -90,18 +101,20 @@ impl Store {
             ),
         };
         let store = Store {
-            shared: Arc::new(Shared {
-                engine,
-                clock: config.clock,
-                max_key_size: config.max_key_size,
-                max_value_size: config.max_value_size,
-                keyspaces: config.keyspaces,
-                closed: AtomicBool::new(false),
-                waiters: Waiters::default(),
-                snapshot_path,
-                persist_lock: Mutex::new(()),
-            }),
-            ks: 0,
+            default: Keyspace {
+                shared: Arc::new(Shared {
+                    engine,
+                    clock: config.clock,
+                    max_key_size: config.max_key_size,
+                    max_value_size: config.max_value_size,
+                    keyspaces: config.keyspaces,
+                    closed: AtomicBool::new(false),
+                    waiters: Waiters::default(),
+                    snapshot_path,
+                    persist_lock: Mutex::new(()),
+                }),
+                ks: 0,
+            },
         };
         if let Some(path) = &store.shared.snapshot_path {
             if path.exists() {
@@ -117,8 +130,11 @@ impl Store {
         Ok(store)
     }
 
-    /// A handle on keyspace `id` of the same store: a separate namespace with the whole API
-    /// (Redis `SELECT id`). Keyspace 0 is the default.
+    /// A handle on keyspace `id` of the same store (Redis `SELECT id`): a separate namespace
+    /// with every per-key operation. Keyspace 0 is the default, the one `Store` itself works on.
+    /// Whole-store operations (`close`, `flush`, snapshots, `clear_all`, `swap_keyspaces`,
+    /// `stats`) are on [`Store`] only, so a keyspace handle cannot replace or close what other
+    /// keyspaces hold by mistake.
     ///
     /// ```
     /// # use tidekv::{Config, Store};
@@ -128,60 +144,16 @@ impl Store {
     /// assert_eq!(store.get("k")?, None);
     /// # Ok::<(), tidekv::Error>(())
     /// ```
-    pub fn keyspace(&self, id: u32) -> Result<Store> {
-        Ok(Store {
+    pub fn keyspace(&self, id: u32) -> Result<Keyspace> {
+        Ok(Keyspace {
             shared: Arc::clone(&self.shared),
             ks: self.checked_keyspace(id)?,
         })
     }
 
-    /// `id` if it names a keyspace of this (open) store.
-    pub(crate) fn checked_keyspace(&self, id: u32) -> Result<u32> {
-        self.check_open()?;
-        if id >= self.shared.keyspaces {
-            return Err(Error::invalid(
-                "keyspace",
-                format!(
-                    "{id} is not below the configured {} keyspaces",
-                    self.shared.keyspaces
-                ),
-            ));
-        }
-        Ok(id)
-    }
-
-    /// The keyspace this handle works on.
-    pub fn keyspace_id(&self) -> u32 {
-        self.ks
-    }
-
     /// What this store's backend can promise: point-in-time scans, crash safety, and so on.
     pub fn capabilities(&self) -> Capabilities {
         self.shared.engine.capabilities()
-    }
-
-    /// Removes every key of this handle's keyspace (Redis `FLUSHDB`).
-    pub fn clear(&self) -> Result<()> {
-        self.check_open()?;
-        self.shared.engine.clear(self.ks)
-    }
-
-    /// A random live key of this keyspace, `None` if it is empty (Redis `RANDOMKEY`).
-    ///
-    /// Cost and spread:
-    /// - memory: a shard chosen by its size, then a uniform position in it: O(keys / shards)
-    ///   iterator steps (about 15,000 for a million keys in the default 64 shards); uniform.
-    /// - disk: a table or memtable chosen by its entries, a data block through the table's
-    ///   index, then a random number of keys within it: a seek and at most a block's worth of
-    ///   keys, whatever the store's size. Close to uniform for a table's keys; within a memtable
-    ///   the pick is among the first 256 keys of its span.
-    pub fn random_key(&self) -> Result<Option<Bytes>> {
-        self.check_open()?;
-        let seed = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos() as u64)
-            ^ RANDOM_CALLS.fetch_add(0x9E37_79B9, Ordering::Relaxed);
-        self.shared.engine.random_key(self.ks, seed)
     }
 
     /// Swaps the contents of keyspaces `a` and `b`, atomically (Redis `SWAPDB`): every handle on
@@ -256,76 +228,6 @@ impl Store {
         self.shared.waiters.close_all();
         self.shared.engine.close()
     }
-
-    /// Runs `body` as one atomic read-modify-write over `keys` (see `crate::engine::Tx`) and
-    /// returns what it returned. `body` may run more than once on a backend that retries.
-    pub(crate) fn atomic<T>(
-        &self,
-        keys: &[TxKey],
-        mut body: impl FnMut(&mut dyn Tx) -> Result<T>,
-    ) -> Result<T> {
-        self.check_open()?;
-        let mut out = None;
-        self.shared.engine.transact(keys, &mut |tx| {
-            out = Some(body(tx)?);
-            Ok(())
-        })?;
-        out.ok_or_else(|| Error::invalid("transaction", "the engine never ran the body"))
-    }
-
-    /// Runs `body` as one atomic read-modify-write of `key` in this handle's keyspace; `body`
-    /// gets the transaction, the keyspace and the key.
-    pub(crate) fn atomic_on<T>(
-        &self,
-        key: &[u8],
-        mut body: impl FnMut(&mut dyn Tx, u32, &[u8]) -> Result<T>,
-    ) -> Result<T> {
-        let tx_key = self.tx_key(key)?;
-        let ks = self.ks;
-        self.atomic(std::slice::from_ref(&tx_key), |tx| body(tx, ks, &tx_key.1))
-    }
-
-    /// One key of this handle's keyspace, as a transaction declares it.
-    pub(crate) fn tx_key(&self, key: &[u8]) -> Result<TxKey> {
-        Ok((self.ks, self.owned_key(key)?))
-    }
-
-    pub(crate) fn check_open(&self) -> Result<()> {
-        if self.shared.closed.load(Ordering::Acquire) {
-            return Err(Error::Closed);
-        }
-        Ok(())
-    }
-
-    pub(crate) fn check_key(&self, key: &[u8]) -> Result<()> {
-        self.check_open()?;
-        check_size("key", key.len(), self.shared.max_key_size)
-    }
-
-    pub(crate) fn check_value(&self, value: &[u8]) -> Result<()> {
-        check_size("value", value.len(), self.shared.max_value_size)
-    }
-
-    /// Checks a key and copies it into shared bytes for an engine that keeps it.
-    pub(crate) fn owned_key(&self, key: &[u8]) -> Result<Bytes> {
-        self.check_key(key)?;
-        Ok(Bytes::copy_from_slice(key))
-    }
-}
-
-/// Spreads the seeds of `random_key` calls made in the same nanosecond.
-static RANDOM_CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
-/// `TooLarge` naming `what` if `len` is over `limit`.
-fn check_size(what: &'static str, len: usize, limit: usize) -> Result<()> {
-    if len > limit {
-        return Err(Error::TooLarge {
-            what,
-            len: len as u64,
-            limit: limit as u64,
-        });
-    }
-    Ok(())
 }
 
 impl Drop for Shared {

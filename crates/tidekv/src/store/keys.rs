@@ -3,9 +3,9 @@
 
 use crate::error::Result;
 use crate::ops::keys;
-use crate::store::handle::Store;
+use crate::store::keyspace::Keyspace;
 
-impl Store {
+impl Keyspace {
     /// Renames `from` to `to`, replacing whatever `to` held (Redis `RENAME`). A missing `from` is
     /// [`crate::error::Error::NoSuchKey`]. Renaming a key onto itself does nothing.
     ///

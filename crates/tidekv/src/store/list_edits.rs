@@ -7,10 +7,10 @@ use bytes::Bytes;
 use crate::engine::End;
 use crate::error::{Error, Result};
 use crate::ops::lists::{self, ListInsert, Side};
-use crate::store::handle::Store;
+use crate::store::keyspace::Keyspace;
 use crate::value::Encode;
 
-impl Store {
+impl Keyspace {
     /// Appends `value` only if `key` holds a list; the new length, 0 if it does not (Redis
     /// `RPUSHX`).
     pub fn push_back_if_exists(&self, key: impl AsRef<[u8]>, value: impl Encode) -> Result<usize> {

@@ -4,10 +4,10 @@ use bytes::Bytes;
 
 use crate::engine::End;
 use crate::error::{Error, Result};
-use crate::store::handle::Store;
+use crate::store::keyspace::Keyspace;
 use crate::value::Encode;
 
-impl Store {
+impl Keyspace {
     /// Appends `value` to the list at `key` (creating it) and returns the new length (Redis `RPUSH`).
     /// A string key is [`crate::error::Error::WrongType`].
     pub fn push_back(&self, key: impl AsRef<[u8]>, value: impl Encode) -> Result<usize> {

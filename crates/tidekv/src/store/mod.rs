@@ -1,4 +1,6 @@
-//! [`Store`]: the one public API over every backend.
+//! [`Store`] and [`Keyspace`]: the one public API over every backend. A `Store` holds the
+//! whole-store operations and dereferences to the `Keyspace` of keyspace 0, which holds the
+//! per-key ones.
 //!
 //! The store validates every argument before an engine sees it (key and value sizes, TTLs, keyspace
 //! numbers), turns typed values into bytes, and implements blocking pops once for all engines.
@@ -9,6 +11,7 @@ mod cursor_scan;
 mod expiry;
 mod handle;
 mod keys;
+mod keyspace;
 mod list_edits;
 mod lists;
 mod multi;
@@ -27,6 +30,7 @@ pub use blocking::BlockedPop;
 pub use cursor_scan::{ScanCursor, ScanOptions, ScanPage};
 pub use expiry::Ttl;
 pub use handle::Store;
+pub use keyspace::Keyspace;
 pub use list_edits::ListEnd;
 pub use scan::{Keys, Scan};
 pub use string_edits::CompareAndSwap;

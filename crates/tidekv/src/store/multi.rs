@@ -6,10 +6,10 @@ use crate::batch::{Op, PendingOp, WriteBatch};
 use crate::engine::TxKey;
 use crate::error::{Error, Result};
 use crate::ops::batch::{self, key_of};
-use crate::store::handle::Store;
+use crate::store::keyspace::Keyspace;
 use crate::value::Encode;
 
-impl Store {
+impl Keyspace {
     /// The string values of `keys`, in order, read at one point in time (never half a batch).
     pub fn get_many<K: AsRef<[u8]>>(
         &self,

@@ -6,7 +6,7 @@ use bytes::Bytes;
 
 use crate::engine::{EngineScan, ScanValue};
 use crate::error::Result;
-use crate::store::handle::Store;
+use crate::store::keyspace::Keyspace;
 
 /// A sorted scan of string entries, from [`Store::scan_prefix`] or [`Store::range`].
 ///
@@ -74,7 +74,7 @@ fn owned_bound<K: AsRef<[u8]>>(bound: Bound<&K>) -> Bound<Bytes> {
     }
 }
 
-impl Store {
+impl Keyspace {
     /// Every string entry whose key starts with `prefix`, sorted by key bytes. Lists are skipped
     /// (use [`Store::keys_with_prefix`] to see keys of every kind).
     ///

@@ -7,7 +7,7 @@ use bytes::Bytes;
 use crate::error::Result;
 use crate::expiry::Expiry;
 use crate::ops::strings::{self, SetCondition, SetOptions, SetOutcome};
-use crate::store::handle::Store;
+use crate::store::keyspace::Keyspace;
 use crate::value::Encode;
 
 /// What [`Store::compare_and_swap`] did.
@@ -19,7 +19,7 @@ pub enum CompareAndSwap {
     Mismatch(Option<Bytes>),
 }
 
-impl Store {
+impl Keyspace {
     /// Sets `key` to `value` as `options` say (Redis `SET` with `NX` / `XX` / `GET` / `EX` …
     /// `KEEPTTL`), atomically.
     ///

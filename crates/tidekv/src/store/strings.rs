@@ -5,10 +5,10 @@ use bytes::Bytes;
 use crate::engine::KeyKind;
 use crate::error::{Error, Result};
 use crate::ops::strings;
-use crate::store::handle::Store;
+use crate::store::keyspace::Keyspace;
 use crate::value::{Decode, Encode};
 
-impl Store {
+impl Keyspace {
     /// Sets `key` to `value`, replacing whatever the key held (a string or a list) and clearing any
     /// expiry, like Redis `SET`.
     ///
@@ -63,8 +63,13 @@ impl Store {
         Ok(self.shared.engine.kind(self.ks, key)?.is_some())
     }
 
-    /// The number of live keys (strings and lists) in this keyspace, counted, not estimated: a key
-    /// that had expired when the call started is never counted.
+    /// The number of live keys (strings and lists) in this keyspace, exact, not estimated: a key
+    /// that had expired when the call started is never counted (Redis's `DBSIZE` counts expired
+    /// keys until they are reclaimed; this does not).
+    ///
+    /// Cost: never a walk of the keyspace. Memory: O(shards) plus the due keys it reclaims.
+    /// Disk: a stored count and the part of the expiry index that is due but not yet swept
+    /// (`docs/disk.md`, "Key counts and the expiry index").
     pub fn len(&self) -> Result<usize> {
         self.check_open()?;
         let n = self.shared.engine.len(self.ks)?;

@@ -23,7 +23,7 @@ use crate::error::Result;
 use crate::expiry::{ExpireCondition, Expiry};
 use crate::ops::keys;
 use crate::ops::strings::{self, SetOptions, SetOutcome};
-use crate::store::handle::Store;
+use crate::store::keyspace::Keyspace;
 use crate::store::watch::Watch;
 use crate::store::Ttl;
 use crate::value::{Decode, Encode};
@@ -33,7 +33,7 @@ use crate::value::{Decode, Encode};
 /// chose); touching a key that was not declared is [`crate::error::Error::InvalidArgument`].
 pub struct Transaction<'t> {
     tx: &'t mut dyn Tx,
-    store: &'t Store,
+    store: &'t Keyspace,
     ks: u32,
     /// Lists pushed to, whose blocked poppers are woken once the transaction commits.
     pub(crate) pushed: BTreeSet<TxKey>,
@@ -41,7 +41,7 @@ pub struct Transaction<'t> {
     failed: Option<crate::error::Error>,
 }
 
-impl Store {
+impl Keyspace {
     /// Runs `body` as one atomic transaction over `keys` of this handle's keyspace, and returns
     /// what it returned. See the module docs of [`Transaction`] for the failure rules.
     ///
@@ -367,7 +367,7 @@ impl Transaction<'_> {
     }
 
     /// The store, for argument checks.
-    pub(crate) fn store(&self) -> &Store {
+    pub(crate) fn store(&self) -> &Keyspace {
         self.store
     }
 }

@@ -7,10 +7,10 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use crate::error::Result;
-use crate::store::handle::Store;
+use crate::store::keyspace::Keyspace;
 use crate::value::Decode;
 
-impl Store {
+impl Keyspace {
     /// [`Store::get_many`], each value read as `T`.
     pub fn get_many_as<T: Decode, K: AsRef<[u8]>>(
         &self,

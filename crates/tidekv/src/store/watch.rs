@@ -6,7 +6,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use crate::error::{Error, Result};
-use crate::store::handle::Store;
+use crate::store::keyspace::Keyspace;
 use crate::watch::{Registered, WatchRegistry};
 
 /// Keys watched since a moment: [`Store::transaction_watched`] runs only if none of them changed
@@ -27,7 +27,7 @@ struct WatchedKey {
     deadline: Option<u64>,
 }
 
-impl Store {
+impl Keyspace {
     /// Starts watching `keys` of this handle's keyspace (Redis `WATCH`).
     pub fn watch<K: AsRef<[u8]>>(&self, keys: impl IntoIterator<Item = K>) -> Result<Watch> {
         let mut watch = Watch::default();
@@ -91,7 +91,7 @@ impl Watch {
     }
 
     /// A watch belongs to the store that made it: another store's writes never reach its flags.
-    pub(crate) fn check_store(&self, store: &Store) -> Result<()> {
+    pub(crate) fn check_store(&self, store: &Keyspace) -> Result<()> {
         match &self.registry {
             Some(registry) if !Arc::ptr_eq(registry, store.shared.engine.watches()) => {
                 Err(Error::invalid("watch", "it was made by another store"))

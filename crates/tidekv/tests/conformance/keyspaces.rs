@@ -61,7 +61,7 @@ pub fn clear_all_empties_every_keyspace(b: &dyn Backend) {
         handle.insert("k", "v").unwrap();
         handle.push_back("q", "x").unwrap();
     }
-    s.keyspace(15).unwrap().clear_all().unwrap();
+    s.clear_all().unwrap();
     for ks in [0, 1, 15] {
         let handle = s.keyspace(ks).unwrap();
         assert_eq!(handle.len().unwrap(), 0, "keyspace {ks}");

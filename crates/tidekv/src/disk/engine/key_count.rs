@@ -1,45 +1,52 @@
-//! Each keyspace's number of keys and its expiry index, kept in the tree next to the keys, so
-//! that `len` (Redis `DBSIZE`) costs two seeks instead of a walk of the keyspace.
+//! Each keyspace's number of keys and its expiry index, so that `len` (Redis `DBSIZE`) costs a
+//! lookup and a short seek instead of a walk of the keyspace.
 //!
-//! Every record carries its own bookkeeping: when a transaction commits, each user key it writes
-//! is compared with what the key held before (the transaction's view), and the record gets the
-//! keyspace's new count and the expiry-index entries that changed. So the invariants below hold
-//! at every sequence number, in every view and snapshot, and after any crash (they are log
-//! entries like any other), with no separate recovery:
+//! When a record commits, each user key it writes is compared with what the key held before the
+//! record. That gives:
 //!
-//! 1. The count entry of keyspace `ks` (space `KeyCount`, empty user key; a string cell holding
-//!    a `u64`, big-endian; absent = 0) is the number of user keys of `ks` whose newest version
-//!    is a string or a list, live **or expired**.
-//! 2. The expiry index (space `ExpiryIndex`) holds one entry `(at, key)` (user key `at` as
-//!    `u64` big-endian then the key, so entries sort by time) for exactly those keys whose newest
-//!    version expires at `at`.
+//! 1. **The count** of each keyspace: the number of user keys whose newest version is a string or
+//!    a list, live **or expired**. It is kept in memory by the writer (`Writer::counts`, exact at
+//!    `last_seq`) and written into the tree as a count entry (space `KeyCount`, empty user key; a
+//!    string cell holding a `u64`, big-endian; absent or a tombstone = 0) in the memtable that is
+//!    being frozen, at its last sequence number, whenever a memtable is frozen (`rotate`). So the
+//!    newest count entry in the tables is exact as of the last flushed memtable, and a keyspace
+//!    the writer has no count for (none written since open) has an exact count entry.
+//! 2. **The expiry index** (space `ExpiryIndex`): one entry `(at, key)` (user key `at` as `u64`
+//!    big-endian then the key, so entries sort by time) for exactly those keys whose newest
+//!    version expires at `at`. Its entries go into the memtable with each record's last sequence
+//!    number, so the index is exact at every sequence number.
 //! 3. Only a write takes an expired key out of the count: compaction keeps expired versions
 //!    (retention rule 3 drops only tombstones), and the expiry sweeper (`sweep_expired`) deletes
 //!    due keys with tombstones, as Redis's active expiry does.
 //!
 //! Hence the live keys of `ks` at time `now` are its count minus its index entries with
-//! `at <= now`: `len` reads one entry and the due part of the index, which the sweeper keeps
-//! short.
+//! `at <= now`; `len` reads the count and the due part of the index at the same sequence number,
+//! and the sweeper keeps that part short.
 //!
-//! The price: a write must know whether its key existed. Read-modify-writes already read the
-//! key (and `Txn` remembers the answer); a blind `put` pays one point lookup, which the memtable
-//! or the tables' bloom filters answer without I/O for a new key.
+//! None of this is **logged**: it is a function of the records alone, and replaying the log on
+//! open derives it again, record by record, against the same state (`open.rs`), from the count
+//! entries of the last flushed memtable. The log format is unchanged and no record is larger;
+//! a plain insert adds nothing to the memtable (an insert with a TTL adds its index entry).
+//!
+//! The price: a write must know what its key held. Read-modify-writes already read the key (and
+//! `Txn` remembers the answer); for a blind `put`, the memtable insert itself finds an older
+//! version in the active memtable (the next entry of the skip list, no second search), and only
+//! a key not found there is looked up in the frozen memtables and the tables, whose bloom filters
+//! answer without I/O for a new key.
 
 use bytes::Bytes;
 
 use super::scan::Visible;
-use super::txn::{Txn, Write};
-use super::view::{decode_stored, View};
-use super::Inner;
-use crate::disk::cell::Cell;
+use super::txn::Txn;
+use super::view::{decode_cell, decode_stored, View};
+use super::{Inner, SuperVersion};
+use crate::disk::cell::{peek, Cell};
 use crate::disk::key::{put_escaped, put_prefix, Space, SEQ_LEN};
+use crate::disk::lookup::LookupKey;
 use crate::error::{Error, Result};
 
 /// Due keys the sweeper deletes per write: bounds the record and the writer lock's hold.
 pub(crate) const SWEEP_BATCH: usize = 512;
-
-/// A keyspace and its number of keys.
-pub(crate) type KeyCount = (u32, u64);
 
 /// Whether a user key has a stored string or list (expired or not), and its expiry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +60,14 @@ impl Presence {
         match cell {
             Some(cell @ (Cell::Str { .. } | Cell::List(_))) => Presence::Present(cell.expires_at()),
             Some(Cell::Tombstone | Cell::Item(_)) | None => Presence::Absent,
+        }
+    }
+
+    /// The presence an encoded cell gives its (user) key.
+    pub(crate) fn of_bytes(cell: &[u8]) -> Presence {
+        match peek(cell) {
+            (true, _) => Presence::Absent,
+            (false, at) => Presence::Present(at),
         }
     }
 
@@ -81,12 +96,11 @@ fn index_prefix(user_prefix: &[u8], at: u64) -> Option<Vec<u8>> {
     Some(prefix)
 }
 
-/// The count entry of keyspace `ks` as `view` sees it.
-fn stored_count(view: &View, ks: u32) -> Result<u64> {
-    match view.stored_cell(count_prefix(ks))? {
-        None | Some(Cell::Tombstone) => Ok(0),
-        Some(Cell::Str { value, .. }) => decode_count(&value),
-        Some(_) => Err(Error::corruption("(key count)", 0, "not a count")),
+fn count_from(cell: Cell) -> Result<u64> {
+    match cell {
+        Cell::Tombstone => Ok(0),
+        Cell::Str { value, .. } => decode_count(&value),
+        _ => Err(Error::corruption("(key count)", 0, "not a count")),
     }
 }
 
@@ -116,65 +130,15 @@ pub(super) fn count_cell(count: u64) -> Cell {
     }
 }
 
-impl Txn {
-    /// The transaction's writes with their bookkeeping appended (see the module docs), and the
-    /// new count of every keyspace whose count changed. `counts` caches the newest counts (the
-    /// writer's); a keyspace missing from it is read from the view.
-    pub(crate) fn finish(
-        self,
-        counts: &std::collections::HashMap<u32, u64>,
-    ) -> Result<(Vec<Write>, Vec<KeyCount>)> {
-        let (view, mut writes, before) = self.into_parts();
-        let mut deltas: Vec<(u32, i64)> = Vec::new();
-        let mut index = Vec::new();
-        for ((prefix, cell), before) in writes.iter().zip(before) {
-            if !Presence::counts(prefix) {
-                continue;
-            }
-            let before = match before {
-                Some(known) => known,
-                None => Presence::of(view.stored_cell(prefix.clone())?.as_ref()),
-            };
-            let after = Presence::of(Some(cell));
-            if before == after {
-                continue;
-            }
-            let change =
-                i64::from(after != Presence::Absent) - i64::from(before != Presence::Absent);
-            if change != 0 {
-                let ks = keyspace_of(prefix)?;
-                match deltas.iter_mut().find(|(k, _)| *k == ks) {
-                    Some((_, delta)) => *delta += change,
-                    None => deltas.push((ks, change)),
-                }
-            }
-            if let Presence::Present(Some(at)) = before {
-                index.push((index_of(prefix, at)?, Cell::Tombstone));
-            }
-            if let Presence::Present(Some(at)) = after {
-                index.push((index_of(prefix, at)?, index_marker()));
-            }
-        }
-        writes.extend(index);
-        let mut changed = Vec::with_capacity(deltas.len());
-        for (ks, delta) in deltas.into_iter().filter(|(_, d)| *d != 0) {
-            let old = match counts.get(&ks) {
-                Some(&count) => count,
-                None => stored_count(&view, ks)?,
-            };
-            let new = old.checked_add_signed(delta).ok_or_else(|| {
-                Error::corruption(
-                    "(key count)",
-                    u64::from(ks),
-                    format!("keyspace {ks}'s count {old} cannot change by {delta}"),
-                )
-            })?;
-            writes.push((count_prefix(ks), count_cell(new)));
-            changed.push((ks, new));
-        }
-        Ok((writes, changed))
+/// The count entry of keyspace `ks` at or below sequence number `seq` in `sources`.
+pub(crate) fn count_in(sources: &SuperVersion, ks: u32, seq: u64) -> Result<u64> {
+    match sources.get(&LookupKey::new(count_prefix(ks), seq))? {
+        None => Ok(0),
+        Some((_, bytes)) => count_from(decode_cell(bytes)?),
     }
+}
 
+impl Txn {
     /// Deletes `key` if its newest version still expires at `at` and `at` has passed (the
     /// sweeper's delete); `true` if it did.
     pub(crate) fn expire_due(&mut self, ks: u32, key: &[u8], at: u64) -> Result<bool> {
@@ -274,10 +238,37 @@ fn due_bound(ks: u32, now: u64) -> Vec<u8> {
 }
 
 impl Inner {
-    /// The number of live keys in keyspace `ks`: its count minus its due index entries.
+    /// The number of live keys in keyspace `ks`: its count minus its due index entries, both as
+    /// of the visible sequence number.
     pub(crate) fn len(&self, ks: u32) -> Result<u64> {
-        let view = self.view();
-        let count = stored_count(&view, ks)?;
+        let (count, seq, sources) = {
+            let mut writer = self.writer.lock();
+            let sources = self.current();
+            let seq = self.visible();
+            // In `Sync` mode the writer's count may include records still waiting for their
+            // fsync: the count before the first of them that changed it is the visible one.
+            let waiting = writer
+                .count_changes
+                .iter()
+                .find(|(at, changed, _)| *at > seq && *changed == ks)
+                .map(|(_, _, old)| *old);
+            let count = match (waiting, writer.counts.get(&ks)) {
+                (Some(old), _) => old,
+                (None, Some(&count)) => count,
+                (None, None) => {
+                    // No write to `ks` since open: its newest count entry is exact.
+                    let count = count_in(&sources, ks, writer.last_seq)?;
+                    writer.counts.insert(ks, count);
+                    count
+                }
+            };
+            (count, seq, sources)
+        };
+        let view = View {
+            sources,
+            seq,
+            now: self.now(),
+        };
         let mut due = DueEntries::new(&view, ks, true)?;
         let mut expired = 0u64;
         while due.next()?.is_some() {

@@ -103,6 +103,8 @@ mod tests {
                 Ok(())
             })
             .unwrap();
+        // What the writer knows goes too (a close would write it back).
+        inner.writer.lock().counts.clear();
         let mut versions = inner.versions.lock();
         let edit = VersionEdit {
             features: Some(0),

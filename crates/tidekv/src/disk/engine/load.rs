@@ -213,6 +213,7 @@ impl Inner {
                 writer.last_seq = writer.last_seq.max(last_seq);
                 // The adopted tables carry their own key counts.
                 writer.counts.clear();
+                writer.count_changes.clear();
                 self.publish(writer.last_seq);
                 self.watches.touch_all(None);
                 let mut versions = self.versions.lock();

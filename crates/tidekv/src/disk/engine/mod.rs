@@ -27,6 +27,7 @@ mod load;
 mod lock;
 mod merge;
 mod open;
+mod record_account;
 mod rmw;
 mod scan;
 mod stats;
@@ -84,6 +85,10 @@ pub(crate) struct Writer {
     /// The newest key count of each keyspace read or written so far (`key_count.rs`); a
     /// keyspace not here is read from the tree.
     pub(crate) counts: std::collections::HashMap<u32, u64>,
+    /// Count changes of records not yet visible, oldest first: `(record's last sequence number,
+    /// keyspace, count before it)`. Only `Sync` mode has any for long (a record waits for its
+    /// fsync); `len` uses them to answer as of the visible sequence number.
+    pub(crate) count_changes: std::collections::VecDeque<(u64, u32, u64)>,
 }
 
 /// State owned by whoever changes the table set (flush, compaction).

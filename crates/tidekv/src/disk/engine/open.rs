@@ -6,7 +6,7 @@
 //! their logs are removed. A crash anywhere in `open` leaves a directory the next `open` reads the
 //! same way.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::Arc;
@@ -15,6 +15,7 @@ use parking_lot::{Condvar, Mutex, RwLock};
 
 use super::edits::Retire;
 use super::group_commit::GroupCommit;
+use super::record_account::{write_counts, RecordAccount};
 use super::store_dir;
 use super::{
     worker, Background, BgState, Counters, DiskEngine, Inner, Lifecycle, SuperVersion,
@@ -118,8 +119,15 @@ pub(crate) fn open_with_fs(
         metadata_budget(options.block_cache_size),
     );
     let version = load_version(fs.as_ref(), &dir, &folded, &files, &manifest_file, &tables)?;
-    let (mem, last_seq, torn_tails_cut) =
-        replay_logs(fs.as_ref(), &dir, &wals, folded.last_sequence)?;
+    let version = Arc::new(version);
+    let (replayed, last_seq, torn_tails_cut) = replay_logs(
+        fs.as_ref(),
+        &dir,
+        &wals,
+        folded.last_sequence,
+        &version,
+        options.memtable_size,
+    )?;
     let mut next_file = folded.next_file.max(present_max + 1).max(1);
     let wal_number = next_file;
     let manifest_number = next_file + 1;
@@ -133,7 +141,6 @@ pub(crate) fn open_with_fs(
     };
     let manifest = ManifestWriter::create(fs.as_ref(), &dir, manifest_number, &snapshot)?;
 
-    let replayed = Arc::new(mem);
     let imms = match wals.last() {
         Some(&newest) if !replayed.is_empty() => vec![(replayed, newest)],
         _ => Vec::new(),
@@ -150,13 +157,14 @@ pub(crate) fn open_with_fs(
             wal,
             last_seq,
             sealed: false,
-            counts: std::collections::HashMap::new(),
+            counts: HashMap::new(),
+            count_changes: std::collections::VecDeque::new(),
         }),
         current: RwLock::new(Arc::new(SuperVersion {
-            mem: Arc::new(Memtable::new()),
+            mem: Arc::new(Memtable::sized(options.memtable_size)),
             mem_log: wal_number,
             imms,
-            version: Arc::new(version),
+            version,
         })),
         visible: AtomicU64::new(last_seq),
         next_file: AtomicU64::new(next_file),
@@ -300,27 +308,45 @@ fn replay_logs(
     dir: &Path,
     wals: &[u64],
     mut last_seq: u64,
-) -> Result<(Memtable, u64, u64)> {
-    let mem = Memtable::new();
+    version: &Arc<Version>,
+    memtable_size: usize,
+) -> Result<(Arc<Memtable>, u64, u64)> {
+    // The records go into a memtable over the tables, as on the write path, so that each one's
+    // bookkeeping is derived against the same state it was first made against.
+    let sources = SuperVersion {
+        mem: Arc::new(Memtable::sized(memtable_size)),
+        mem_log: 0,
+        imms: Vec::new(),
+        version: Arc::clone(version),
+    };
+    let keep = version.features & FEATURE_KEY_COUNTS != 0;
+    let mut counts = HashMap::new();
     let mut torn_tails_cut = 0;
+    let tombstone = Cell::Tombstone.encode();
     for (i, &number) in wals.iter().enumerate() {
         let log = recover(fs, &wal_path(dir, number), number, i + 1 == wals.len())?;
         torn_tails_cut += u64::from(log.cut);
-        let tombstone = Cell::Tombstone.encode();
         for record in log.records {
+            let record_last = record.first_seq + record.entries.len() as u64 - 1;
+            let mut account = RecordAccount::new(&sources, keep, record.first_seq, record_last);
             for (j, entry) in record.entries.iter().enumerate() {
                 let seq = record.first_seq + j as u64;
                 let cell = match entry.kind {
                     EntryKind::Delete => tombstone.clone(),
                     EntryKind::Put => entry.value.clone(),
                 };
-                mem.insert(with_seq(&entry.key, seq), cell);
+                account.insert(with_seq(&entry.key, seq), cell, None);
                 last_seq = last_seq.max(seq);
             }
+            account.finish(&mut counts)?;
         }
     }
-
-    Ok((mem, last_seq, torn_tails_cut))
+    // The replayed memtable is flushed right after: with the counts it derived, as a frozen
+    // memtable always is.
+    if !sources.mem.is_empty() {
+        write_counts(&counts, &sources.mem, last_seq);
+    }
+    Ok((sources.mem, last_seq, torn_tails_cut))
 }
 
 impl Inner {

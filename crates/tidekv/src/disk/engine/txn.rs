@@ -27,16 +27,15 @@ const INDEX_FROM: usize = 16;
 /// 1. `writes` holds at most one write per prefix.
 /// 2. `index` is `None` until `writes` first reaches `INDEX_FROM` entries; from then on it maps
 ///    every prefix of `writes` to its position (a rollback removes what it pops).
-/// 3. `before` has one slot per write: what the view stored under a user key before this
-///    transaction wrote it, when a read already found out (`None`: look it up at commit).
+/// 3. Each write's third part is what the view stored under its key before this transaction
+///    wrote it, when a read already found out (`None`: found out at commit).
 pub(crate) struct Txn {
     view: View,
     /// The sequence number this transaction's first write will get; lists created here take it as
     /// their version (unique: sequence numbers are never reused).
     first_seq: u64,
     /// Each write's identifying prefix (an internal key without its sequence number) and cell.
-    writes: Vec<(Vec<u8>, Cell)>,
-    before: Vec<Option<Presence>>,
+    writes: Vec<Write>,
     /// The last user key read from the view, and whether it was stored: a read-modify-write
     /// reads a key and then writes it, and the key count needs to know what the write replaced.
     last_read: RefCell<Option<(Vec<u8>, Presence)>>,
@@ -46,8 +45,9 @@ pub(crate) struct Txn {
     undo: Option<Vec<Undo>>,
 }
 
-/// A write: a key's identifying prefix and its new cell.
-pub(crate) type Write = (Vec<u8>, Cell);
+/// A write: a key's identifying prefix, its new cell, and what the key held before the
+/// transaction if a read found out.
+pub(crate) type Write = (Vec<u8>, Cell, Option<Presence>);
 
 /// How to undo one [`Txn::set`].
 enum Undo {
@@ -63,7 +63,6 @@ impl Txn {
             view,
             first_seq,
             writes: Vec::new(),
-            before: Vec::new(),
             last_read: RefCell::new(None),
             index: None,
             undo: None,
@@ -89,8 +88,7 @@ impl Txn {
         while undo.len() > mark {
             match undo.pop() {
                 Some(Undo::Added) => {
-                    self.before.pop();
-                    if let Some((prefix, _)) = self.writes.pop() {
+                    if let Some((prefix, _, _)) = self.writes.pop() {
                         if let Some(index) = &mut self.index {
                             index.remove(&prefix);
                         }
@@ -117,15 +115,18 @@ impl Txn {
 
     /// The view, and the writes in order, one per key (a key written twice keeps its last cell,
     /// in the place of its first write), each with what its key held before if known.
-    pub(crate) fn into_parts(self) -> (View, Vec<Write>, Vec<Option<Presence>>) {
-        (self.view, self.writes, self.before)
+    pub(crate) fn into_parts(self) -> (View, Vec<Write>) {
+        (self.view, self.writes)
     }
 
     /// Where this transaction's write of `prefix` is, if it wrote it.
     fn position(&self, prefix: &[u8]) -> Option<usize> {
         match &self.index {
             Some(index) => index.get(prefix).copied(),
-            None => self.writes.iter().position(|(p, _)| p.as_slice() == prefix),
+            None => self
+                .writes
+                .iter()
+                .position(|(p, _, _)| p.as_slice() == prefix),
         }
     }
 
@@ -139,7 +140,7 @@ impl Txn {
     /// The newest cell under `prefix`, this transaction's writes included, even a tombstone or
     /// an expired one.
     pub(crate) fn stored(&self, prefix: &[u8]) -> Result<Option<Cell>> {
-        if let Some((_, cell)) = self.position(prefix).and_then(|at| self.writes.get(at)) {
+        if let Some((_, cell, _)) = self.position(prefix).and_then(|at| self.writes.get(at)) {
             return Ok(Some(cell.clone()));
         }
         let stored = self.view.stored_cell(prefix.to_vec())?;
@@ -169,17 +170,16 @@ impl Txn {
                 None
             }
         };
-        self.before.push(before);
         if let Some(index) = &mut self.index {
             index.insert(prefix.clone(), self.writes.len());
         }
-        self.writes.push((prefix, cell));
+        self.writes.push((prefix, cell, before));
         if self.index.is_none() && self.writes.len() >= INDEX_FROM {
             let index = self
                 .writes
                 .iter()
                 .enumerate()
-                .map(|(at, (p, _))| (p.clone(), at))
+                .map(|(at, (p, _, _))| (p.clone(), at))
                 .collect();
             self.index = Some(index);
         }

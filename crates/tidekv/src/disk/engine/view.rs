@@ -34,6 +34,26 @@ impl SuperVersion {
         }
         self.version.get(lookup)
     }
+
+    /// `false` only if neither the frozen memtables nor the tables can hold a version of the key
+    /// with identifying prefix `prefix` (whose [`crate::disk::table::bloom::bloom_hash`] is
+    /// `hash`), by their filters.
+    pub(crate) fn may_hold_outside_active(&self, prefix: &[u8], hash: u64) -> Result<bool> {
+        if self.imms.iter().any(|(imm, _)| imm.may_contain_hash(hash)) {
+            return Ok(true);
+        }
+        self.version.may_hold(prefix, hash)
+    }
+
+    /// Like [`SuperVersion::get`], but only in the frozen memtables and the tables.
+    pub(crate) fn get_outside_active(&self, lookup: &LookupKey) -> Result<Option<(u64, Bytes)>> {
+        for (imm, _) in &self.imms {
+            if let Some(found) = imm.get(lookup) {
+                return Ok(Some(found));
+            }
+        }
+        self.version.get(lookup)
+    }
 }
 
 impl Inner {

@@ -13,12 +13,14 @@ use std::time::{Duration, Instant};
 use bytes::{BufMut, Bytes};
 use parking_lot::MutexGuard;
 
-use super::txn::Txn;
+use super::record_account::{write_counts, RecordAccount};
+use super::txn::{Txn, Write};
 use super::view::View;
 use super::{Inner, SuperVersion, Writer};
 use crate::config::Durability;
 use crate::disk::cell::Cell;
 use crate::disk::memtable::Memtable;
+use crate::disk::version::edit::FEATURE_KEY_COUNTS;
 use crate::disk::wal::record::{EntryKind, EntryRef};
 use crate::disk::wal::writer::WalWriter;
 use crate::error::{Error, Result};
@@ -38,7 +40,7 @@ impl Inner {
         };
         let mut txn = Txn::new(view, writer.last_seq + 1);
         let out = body(&mut txn)?;
-        let (writes, counts) = txn.finish(&writer.counts)?;
+        let (_, writes) = txn.into_parts();
         if writes.is_empty() {
             // The answer (a pop of an empty list, a remove of a missing key) may rest on another
             // writer's record that is appended but not yet durable: the transaction read at
@@ -52,9 +54,8 @@ impl Inner {
             return Ok(out);
         }
         let last = self
-            .commit(&mut writer, &sources.mem, writes)
+            .commit(&mut writer, &sources, writes)
             .inspect_err(|e| self.fail_on_io(e))?;
-        writer.counts.extend(counts);
         if self.options.durability == Durability::Sync {
             drop(writer);
             self.sync_to(last)?;
@@ -78,49 +79,73 @@ impl Inner {
         Ok(())
     }
 
-    /// Appends `writes` to the log as one record and inserts them into `mem`; returns the last
-    /// sequence number used.
+    /// Appends `writes` to the log as one record and inserts them, with their bookkeeping
+    /// (`key_count.rs`), into `sources`' memtable; returns the last sequence number used.
     ///
     /// Each write's prefix vector becomes its memtable key in place (its sequence number appended
     /// in the room `put_prefix` reserved), so a write copies its key once, into the log.
     fn commit(
         &self,
         writer: &mut Writer,
-        mem: &Memtable,
-        writes: Vec<(Vec<u8>, Cell)>,
+        sources: &SuperVersion,
+        writes: Vec<Write>,
     ) -> Result<u64> {
         let first_seq = writer.last_seq + 1;
-        let values: Vec<Bytes> = writes.iter().map(|(_, cell)| cell.encode()).collect();
-        let entries = writes.iter().zip(&values).map(|((prefix, cell), value)| {
-            let tombstone = *cell == Cell::Tombstone;
-            EntryRef {
-                kind: if tombstone {
-                    EntryKind::Delete
-                } else {
-                    EntryKind::Put
-                },
-                key: prefix,
-                value: if tombstone { &[] } else { value },
-                expires_at: cell.expires_at(),
-            }
-        });
-        let before = writer.wal.len();
-        let after = writer.wal.append_entries(first_seq, entries)?;
+        let values: Vec<Bytes> = writes.iter().map(|(_, cell, _)| cell.encode()).collect();
+        let entries = writes
+            .iter()
+            .zip(&values)
+            .map(|((prefix, cell, _), value)| {
+                let tombstone = *cell == Cell::Tombstone;
+                EntryRef {
+                    kind: if tombstone {
+                        EntryKind::Delete
+                    } else {
+                        EntryKind::Put
+                    },
+                    key: prefix,
+                    value: if tombstone { &[] } else { value },
+                    expires_at: cell.expires_at(),
+                }
+            });
+        let wal_before = writer.wal.len();
+        let wal_after = writer.wal.append_entries(first_seq, entries)?;
         self.counters
             .wal_bytes
-            .fetch_add(after - before, Ordering::Relaxed);
-        self.counters.wal_size.store(after, Ordering::Relaxed);
-        let count = writes.len() as u64;
+            .fetch_add(wal_after - wal_before, Ordering::Relaxed);
+        self.counters.wal_size.store(wal_after, Ordering::Relaxed);
+        let last = first_seq + writes.len() as u64 - 1;
+        writer.last_seq = last;
+        let keep = sources.version.features & FEATURE_KEY_COUNTS != 0;
+        let mut account = RecordAccount::new(sources, keep, first_seq, last);
         let mut user_bytes = 0;
-        for (seq, ((mut key, _), value)) in (first_seq..).zip(writes.into_iter().zip(values)) {
+        for (seq, ((mut key, _, before), value)) in
+            (first_seq..).zip(writes.into_iter().zip(values))
+        {
             user_bytes += (key.len() + value.len()) as u64;
             key.put_u64(!seq);
-            mem.insert(Bytes::from(key), value);
+            account.insert(Bytes::from(key), value, before);
         }
+        // The record is in the log: if its bookkeeping cannot be made (a table read failed),
+        // the memtable no longer matches the log, so the store stops taking writes; a reopen
+        // replays the record and derives the bookkeeping again.
+        let changed = account
+            .finish(&mut writer.counts)
+            .inspect_err(|e| self.fail(e))?;
+        let visible = self.visible();
+        while writer
+            .count_changes
+            .front()
+            .is_some_and(|(seq, _, _)| *seq <= visible)
+        {
+            writer.count_changes.pop_front();
+        }
+        writer
+            .count_changes
+            .extend(changed.into_iter().map(|(ks, old)| (last, ks, old)));
         self.counters
             .user_bytes
             .fetch_add(user_bytes, Ordering::Relaxed);
-        writer.last_seq = first_seq + count - 1;
         Ok(writer.last_seq)
     }
 
@@ -184,9 +209,11 @@ impl Inner {
     /// the newest log can have a torn tail (`docs/format/wal.md`, "Recovery"). It also means group
     /// commit only ever syncs the newest log, and `Store::flush` only needs that one.
     pub(crate) fn rotate(&self, writer: &mut Writer) -> Result<()> {
-        if self.current().mem.is_empty() {
+        let mem = Arc::clone(&self.current().mem);
+        if mem.is_empty() {
             return Ok(());
         }
+        write_counts(&writer.counts, &mem, writer.last_seq);
         writer.wal.sync()?;
         self.group.mark_synced(writer.last_seq);
         self.publish(writer.last_seq);
@@ -205,7 +232,7 @@ impl Inner {
             imms.push((Arc::clone(&current.mem), current.mem_log));
             imms.extend(current.imms.iter().cloned());
             SuperVersion {
-                mem: Arc::new(Memtable::new()),
+                mem: Arc::new(Memtable::sized(self.options.memtable_size)),
                 mem_log: number,
                 imms,
                 version: Arc::clone(&current.version),

@@ -12,6 +12,8 @@
 //! Keys are [`HeadKey`]s: the first bytes inline in the node make most comparisons of a search
 //! free of pointer chasing (see `head_key.rs`).
 
+mod presence_filter;
+
 use std::ops::Bound;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -19,35 +21,105 @@ use bytes::Bytes;
 use crossbeam_skiplist::SkipMap;
 
 use crate::disk::head_key::{HeadKey, HEAD_LEN};
-use crate::disk::key::split_seq;
+use crate::disk::key::{split_seq, SEQ_LEN};
 use crate::disk::lookup::LookupKey;
+use crate::disk::table::bloom::bloom_hash;
 use crate::engine::is_empty_range;
+use presence_filter::PresenceFilter;
 
 /// Per-entry overhead counted in the size estimate: skip-list node, pointers, handles and the
 /// inline key head.
 const ENTRY_OVERHEAD: usize = 64 + HEAD_LEN;
 
 /// A sorted, concurrent, size-tracked map from internal key to encoded value.
-#[derive(Default)]
 pub(crate) struct Memtable {
     map: SkipMap<HeadKey, Bytes>,
     size: AtomicUsize,
+    /// Every key's identifying prefix is in it: a lookup it rules out skips the search.
+    filter: PresenceFilter,
 }
 
+/// Bytes of memtable per filter bit: about 16 bits per entry of 128 bytes.
+const BYTES_PER_FILTER_BIT: usize = 8;
+
 impl Memtable {
+    /// A memtable for a test (a filter for about 64 KiB of entries).
+    #[cfg(test)]
     pub(crate) fn new() -> Self {
-        Memtable::default()
+        Memtable::sized(64 << 10)
+    }
+
+    /// A memtable that will hold about `bytes` (the configured memtable size); its filter is
+    /// sized for that.
+    pub(crate) fn sized(bytes: usize) -> Self {
+        Memtable {
+            map: SkipMap::new(),
+            size: AtomicUsize::new(0),
+            filter: PresenceFilter::with_bits(bytes / BYTES_PER_FILTER_BIT),
+        }
     }
 
     /// Adds one version. `internal_key` must be new (see the invariant).
     pub(crate) fn insert(&self, internal_key: Bytes, value: Bytes) {
         let added = internal_key.len() + value.len() + ENTRY_OVERHEAD;
+        self.remember(&internal_key);
         self.map.insert(HeadKey::new(internal_key), value);
         self.size.fetch_add(added, Ordering::Relaxed);
     }
 
+    /// Puts the key's prefix into the filter.
+    fn remember(&self, internal_key: &[u8]) {
+        if let Some((prefix, _)) = split_seq(internal_key) {
+            self.filter.insert(bloom_hash(prefix));
+        }
+    }
+
+    /// Adds one version like [`Memtable::insert`], then calls `then` with the new internal key,
+    /// its prefix's [`bloom_hash`] and the value of the next older version of the same key in
+    /// this memtable, if any: the entry right after the new one, reached from the insert's own
+    /// search (versions sort newest first). Nothing is copied, and for a key the filter had not
+    /// seen (a new key, mostly) the older version is not even looked for.
+    pub(crate) fn insert_finding_older<R>(
+        &self,
+        internal_key: Bytes,
+        value: Bytes,
+        then: impl FnOnce(&[u8], u64, Option<&[u8]>) -> R,
+    ) -> R {
+        let added = internal_key.len() + value.len() + ENTRY_OVERHEAD;
+        let len = internal_key.len();
+        let hash = bloom_hash(
+            internal_key
+                .get(..len.saturating_sub(SEQ_LEN))
+                .unwrap_or_default(),
+        );
+        let seen = self.filter.may_contain(hash);
+        self.filter.insert(hash);
+        let entry = self.map.insert(HeadKey::new(internal_key), value);
+        self.size.fetch_add(added, Ordering::Relaxed);
+        let inserted = entry.key();
+        let next = if seen { entry.next() } else { None };
+        // The older version of the same key has the same length and the same bytes but for the
+        // sequence number; a different key differs early, within the inline heads.
+        let older = next.as_ref().and_then(|next| {
+            let same = next.key().bytes().len() == len
+                && next
+                    .key()
+                    .starts_equal(inserted, len.saturating_sub(SEQ_LEN));
+            same.then(|| next.value().as_ref())
+        });
+        then(inserted.bytes(), hash, older)
+    }
+
+    /// `false` only if no key with this prefix hash was inserted.
+    pub(crate) fn may_contain_hash(&self, hash: u64) -> bool {
+        self.filter.may_contain(hash)
+    }
+
     /// The newest version of `lookup`'s key visible at its snapshot, as `(seq, value)`.
     pub(crate) fn get(&self, lookup: &LookupKey) -> Option<(u64, Bytes)> {
+        if !self.filter.may_contain(lookup.hash()) {
+            return None;
+        }
         let entry = self
             .map
             .range((Bound::Included(lookup.seek()), Bound::Unbounded))

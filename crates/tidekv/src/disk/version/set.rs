@@ -132,6 +132,11 @@ impl TableFile {
         self.with_reader(|reader| reader.get(lookup, &self.filter_skips))
     }
 
+    /// `false` only if the table's bloom filter rules out every key with this prefix hash.
+    pub(crate) fn may_contain_hash(self: &Arc<Self>, hash: u64) -> Result<bool> {
+        self.with_reader(|reader| Ok(reader.may_contain_hash(hash)))
+    }
+
     /// How many point reads this table's bloom filter answered.
     pub(crate) fn filter_skips(&self) -> u64 {
         self.filter_skips.load(Ordering::Relaxed)
@@ -221,6 +226,27 @@ impl Version {
             }
         }
         Ok(None)
+    }
+
+    /// `false` only if no table that could hold `prefix` (by its key range) has a bloom filter
+    /// that lets its hash through: then [`Version::get`] would find nothing, and no lookup key
+    /// need be built.
+    pub(crate) fn may_hold(&self, prefix: &[u8], hash: u64) -> Result<bool> {
+        for (level, tables) in self.levels.iter().enumerate() {
+            if level == 0 {
+                for table in tables {
+                    let (lo, hi) = table.key_range();
+                    if prefix >= lo && prefix <= hi && table.may_contain_hash(hash)? {
+                        return Ok(true);
+                    }
+                }
+            } else if let Some(table) = find_table(tables, prefix) {
+                if table.may_contain_hash(hash)? {
+                    return Ok(true);
+                }
+            }
+        }
+        Ok(false)
     }
 
     /// A new version with `edit`'s tables removed and added. `open` opens each added table.

@@ -195,6 +195,14 @@ impl TableReader {
         }
     }
 
+    /// `false` only if the table holds no key whose prefix has this [`bloom_hash`] (its bloom
+    /// filter rules it out).
+    ///
+    /// [`bloom_hash`]: crate::disk::table::bloom::bloom_hash
+    pub(crate) fn may_contain_hash(&self, hash: u64) -> bool {
+        self.inner.filter.may_contain_hash(hash)
+    }
+
     /// [`TableReader::get`] of the key with identifying prefix `prefix` at `snapshot`.
     #[cfg(test)]
     pub(crate) fn get_at(&self, prefix: &[u8], snapshot: u64) -> Result<Option<(u64, Bytes)>> {
