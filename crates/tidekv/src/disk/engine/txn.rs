@@ -34,7 +34,8 @@ pub(crate) struct Txn {
     /// The sequence number this transaction's first write will get; lists created here take it as
     /// their version (unique: sequence numbers are never reused).
     first_seq: u64,
-    /// Each write's identifying prefix (an internal key without its sequence number) and cell.
+    /// Each write: identifying prefix (an internal key without its sequence number), cell, and
+    /// what the key held before if known (see [`Write`]).
     writes: Vec<Write>,
     /// The last user key read from the view, and whether it was stored: a read-modify-write
     /// reads a key and then writes it, and the key count needs to know what the write replaced.
