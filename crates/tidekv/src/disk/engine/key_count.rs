@@ -277,10 +277,10 @@ impl Inner {
         Ok(count.saturating_sub(expired))
     }
 
-    /// Deletes up to [`SWEEP_BATCH`] keys that have expired, in one write; returns how many
-    /// it deleted (a full batch means there may be more; a key that changed or a clock that
-    /// stepped back meanwhile is left, and ends the run).
-    pub(crate) fn sweep_expired(&self) -> Result<usize> {
+    /// Deletes up to [`SWEEP_BATCH`] keys that have expired, in one write; returns how many due
+    /// keys it found and how many of them it deleted (a key that another sweep deleted first, or
+    /// that changed, or a clock that stepped back meanwhile, leaves the second smaller).
+    pub(crate) fn sweep_expired(&self) -> Result<(usize, usize)> {
         let view = self.view();
         let mut due = DueEntries::new(&view, 0, false)?;
         let mut keys = Vec::new();
@@ -291,9 +291,9 @@ impl Inner {
             }
         }
         if keys.is_empty() {
-            return Ok(0);
+            return Ok((0, 0));
         }
-        self.write(|txn| {
+        let deleted = self.write(|txn| {
             let mut deleted = 0;
             for (ks, at, key) in &keys {
                 if txn.expire_due(*ks, key, *at)? {
@@ -302,13 +302,24 @@ impl Inner {
                 }
             }
             Ok(deleted)
-        })
+        })?;
+        Ok((keys.len(), deleted))
     }
 
     /// Deletes every key that has expired (a manual compaction starts with this, so that it
-    /// reclaims them).
+    /// reclaims them): sweeps until a sweep finds nothing due. The background sweeper may
+    /// delete some of the same keys meanwhile, so a sweep that deleted nothing is not the end;
+    /// only a few of those in a row are (a clock that stepped back leaves due entries that
+    /// cannot be deleted).
     pub(crate) fn sweep_all_expired(&self) -> Result<()> {
-        while self.sweep_expired()? == SWEEP_BATCH {}
+        let mut fruitless = 0;
+        while fruitless < 3 {
+            match self.sweep_expired()? {
+                (0, _) => break,
+                (_, 0) => fruitless += 1,
+                _ => fruitless = 0,
+            }
+        }
         Ok(())
     }
 }

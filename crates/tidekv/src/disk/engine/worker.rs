@@ -103,16 +103,16 @@ fn expiry_loop(inner: &Inner) {
     // The last sequence number after the last sweep that deleted something, until checked.
     let swept_to = std::cell::Cell::new(None);
     every(inner, inner.options.expiry_sweep_interval, |inner| {
-        let outcome = inner.sweep_expired().and_then(|deleted| {
+        let outcome = inner.sweep_expired().and_then(|(found, deleted)| {
             if deleted > 0 {
                 swept_to.set(Some(inner.writer.lock().last_seq));
             } else if let Some(seq) = swept_to.take() {
                 inner.freeze_if_idle(seq)?;
             }
-            Ok(deleted)
+            Ok((found, deleted))
         });
         match outcome {
-            Ok(deleted) => deleted == SWEEP_BATCH,
+            Ok((found, deleted)) => found == SWEEP_BATCH && deleted > 0,
             // A corrupt index or count stops writes like any background failure. Anything
             // else is left for the next round: closing ends the loop at its next check, and a
             // write failure was recorded by the write path itself.
