@@ -207,22 +207,9 @@ impl Version {
     /// The newest version of `lookup`'s key visible at its snapshot, searching L0 newest first,
     /// then each deeper level's one candidate table.
     pub(crate) fn get(&self, lookup: &LookupKey) -> Result<Option<(u64, Bytes)>> {
-        let prefix = lookup.prefix();
-        for (level, tables) in self.levels.iter().enumerate() {
-            if level == 0 {
-                for table in tables {
-                    let (lo, hi) = table.key_range();
-                    if prefix < lo || prefix > hi {
-                        continue;
-                    }
-                    if let Some(found) = table.get(lookup)? {
-                        return Ok(Some(found));
-                    }
-                }
-            } else if let Some(table) = find_table(tables, prefix) {
-                if let Some(found) = table.get(lookup)? {
-                    return Ok(Some(found));
-                }
+        for table in self.candidates(lookup.prefix()) {
+            if let Some(found) = table.get(lookup)? {
+                return Ok(Some(found));
             }
         }
         Ok(None)
@@ -232,21 +219,35 @@ impl Version {
     /// that lets its hash through: then [`Version::get`] would find nothing, and no lookup key
     /// need be built.
     pub(crate) fn may_hold(&self, prefix: &[u8], hash: u64) -> Result<bool> {
-        for (level, tables) in self.levels.iter().enumerate() {
-            if level == 0 {
-                for table in tables {
-                    let (lo, hi) = table.key_range();
-                    if prefix >= lo && prefix <= hi && table.may_contain_hash(hash)? {
-                        return Ok(true);
-                    }
-                }
-            } else if let Some(table) = find_table(tables, prefix) {
-                if table.may_contain_hash(hash)? {
-                    return Ok(true);
-                }
+        for table in self.candidates(prefix) {
+            if table.may_contain_hash(hash)? {
+                return Ok(true);
             }
         }
         Ok(false)
+    }
+
+    /// The tables that can hold a version of the key with identifying prefix `prefix`, in the
+    /// order a point read must try them: every level-0 table whose range holds it (newest
+    /// first), then the one table of each deeper level whose range does.
+    fn candidates<'a>(&'a self, prefix: &'a [u8]) -> impl Iterator<Item = &'a Arc<TableFile>> {
+        self.levels
+            .iter()
+            .enumerate()
+            .flat_map(move |(level, tables)| {
+                let (level_zero, deeper) = if level == 0 {
+                    (tables.as_slice(), None)
+                } else {
+                    (&[][..], find_table(tables, prefix))
+                };
+                level_zero
+                    .iter()
+                    .filter(move |table| {
+                        let (lo, hi) = table.key_range();
+                        prefix >= lo && prefix <= hi
+                    })
+                    .chain(deeper)
+            })
     }
 
     /// A new version with `edit`'s tables removed and added. `open` opens each added table.
