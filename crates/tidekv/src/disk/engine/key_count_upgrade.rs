@@ -3,9 +3,10 @@
 //! manifest edit marks the store as keeping them. From then on every record keeps them
 //! (`key_count.rs`).
 //!
-//! Crash safety: the walk's result is one log record, synced before the edit. A crash before the
-//! edit leaves a store that is upgraded again on the next open; the record it may have left is
-//! harmless, because the upgrade writes absolute counts and the same index entries again.
+//! Crash safety, by design (no crash test covers the upgrade yet): the walk's result is one log
+//! record, synced before the edit. A crash before the edit leaves a store that is upgraded again
+//! on the next open; the record it may have left is harmless, because the upgrade writes absolute
+//! counts and the same index entries again.
 //!
 //! Limit: the record holds an index entry per key with an expiry (about 40 bytes each), so a
 //! store with more than some 20 million of them exceeds the 1 GiB record limit and refuses to
