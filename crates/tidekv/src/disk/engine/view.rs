@@ -8,7 +8,7 @@ use bytes::Bytes;
 
 use super::{Inner, SuperVersion};
 use crate::disk::cell::Cell;
-use crate::disk::key::{decode_prefix, put_prefix, split_seq, KeyParts, Space};
+use crate::disk::key::{decode_prefix, put_prefix, split_seq, KeyParts, Space, SEQ_LEN};
 use crate::disk::lookup::LookupKey;
 use crate::error::{Error, Result};
 
@@ -35,24 +35,39 @@ impl SuperVersion {
         self.version.get(lookup)
     }
 
-    /// `false` only if neither the frozen memtables nor the tables can hold a version of the key
-    /// with identifying prefix `prefix` (whose [`crate::disk::table::bloom::bloom_hash`] is
-    /// `hash`), by their filters.
-    pub(crate) fn may_hold_outside_active(&self, prefix: &[u8], hash: u64) -> Result<bool> {
-        if self.imms.iter().any(|(imm, _)| imm.may_contain_hash(hash)) {
-            return Ok(true);
-        }
-        self.version.may_hold(prefix, hash)
-    }
-
-    /// Like [`SuperVersion::get`], but only in the frozen memtables and the tables.
-    pub(crate) fn get_outside_active(&self, lookup: &LookupKey) -> Result<Option<(u64, Bytes)>> {
+    /// The newest version at or below `seq` of the key with identifying prefix `prefix` (whose
+    /// [`crate::disk::table::bloom::bloom_hash`] is `hash`) in the frozen memtables and the
+    /// tables, as cell bytes: what a write to the active memtable replaces when the active
+    /// memtable holds no older version.
+    ///
+    /// Each source is searched only if its filter lets the hash through (a frozen memtable not
+    /// yet sealed has none and is searched), so for a new key this is a few filter probes, and
+    /// no lookup key is built.
+    pub(crate) fn get_outside_active(
+        &self,
+        prefix: &[u8],
+        hash: u64,
+        seq: u64,
+    ) -> Result<Option<Bytes>> {
+        let make_lookup = || {
+            // Room for the sequence number the lookup key appends.
+            let mut key = Vec::with_capacity(prefix.len() + SEQ_LEN);
+            key.extend_from_slice(prefix);
+            LookupKey::hashed(key, seq, hash)
+        };
+        let mut lookup = None;
         for (imm, _) in &self.imms {
-            if let Some(found) = imm.get(lookup) {
-                return Ok(Some(found));
+            if imm.may_contain_hash(hash) {
+                if let Some((_, found)) = imm.get(lookup.get_or_insert_with(make_lookup)) {
+                    return Ok(Some(found));
+                }
             }
         }
-        self.version.get(lookup)
+        if !self.version.may_hold(prefix, hash)? {
+            return Ok(None);
+        }
+        let lookup = lookup.get_or_insert_with(make_lookup);
+        Ok(self.version.get(lookup)?.map(|(_, found)| found))
     }
 }
 

@@ -247,12 +247,12 @@ fn documented_example_layout() {
         33, 0, 0, 0, 0, 0, 0, 0,   6, 0, 0, 0, 0, 0, 0, 0,    // filter at 33, 6 bytes
         39, 0, 0, 0, 0, 0, 0, 0,   69, 0, 0, 0, 0, 0, 0, 0,   // properties at 39, 69 bytes
         108, 0, 0, 0, 0, 0, 0, 0,  48, 0, 0, 0, 0, 0, 0, 0,   // index at 108, 48 bytes
-        1, 0, 0, 0,                                           // format version 1
+        2, 0, 0, 0,                                           // format version 2
     ];
     assert_eq!(&raw[156..208], footer);
     let crc = crc32c::crc32c_append(crc32c::crc32c(footer), b"TIDEKVST");
-    assert_eq!(crc, 0xF453_270D);
-    assert_eq!(&raw[208..212], [0x0D, 0x27, 0x53, 0xF4]);
+    assert_eq!(crc, 0xA7C1_5B5D);
+    assert_eq!(&raw[208..212], [0x5D, 0x5B, 0xC1, 0xA7]);
     assert_eq!(&raw[212..], b"TIDEKVST");
 }
 
