@@ -55,6 +55,17 @@ pub(crate) fn may_contain(bits: &[u8], k: u8, hash: u64) -> bool {
     probes(hash, k, blocks).all(|(byte, mask)| bits.get(byte).is_some_and(|b| b & mask != 0))
 }
 
+/// Reads the byte that `hash`'s first probe tests in `bits` (0 for an empty array): the cache
+/// line of all its probes. A batch of lookups touches every line first, so that their cache
+/// misses overlap, then probes; the byte is returned so that the load is not optimised away.
+pub(crate) fn touch(bits: &[u8], hash: u64) -> u8 {
+    let blocks = (bits.len() / BLOCK_BYTES) as u64;
+    probes(hash, 1, blocks)
+        .next()
+        .and_then(|(byte, _)| bits.get(byte).copied())
+        .unwrap_or(0)
+}
+
 /// The bytes of a bit array for `keys` keys at `bits_per_key`: whole blocks, at least one; 0 if
 /// either is 0 (no filter).
 pub(crate) fn array_len(keys: usize, bits_per_key: usize) -> usize {

@@ -26,6 +26,7 @@ use std::collections::BTreeMap;
 use super::key_count::{keyspace_of, Presence};
 use super::record_account::bookkeep;
 use super::SuperVersion;
+use crate::disk::lookup::LookupKey;
 use crate::disk::table::bloom::BloomFilter;
 use crate::error::Result;
 
@@ -92,9 +93,7 @@ impl PendingKeys {
             .zip(&self.keys)
             .map(|(start, key)| (self.prefixes.get(start..key.end).unwrap_or_default(), key))
     }
-}
 
-impl PendingKeys {
     /// Looks up every key of the batch in `sources` (the sources of the memtable its writes
     /// are in, see the module docs) and applies its bookkeeping: index entries into
     /// `sources.mem`, count changes into `deltas` (by keyspace) and `changes` (by record).
@@ -113,7 +112,8 @@ impl PendingKeys {
         std::hint::black_box(sum);
         for (prefix, key) in self.iter() {
             let before = if filters.may_hold(prefix, key.hash)? {
-                Presence::of_stored(sources.get_outside_active(prefix, key.hash, key.before_seq)?)
+                let lookup = LookupKey::from_prefix(prefix, key.before_seq, key.hash);
+                Presence::of_stored(sources.lookup_outside_active(&lookup)?)
             } else {
                 Presence::Absent
             };

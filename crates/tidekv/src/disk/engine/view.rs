@@ -8,7 +8,7 @@ use bytes::Bytes;
 
 use super::{Inner, SuperVersion};
 use crate::disk::cell::Cell;
-use crate::disk::key::{decode_prefix, put_prefix, split_seq, KeyParts, Space, SEQ_LEN};
+use crate::disk::key::{decode_prefix, put_prefix, split_seq, KeyParts, Space};
 use crate::disk::lookup::LookupKey;
 use crate::error::{Error, Result};
 
@@ -40,33 +40,30 @@ impl SuperVersion {
     /// tables, as cell bytes: what a write to the active memtable replaces when the active
     /// memtable holds no older version.
     ///
-    /// Each source is searched only if its filter lets the hash through (a frozen memtable not
-    /// yet sealed has none and is searched), so for a new key this is a few filter probes, and
-    /// no lookup key is built.
+    /// The filters are asked first, so for a new key this is a few filter probes and no lookup
+    /// key is built; a caller that asked them already uses [`SuperVersion::lookup_outside_active`].
     pub(crate) fn get_outside_active(
         &self,
         prefix: &[u8],
         hash: u64,
         seq: u64,
     ) -> Result<Option<Bytes>> {
-        let make_lookup = || {
-            // Room for the sequence number the lookup key appends.
-            let mut key = Vec::with_capacity(prefix.len() + SEQ_LEN);
-            key.extend_from_slice(prefix);
-            LookupKey::hashed(key, seq, hash)
-        };
-        let mut lookup = None;
-        for (imm, _) in &self.imms {
-            if imm.may_contain_hash(hash) {
-                if let Some((_, found)) = imm.get(lookup.get_or_insert_with(make_lookup)) {
-                    return Ok(Some(found));
-                }
-            }
-        }
-        if !self.version.may_hold(prefix, hash)? {
+        if !self.imms.iter().any(|(imm, _)| imm.may_contain_hash(hash))
+            && !self.version.may_hold(prefix, hash)?
+        {
             return Ok(None);
         }
-        let lookup = lookup.get_or_insert_with(make_lookup);
+        self.lookup_outside_active(&LookupKey::from_prefix(prefix, seq, hash))
+    }
+
+    /// [`SuperVersion::get_outside_active`] without asking the filters first (each source
+    /// still skips the search its own filter rules out).
+    pub(crate) fn lookup_outside_active(&self, lookup: &LookupKey) -> Result<Option<Bytes>> {
+        for (imm, _) in &self.imms {
+            if let Some((_, found)) = imm.get(lookup) {
+                return Ok(Some(found));
+            }
+        }
         Ok(self.version.get(lookup)?.map(|(_, found)| found))
     }
 }

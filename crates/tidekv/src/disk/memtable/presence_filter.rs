@@ -25,14 +25,9 @@ impl PresenceFilter {
         blocked_bloom::insert(&mut self.bits, PROBES, hash);
     }
 
-    /// Reads the byte of `hash`'s block that its first probe tests (see
-    /// [`crate::disk::table::bloom::BloomFilter::touch`]).
+    /// See [`blocked_bloom::touch`].
     pub(crate) fn touch(&self, hash: u64) -> u8 {
-        let blocks = (self.bits.len() / blocked_bloom::BLOCK_BYTES) as u64;
-        blocked_bloom::probes(hash, 1, blocks)
-            .next()
-            .and_then(|(byte, _)| self.bits.get(byte).copied())
-            .unwrap_or(0)
+        blocked_bloom::touch(&self.bits, hash)
     }
 
     /// `false` only if no key with this hash was inserted.

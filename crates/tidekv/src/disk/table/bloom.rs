@@ -129,20 +129,11 @@ impl BloomFilter {
         self.may_contain_hash(bloom_hash(key))
     }
 
-    /// Reads the byte of the first probe of `hash` (a blocked filter's only cache line): a
-    /// batch of lookups touches every line first, so that their cache misses overlap, then
-    /// probes. The byte is returned so that the load is not optimised away.
+    /// [`blocked_bloom::touch`] for a blocked filter; other layouts read nothing.
     pub(crate) fn touch(&self, hash: u64) -> u8 {
         match self.layout {
-            Layout::Empty => 0,
-            Layout::Standard(_) => 0,
-            Layout::Blocked => {
-                let blocks = (self.bits.len() / BLOCK_BYTES) as u64;
-                blocked_bloom::probes(hash, 1, blocks)
-                    .next()
-                    .and_then(|(byte, _)| self.bits.get(byte).copied())
-                    .unwrap_or(0)
-            }
+            Layout::Blocked => blocked_bloom::touch(&self.bits, hash),
+            Layout::Empty | Layout::Standard(_) => 0,
         }
     }
 

@@ -229,15 +229,20 @@ fn a_table_with_one_entry() {
 
 /// The worked example of `docs/format/sstable.md` ("Table layout"): one entry, no compression, no
 /// filter bits.
-#[test]
-fn documented_example_layout() {
-    let fs = MemFs::new();
+/// Writes the table of the worked example: one entry, no compression, no filter bits.
+fn write_documented_example(fs: &MemFs) -> TableInfo {
     let options = TableOptions {
         compression: Compression::None,
         bloom_bits_per_key: 0,
         ..TableOptions::default()
     };
-    let info = write(&fs, &[(key("k", 1), Bytes::from("v"))], options);
+    write(fs, &[(key("k", 1), Bytes::from("v"))], options)
+}
+
+#[test]
+fn documented_example_layout() {
+    let fs = MemFs::new();
+    let info = write_documented_example(&fs);
     let table = open(&fs).unwrap();
     assert_eq!(layout(&table), (vec![0], 33, 39, 108, 156));
     assert_eq!(info.size, 220);
@@ -271,12 +276,7 @@ fn with_footer_version(fs: &MemFs, version: u32) {
 #[test]
 fn version_1_tables_are_read_and_unknown_versions_refused() {
     let fs = MemFs::new();
-    let options = TableOptions {
-        compression: Compression::None,
-        bloom_bits_per_key: 0,
-        ..TableOptions::default()
-    };
-    write(&fs, &[(key("k", 1), Bytes::from("v"))], options);
+    write_documented_example(&fs);
     with_footer_version(&fs, 1);
     let table = open(&fs).unwrap();
     assert_eq!(
