@@ -59,12 +59,7 @@ impl Inner {
             Ok(())
         })?;
         self.sync_all()?;
-        {
-            // Whatever the resolver holds is part of what the walk counted.
-            let mut writer = self.writer.lock();
-            self.settle_counts(&mut writer)?;
-            writer.counts.clear();
-        }
+        self.writer.lock().counts.clear();
         let mut versions = self.versions.lock();
         let edit = VersionEdit {
             features: Some(version.features | FEATURE_KEY_COUNTS),
@@ -110,11 +105,7 @@ mod tests {
             })
             .unwrap();
         // What the writer knows goes too (a close would write it back).
-        {
-            let mut writer = inner.writer.lock();
-            inner.settle_counts(&mut writer).unwrap();
-            writer.counts.clear();
-        }
+        inner.writer.lock().counts.clear();
         let mut versions = inner.versions.lock();
         let edit = VersionEdit {
             features: Some(0),
