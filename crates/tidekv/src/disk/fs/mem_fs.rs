@@ -94,6 +94,10 @@ pub(super) struct State {
     /// races: "hold the compaction here while `close` runs").
     #[cfg(test)]
     pub(super) gate: Option<(String, Arc<Gate>)>,
+    /// File syncs wait here once started, before marking anything synced (see
+    /// [`MemFs::gate_syncs`]).
+    #[cfg(test)]
+    pub(super) sync_gate: Option<Arc<Gate>>,
     /// The trigger, with the operation and sync counts when it was set.
     trigger: Option<(Trigger, u64, u64)>,
     ops: u64,
@@ -293,6 +297,15 @@ impl MemFs {
         gate
     }
 
+    /// Makes every later file sync wait, once started and before it marks any byte synced,
+    /// until the returned gate is opened: a test can cut the power "during" a sync.
+    #[cfg(test)]
+    pub(crate) fn gate_syncs(&self) -> Arc<Gate> {
+        let gate = Arc::new(Gate::default());
+        self.state.lock().sync_gate = Some(Arc::clone(&gate));
+        gate
+    }
+
     #[cfg(test)]
     pub(super) fn wait_at_gate(&self, path: &Path) {
         let gate = match &self.state.lock().gate {
@@ -310,16 +323,27 @@ impl MemFs {
         Ok(state)
     }
 
-    /// Marks every byte of `inode` synced.
     /// Marks every byte of `inode` synced — or, if the sync fails by injection, loses the bytes
     /// it did not make durable for good: a failed fsync may drop dirty pages, and a later fsync
     /// that "succeeds" does not bring them back (the PostgreSQL fsync lesson).
+    ///
+    /// The state lock is held from the start of the sync to its effect, as in every operation:
+    /// a power cut (which takes it) then falls wholly before or wholly after the sync. Released
+    /// between, a cut could land after the sync began and before it marked the bytes — and the
+    /// sync would return `Ok` for bytes the cut had lost, a durability no real disk gives.
     pub(super) fn sync_inode(&self, inode: &InodeRef) -> io::Result<()> {
-        let failed = match self.enter(true) {
-            Ok(mut state) => state.take_fault(Fault::Sync).then(injected),
-            Err(e) if is_injected(&e) => Some(e),
+        let (state, failed) = match self.enter(true) {
+            Ok(mut state) => {
+                let failed = state.take_fault(Fault::Sync).then(injected);
+                (state, failed)
+            }
+            Err(e) if is_injected(&e) => (self.state.lock(), Some(e)),
             Err(e) => return Err(e),
         };
+        #[cfg(test)]
+        if let Some(gate) = state.sync_gate.clone() {
+            gate.pass();
+        }
         let mut inode = inode.lock();
         if let Some(e) = failed {
             let synced = inode.synced;
@@ -328,6 +352,7 @@ impl MemFs {
         }
         let len = inode.data.len();
         inode.synced = inode.lost_from.map_or(len, |at| at.min(len));
+        drop(state);
         Ok(())
     }
 }

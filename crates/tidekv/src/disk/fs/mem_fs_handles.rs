@@ -10,7 +10,7 @@ use std::sync::Arc;
 use super::mem_fs::{injected, Fault, InodeRef, MemFs};
 use super::{FileLock, FileSyncer, RandomAccessFile, WritableFile};
 
-/// Where [`MemFs::gate_creates`] holds callers: how many arrived, and whether it is open.
+/// Where [`MemFs::gate_creates`] and [`MemFs::gate_syncs`] hold callers: how many arrived, and whether it is open.
 #[cfg(test)]
 #[derive(Debug, Default)]
 pub(crate) struct Gate {
@@ -113,11 +113,11 @@ impl fmt::Debug for MemReader {
 
 impl RandomAccessFile for MemReader {
     fn read_at(&self, offset: u64, len: usize) -> io::Result<Vec<u8>> {
+        // Held through the read (see `MemFs::sync_inode`).
         let mut state = self.fs.enter(false)?;
         if state.take_fault(Fault::Read) {
             return Err(injected());
         }
-        drop(state);
         if len == 0 {
             // As `pread` of nothing: no bytes are past the end.
             return Ok(Vec::new());

@@ -46,14 +46,16 @@ impl Fs for MemFs {
     }
 
     fn read_all(&self, path: &Path) -> io::Result<Vec<u8>> {
-        let inode = self.enter(false)?.inode(path)?;
-        let data = inode.lock().data.clone();
+        // The state lock is held through the read (see `MemFs::sync_inode`): a read that began
+        // before a power cut does not see what the cut left.
+        let state = self.enter(false)?;
+        let data = state.inode(path)?.lock().data.clone();
         Ok(data)
     }
 
     fn file_size(&self, path: &Path) -> io::Result<u64> {
-        let inode = self.enter(false)?.inode(path)?;
-        let len = inode.lock().data.len() as u64;
+        let state = self.enter(false)?;
+        let len = state.inode(path)?.lock().data.len() as u64;
         Ok(len)
     }
 
@@ -63,7 +65,9 @@ impl Fs for MemFs {
     }
 
     fn truncate(&self, path: &Path, len: u64) -> io::Result<()> {
-        let inode = self.enter(true)?.inode(path)?;
+        // Held to the end: a cut falls wholly before or after the truncation.
+        let state = self.enter(true)?;
+        let inode = state.inode(path)?;
         let mut inode = inode.lock();
         inode
             .data
