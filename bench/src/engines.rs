@@ -1,7 +1,7 @@
 //! The two contenders behind one small trait, configured as alike as their knobs allow.
 //!
 //! - **tidekv**: `Config::disk(dir)` with the given durability and block cache; every other knob at
-//!   its default (64 MiB memtable, 4 KiB blocks, LZ4 on every level, 10 bloom bits per key).
+//!   its default (64 MiB memtable, 4 KiB blocks, LZ4 on every level, 16 bloom bits per key).
 //! - **fjall**: `Database::builder(dir).cache_size(..)` and one keyspace with
 //!   `KeyspaceCreateOptions::default()` (64 MiB memtable, 4 KiB blocks, LZ4 from level 2 on,
 //!   bloom filters). A plain `insert` hands its journal record to the OS in one `write(2)` before

@@ -41,7 +41,7 @@ pub fn format_versions() -> Vec<FormatVersion> {
         FormatVersion {
             name: "sstable",
             writes: crate::disk::table::builder::FORMAT_VERSION,
-            reads: crate::disk::table::builder::FORMAT_VERSION
+            reads: crate::disk::table::builder::OLDEST_READ_VERSION
                 ..=crate::disk::table::builder::FORMAT_VERSION,
             spec: "docs/format/sstable.md",
         },

@@ -103,3 +103,49 @@ fn len_is_exact_while_expired_keys_wait_for_the_sweeper_and_after_it() {
     assert_eq!(store.get("k0002").unwrap(), None);
     store.close().unwrap();
 }
+
+/// Blind inserts of keys the active memtable does not hold are counted late, in batches, by the
+/// resolver (`src/disk/engine/resolver.rs`): an overwrite of a key that lives in a table must not
+/// count it twice, and must take the old version's expiry out of the index (or `len` would drop
+/// the key when that time passes). Thousands of writes, so that batches go to the resolver thread
+/// while `len` calls settle others midway.
+#[test]
+fn blind_overwrites_of_keys_in_the_tables_are_counted_once_and_leave_the_index() {
+    let disk = SimulatedDisk::new();
+    let clock = ManualClock::new(START_MS);
+    let config = small(&disk, &clock)
+        // Room for several batches of 1,024 pending keys per memtable.
+        .memtable_size(4 << 20)
+        .expiry_sweep_interval(Duration::from_secs(3600));
+    let store = Store::open(config).unwrap();
+    let key = |i: u32| format!("key{i:05}");
+    for i in 0..6_000u32 {
+        store
+            .insert_with_ttl(key(i).as_str(), "old", Duration::from_secs(3600))
+            .unwrap();
+    }
+    // The old versions, and their index entries, go to the tables.
+    store.compact().unwrap();
+    assert_eq!(store.len().unwrap(), 6_000);
+    for i in 0..9_000u32 {
+        // Overwrites without a TTL (0..6000), then new keys.
+        store.insert(key(i).as_str(), "new").unwrap();
+        if i % 2_500 == 2_499 {
+            assert_eq!(store.len().unwrap(), 6_000.max(i as usize + 1), "after {i}");
+        }
+    }
+    assert_eq!(store.len().unwrap(), 9_000);
+    // Past the old expiry: no key expires, since no key has a TTL now.
+    clock.advance(Duration::from_secs(7200));
+    assert_eq!(store.len().unwrap(), 9_000);
+    for i in (0..9_000u32).step_by(3) {
+        store.remove(key(i).as_str()).unwrap();
+    }
+    assert_eq!(store.len().unwrap(), 6_000);
+    // And the same after the counts went through a flush and a reopen.
+    store.close().unwrap();
+    let store = Store::open(small(&disk, &clock).memtable_size(4 << 20)).unwrap();
+    assert_eq!(store.len().unwrap(), 6_000);
+    assert_eq!(store.scan_prefix("").unwrap().count(), 6_000);
+    store.close().unwrap();
+}

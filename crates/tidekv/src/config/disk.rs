@@ -72,7 +72,7 @@ impl DiskOptions {
             max_immutable_memtables: 4,
             block_size: 4096,
             compression: Compression::Lz4,
-            bloom_bits_per_key: 10,
+            bloom_bits_per_key: 16,
             block_cache_size: 64 << 20,
             max_open_files: default_max_open_files(),
             table_size: 32 << 20,

@@ -29,6 +29,13 @@ impl LookupKey {
         LookupKey::hashed(prefix, snapshot, hash)
     }
 
+    /// [`LookupKey::hashed`] of a copy of `prefix` (with room for the sequence number).
+    pub(crate) fn from_prefix(prefix: &[u8], snapshot: u64, hash: u64) -> LookupKey {
+        let mut key = Vec::with_capacity(prefix.len() + crate::disk::key::SEQ_LEN);
+        key.extend_from_slice(prefix);
+        LookupKey::hashed(key, snapshot, hash)
+    }
+
     /// [`LookupKey::new`] with the prefix's [`bloom_hash`] already known.
     pub(crate) fn hashed(mut prefix: Vec<u8>, snapshot: u64, hash: u64) -> LookupKey {
         let prefix_len = prefix.len();

@@ -7,6 +7,7 @@
 //! ([`memtable`]), SSTables and the block cache ([`table`]), and the engine that ties them
 //! together ([`engine`]).
 
+pub(crate) mod blocked_bloom;
 pub(crate) mod cell;
 pub(crate) mod engine;
 pub(crate) mod file_name;

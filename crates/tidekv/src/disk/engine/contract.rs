@@ -33,6 +33,7 @@ impl DiskEngine {
             bg.abandoned |= abandon;
             self.inner.background.wake.notify_all();
         }
+        self.inner.resolver.stop();
         for thread in self.threads.lock().drain(..) {
             let _ = thread.join();
         }

@@ -67,7 +67,7 @@ impl Inner {
         }
         self.install(|current| match retire {
             Retire::All { log } => SuperVersion {
-                mem: Arc::new(Memtable::sized(self.options.memtable_size)),
+                mem: Arc::new(Memtable::new()),
                 mem_log: log,
                 imms: Vec::new(),
                 version: Arc::new(version),

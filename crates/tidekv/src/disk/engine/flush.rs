@@ -26,6 +26,8 @@ impl Inner {
         let Some((imm, log)) = sources.imms.last().cloned() else {
             return Ok(false);
         };
+        // `rotate` seals what it freezes; the memtable a reopen replayed is sealed here.
+        imm.seal();
         // Every table is older than the memtable: all of them may hold older versions.
         let mut retention = Retention::new(view, &sources.version.levels, 0);
         let mut sink = TableSink::new(self, 0, u64::MAX);

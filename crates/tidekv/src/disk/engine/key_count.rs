@@ -36,6 +36,7 @@
 
 use bytes::Bytes;
 
+use super::record_account::settled_count;
 use super::scan::Visible;
 use super::txn::Txn;
 use super::view::{decode_cell, decode_stored, View};
@@ -61,6 +62,11 @@ impl Presence {
             Some(cell @ (Cell::Str { .. } | Cell::List(_))) => Presence::Present(cell.expires_at()),
             Some(Cell::Tombstone | Cell::Item(_)) | None => Presence::Absent,
         }
+    }
+
+    /// The presence the newest stored cell gives its key (`None`: nothing stored).
+    pub(crate) fn of_stored(cell: Option<Bytes>) -> Presence {
+        cell.map_or(Presence::Absent, |cell| Presence::of_bytes(&cell))
     }
 
     /// The presence an encoded cell gives its (user) key.
@@ -243,25 +249,30 @@ impl Inner {
     pub(crate) fn len(&self, ks: u32) -> Result<u64> {
         let (count, seq, sources) = {
             let mut writer = self.writer.lock();
+            self.settle_counts(&mut writer)?;
             let sources = self.current();
             let seq = self.visible();
-            // In `Sync` mode the writer's count may include records still waiting for their
-            // fsync: the count before the first of them that changed it is the visible one.
-            let waiting = writer
-                .count_changes
-                .iter()
-                .find(|(at, changed, _)| *at > seq && *changed == ks)
-                .map(|(_, _, old)| *old);
-            let count = match (waiting, writer.counts.get(&ks)) {
-                (Some(old), _) => old,
-                (None, Some(&count)) => count,
-                (None, None) => {
+            let count = match writer.counts.get(&ks) {
+                Some(&count) => count,
+                None => {
                     // No write to `ks` since open: its newest count entry is exact.
                     let count = count_in(&sources, ks, writer.last_seq)?;
+                    let count = i64::try_from(count).map_err(|_| {
+                        Error::corruption("(key count)", u64::from(ks), "a count over 2^63")
+                    })?;
                     writer.counts.insert(ks, count);
                     count
                 }
             };
+            // In `Sync` mode the writer's count may include records still waiting for their
+            // fsync: take their changes back out to answer as of the visible one.
+            let waiting: i64 = writer
+                .count_changes
+                .iter()
+                .filter(|(at, changed, _)| *at > seq && *changed == ks)
+                .map(|(_, _, delta)| delta)
+                .sum();
+            let count = settled_count(ks, count.saturating_sub(waiting))?;
             (count, seq, sources)
         };
         let view = View {
@@ -281,6 +292,13 @@ impl Inner {
     /// keys it found and how many of them it deleted (a key that another sweep deleted first, or
     /// that changed, or a clock that stepped back meanwhile, leaves the second smaller).
     pub(crate) fn sweep_expired(&self) -> Result<(usize, usize)> {
+        // Index entries of deferred writes are not in yet (`pending_keys.rs`).
+        {
+            let mut writer = self.writer.lock();
+            if !writer.sealed {
+                self.settle_counts(&mut writer)?;
+            }
+        }
         let view = self.view();
         let mut due = DueEntries::new(&view, 0, false)?;
         let mut keys = Vec::new();

@@ -59,7 +59,12 @@ impl Inner {
             Ok(())
         })?;
         self.sync_all()?;
-        self.writer.lock().counts.clear();
+        {
+            // Whatever the resolver holds is part of what the walk counted.
+            let mut writer = self.writer.lock();
+            self.settle_counts(&mut writer)?;
+            writer.counts.clear();
+        }
         let mut versions = self.versions.lock();
         let edit = VersionEdit {
             features: Some(version.features | FEATURE_KEY_COUNTS),
@@ -105,7 +110,11 @@ mod tests {
             })
             .unwrap();
         // What the writer knows goes too (a close would write it back).
-        inner.writer.lock().counts.clear();
+        {
+            let mut writer = inner.writer.lock();
+            inner.settle_counts(&mut writer).unwrap();
+            writer.counts.clear();
+        }
         let mut versions = inner.versions.lock();
         let edit = VersionEdit {
             features: Some(0),

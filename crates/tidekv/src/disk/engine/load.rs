@@ -214,6 +214,7 @@ impl Inner {
                 // The adopted tables carry their own key counts.
                 writer.counts.clear();
                 writer.count_changes.clear();
+                writer.pending.clear();
                 self.publish(writer.last_seq);
                 self.watches.touch_all(None);
                 let mut versions = self.versions.lock();

@@ -27,7 +27,9 @@ mod load;
 mod lock;
 mod merge;
 mod open;
+mod pending_keys;
 mod record_account;
+mod resolver;
 mod rmw;
 mod scan;
 mod stats;
@@ -83,12 +85,17 @@ pub(crate) struct Writer {
     pub(crate) last_seq: u64,
     pub(crate) sealed: bool,
     /// The newest key count of each keyspace read or written so far (`key_count.rs`); a
-    /// keyspace not here is read from the tree.
-    pub(crate) counts: std::collections::HashMap<u32, u64>,
-    /// Count changes of records not yet visible, oldest first: `(record's last sequence number,
-    /// keyspace, count before it)`. Only `Sync` mode has any for long (a record waits for its
-    /// fsync); `len` uses them to answer as of the visible sequence number.
-    pub(crate) count_changes: std::collections::VecDeque<(u64, u32, u64)>,
+    /// keyspace not here is read from the tree. Signed: while deferred writes wait for the
+    /// resolver (`resolver.rs`), a count may run below its true value, even below zero (a key
+    /// whose insert is pending and whose delete is not); it is exact once settled.
+    pub(crate) counts: std::collections::BTreeMap<u32, i64>,
+    /// Count changes of records that may not be visible yet: `(record's last sequence number,
+    /// keyspace, change)`, in the order they were applied (a deferred one comes after later
+    /// records'). Only `Sync` mode keeps any for long (a record waits for its fsync); `len`
+    /// takes those above the visible sequence number back out.
+    pub(crate) count_changes: Vec<(u64, u32, i64)>,
+    /// Writes whose bookkeeping waits for a batch lookup (`pending_keys.rs`).
+    pub(crate) pending: pending_keys::PendingKeys,
 }
 
 /// State owned by whoever changes the table set (flush, compaction).
@@ -178,6 +185,8 @@ pub(crate) struct Inner {
     pub(crate) counters: Counters,
     /// Watched keys; every write marks its keys here under the writer lock.
     pub(crate) watches: Arc<crate::watch::WatchRegistry>,
+    /// Looks up the writes whose key counts are deferred (`resolver.rs`).
+    pub(crate) resolver: resolver::Resolver,
     /// Test hooks: code run when the engine passes a named point (RocksDB's sync points), so a
     /// test can act at an exact moment of a race.
     #[cfg(test)]

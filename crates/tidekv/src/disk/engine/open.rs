@@ -6,7 +6,7 @@
 //! their logs are removed. A crash anywhere in `open` leaves a directory the next `open` reads the
 //! same way.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::Arc;
@@ -120,14 +120,8 @@ pub(crate) fn open_with_fs(
     );
     let version = load_version(fs.as_ref(), &dir, &folded, &files, &manifest_file, &tables)?;
     let version = Arc::new(version);
-    let (replayed, last_seq, torn_tails_cut) = replay_logs(
-        fs.as_ref(),
-        &dir,
-        &wals,
-        folded.last_sequence,
-        &version,
-        options.memtable_size,
-    )?;
+    let (replayed, last_seq, torn_tails_cut) =
+        replay_logs(fs.as_ref(), &dir, &wals, folded.last_sequence, &version)?;
     let mut next_file = folded.next_file.max(present_max + 1).max(1);
     let wal_number = next_file;
     let manifest_number = next_file + 1;
@@ -157,11 +151,12 @@ pub(crate) fn open_with_fs(
             wal,
             last_seq,
             sealed: false,
-            counts: HashMap::new(),
-            count_changes: std::collections::VecDeque::new(),
+            counts: BTreeMap::new(),
+            count_changes: Vec::new(),
+            pending: super::pending_keys::PendingKeys::default(),
         }),
         current: RwLock::new(Arc::new(SuperVersion {
-            mem: Arc::new(Memtable::sized(options.memtable_size)),
+            mem: Arc::new(Memtable::new()),
             mem_log: wal_number,
             imms,
             version,
@@ -192,6 +187,7 @@ pub(crate) fn open_with_fs(
             ..Counters::default()
         },
         watches: Arc::default(),
+        resolver: super::resolver::Resolver::default(),
         #[cfg(test)]
         hooks: Mutex::new(Vec::new()),
     });
@@ -309,18 +305,17 @@ fn replay_logs(
     wals: &[u64],
     mut last_seq: u64,
     version: &Arc<Version>,
-    memtable_size: usize,
 ) -> Result<(Arc<Memtable>, u64, u64)> {
     // The records go into a memtable over the tables, as on the write path, so that each one's
     // bookkeeping is derived against the same state it was first made against.
     let sources = SuperVersion {
-        mem: Arc::new(Memtable::sized(memtable_size)),
+        mem: Arc::new(Memtable::new()),
         mem_log: 0,
         imms: Vec::new(),
         version: Arc::clone(version),
     };
     let keep = version.features & FEATURE_KEY_COUNTS != 0;
-    let mut counts = HashMap::new();
+    let mut counts = BTreeMap::new();
     let mut torn_tails_cut = 0;
     let tombstone = Cell::Tombstone.encode();
     for (i, &number) in wals.iter().enumerate() {
@@ -328,7 +323,8 @@ fn replay_logs(
         torn_tails_cut += u64::from(log.cut);
         for record in log.records {
             let record_last = record.first_seq + record.entries.len() as u64 - 1;
-            let mut account = RecordAccount::new(&sources, keep, record.first_seq, record_last);
+            let mut account =
+                RecordAccount::new(&sources, keep, record.first_seq, record_last, None);
             for (j, entry) in record.entries.iter().enumerate() {
                 let seq = record.first_seq + j as u64;
                 let cell = match entry.kind {
@@ -338,13 +334,13 @@ fn replay_logs(
                 account.insert(with_seq(&entry.key, seq), cell, None);
                 last_seq = last_seq.max(seq);
             }
-            account.finish(&mut counts)?;
+            account.finish(&mut counts, |_, _| {})?;
         }
     }
     // The replayed memtable is flushed right after: with the counts it derived, as a frozen
     // memtable always is.
     if !sources.mem.is_empty() {
-        write_counts(&counts, &sources.mem, last_seq);
+        write_counts(&counts, &sources.mem, last_seq)?;
     }
     Ok((sources.mem, last_seq, torn_tails_cut))
 }

@@ -6,18 +6,20 @@
 //! after the new one in the memtable (its older version, reached from the insert's own search,
 //! so a blind write to a key in the active memtable costs no second search), else from a lookup
 //! in the frozen memtables and the tables, whose bloom filters answer a new key without I/O.
-//! Nothing here allocates for a write whose key did not change kind or expiry, or for a new key
-//! beyond its lookup key.
+//!
+//! On the write path that last lookup is **deferred** (`pending_keys.rs`): the key joins the
+//! writer's pending list and is looked up later in a batch, still under the writer lock and
+//! before anything reads the counts or the index. Replay looks up at once.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use bytes::Bytes;
 
 use super::key_count::{count_cell, count_in, index_marker, index_of, keyspace_of, Presence};
+use super::pending_keys::PendingKeys;
 use super::SuperVersion;
 use crate::disk::cell::Cell;
 use crate::disk::key::SEQ_LEN;
-use crate::disk::lookup::LookupKey;
 use crate::disk::memtable::Memtable;
 use crate::error::{Error, Result};
 
@@ -30,8 +32,11 @@ pub(crate) struct RecordAccount<'a> {
     /// its first (what "before the record" is read at).
     last_seq: u64,
     before_seq: u64,
-    /// Count changes by keyspace; most records touch one keyspace.
-    deltas: Vec<(u32, i64)>,
+    /// Count changes by keyspace (see [`CountDeltas`]).
+    deltas: CountDeltas,
+    /// Where keys whose former state needs a lookup outside the active memtable go, if the
+    /// lookup is deferred (the write path); `None` looks up at once (replay).
+    pending: Option<&'a mut PendingKeys>,
     /// The first failure of a lookup made while inserting.
     failed: Option<Error>,
 }
@@ -43,13 +48,15 @@ impl<'a> RecordAccount<'a> {
         keep: bool,
         first_seq: u64,
         last_seq: u64,
+        pending: Option<&'a mut PendingKeys>,
     ) -> Self {
         RecordAccount {
             sources,
             keep,
             last_seq,
             before_seq: first_seq.saturating_sub(1),
-            deltas: Vec::new(),
+            deltas: CountDeltas::default(),
+            pending,
             failed: None,
         }
     }
@@ -66,7 +73,9 @@ impl<'a> RecordAccount<'a> {
             .mem
             .insert_finding_older(key, value, |inserted, hash, older| {
                 let before = before.or_else(|| older.map(Presence::of_bytes));
-                let prefix = inserted.get(..inserted.len() - SEQ_LEN).unwrap_or_default();
+                let prefix = inserted
+                    .get(..inserted.len().saturating_sub(SEQ_LEN))
+                    .unwrap_or_default();
                 if let Err(e) = self.account(prefix, hash, before, after) {
                     self.failed.get_or_insert(e);
                 }
@@ -80,78 +89,137 @@ impl<'a> RecordAccount<'a> {
         before: Option<Presence>,
         after: Presence,
     ) -> Result<()> {
-        let before = match before {
-            Some(known) => known,
-            // A new key, mostly: every filter rules it out, and no lookup key is built.
-            None if !self.sources.may_hold_outside_active(prefix, hash)? => Presence::Absent,
-            None => {
-                // Room for the sequence number the lookup key appends.
-                let mut key = Vec::with_capacity(prefix.len() + SEQ_LEN);
-                key.extend_from_slice(prefix);
-                let lookup = LookupKey::hashed(key, self.before_seq, hash);
-                match self.sources.get_outside_active(&lookup)? {
-                    Some((_, cell)) => Presence::of_bytes(&cell),
-                    None => Presence::Absent,
-                }
+        let before = match (before, self.pending.as_deref_mut()) {
+            (Some(known), _) => known,
+            (None, Some(pending)) => {
+                pending.push(prefix, hash, self.before_seq, self.last_seq, after);
+                return Ok(());
             }
+            (None, None) => Presence::of_stored(self.sources.get_outside_active(
+                prefix,
+                hash,
+                self.before_seq,
+            )?),
         };
-        if before == after {
-            return Ok(());
-        }
-        let change = i64::from(after != Presence::Absent) - i64::from(before != Presence::Absent);
+        let change = bookkeep(&self.sources.mem, prefix, self.last_seq, before, after)?;
         if change != 0 {
-            let ks = keyspace_of(prefix)?;
-            match self.deltas.iter_mut().find(|(k, _)| *k == ks) {
-                Some((_, delta)) => *delta += change,
-                None => self.deltas.push((ks, change)),
-            }
-        }
-        if let Presence::Present(Some(at)) = before {
-            self.index(index_of(prefix, at)?, Cell::Tombstone);
-        }
-        if let Presence::Present(Some(at)) = after {
-            self.index(index_of(prefix, at)?, index_marker());
+            self.deltas.add(keyspace_of(prefix)?, change);
         }
         Ok(())
     }
 
-    fn index(&self, mut prefix: Vec<u8>, cell: Cell) {
-        prefix.extend_from_slice(&(!self.last_seq).to_be_bytes());
-        self.sources.mem.insert(Bytes::from(prefix), cell.encode());
-    }
-
-    /// Applies the record's count changes to `counts` (the newest count of each keyspace known
-    /// so far; a missing one is read from the tree) and returns each as `(keyspace, old count)`.
-    pub(crate) fn finish(self, counts: &mut HashMap<u32, u64>) -> Result<Vec<(u32, u64)>> {
+    /// Applies the record's count changes to `counts` (see [`apply_delta`]) and calls
+    /// `changed(keyspace, delta)` for each.
+    pub(crate) fn finish(
+        self,
+        counts: &mut BTreeMap<u32, i64>,
+        mut changed: impl FnMut(u32, i64),
+    ) -> Result<()> {
         if let Some(e) = self.failed {
             return Err(e);
         }
-        let mut changed = Vec::new();
-        for (ks, delta) in self.deltas.into_iter().filter(|(_, d)| *d != 0) {
-            let old = match counts.get(&ks) {
-                Some(&count) => count,
-                None => count_in(self.sources, ks, self.before_seq)?,
-            };
-            let new = old.checked_add_signed(delta).ok_or_else(|| {
-                Error::corruption(
-                    "(key count)",
-                    u64::from(ks),
-                    format!("keyspace {ks}'s count {old} cannot change by {delta}"),
-                )
-            })?;
-            counts.insert(ks, new);
-            changed.push((ks, old));
+        for (ks, delta) in self.deltas.into_iter() {
+            apply_delta(self.sources, counts, ks, delta, self.before_seq)?;
+            changed(ks, delta);
         }
-        Ok(changed)
+        Ok(())
     }
 }
 
-/// Writes `counts` into `mem` (about to be frozen) at `seq`, its last sequence number: the
-/// tables then hold every count as of the memtable's end (`key_count.rs`).
-pub(crate) fn write_counts(counts: &HashMap<u32, u64>, mem: &Memtable, seq: u64) {
+/// Count changes by keyspace: most records touch one keyspace, whose change is kept inline (no
+/// allocation per write); changes of further keyspaces go to `more`.
+#[derive(Default)]
+pub(super) struct CountDeltas {
+    first: Option<(u32, i64)>,
+    more: Vec<(u32, i64)>,
+}
+
+impl CountDeltas {
+    pub(super) fn add(&mut self, ks: u32, change: i64) {
+        match &mut self.first {
+            None => self.first = Some((ks, change)),
+            Some((first, delta)) if *first == ks => *delta += change,
+            Some(_) => match self.more.iter_mut().find(|(k, _)| *k == ks) {
+                Some((_, delta)) => *delta += change,
+                None => self.more.push((ks, change)),
+            },
+        }
+    }
+
+    /// The non-zero changes.
+    pub(super) fn into_iter(self) -> impl Iterator<Item = (u32, i64)> {
+        self.first
+            .into_iter()
+            .chain(self.more)
+            .filter(|(_, d)| *d != 0)
+    }
+}
+
+/// Records one user key's change from `before` to `after` at sequence number `last_seq`: the
+/// expiry-index entries it changes go into `mem`; returns the key count's change.
+pub(super) fn bookkeep(
+    mem: &Memtable,
+    prefix: &[u8],
+    last_seq: u64,
+    before: Presence,
+    after: Presence,
+) -> Result<i64> {
+    if before == after {
+        return Ok(0);
+    }
+    if let Presence::Present(Some(at)) = before {
+        index(mem, index_of(prefix, at)?, last_seq, Cell::Tombstone);
+    }
+    if let Presence::Present(Some(at)) = after {
+        index(mem, index_of(prefix, at)?, last_seq, index_marker());
+    }
+    Ok(i64::from(after != Presence::Absent) - i64::from(before != Presence::Absent))
+}
+
+fn index(mem: &Memtable, mut prefix: Vec<u8>, seq: u64, cell: Cell) {
+    prefix.extend_from_slice(&(!seq).to_be_bytes());
+    mem.insert(Bytes::from(prefix), cell.encode());
+}
+
+/// Adds `delta` to keyspace `ks`'s count in `counts` (the newest count of each keyspace known
+/// so far; a missing one is read from `sources` at `seq`, where it is exact).
+pub(super) fn apply_delta(
+    sources: &SuperVersion,
+    counts: &mut BTreeMap<u32, i64>,
+    ks: u32,
+    delta: i64,
+    seq: u64,
+) -> Result<()> {
+    let old = match counts.get(&ks) {
+        Some(&count) => count,
+        None => i64::try_from(count_in(sources, ks, seq)?).map_err(|_| count_error(ks))?,
+    };
+    let new = old.checked_add(delta).ok_or_else(|| count_error(ks))?;
+    counts.insert(ks, new);
+    Ok(())
+}
+
+/// A settled count (see `Writer::counts`) as stored: never below zero.
+pub(super) fn settled_count(ks: u32, count: i64) -> Result<u64> {
+    u64::try_from(count).map_err(|_| count_error(ks))
+}
+
+fn count_error(ks: u32) -> Error {
+    Error::corruption(
+        "(key count)",
+        u64::from(ks),
+        format!("keyspace {ks}'s key count left the range 0..2^63"),
+    )
+}
+
+/// Writes `counts` (settled) into `mem` (about to be frozen) at `seq`, its last sequence
+/// number: the tables then hold every count as of the memtable's end (`key_count.rs`).
+pub(crate) fn write_counts(counts: &BTreeMap<u32, i64>, mem: &Memtable, seq: u64) -> Result<()> {
     for (&ks, &count) in counts {
+        let count = settled_count(ks, count)?;
         let mut key = super::key_count::count_prefix(ks);
         key.extend_from_slice(&(!seq).to_be_bytes());
         mem.insert(Bytes::from(key), count_cell(count).encode());
     }
+    Ok(())
 }

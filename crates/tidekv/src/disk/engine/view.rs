@@ -35,24 +35,36 @@ impl SuperVersion {
         self.version.get(lookup)
     }
 
-    /// `false` only if neither the frozen memtables nor the tables can hold a version of the key
-    /// with identifying prefix `prefix` (whose [`crate::disk::table::bloom::bloom_hash`] is
-    /// `hash`), by their filters.
-    pub(crate) fn may_hold_outside_active(&self, prefix: &[u8], hash: u64) -> Result<bool> {
-        if self.imms.iter().any(|(imm, _)| imm.may_contain_hash(hash)) {
-            return Ok(true);
+    /// The newest version at or below `seq` of the key with identifying prefix `prefix` (whose
+    /// [`crate::disk::table::bloom::bloom_hash`] is `hash`) in the frozen memtables and the
+    /// tables, as cell bytes: what a write to the active memtable replaces when the active
+    /// memtable holds no older version.
+    ///
+    /// The filters are asked first, so for a new key this is a few filter probes and no lookup
+    /// key is built; a caller that asked them already uses [`SuperVersion::lookup_outside_active`].
+    pub(crate) fn get_outside_active(
+        &self,
+        prefix: &[u8],
+        hash: u64,
+        seq: u64,
+    ) -> Result<Option<Bytes>> {
+        if !self.imms.iter().any(|(imm, _)| imm.may_contain_hash(hash))
+            && !self.version.may_hold(prefix, hash)?
+        {
+            return Ok(None);
         }
-        self.version.may_hold(prefix, hash)
+        self.lookup_outside_active(&LookupKey::from_prefix(prefix, seq, hash))
     }
 
-    /// Like [`SuperVersion::get`], but only in the frozen memtables and the tables.
-    pub(crate) fn get_outside_active(&self, lookup: &LookupKey) -> Result<Option<(u64, Bytes)>> {
+    /// [`SuperVersion::get_outside_active`] without asking the filters first (each source
+    /// still skips the search its own filter rules out).
+    pub(crate) fn lookup_outside_active(&self, lookup: &LookupKey) -> Result<Option<Bytes>> {
         for (imm, _) in &self.imms {
-            if let Some(found) = imm.get(lookup) {
+            if let Some((_, found)) = imm.get(lookup) {
                 return Ok(Some(found));
             }
         }
-        self.version.get(lookup)
+        Ok(self.version.get(lookup)?.map(|(_, found)| found))
     }
 }
 

@@ -1,5 +1,6 @@
 //! The background threads: one flushes frozen memtables, one compacts, one deletes expired keys
-//! (`key_count.rs`), and with `Durability::Periodic` one syncs the log. Each sleeps on `background.wake` until there is work or the
+//! (`key_count.rs`), one looks up the keys of deferred key-count bookkeeping (`resolver.rs`),
+//! and with `Durability::Periodic` one syncs the log. Each sleeps until there is work or the
 //! engine shuts down; a failure is recorded (`Inner::fail`) and stops further writes.
 
 use std::sync::Arc;
@@ -27,6 +28,7 @@ pub(crate) fn spawn(inner: &Arc<Inner>) -> Result<Vec<JoinHandle<()>>> {
     threads.push(spawn("flush", flush_loop)?);
     threads.push(spawn("compact", compact_loop)?);
     threads.push(spawn("expiry", expiry_loop)?);
+    threads.push(spawn("resolve", Inner::resolve_loop)?);
     if let Durability::Periodic(_) = inner.options.durability {
         threads.push(spawn("sync", sync_loop)?);
     }

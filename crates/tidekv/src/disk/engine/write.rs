@@ -117,7 +117,13 @@ impl Inner {
         let last = first_seq + writes.len() as u64 - 1;
         writer.last_seq = last;
         let keep = sources.version.features & FEATURE_KEY_COUNTS != 0;
-        let mut account = RecordAccount::new(sources, keep, first_seq, last);
+        let Writer {
+            counts,
+            count_changes,
+            pending,
+            ..
+        } = &mut *writer;
+        let mut account = RecordAccount::new(sources, keep, first_seq, last, Some(pending));
         let mut user_bytes = 0;
         for (seq, ((mut key, _, before), value)) in
             (first_seq..).zip(writes.into_iter().zip(values))
@@ -129,20 +135,12 @@ impl Inner {
         // The record is in the log: if its bookkeeping cannot be made (a table read failed),
         // the memtable no longer matches the log, so the store stops taking writes; a reopen
         // replays the record and derives the bookkeeping again.
-        let changed = account
-            .finish(&mut writer.counts)
-            .inspect_err(|e| self.fail(e))?;
         let visible = self.visible();
-        while writer
-            .count_changes
-            .front()
-            .is_some_and(|(seq, _, _)| *seq <= visible)
-        {
-            writer.count_changes.pop_front();
-        }
-        writer
-            .count_changes
-            .extend(changed.into_iter().map(|(ks, old)| (last, ks, old)));
+        count_changes.retain(|(seq, _, _)| *seq > visible);
+        account
+            .finish(counts, |ks, delta| count_changes.push((last, ks, delta)))
+            .inspect_err(|e| self.fail(e))?;
+        self.hand_over_full_batch(writer);
         self.counters
             .user_bytes
             .fetch_add(user_bytes, Ordering::Relaxed);
@@ -213,7 +211,9 @@ impl Inner {
         if mem.is_empty() {
             return Ok(());
         }
-        write_counts(&writer.counts, &mem, writer.last_seq);
+        // The counts go out with the memtable: every write in it must be counted first.
+        self.settle_counts(writer)?;
+        write_counts(&writer.counts, &mem, writer.last_seq)?;
         writer.wal.sync()?;
         self.group.mark_synced(writer.last_seq);
         self.publish(writer.last_seq);
@@ -227,12 +227,16 @@ impl Inner {
         self.counters.wal_size.store(wal.len(), Ordering::Relaxed);
         let old = std::mem::replace(&mut writer.wal, wal);
         drop(old);
+        // Nothing more goes into `mem` (the writer lock is held until the new memtable is
+        // installed): give it its filter before it is frozen.
+        mem.seal();
+        let hash_buffer = mem.take_hash_buffer();
         self.install(|current| {
             let mut imms = Vec::with_capacity(current.imms.len() + 1);
             imms.push((Arc::clone(&current.mem), current.mem_log));
             imms.extend(current.imms.iter().cloned());
             SuperVersion {
-                mem: Arc::new(Memtable::sized(self.options.memtable_size)),
+                mem: Arc::new(Memtable::with_hash_buffer(hash_buffer)),
                 mem_log: number,
                 imms,
                 version: Arc::clone(&current.version),

@@ -16,9 +16,12 @@ mod presence_filter;
 
 use std::ops::Bound;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
 
 use bytes::Bytes;
+use crossbeam_skiplist::map::Entry;
 use crossbeam_skiplist::SkipMap;
+use parking_lot::Mutex;
 
 use crate::disk::head_key::{HeadKey, HEAD_LEN};
 use crate::disk::key::{split_seq, SEQ_LEN};
@@ -35,69 +38,109 @@ const ENTRY_OVERHEAD: usize = 64 + HEAD_LEN;
 pub(crate) struct Memtable {
     map: SkipMap<HeadKey, Bytes>,
     size: AtomicUsize,
-    /// Every key's identifying prefix is in it: a lookup it rules out skips the search.
-    filter: PresenceFilter,
+    /// The [`bloom_hash`] of every entry's identifying prefix, in insertion order, until
+    /// [`Memtable::seal`] builds the filter from them. Appending costs an insert a few
+    /// nanoseconds; keeping a filter up to date instead would cost it a cache miss and several
+    /// atomic operations, and building one by walking the skip list would take ~300 ns per
+    /// entry of pointer chasing while the frozen memtable has no filter.
+    hashes: Mutex<Vec<u64>>,
+    /// Built by [`Memtable::seal`] once the memtable is frozen, over every key's identifying
+    /// prefix: a lookup it rules out skips the search. The active memtable has none.
+    ///
+    /// Invariant: once set, no entry is inserted (a key missing from the filter would be a false
+    /// "absent").
+    filter: OnceLock<PresenceFilter>,
 }
 
-/// Bytes of memtable per filter bit: about 16 bits per entry of 128 bytes.
-const BYTES_PER_FILTER_BIT: usize = 8;
+/// Filter bits per entry: about 0.1% false positives (`disk/blocked_bloom.rs`).
+const FILTER_BITS_PER_ENTRY: usize = 16;
 
 impl Memtable {
-    /// A memtable for a test (a filter for about 64 KiB of entries).
-    #[cfg(test)]
+    /// An empty memtable.
     pub(crate) fn new() -> Self {
-        Memtable::sized(64 << 10)
+        Memtable::with_hash_buffer(Vec::new())
     }
 
-    /// A memtable that will hold about `bytes` (the configured memtable size); its filter is
-    /// sized for that.
-    pub(crate) fn sized(bytes: usize) -> Self {
+    /// An empty memtable that collects its hashes in `buffer` (cleared first): the writer
+    /// passes each new memtable the buffer of the one it froze, so that it neither grows again
+    /// nor is freed and allocated anew (large allocations and frees are costly with glibc's
+    /// allocator, which consolidates its free lists on them).
+    pub(crate) fn with_hash_buffer(mut buffer: Vec<u64>) -> Self {
+        buffer.clear();
         Memtable {
             map: SkipMap::new(),
             size: AtomicUsize::new(0),
-            filter: PresenceFilter::with_bits(bytes / BYTES_PER_FILTER_BIT),
+            hashes: Mutex::new(buffer),
+            filter: OnceLock::new(),
         }
+    }
+
+    /// Builds the presence filter: call once nothing more will be inserted (the memtable is
+    /// frozen; see the invariant on `filter`). Until then, and if never called, lookups search.
+    /// It costs one cache line per entry (a few milliseconds for a full memtable).
+    pub(crate) fn seal(&self) {
+        self.filter.get_or_init(|| {
+            let hashes = self.hashes.lock();
+            let mut filter = PresenceFilter::new(hashes.len(), FILTER_BITS_PER_ENTRY);
+            for &hash in hashes.iter() {
+                filter.insert(hash);
+            }
+            filter
+        });
+    }
+
+    /// Takes the hash buffer of a sealed memtable (for [`Memtable::with_hash_buffer`]).
+    pub(crate) fn take_hash_buffer(&self) -> Vec<u64> {
+        if self.filter.get().is_none() {
+            return Vec::new();
+        }
+        std::mem::take(&mut *self.hashes.lock())
     }
 
     /// Adds one version. `internal_key` must be new (see the invariant).
     pub(crate) fn insert(&self, internal_key: Bytes, value: Bytes) {
-        let added = internal_key.len() + value.len() + ENTRY_OVERHEAD;
-        self.remember(&internal_key);
-        self.map.insert(HeadKey::new(internal_key), value);
-        self.size.fetch_add(added, Ordering::Relaxed);
+        let hash = bloom_hash(split_seq(&internal_key).map_or(&[][..], |(prefix, _)| prefix));
+        self.insert_hashed(internal_key, value, hash);
     }
 
-    /// Puts the key's prefix into the filter.
-    fn remember(&self, internal_key: &[u8]) {
-        if let Some((prefix, _)) = split_seq(internal_key) {
-            self.filter.insert(bloom_hash(prefix));
-        }
+    /// Inserts the entry and remembers its prefix's hash for the filter.
+    fn insert_hashed(
+        &self,
+        internal_key: Bytes,
+        value: Bytes,
+        hash: u64,
+    ) -> Entry<'_, HeadKey, Bytes> {
+        debug_assert!(
+            self.filter.get().is_none(),
+            "an insert into a sealed memtable"
+        );
+        let added = internal_key.len() + value.len() + ENTRY_OVERHEAD;
+        self.hashes.lock().push(hash);
+        let entry = self.map.insert(HeadKey::new(internal_key), value);
+        self.size.fetch_add(added, Ordering::Relaxed);
+        entry
     }
 
     /// Adds one version like [`Memtable::insert`], then calls `then` with the new internal key,
     /// its prefix's [`bloom_hash`] and the value of the next older version of the same key in
     /// this memtable, if any: the entry right after the new one, reached from the insert's own
-    /// search (versions sort newest first). Nothing is copied, and for a key the filter had not
-    /// seen (a new key, mostly) the older version is not even looked for.
+    /// search (versions sort newest first, and the search has just compared the new key with
+    /// it, so it is in cache). Nothing is copied.
     pub(crate) fn insert_finding_older<R>(
         &self,
         internal_key: Bytes,
         value: Bytes,
         then: impl FnOnce(&[u8], u64, Option<&[u8]>) -> R,
     ) -> R {
-        let added = internal_key.len() + value.len() + ENTRY_OVERHEAD;
         let len = internal_key.len();
         let hash = bloom_hash(
             internal_key
                 .get(..len.saturating_sub(SEQ_LEN))
                 .unwrap_or_default(),
         );
-        let seen = self.filter.may_contain(hash);
-        self.filter.insert(hash);
-        let entry = self.map.insert(HeadKey::new(internal_key), value);
-        self.size.fetch_add(added, Ordering::Relaxed);
+        let entry = self.insert_hashed(internal_key, value, hash);
         let inserted = entry.key();
-        let next = if seen { entry.next() } else { None };
+        let next = entry.next();
         // The older version of the same key has the same length and the same bytes but for the
         // sequence number; a different key differs early, within the inline heads.
         let older = next.as_ref().and_then(|next| {
@@ -110,14 +153,19 @@ impl Memtable {
         then(inserted.bytes(), hash, older)
     }
 
-    /// `false` only if no key with this prefix hash was inserted.
+    /// Reads the filter line of `hash` into cache, if sealed (see [`PresenceFilter::touch`]).
+    pub(crate) fn touch(&self, hash: u64) -> u8 {
+        self.filter.get().map_or(0, |f| f.touch(hash))
+    }
+
+    /// `false` only if no key with this prefix hash was inserted (known only once sealed).
     pub(crate) fn may_contain_hash(&self, hash: u64) -> bool {
-        self.filter.may_contain(hash)
+        self.filter.get().is_none_or(|f| f.may_contain(hash))
     }
 
     /// The newest version of `lookup`'s key visible at its snapshot, as `(seq, value)`.
     pub(crate) fn get(&self, lookup: &LookupKey) -> Option<(u64, Bytes)> {
-        if !self.filter.may_contain(lookup.hash()) {
+        if !self.may_contain_hash(lookup.hash()) {
             return None;
         }
         let entry = self

@@ -1,25 +1,26 @@
-//! A bloom filter over a table's keys, so that a point read skips tables that cannot hold its key.
-//! `docs/format/sstable.md` ("Bloom filter") is the specification; this file must agree with it.
+//! A bloom filter over a table's keys, so that a point read (or a write's key-count check)
+//! skips tables that cannot hold its key. `docs/format/sstable.md` ("Bloom filter") is the
+//! specification; this file must agree with it.
 //!
 //! ```text
-//! bit array (m bytes, m * 8 bits) | k u8 (probe count, 1..=30)
+//! bit array (m bytes) | k u8 (probe count, 1..=30)
 //! ```
 //!
-//! Key `x` sets bits `(h1 + i * h2) mod (8 m)` for `i` in `0..k`, where `h = xxh3_64(x)`,
-//! `h1 = h & 0xFFFF_FFFF` and `h2 = h >> 32` (Kirsch–Mitzenmacher double hashing: two hashes give
-//! the false-positive rate of k independent ones). Bit `b` is bit `b % 8` of byte `b / 8`.
+//! The bit array's layout depends on the table's format version: version 2 (written now) is
+//! blocked (`disk/blocked_bloom.rs`: one cache line per lookup), version 1 standard
+//! (`bloom_standard.rs`: one cache line per probe).
 
 use bytes::Bytes;
 use xxhash_rust::xxh3::xxh3_64;
 
+use super::bloom_standard::StandardLayout;
+use crate::disk::blocked_bloom::{self, BLOCK_BYTES};
+
 /// The largest probe count a filter may carry. More probes than this never pays off, and it keeps
 /// the per-lookup cost bounded whatever a damaged file claims.
 const MAX_PROBES: u8 = 30;
-/// Filters for few keys get at least this many bits, so that a table of 2 keys does not get a
-/// 20-bit filter with a poor false-positive rate.
-const MIN_BITS: usize = 64;
 
-/// Collects key hashes while a table is built, then lays out its filter.
+/// Collects key hashes while a table is built, then lays out its filter (blocked, version 2).
 #[derive(Debug)]
 pub(crate) struct BloomBuilder {
     bits_per_key: usize,
@@ -27,8 +28,7 @@ pub(crate) struct BloomBuilder {
 }
 
 impl BloomBuilder {
-    /// A builder spending `bits_per_key` bits per key (10 gives about 1% false positives; 0 gives a
-    /// filter that excludes nothing).
+    /// A builder spending `bits_per_key` bits per key (0 gives a filter that excludes nothing).
     pub(crate) fn new(bits_per_key: usize) -> Self {
         BloomBuilder {
             bits_per_key,
@@ -45,18 +45,10 @@ impl BloomBuilder {
     /// take as "may contain anything".
     pub(crate) fn finish(self) -> Vec<u8> {
         let k = probes(self.bits_per_key);
-        let wanted = self.hashes.len().saturating_mul(self.bits_per_key);
-        let bits = if wanted == 0 {
-            0
-        } else {
-            wanted.max(MIN_BITS).div_ceil(8).saturating_mul(8)
-        };
-        let mut out = vec![0u8; bits / 8];
-        for &h in &self.hashes {
-            for bit in probe_bits(h, k, bits as u64) {
-                if let Some(byte) = out.get_mut((bit / 8) as usize) {
-                    *byte |= 1 << (bit % 8);
-                }
+        let mut out = vec![0u8; blocked_bloom::array_len(self.hashes.len(), self.bits_per_key)];
+        if !out.is_empty() {
+            for &h in &self.hashes {
+                blocked_bloom::insert(&mut out, k, h);
             }
         }
         out.push(k);
@@ -69,37 +61,44 @@ pub(crate) fn bloom_hash(key: &[u8]) -> u64 {
     xxh3_64(key)
 }
 
-/// The probe count for `bits_per_key`: `round(bits_per_key * ln 2)`, which minimises the
-/// false-positive rate, clamped to `1..=30`.
-fn probes(bits_per_key: usize) -> u8 {
+/// The probe count for `bits_per_key`: `round(bits_per_key * ln 2)`, which minimises a
+/// standard filter's false-positive rate, clamped to `1..=30`.
+pub(crate) fn probes(bits_per_key: usize) -> u8 {
     let k = (bits_per_key as f64 * std::f64::consts::LN_2).round();
     k.clamp(1.0, f64::from(MAX_PROBES)) as u8
 }
 
-/// The `k` bit positions of a key with hash `h` in a filter of `bits` bits (`bits > 0`).
-fn probe_bits(h: u64, k: u8, bits: u64) -> impl Iterator<Item = u64> {
-    let h1 = h & 0xFFFF_FFFF;
-    let h2 = h >> 32;
-    // `h1 + i * h2 < 2^32 + 30 * 2^32`: no overflow.
-    (0..u64::from(k)).map(move |i| (h1 + i * h2) % bits.max(1))
+/// How a filter's bit array is laid out.
+#[derive(Debug, Clone, Copy)]
+enum Layout {
+    /// No bits: excludes nothing.
+    Empty,
+    /// Format version 1.
+    Standard(StandardLayout),
+    /// Format version 2.
+    Blocked,
 }
 
 /// A table's filter, read back.
 ///
-/// Invariant: `k` is in `1..=30`, or the filter is empty (`bits` holds no bytes) and excludes
-/// nothing.
+/// Invariant: `k` is in `1..=30`; a blocked array is a whole number of blocks.
 #[derive(Debug, Clone)]
 pub(crate) struct BloomFilter {
     bits: Bytes,
     k: u8,
+    layout: Layout,
 }
 
 impl BloomFilter {
-    /// Reads a filter written by [`BloomBuilder::finish`]. Empty bytes are a filter that excludes
-    /// nothing (a table written without one).
-    pub(crate) fn new(mut bytes: Bytes) -> Result<BloomFilter, String> {
+    /// Reads a filter of a table of format `version` (1 or 2). Empty bytes are a filter that
+    /// excludes nothing (a table written without one).
+    pub(crate) fn new(mut bytes: Bytes, version: u32) -> Result<BloomFilter, String> {
         let Some(&k) = bytes.last() else {
-            return Ok(BloomFilter { bits: bytes, k: 1 });
+            return Ok(BloomFilter {
+                bits: bytes,
+                k: 1,
+                layout: Layout::Empty,
+            });
         };
         if !(1..=MAX_PROBES).contains(&k) {
             return Err(format!(
@@ -107,7 +106,21 @@ impl BloomFilter {
             ));
         }
         bytes.truncate(bytes.len() - 1);
-        Ok(BloomFilter { bits: bytes, k })
+        let layout = match (bytes.len(), version) {
+            (0, _) => Layout::Empty,
+            (len, 1) => Layout::Standard(StandardLayout::new(len)),
+            (len, _) if len % BLOCK_BYTES != 0 => {
+                return Err(format!(
+                    "corrupt bloom filter: {len} bytes is not a whole number of {BLOCK_BYTES}-byte blocks"
+                ))
+            }
+            _ => Layout::Blocked,
+        };
+        Ok(BloomFilter {
+            bits: bytes,
+            k,
+            layout,
+        })
     }
 
     /// False if `key` was certainly not added; true if it may have been.
@@ -116,18 +129,22 @@ impl BloomFilter {
         self.may_contain_hash(bloom_hash(key))
     }
 
+    /// [`blocked_bloom::touch`] for a blocked filter; other layouts read nothing.
+    pub(crate) fn touch(&self, hash: u64) -> u8 {
+        match self.layout {
+            Layout::Blocked => blocked_bloom::touch(&self.bits, hash),
+            Layout::Empty | Layout::Standard(_) => 0,
+        }
+    }
+
     /// [`BloomFilter::may_contain`] for the key whose [`bloom_hash`] is `hash`: a lookup that
     /// probes several tables hashes its key once.
     pub(crate) fn may_contain_hash(&self, hash: u64) -> bool {
-        let bits = self.bits.len() as u64 * 8;
-        if bits == 0 {
-            return true;
+        match self.layout {
+            Layout::Empty => true,
+            Layout::Standard(layout) => layout.may_contain(&self.bits, self.k, hash),
+            Layout::Blocked => blocked_bloom::may_contain(&self.bits, self.k, hash),
         }
-        probe_bits(hash, self.k, bits).all(|bit| {
-            self.bits
-                .get((bit / 8) as usize)
-                .is_none_or(|byte| byte & (1 << (bit % 8)) != 0)
-        })
     }
 }
 
@@ -136,13 +153,14 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+    use crate::disk::table::bloom_standard;
 
     fn filter(keys: impl IntoIterator<Item = Vec<u8>>, bits_per_key: usize) -> BloomFilter {
         let mut b = BloomBuilder::new(bits_per_key);
         for k in keys {
             b.add(&k);
         }
-        BloomFilter::new(Bytes::from(b.finish())).unwrap()
+        BloomFilter::new(Bytes::from(b.finish()), 2).unwrap()
     }
 
     fn present(i: u32) -> Vec<u8> {
@@ -164,9 +182,7 @@ mod tests {
             assert!(f.may_contain(&present(i)), "false negative for key {i}");
         }
         let n = 100_000;
-        let fp = false_positives(&f, n);
-        let rate = f64::from(fp) / f64::from(n);
-        // Theory for m/n = 10, k = 7: (1 - e^(-0.7))^7 = 0.82%.
+        let rate = f64::from(false_positives(&f, n)) / f64::from(n);
         assert!(rate < 0.02, "false-positive rate {rate}");
         println!("false-positive rate at 10 bits/key: {:.3}%", rate * 100.0);
     }
@@ -191,43 +207,73 @@ mod tests {
     fn empty_and_zero_bit_filters_exclude_nothing() {
         let empty_keys = filter(Vec::<Vec<u8>>::new(), 10);
         let zero_bits = filter((0..10).map(present), 0);
-        let no_bytes = BloomFilter::new(Bytes::new()).unwrap();
-        for f in [empty_keys, zero_bits, no_bytes] {
+        let no_bytes = BloomFilter::new(Bytes::new(), 2).unwrap();
+        let old_empty = BloomFilter::new(Bytes::from_static(&[7]), 1).unwrap();
+        for f in [empty_keys, zero_bits, no_bytes, old_empty] {
             assert!(f.may_contain(b"anything") && f.may_contain(b""));
         }
         assert_eq!(BloomBuilder::new(10).finish(), [7]);
     }
 
     #[test]
-    fn small_filters_get_at_least_64_bits() {
+    fn small_filters_get_one_block() {
         let mut b = BloomBuilder::new(10);
         b.add(b"one");
-        assert_eq!(b.finish().len(), MIN_BITS / 8 + 1);
+        assert_eq!(b.finish().len(), BLOCK_BYTES + 1);
     }
 
     #[test]
-    fn a_bad_probe_count_is_refused() {
+    fn a_bad_probe_count_or_a_partial_block_is_refused() {
         for k in [0u8, 31, 255] {
-            let err = BloomFilter::new(Bytes::from(vec![0xFF, 0xFF, k])).unwrap_err();
+            let err = BloomFilter::new(Bytes::from(vec![0xFF, 0xFF, k]), 1).unwrap_err();
             assert!(err.contains("probe count"), "{err}");
         }
+        let mut partial = vec![0xFF; 65];
+        partial.push(7);
+        let err = BloomFilter::new(Bytes::from(partial.clone()), 2).unwrap_err();
+        assert!(err.contains("whole number"), "{err}");
+        // The same bytes are a valid version-1 filter.
+        assert!(BloomFilter::new(Bytes::from(partial), 1).is_ok());
+    }
+
+    /// A table written by a version-1 build still answers correctly.
+    #[test]
+    fn version_1_filters_are_read_with_their_layout() {
+        let keys: Vec<Vec<u8>> = (0..2_000).map(present).collect();
+        let hashes: Vec<u64> = keys.iter().map(|k| bloom_hash(k)).collect();
+        let f = BloomFilter::new(Bytes::from(bloom_standard::build(&hashes, 10, 7)), 1).unwrap();
+        assert!(keys.iter().all(|k| f.may_contain(k)));
+        let rate = f64::from(false_positives(&f, 20_000)) / 20_000.0;
+        assert!(rate < 0.02, "{rate}");
     }
 
     /// The worked example of `docs/format/sstable.md`, byte for byte: one key, 10 bits per key.
     #[test]
     fn documented_example_matches_the_encoder() {
-        let h = xxh3_64(b"apple");
+        let h = bloom_hash(b"apple");
         assert_eq!(h, 0x517A_430D_CF1F_8A00);
-        // h1 = 0xCF1F8A00 = 0 (mod 64), h2 = 0x517A430D = 13 (mod 64).
-        assert_eq!(
-            probe_bits(h, 7, 64).collect::<Vec<_>>(),
-            [0, 13, 26, 39, 52, 1, 14]
-        );
+        let probes: Vec<(usize, u8)> = blocked_bloom::probes(h, 7, 1).collect();
         let mut builder = BloomBuilder::new(10);
         builder.add(b"apple");
+        let bytes = builder.finish();
+        let mut expected = vec![0u8; 65];
+        for &(byte, mask) in &probes {
+            expected[byte] |= mask;
+        }
+        expected[64] = 7;
+        assert_eq!(bytes, expected);
+        // Bits 120, 290, 356, 188, 200, 254, 299 of the one block (see the docs).
         assert_eq!(
-            builder.finish(),
-            [0x03, 0x60, 0x00, 0x04, 0x80, 0x00, 0x10, 0x00, 0x07]
+            probes,
+            [
+                (15, 1),
+                (36, 4),
+                (44, 16),
+                (23, 16),
+                (25, 1),
+                (31, 64),
+                (37, 8)
+            ]
         );
     }
 
@@ -245,10 +291,11 @@ mod tests {
 
         #[test]
         fn arbitrary_bytes_never_panic(
-            bytes in prop::collection::vec(any::<u8>(), 0..64),
+            bytes in prop::collection::vec(any::<u8>(), 0..200),
             key in prop::collection::vec(any::<u8>(), 0..8),
+            version in 1u32..=2,
         ) {
-            if let Ok(f) = BloomFilter::new(Bytes::from(bytes)) {
+            if let Ok(f) = BloomFilter::new(Bytes::from(bytes), version) {
                 let _ = f.may_contain(&key);
             }
         }

@@ -22,8 +22,11 @@ use crate::error::{Error, Result};
 
 /// The last 8 bytes of every table.
 pub(crate) const MAGIC: [u8; 8] = *b"TIDEKVST";
-/// The table format this code writes and reads. Bump it on any layout change.
-pub(crate) const FORMAT_VERSION: u32 = 1;
+/// The table format this code writes. Bump it on any layout change. Version 2 changed the
+/// bloom filter's layout to blocked; this code reads versions [`OLDEST_READ_VERSION`] and up.
+pub(crate) const FORMAT_VERSION: u32 = 2;
+/// The oldest table format this code reads (version 1: standard bloom filters).
+pub(crate) const OLDEST_READ_VERSION: u32 = 1;
 /// Bytes in the footer: three handles (48), version (4), CRC32C (4), magic (8).
 pub(crate) const FOOTER_LEN: usize = 64;
 /// Bytes in an encoded [`BlockHandle`].

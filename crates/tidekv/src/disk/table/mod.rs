@@ -4,6 +4,7 @@
 pub(crate) mod block;
 pub(crate) mod block_builder;
 pub(crate) mod bloom;
+pub(crate) mod bloom_standard;
 pub(crate) mod builder;
 pub(crate) mod cache;
 pub(crate) mod compression;

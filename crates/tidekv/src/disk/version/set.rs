@@ -230,7 +230,19 @@ impl Version {
     /// The tables that can hold a version of the key with identifying prefix `prefix`, in the
     /// order a point read must try them: every level-0 table whose range holds it (newest
     /// first), then the one table of each deeper level whose range does.
-    fn candidates<'a>(&'a self, prefix: &'a [u8]) -> impl Iterator<Item = &'a Arc<TableFile>> {
+    pub(crate) fn candidates<'a>(
+        &'a self,
+        prefix: &'a [u8],
+    ) -> impl Iterator<Item = &'a Arc<TableFile>> {
+        self.candidate_positions(prefix)
+            .filter_map(|(level, at)| self.levels.get(level)?.get(at))
+    }
+
+    /// [`Version::candidates`] as `(level, position in the level)`.
+    pub(crate) fn candidate_positions<'a>(
+        &'a self,
+        prefix: &'a [u8],
+    ) -> impl Iterator<Item = (usize, usize)> + 'a {
         self.levels
             .iter()
             .enumerate()
@@ -238,15 +250,18 @@ impl Version {
                 let (level_zero, deeper) = if level == 0 {
                     (tables.as_slice(), None)
                 } else {
-                    (&[][..], find_table(tables, prefix))
+                    (&[][..], find_position(tables, prefix))
                 };
                 level_zero
                     .iter()
-                    .filter(move |table| {
+                    .enumerate()
+                    .filter(move |(_, table)| {
                         let (lo, hi) = table.key_range();
                         prefix >= lo && prefix <= hi
                     })
+                    .map(|(at, _)| at)
                     .chain(deeper)
+                    .map(move |at| (level, at))
             })
     }
 
@@ -319,8 +334,16 @@ pub(crate) fn find_table<'a>(
     tables: &'a [Arc<TableFile>],
     prefix: &[u8],
 ) -> Option<&'a Arc<TableFile>> {
+    tables.get(find_position(tables, prefix)?)
+}
+
+/// [`find_table`] as the table's position in `tables`.
+fn find_position(tables: &[Arc<TableFile>], prefix: &[u8]) -> Option<usize> {
     let at = tables.partition_point(|t| t.key_range().1 < prefix);
-    tables.get(at).filter(|t| t.key_range().0 <= prefix)
+    tables
+        .get(at)
+        .filter(|t| t.key_range().0 <= prefix)
+        .map(|_| at)
 }
 
 fn bad_edit(manifest: &Path, why: String) -> Error {

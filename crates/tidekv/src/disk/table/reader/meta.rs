@@ -9,6 +9,7 @@ use crate::disk::key::split_seq;
 use crate::disk::table::block::Block;
 use crate::disk::table::builder::{
     footer_crc, BlockHandle, TableInfo, FOOTER_LEN, FORMAT_VERSION, HANDLE_LEN, MAGIC,
+    OLDEST_READ_VERSION,
 };
 
 /// The three handles of a table's footer.
@@ -16,6 +17,8 @@ pub(super) struct Footer {
     pub(super) filter: BlockHandle,
     pub(super) properties: BlockHandle,
     pub(super) index: BlockHandle,
+    /// The table's format version (it decides the filter's layout).
+    pub(super) version: u32,
 }
 
 /// Checks a table's last [`FOOTER_LEN`] bytes: magic, checksum, version.
@@ -40,15 +43,17 @@ pub(super) fn parse_footer(footer: &[u8]) -> Result<Footer, String> {
         return Err("footer checksum mismatch".into());
     }
     let version = read_u32(head, 3 * HANDLE_LEN);
-    if version != FORMAT_VERSION {
+    if !(OLDEST_READ_VERSION..=FORMAT_VERSION).contains(&version) {
         return Err(format!(
-            "table format version {version} is not supported (this build reads {FORMAT_VERSION})"
+            "table format version {version} is not supported (this build reads \
+             {OLDEST_READ_VERSION} to {FORMAT_VERSION})"
         ));
     }
     Ok(Footer {
         filter: read_handle(head, 0),
         properties: read_handle(head, HANDLE_LEN),
         index: read_handle(head, 2 * HANDLE_LEN),
+        version,
     })
 }
 

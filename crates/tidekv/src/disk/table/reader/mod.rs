@@ -128,7 +128,7 @@ impl TableReader {
                 .and_then(|block| decode_block(meta.slice_ref(block)))
                 .map_err(|why| corrupt(handle.offset, format!("{what}: {why}")))
         };
-        let filter = BloomFilter::new(raw_block(footer.filter, "filter")?)
+        let filter = BloomFilter::new(raw_block(footer.filter, "filter")?, footer.version)
             .map_err(|why| corrupt(footer.filter.offset, why))?;
         let mut info = parse_properties(&raw_block(footer.properties, "properties block")?)
             .map_err(|why| corrupt(footer.properties.offset, format!("properties block: {why}")))?;
@@ -201,6 +201,11 @@ impl TableReader {
     /// [`bloom_hash`]: crate::disk::table::bloom::bloom_hash
     pub(crate) fn may_contain_hash(&self, hash: u64) -> bool {
         self.inner.filter.may_contain_hash(hash)
+    }
+
+    /// The table's bloom filter.
+    pub(crate) fn filter(&self) -> &BloomFilter {
+        &self.inner.filter
     }
 
     /// [`TableReader::get`] of the key with identifying prefix `prefix` at `snapshot`.
