@@ -67,7 +67,7 @@ impl Inner {
         }
         self.install(|current| match retire {
             Retire::All { log } => SuperVersion {
-                mem: Arc::new(Memtable::new()),
+                mem: Arc::new(current.mem.successor()),
                 mem_log: log,
                 imms: Vec::new(),
                 version: Arc::new(version),

@@ -14,6 +14,7 @@
 //!   `current`'s write lock; readers and iterators hold an `Arc` of the one they started with, which
 //!   keeps its memtables and table files alive.
 
+mod active_keys;
 mod bulk;
 mod compaction;
 mod contract;

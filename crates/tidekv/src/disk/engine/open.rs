@@ -29,7 +29,7 @@ use crate::disk::file_name::{
 };
 use crate::disk::fs::Fs;
 use crate::disk::key::with_seq;
-use crate::disk::memtable::Memtable;
+use crate::disk::memtable::{Memtable, Recycled};
 use crate::disk::table::cache::BlockCache;
 use crate::disk::table::table_cache::TableCache;
 use crate::disk::version::edit::{TableMeta, VersionEdit, FEATURE_KEY_COUNTS};
@@ -120,8 +120,15 @@ pub(crate) fn open_with_fs(
     );
     let version = load_version(fs.as_ref(), &dir, &folded, &files, &manifest_file, &tables)?;
     let version = Arc::new(version);
-    let (replayed, last_seq, torn_tails_cut) =
-        replay_logs(fs.as_ref(), &dir, &wals, folded.last_sequence, &version)?;
+    let recycled = Arc::new(Recycled::default());
+    let (replayed, last_seq, torn_tails_cut) = replay_logs(
+        fs.as_ref(),
+        &dir,
+        &wals,
+        folded.last_sequence,
+        &version,
+        &recycled,
+    )?;
     let mut next_file = folded.next_file.max(present_max + 1).max(1);
     let wal_number = next_file;
     let manifest_number = next_file + 1;
@@ -156,7 +163,7 @@ pub(crate) fn open_with_fs(
             pending: super::pending_keys::PendingKeys::default(),
         }),
         current: RwLock::new(Arc::new(SuperVersion {
-            mem: Arc::new(Memtable::new()),
+            mem: Arc::new(Memtable::new(recycled)),
             mem_log: wal_number,
             imms,
             version,
@@ -187,7 +194,7 @@ pub(crate) fn open_with_fs(
             ..Counters::default()
         },
         watches: Arc::default(),
-        resolver: super::resolver::Resolver::default(),
+        resolver: super::resolver::Resolver::new(options.memtable_size),
         #[cfg(test)]
         hooks: Mutex::new(Vec::new()),
     });
@@ -298,18 +305,19 @@ fn load_version(
 
 /// Replays the logs `wals` (oldest first) into one memtable; returns it, the last sequence
 /// number (at least `last_seq`) and how many torn tails were cut (only the newest log may have
-/// one).
+/// one). Its memtable shares `recycled` with the store's others.
 fn replay_logs(
     fs: &dyn Fs,
     dir: &Path,
     wals: &[u64],
     mut last_seq: u64,
     version: &Arc<Version>,
+    recycled: &Arc<Recycled>,
 ) -> Result<(Arc<Memtable>, u64, u64)> {
     // The records go into a memtable over the tables, as on the write path, so that each one's
     // bookkeeping is derived against the same state it was first made against.
     let sources = SuperVersion {
-        mem: Arc::new(Memtable::new()),
+        mem: Arc::new(Memtable::new(Arc::clone(recycled))),
         mem_log: 0,
         imms: Vec::new(),
         version: Arc::clone(version),

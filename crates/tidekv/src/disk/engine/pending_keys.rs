@@ -1,28 +1,34 @@
 //! Writes whose key's former state is still to be looked up, so that a blind write pays for
 //! its key count (`key_count.rs`) in a batch instead of one lookup at a time.
 //!
-//! A blind write of a key the active memtable does not hold (a new key, mostly) must learn
-//! whether the frozen memtables or the tables hold it: a filter probe per source, each a cache
-//! miss. Done one write at a time on the writer's path, that cost a random insert about 15% of
-//! its throughput (measured with `bench/`, `docs/disk.md`). Instead the write joins
-//! `Writer::pending`, and full batches go to the resolver thread (`resolver.rs`), which looks a
-//! batch up on another core: first touching every filter line the batch will need (the loads
-//! are independent, so their misses overlap), then deciding each key while those lines are in
-//! cache.
+//! A blind write (one whose transaction did not read its key) must learn whether the key was
+//! there before: in the active memtable, the frozen ones or the tables. Each check is a cache
+//! miss — a filter line, or the skip-list node after the write's own — and done one write at a
+//! time on the writer's path, they cost a random insert over 15% of its throughput (measured
+//! with `bench/`, `docs/disk.md`). Instead the write joins `Writer::pending`, and full batches go
+//! to the resolver thread (`resolver.rs`), which looks a batch up on another core: first touching
+//! every filter line the batch will need (the loads are independent, so their misses overlap),
+//! then deciding each key while those lines are in cache. The active memtable is checked through
+//! the resolver's own filter of what was written to it (`active_keys.rs`), so writes whose
+//! former state the transaction knew join the batch too, as their key's hash alone.
 //!
 //! Invariants, which make the late lookup give the answer the write would have had:
 //! 1. Every batch is resolved before the active memtable its writes went to is frozen
 //!    (`rotate` waits for the resolver), so that memtable is still the active one, and the
 //!    frozen memtables and tables hold, for each key, the same newest version as when it was
 //!    written (a flush moves versions; a compaction keeps each key's newest one, or drops a
-//!    tombstone, which reads as absent all the same).
+//!    tombstone, which reads as absent all the same). In the active memtable, the versions
+//!    older than a write never change: a search at the write's snapshot sees what it would have.
 //! 2. Whatever reads the counts or the expiry index waits for the resolver first: `len`,
 //!    `rotate` (which writes the counts out), the expiry sweeper, a load.
 //! 3. Index entries go in under their record's own sequence number, so a later record's entries
 //!    for the same key still win.
+//! 4. Batches are resolved in write order, and every user-key write to the active memtable is
+//!    in one (see `active_keys.rs`).
 
 use std::collections::BTreeMap;
 
+use super::active_keys::ActiveKeys;
 use super::key_count::{keyspace_of, Presence};
 use super::record_account::bookkeep;
 use super::SuperVersion;
@@ -39,7 +45,8 @@ pub(crate) struct PendingKeys {
     keys: Vec<PendingKey>,
 }
 
-/// One pending write.
+/// One pending write, or (`blind == false`) only the hash of a write whose former state was
+/// known, for the resolver's filter of the active memtable.
 struct PendingKey {
     /// Where its prefix (keyspace, space, escaped key) ends in `PendingKeys::prefixes` (it
     /// starts where the previous one ends).
@@ -51,6 +58,8 @@ struct PendingKey {
     last_seq: u64,
     /// What the write left.
     after: Presence,
+    /// Whether the former state is to be looked up.
+    blind: bool,
 }
 
 impl PendingKeys {
@@ -70,6 +79,19 @@ impl PendingKeys {
             before_seq,
             last_seq,
             after,
+            blind: true,
+        });
+    }
+
+    /// Adds the hash of a write whose former state is known (see [`PendingKey`]).
+    pub(crate) fn push_known(&mut self, hash: u64) {
+        self.keys.push(PendingKey {
+            end: self.prefixes.len(),
+            hash,
+            before_seq: 0,
+            last_seq: 0,
+            after: Presence::Absent,
+            blind: false,
         });
     }
 
@@ -96,32 +118,55 @@ impl PendingKeys {
 
     /// Looks up every key of the batch in `sources` (the sources of the memtable its writes
     /// are in, see the module docs) and applies its bookkeeping: index entries into
-    /// `sources.mem`, count changes into `deltas` (by keyspace) and `changes` (by record).
+    /// `sources.mem`, count changes into `deltas` (by keyspace) and, for records not yet
+    /// visible (`> visible`: in `Sync` mode, those waiting for their fsync), into `changes` (by
+    /// record) — the only ones `len` takes back out; keeping the others would fill a vector
+    /// with a change per write between two freezes. `active` is the resolver's filter of the
+    /// active memtable.
     pub(crate) fn resolve(
         &self,
         sources: &SuperVersion,
+        active: &mut ActiveKeys,
+        visible: u64,
         deltas: &mut BTreeMap<u32, i64>,
         changes: &mut Vec<(u64, u32, i64)>,
     ) -> Result<()> {
+        active.follow(sources.mem_log);
         let mut filters = BatchFilters::new(sources);
         // First every filter line the batch needs, so that the misses overlap.
         let mut sum = 0u8;
         for (prefix, key) in self.iter() {
-            sum = sum.wrapping_add(filters.touch(prefix, key.hash)?);
+            sum = sum.wrapping_add(active.touch(key.hash));
+            if key.blind {
+                sum = sum.wrapping_add(filters.touch(prefix, key.hash)?);
+            }
         }
         std::hint::black_box(sum);
         for (prefix, key) in self.iter() {
-            let before = if filters.may_hold(prefix, key.hash)? {
-                let lookup = LookupKey::from_prefix(prefix, key.before_seq, key.hash);
-                Presence::of_stored(sources.lookup_outside_active(&lookup)?)
+            let maybe_in_active = active.insert(key.hash);
+            if !key.blind {
+                continue;
+            }
+            let lookup = LookupKey::from_prefix(prefix, key.before_seq, key.hash);
+            let in_active = if maybe_in_active {
+                sources.mem.get(&lookup)
             } else {
-                Presence::Absent
+                None
+            };
+            let before = match in_active {
+                Some((_, cell)) => Presence::of_bytes(&cell),
+                None if filters.may_hold(prefix, key.hash)? => {
+                    Presence::of_stored(sources.lookup_outside_active(&lookup)?)
+                }
+                None => Presence::Absent,
             };
             let change = bookkeep(&sources.mem, prefix, key.last_seq, before, key.after)?;
             if change != 0 {
                 let ks = keyspace_of(prefix)?;
                 *deltas.entry(ks).or_default() += change;
-                changes.push((key.last_seq, ks, change));
+                if key.last_seq > visible {
+                    changes.push((key.last_seq, ks, change));
+                }
             }
         }
         Ok(())

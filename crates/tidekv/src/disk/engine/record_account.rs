@@ -2,14 +2,13 @@
 //! expiry-index entries it changes and its keyspaces' new counts. The write path and log replay
 //! both go through [`RecordAccount`], so replay derives exactly what the write did.
 //!
-//! What a key held before the record comes from what the transaction read, else from the entry
-//! after the new one in the memtable (its older version, reached from the insert's own search,
-//! so a blind write to a key in the active memtable costs no second search), else from a lookup
-//! in the frozen memtables and the tables, whose bloom filters answer a new key without I/O.
-//!
-//! On the write path that last lookup is **deferred** (`pending_keys.rs`): the key joins the
-//! writer's pending list and is looked up later in a batch, still under the writer lock and
-//! before anything reads the counts or the index. Replay looks up at once.
+//! What a key held before the record comes from what the transaction read. Otherwise, on the
+//! write path, it is looked up later, in a batch, by the resolver (`pending_keys.rs`): the write
+//! joins the writer's pending list, still resolved under the writer lock before anything reads
+//! the counts or the index — and so does a write whose former state is known, as its hash, for
+//! the resolver's filter of the active memtable. Replay looks up at once: in the entry after the
+//! new one in the memtable (its older version, reached from the insert's own search), else in
+//! the frozen memtables and the tables, whose filters answer a new key without I/O.
 
 use std::collections::BTreeMap;
 
@@ -21,6 +20,7 @@ use super::SuperVersion;
 use crate::disk::cell::Cell;
 use crate::disk::key::SEQ_LEN;
 use crate::disk::memtable::Memtable;
+use crate::disk::table::bloom::bloom_hash;
 use crate::error::{Error, Result};
 
 /// One record being inserted into `sources.mem` (see the module docs).
@@ -69,6 +69,18 @@ impl<'a> RecordAccount<'a> {
             return;
         }
         let after = Presence::of_bytes(&value);
+        if self.pending.is_some() {
+            // The write path: the resolver learns of the write, in order (`pending_keys.rs`).
+            let prefix = key
+                .get(..key.len().saturating_sub(SEQ_LEN))
+                .unwrap_or_default();
+            let hash = bloom_hash(prefix);
+            if let Err(e) = self.account(prefix, hash, before, after) {
+                self.failed.get_or_insert(e);
+            }
+            self.sources.mem.insert_hashed(key, value, hash);
+            return;
+        }
         self.sources
             .mem
             .insert_finding_older(key, value, |inserted, hash, older| {
@@ -90,7 +102,11 @@ impl<'a> RecordAccount<'a> {
         after: Presence,
     ) -> Result<()> {
         let before = match (before, self.pending.as_deref_mut()) {
-            (Some(known), _) => known,
+            (Some(known), Some(pending)) => {
+                pending.push_known(hash);
+                known
+            }
+            (Some(known), None) => known,
             (None, Some(pending)) => {
                 pending.push(prefix, hash, self.before_seq, self.last_seq, after);
                 return Ok(());

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 
 use parking_lot::{Condvar, Mutex};
 
+use super::active_keys::ActiveKeys;
 use super::pending_keys::PendingKeys;
 use super::record_account::apply_delta;
 use super::{Inner, Writer};
@@ -21,7 +22,6 @@ use crate::error::Result;
 pub(crate) const RESOLVE_BATCH: usize = 1024;
 
 /// See the module docs.
-#[derive(Default)]
 pub(crate) struct Resolver {
     state: Mutex<ResolverState>,
     /// Woken when a batch is queued, when one is done, and at shutdown.
@@ -40,6 +40,9 @@ struct ResolverState {
     changes: Vec<(u64, u32, i64)>,
     /// Emptied batches, kept for their allocations.
     spare: Vec<PendingKeys>,
+    /// The filter of the active memtable's keys (`active_keys.rs`); whoever resolves a batch
+    /// holds it meanwhile.
+    active: ActiveKeys,
     /// Set when a batch failed: the thread leaves the queue to `settle_counts` until it has
     /// resolved it.
     paused: bool,
@@ -48,6 +51,17 @@ struct ResolverState {
 }
 
 impl Resolver {
+    /// A resolver for a store whose memtables have a budget of `memtable_size` bytes.
+    pub(crate) fn new(memtable_size: usize) -> Self {
+        Resolver {
+            state: Mutex::new(ResolverState {
+                active: ActiveKeys::new(memtable_size),
+                ..ResolverState::default()
+            }),
+            changed: Condvar::new(),
+        }
+    }
+
     /// Queues `pending` (leaving an empty batch in its place).
     fn hand_over(&self, pending: &mut PendingKeys) {
         let mut state = self.state.lock();
@@ -91,13 +105,20 @@ impl Inner {
                 self.resolver.changed.wait(&mut state);
             }
             let mut queue = std::mem::take(&mut state.queue);
+            let mut active = std::mem::take(&mut state.active);
             let mut deltas = std::mem::take(&mut state.deltas);
             let mut changes = std::mem::take(&mut state.changes);
             let mut resolved = 0;
             let result = queue.iter().try_for_each(|batch| {
                 // Each batch into its own maps, so that a failed one adds nothing.
                 let (mut batch_deltas, mut batch_changes) = (BTreeMap::new(), Vec::new());
-                batch.resolve(&sources, &mut batch_deltas, &mut batch_changes)?;
+                batch.resolve(
+                    &sources,
+                    &mut active,
+                    self.visible(),
+                    &mut batch_deltas,
+                    &mut batch_changes,
+                )?;
                 for (ks, delta) in batch_deltas {
                     *deltas.entry(ks).or_default() += delta;
                 }
@@ -105,6 +126,7 @@ impl Inner {
                 resolved += 1;
                 Ok(())
             });
+            state.active = active;
             if let Err(e) = result {
                 // Keep what is known, and the batches still to do, for the next try. A failed
                 // batch's index entries may be in already: inserting them again replaces them
@@ -136,7 +158,7 @@ impl Inner {
         let mut deltas = BTreeMap::new();
         let mut changes = Vec::new();
         loop {
-            let batch = {
+            let (batch, mut active) = {
                 let mut state = self.resolver.state.lock();
                 loop {
                     // A close settles before it stops the threads, so what is left is only
@@ -150,12 +172,19 @@ impl Inner {
                     self.resolver.changed.wait(&mut state);
                 }
                 state.busy = true;
-                state.queue.remove(0)
+                (state.queue.remove(0), std::mem::take(&mut state.active))
             };
             // The active memtable is the one these writes went to: a rotation settles first.
-            let result = batch.resolve(&self.current(), &mut deltas, &mut changes);
+            let result = batch.resolve(
+                &self.current(),
+                &mut active,
+                self.visible(),
+                &mut deltas,
+                &mut changes,
+            );
             let mut state = self.resolver.state.lock();
             state.busy = false;
+            state.active = active;
             match result {
                 Ok(()) => {
                     for (ks, delta) in std::mem::take(&mut deltas) {

@@ -285,3 +285,29 @@ fn a_periodic_sync_makes_earlier_writes_survive_a_power_cut() {
         Some(Bytes::from_static(b"periodic"))
     );
 }
+
+/// In `Sync` mode `len` answers as of the visible (durable) writes: a blind insert of a new key,
+/// counted late by the resolver (`pending_keys.rs`), is not in `len` while its fsync is pending,
+/// though `len` resolves it to settle the counts.
+#[test]
+fn in_sync_mode_len_leaves_out_a_blind_insert_waiting_for_its_fsync() {
+    let fs = MemFs::new();
+    let engine = Arc::new(open(&fs, &options(Durability::Sync)));
+    engine
+        .put(0, Bytes::from_static(b"old"), key(), None)
+        .unwrap();
+    let (gate, armed) = hold_next_sync(&engine);
+    armed.store(true, Ordering::SeqCst);
+    std::thread::scope(|s| {
+        let writer = {
+            let engine = Arc::clone(&engine);
+            s.spawn(move || engine.put(0, key(), Bytes::from_static(b"v"), None))
+        };
+        assert!(gate.wait_for_arrival(Duration::from_secs(60)));
+        let waiting = engine.len(0);
+        gate.open();
+        writer.join().unwrap().unwrap();
+        assert_eq!(waiting.unwrap(), 1, "len counted a write not yet durable");
+    });
+    assert_eq!(engine.len(0).unwrap(), 2, "once synced, it counts");
+}

@@ -19,7 +19,6 @@ use super::view::View;
 use super::{Inner, SuperVersion, Writer};
 use crate::config::Durability;
 use crate::disk::cell::Cell;
-use crate::disk::memtable::Memtable;
 use crate::disk::version::edit::FEATURE_KEY_COUNTS;
 use crate::disk::wal::record::{EntryKind, EntryRef};
 use crate::disk::wal::writer::WalWriter;
@@ -230,13 +229,12 @@ impl Inner {
         // Nothing more goes into `mem` (the writer lock is held until the new memtable is
         // installed): give it its filter before it is frozen.
         mem.seal();
-        let hash_buffer = mem.take_hash_buffer();
         self.install(|current| {
             let mut imms = Vec::with_capacity(current.imms.len() + 1);
             imms.push((Arc::clone(&current.mem), current.mem_log));
             imms.extend(current.imms.iter().cloned());
             SuperVersion {
-                mem: Arc::new(Memtable::with_hash_buffer(hash_buffer)),
+                mem: Arc::new(mem.successor()),
                 mem_log: number,
                 imms,
                 version: Arc::clone(&current.version),

@@ -13,10 +13,11 @@
 //! free of pointer chasing (see `head_key.rs`).
 
 mod presence_filter;
+mod recycled;
 
 use std::ops::Bound;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
 use crossbeam_skiplist::map::Entry;
@@ -29,6 +30,7 @@ use crate::disk::lookup::LookupKey;
 use crate::disk::table::bloom::bloom_hash;
 use crate::engine::is_empty_range;
 use presence_filter::PresenceFilter;
+pub(crate) use recycled::Recycled;
 
 /// Per-entry overhead counted in the size estimate: skip-list node, pointers, handles and the
 /// inline key head.
@@ -50,51 +52,48 @@ pub(crate) struct Memtable {
     /// Invariant: once set, no entry is inserted (a key missing from the filter would be a false
     /// "absent").
     filter: OnceLock<PresenceFilter>,
+    /// Where the hash list and the filter array go when done with (see `recycled.rs`).
+    recycled: Arc<Recycled>,
 }
 
 /// Filter bits per entry: about 0.1% false positives (`disk/blocked_bloom.rs`).
 const FILTER_BITS_PER_ENTRY: usize = 16;
 
 impl Memtable {
-    /// An empty memtable.
-    pub(crate) fn new() -> Self {
-        Memtable::with_hash_buffer(Vec::new())
-    }
-
-    /// An empty memtable that collects its hashes in `buffer` (cleared first): the writer
-    /// passes each new memtable the buffer of the one it froze, so that it neither grows again
-    /// nor is freed and allocated anew (large allocations and frees are costly with glibc's
-    /// allocator, which consolidates its free lists on them).
-    pub(crate) fn with_hash_buffer(mut buffer: Vec<u64>) -> Self {
-        buffer.clear();
+    /// An empty memtable whose large buffers come from, and go back to, `recycled`.
+    pub(crate) fn new(recycled: Arc<Recycled>) -> Self {
         Memtable {
             map: SkipMap::new(),
             size: AtomicUsize::new(0),
-            hashes: Mutex::new(buffer),
+            hashes: Mutex::new(recycled.take_hashes()),
             filter: OnceLock::new(),
+            recycled,
         }
+    }
+
+    /// An empty memtable sharing this one's recycled buffers: the one that replaces it.
+    pub(crate) fn successor(&self) -> Self {
+        Memtable::new(Arc::clone(&self.recycled))
     }
 
     /// Builds the presence filter: call once nothing more will be inserted (the memtable is
     /// frozen; see the invariant on `filter`). Until then, and if never called, lookups search.
-    /// It costs one cache line per entry (a few milliseconds for a full memtable).
+    /// It costs one cache line per entry (a few milliseconds for a full memtable). The hash
+    /// list is given back for the next memtable.
     pub(crate) fn seal(&self) {
         self.filter.get_or_init(|| {
-            let hashes = self.hashes.lock();
-            let mut filter = PresenceFilter::new(hashes.len(), FILTER_BITS_PER_ENTRY);
+            let mut hashes = self.hashes.lock();
+            let mut filter = PresenceFilter::new(
+                self.recycled.take_filter(),
+                hashes.len(),
+                FILTER_BITS_PER_ENTRY,
+            );
             for &hash in hashes.iter() {
                 filter.insert(hash);
             }
+            self.recycled.put_hashes(std::mem::take(&mut *hashes));
             filter
         });
-    }
-
-    /// Takes the hash buffer of a sealed memtable (for [`Memtable::with_hash_buffer`]).
-    pub(crate) fn take_hash_buffer(&self) -> Vec<u64> {
-        if self.filter.get().is_none() {
-            return Vec::new();
-        }
-        std::mem::take(&mut *self.hashes.lock())
     }
 
     /// Adds one version. `internal_key` must be new (see the invariant).
@@ -103,8 +102,9 @@ impl Memtable {
         self.insert_hashed(internal_key, value, hash);
     }
 
-    /// Inserts the entry and remembers its prefix's hash for the filter.
-    fn insert_hashed(
+    /// Inserts the entry, whose prefix's [`bloom_hash`] is `hash`, and remembers the hash for
+    /// the filter.
+    pub(crate) fn insert_hashed(
         &self,
         internal_key: Bytes,
         value: Bytes,
@@ -218,6 +218,16 @@ impl Memtable {
     }
 }
 
+impl Drop for Memtable {
+    fn drop(&mut self) {
+        if let Some(filter) = self.filter.take() {
+            self.recycled.put_filter(filter.into_bits());
+        }
+        self.recycled
+            .put_hashes(std::mem::take(self.hashes.get_mut()));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
@@ -244,7 +254,7 @@ mod tests {
 
     #[test]
     fn get_returns_the_newest_version_visible_at_the_snapshot() {
-        let m = Memtable::new();
+        let m = Memtable::new(Arc::default());
         put(&m, b"k", 5, "v5");
         put(&m, b"k", 9, "v9");
         put(&m, b"k\x00", 7, "other key");
@@ -263,7 +273,7 @@ mod tests {
 
     #[test]
     fn chunks_walk_everything_in_order_and_tolerate_inverted_bounds() {
-        let m = Memtable::new();
+        let m = Memtable::new(Arc::default());
         for i in 0..200u64 {
             put(&m, format!("key{i:03}").as_bytes(), i, "v");
         }
@@ -292,7 +302,7 @@ mod tests {
 
     #[test]
     fn concurrent_writers_and_readers_see_every_version() {
-        let m = Arc::new(Memtable::new());
+        let m = Arc::new(Memtable::new(Arc::default()));
         std::thread::scope(|s| {
             for t in 0..4u64 {
                 let m = Arc::clone(&m);

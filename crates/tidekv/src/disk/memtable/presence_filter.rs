@@ -15,10 +15,18 @@ pub(crate) struct PresenceFilter {
 }
 
 impl PresenceFilter {
-    /// A filter sized for `keys` keys at `bits_per_key` bits each (at least one block).
-    pub(crate) fn new(keys: usize, bits_per_key: usize) -> Self {
+    /// An empty filter sized for `keys` keys at `bits_per_key` bits each (at least one
+    /// block), in `buffer` (reused: see `recycled.rs`).
+    pub(crate) fn new(mut buffer: Vec<u8>, keys: usize, bits_per_key: usize) -> Self {
         let len = blocked_bloom::array_len(keys.max(1), bits_per_key.max(1));
-        PresenceFilter { bits: vec![0; len] }
+        buffer.clear();
+        buffer.resize(len, 0);
+        PresenceFilter { bits: buffer }
+    }
+
+    /// The bit array, for reuse.
+    pub(crate) fn into_bits(self) -> Vec<u8> {
+        self.bits
     }
 
     pub(crate) fn insert(&mut self, hash: u64) {
@@ -44,7 +52,7 @@ mod tests {
     #[test]
     fn no_false_negatives_and_few_false_positives_at_16_bits_per_key() {
         let keys = 50_000u32;
-        let mut filter = PresenceFilter::new(keys as usize, 16);
+        let mut filter = PresenceFilter::new(Vec::new(), keys as usize, 16);
         for i in 0..keys {
             filter.insert(bloom_hash(format!("key{i}").as_bytes()));
         }
