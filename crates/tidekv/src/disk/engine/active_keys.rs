@@ -9,29 +9,22 @@
 //! write. So when it decides a write, the filter holds every key written before it to this
 //! memtable. A "maybe" is settled by a search of the memtable at the write's snapshot.
 //!
-//! The filter follows one memtable, named by its log number: resolving for another memtable
-//! starts it afresh. It is sized once, from the memtable budget; a memtable that overshoots it
-//! only raises the false-positive rate.
+//! The filter is a [`PresenceFilter`], the frozen memtables' kind, and follows one memtable,
+//! named by its log number: resolving for another memtable starts it afresh (in the same array).
+//! It is sized from the memtable budget; a memtable that overshoots it only raises the
+//! false-positive rate.
 
-use crate::disk::blocked_bloom;
-
-/// Probes per key: the count the tables use at 16 bits per key.
-const PROBES: u8 = 11;
-
-/// Bits per entry of the most entries a memtable's budget holds.
-const BITS_PER_ENTRY: usize = 16;
-
-/// The smallest memtable entry the size estimate counts (overhead, a short key, a cell).
-const SMALLEST_ENTRY: usize = 104;
+use crate::disk::memtable::{PresenceFilter, FILTER_BITS_PER_ENTRY, SMALLEST_ENTRY};
 
 /// See the module docs. The default, with no budget, is a placeholder that excludes nothing.
 #[derive(Default)]
 pub(crate) struct ActiveKeys {
     /// The memtable size budget, in bytes.
     budget: usize,
-    /// The log number of the memtable the filter describes.
+    /// The log number of the memtable the filter describes, and the filter (none without a
+    /// budget).
     memtable: Option<u64>,
-    bits: Vec<u8>,
+    filter: Option<PresenceFilter>,
 }
 
 impl ActiveKeys {
@@ -49,26 +42,31 @@ impl ActiveKeys {
         if self.memtable == Some(mem_log) {
             return;
         }
-        // No budget (the placeholder), no bits: nothing is excluded.
-        let entries = self.budget / SMALLEST_ENTRY;
-        let len = blocked_bloom::array_len(entries, BITS_PER_ENTRY);
-        self.bits.clear();
-        self.bits.resize(len, 0);
         self.memtable = Some(mem_log);
+        let entries = self.budget / SMALLEST_ENTRY;
+        self.filter = (entries > 0).then(|| {
+            let buffer = self
+                .filter
+                .take()
+                .map(PresenceFilter::into_bits)
+                .unwrap_or_default();
+            PresenceFilter::new(buffer, entries, FILTER_BITS_PER_ENTRY)
+        });
     }
 
-    /// Reads the cache line of `hash`'s probes (see [`blocked_bloom::touch`]).
+    /// Reads the cache line of `hash`'s probes (see [`PresenceFilter::touch`]).
     pub(crate) fn touch(&self, hash: u64) -> u8 {
-        blocked_bloom::touch(&self.bits, hash)
+        self.filter.as_ref().map_or(0, |f| f.touch(hash))
     }
 
     /// Adds `hash`; returns whether the filter may have held it already (`false`: no write to
     /// the memtable before this one had this key).
     pub(crate) fn insert(&mut self, hash: u64) -> bool {
-        let held = blocked_bloom::may_contain(&self.bits, PROBES, hash);
-        if !self.bits.is_empty() {
-            blocked_bloom::insert(&mut self.bits, PROBES, hash);
-        }
+        let Some(filter) = &mut self.filter else {
+            return true;
+        };
+        let held = filter.may_contain(hash);
+        filter.insert(hash);
         held
     }
 }

@@ -147,16 +147,17 @@ impl PendingKeys {
             if !key.blind {
                 continue;
             }
-            let lookup = LookupKey::from_prefix(prefix, key.before_seq, key.hash);
+            // The lookup key (an allocation) only for keys a filter lets through.
+            let lookup = || LookupKey::from_prefix(prefix, key.before_seq, key.hash);
             let in_active = if maybe_in_active {
-                sources.mem.get(&lookup)
+                sources.mem.get(&lookup())
             } else {
                 None
             };
             let before = match in_active {
                 Some((_, cell)) => Presence::of_bytes(&cell),
                 None if filters.may_hold(prefix, key.hash)? => {
-                    Presence::of_stored(sources.lookup_outside_active(&lookup)?)
+                    Presence::of_stored(sources.lookup_outside_active(&lookup())?)
                 }
                 None => Presence::Absent,
             };

@@ -3,6 +3,15 @@
 use super::*;
 use crate::disk::fs::{FileKind, Fs};
 
+/// Creates `/db/log` on `fs`, its directory entry durable; returns the writer and the path.
+fn durable_log(fs: &MemFs) -> (Box<dyn crate::disk::fs::WritableFile>, std::path::PathBuf) {
+    let dir = Path::new("/db");
+    let path = dir.join("log");
+    let file = fs.create(&path).unwrap();
+    fs.sync_dir(dir).unwrap();
+    (file, path)
+}
+
 #[test]
 fn a_crash_keeps_synced_bytes_and_durable_entries_only() {
     let fs = MemFs::new();
@@ -102,10 +111,7 @@ fn an_open_handle_outlives_its_name_like_a_file_descriptor() {
 #[test]
 fn a_syncer_makes_durable_what_was_appended_before_it_ran() {
     let fs = MemFs::new();
-    let dir = Path::new("/db");
-    let path = dir.join("log");
-    let mut file = fs.create(&path).unwrap();
-    fs.sync_dir(dir).unwrap();
+    let (mut file, path) = durable_log(&fs);
     let syncer = file.syncer().unwrap();
     file.append(b"one").unwrap();
     std::thread::scope(|s| {
@@ -145,10 +151,7 @@ fn garbage_damage_keeps_the_synced_prefix_and_garbles_only_what_was_not_synced()
     let mut garbled = 0;
     for seed in 0..64 {
         let fs = MemFs::new();
-        let dir = Path::new("/db");
-        let path = dir.join("log");
-        let mut file = fs.create(&path).unwrap();
-        fs.sync_dir(dir).unwrap();
+        let (mut file, path) = durable_log(&fs);
         file.append(&synced).unwrap();
         file.sync().unwrap();
         file.append(&unsynced).unwrap();
@@ -169,9 +172,7 @@ fn a_power_cut_kills_the_old_machines_handles_and_locks() {
     let fs = MemFs::new();
     let machine = fs.bound();
     let dir = Path::new("/db");
-    let path = dir.join("log");
-    let mut file = machine.create(&path).unwrap();
-    machine.sync_dir(dir).unwrap();
+    let (mut file, path) = durable_log(&machine);
     let read = machine.open_read(&path).unwrap();
     let lock = machine.lock(&dir.join("LOCK")).unwrap();
     assert_eq!(
@@ -228,10 +229,7 @@ fn triggers_count_operations_from_when_they_are_set() {
 #[test]
 fn after_a_failed_sync_a_later_sync_does_not_save_what_the_failed_one_dropped() {
     let fs = MemFs::new();
-    let dir = Path::new("/db");
-    let path = dir.join("log");
-    let mut file = fs.create(&path).unwrap();
-    fs.sync_dir(dir).unwrap();
+    let (mut file, path) = durable_log(&fs);
     file.append(b"durable").unwrap();
     file.sync().unwrap();
     file.append(b"+dropped").unwrap();
@@ -259,10 +257,7 @@ fn a_sync_racing_a_power_cut_acknowledges_only_bytes_that_survive_it() {
     for damage in [Damage::LoseUnsynced, Damage::Garbage { seed: 3 }] {
         let fs = MemFs::new();
         let machine = fs.bound();
-        let dir = Path::new("/db");
-        let path = dir.join("log");
-        let mut file = machine.create(&path).unwrap();
-        machine.sync_dir(dir).unwrap();
+        let (mut file, path) = durable_log(&machine);
         file.append(&[7; 10_000]).unwrap();
         let syncer = file.syncer().unwrap();
         let gate = fs.gate_syncs();

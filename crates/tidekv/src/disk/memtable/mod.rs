@@ -29,7 +29,7 @@ use crate::disk::key::{split_seq, SEQ_LEN};
 use crate::disk::lookup::LookupKey;
 use crate::disk::table::bloom::bloom_hash;
 use crate::engine::is_empty_range;
-use presence_filter::PresenceFilter;
+pub(crate) use presence_filter::PresenceFilter;
 pub(crate) use recycled::Recycled;
 
 /// Per-entry overhead counted in the size estimate: skip-list node, pointers, handles and the
@@ -57,7 +57,12 @@ pub(crate) struct Memtable {
 }
 
 /// Filter bits per entry: about 0.1% false positives (`disk/blocked_bloom.rs`).
-const FILTER_BITS_PER_ENTRY: usize = 16;
+pub(crate) const FILTER_BITS_PER_ENTRY: usize = 16;
+
+/// The smallest entry the size estimate counts: overhead, a short internal key, a cell. A
+/// memtable of `budget` bytes holds about `budget / SMALLEST_ENTRY` entries at most (it may
+/// overshoot its budget by the record that fills it).
+pub(crate) const SMALLEST_ENTRY: usize = ENTRY_OVERHEAD + 16;
 
 impl Memtable {
     /// An empty memtable whose large buffers come from, and go back to, `recycled`.

@@ -2,7 +2,8 @@
 //! tables' layout) over the identifying prefixes of its keys, so that a point lookup of a key
 //! the memtable does not hold (the common case for a frozen memtable) costs one cache line
 //! instead of a skip-list search. Built once, by one thread, when the memtable is sealed, and
-//! read-only after it is published.
+//! read-only after it is published. The resolver keeps one of its own over the active memtable
+//! (`disk/engine/active_keys.rs`).
 
 use crate::disk::blocked_bloom;
 
