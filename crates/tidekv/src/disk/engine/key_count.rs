@@ -289,9 +289,10 @@ impl Inner {
     }
 
     /// Deletes up to [`SWEEP_BATCH`] keys that have expired, in one write; returns how many due
-    /// keys it found and how many of them it deleted (a key that another sweep deleted first, or
-    /// that changed, or a clock that stepped back meanwhile, leaves the second smaller).
+    /// keys it found and how many of them it deleted (a key that a user's write deleted or
+    /// changed meanwhile, or a clock that stepped back, leaves the second smaller).
     pub(crate) fn sweep_expired(&self) -> Result<(usize, usize)> {
+        let _one_sweep_at_a_time = self.sweeping.lock();
         // Index entries of deferred writes are not in yet (`pending_keys.rs`).
         {
             let mut writer = self.writer.lock();
@@ -311,6 +312,7 @@ impl Inner {
         if keys.is_empty() {
             return Ok((0, 0));
         }
+        self.hook("sweep_expired:before_write");
         let deleted = self.write(|txn| {
             let mut deleted = 0;
             for (ks, at, key) in &keys {
@@ -325,10 +327,11 @@ impl Inner {
     }
 
     /// Deletes every key that has expired (a manual compaction starts with this, so that it
-    /// reclaims them): sweeps until a sweep finds nothing due. The background sweeper may
-    /// delete some of the same keys meanwhile, so a sweep that deleted nothing is not the end;
-    /// only a few of those in a row are (a clock that stepped back leaves due entries that
-    /// cannot be deleted).
+    /// reclaims them): sweeps until a sweep finds nothing due. Sweeps never overlap
+    /// (`Inner::sweeping`), but a user's write may still delete or change a found key between
+    /// a sweep's view and its write, so a sweep that deleted nothing is not the end; only a few
+    /// of those in a row are (a clock that stepped back leaves due entries that cannot be
+    /// deleted).
     pub(crate) fn sweep_all_expired(&self) -> Result<()> {
         let mut fruitless = 0;
         while fruitless < 3 {

@@ -179,6 +179,11 @@ pub(crate) struct Inner {
     pub(crate) versions: Mutex<VersionState>,
     /// Held while a compaction picks and runs: background and manual ones never overlap.
     pub(crate) compaction: Mutex<()>,
+    /// Held by an expiry sweep from the view it reads to the write that deletes what it found,
+    /// so two sweeps (the background one and a manual compaction's) never pick the same batch:
+    /// a sweep that finds due keys and deletes none then means the keys cannot be deleted, not
+    /// that another sweep is still writing them (`sweep_all_expired` relies on that).
+    pub(crate) sweeping: Mutex<()>,
     /// The background threads' work and failures.
     pub(crate) background: Background,
     /// Opening, closing and the directory lock.
@@ -298,6 +303,8 @@ mod fault_tests;
 mod load_tests;
 #[cfg(test)]
 mod open_files_tests;
+#[cfg(test)]
+mod sweep_tests;
 #[cfg(test)]
 mod sync_tests;
 #[cfg(test)]

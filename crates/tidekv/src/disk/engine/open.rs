@@ -194,6 +194,7 @@ pub(crate) fn open_with_fs(
             ..Counters::default()
         },
         watches: Arc::default(),
+        sweeping: Mutex::new(()),
         resolver: super::resolver::Resolver::new(options.memtable_size),
         #[cfg(test)]
         hooks: Mutex::new(Vec::new()),
