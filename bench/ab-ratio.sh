@@ -10,7 +10,7 @@
 # e.g. bench/ab-ratio.sh 24 insert old=/tmp/bench-bb158be:tidekv new=bench/target/release/tidekv-bench:tidekv \
 #        fjall=bench/target/release/tidekv-bench:fjall
 # The peer is the label `fjall` unless --peer says otherwise. A binary may be a wrapper script
-# that sets environment variables first.
+# that sets environment variables first. AB_RAW=FILE keeps the raw "label seconds" lines.
 set -euo pipefail
 rounds=$1 workload=$2
 shift 2
@@ -29,7 +29,7 @@ for round in $(seq "$rounds"); do
       --cache-mib 256 --timeout 600 --seed $((29151 + round)) --dir "$dir/store" 2>&1)
     echo "$label $(echo "$out" | tr ' ' '\n' | grep '^secs=' | cut -d= -f2)"
   done
-done | python3 -c '
+done | tee "${AB_RAW:-/dev/null}" | python3 -c '
 import collections, statistics, sys
 peer, n = sys.argv[1], int(sys.argv[2])
 rows = [line.split() for line in sys.stdin if line.strip()]

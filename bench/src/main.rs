@@ -84,6 +84,11 @@ struct ChildArgs {
     dir: PathBuf,
 }
 
+/// Both engines allocate through this when built with `--features mimalloc`.
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.child {

@@ -97,6 +97,8 @@ pub(crate) struct Writer {
     pub(crate) count_changes: Vec<(u64, u32, i64)>,
     /// Writes whose bookkeeping waits for a batch lookup (`pending_keys.rs`).
     pub(crate) pending: pending_keys::PendingKeys,
+    /// Where the keys and cells of committed writes are carved from (`memtable/arena.rs`).
+    pub(crate) arena: crate::disk::memtable::EntryArena,
 }
 
 /// State owned by whoever changes the table set (flush, compaction).

@@ -161,6 +161,7 @@ pub(crate) fn open_with_fs(
             counts: BTreeMap::new(),
             count_changes: Vec::new(),
             pending: super::pending_keys::PendingKeys::default(),
+            arena: crate::disk::memtable::EntryArena::default(),
         }),
         current: RwLock::new(Arc::new(SuperVersion {
             mem: Arc::new(Memtable::new(recycled)),

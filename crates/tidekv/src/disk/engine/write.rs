@@ -10,7 +10,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::{BufMut, Bytes};
+use bytes::Bytes;
 use parking_lot::MutexGuard;
 
 use super::record_account::{write_counts, RecordAccount};
@@ -81,8 +81,8 @@ impl Inner {
     /// Appends `writes` to the log as one record and inserts them, with their bookkeeping
     /// (`key_count.rs`), into `sources`' memtable; returns the last sequence number used.
     ///
-    /// Each write's prefix vector becomes its memtable key in place (its sequence number appended
-    /// in the room `put_prefix` reserved), so a write copies its key once, into the log.
+    /// Each write's internal key and encoded cell are carved from the writer's entry arena
+    /// (`memtable/arena.rs`): a write allocates nothing that the memtable keeps.
     fn commit(
         &self,
         writer: &mut Writer,
@@ -90,7 +90,11 @@ impl Inner {
         writes: Vec<Write>,
     ) -> Result<u64> {
         let first_seq = writer.last_seq + 1;
-        let values: Vec<Bytes> = writes.iter().map(|(_, cell, _)| cell.encode()).collect();
+        let arena = &mut writer.arena;
+        let values: Vec<Bytes> = writes
+            .iter()
+            .map(|(_, cell, _)| arena.alloc(cell.encoded_len(), |out| cell.encode_into(out)))
+            .collect();
         let entries = writes
             .iter()
             .zip(&values)
@@ -120,16 +124,16 @@ impl Inner {
             counts,
             count_changes,
             pending,
+            arena,
             ..
         } = &mut *writer;
         let mut account = RecordAccount::new(sources, keep, first_seq, last, Some(pending));
         let mut user_bytes = 0;
-        for (seq, ((mut key, _, before), value)) in
-            (first_seq..).zip(writes.into_iter().zip(values))
+        for (seq, ((prefix, _, before), value)) in (first_seq..).zip(writes.into_iter().zip(values))
         {
-            user_bytes += (key.len() + value.len()) as u64;
-            key.put_u64(!seq);
-            account.insert(Bytes::from(key), value, before);
+            user_bytes += (prefix.len() + value.len()) as u64;
+            let key = arena.copy_with(&prefix, &(!seq).to_be_bytes());
+            account.insert(key, value, before);
         }
         // The record is in the log: if its bookkeeping cannot be made (a table read failed),
         // the memtable no longer matches the log, so the store stops taking writes; a reopen

@@ -12,6 +12,7 @@
 //! Keys are [`HeadKey`]s: the first bytes inline in the node make most comparisons of a search
 //! free of pointer chasing (see `head_key.rs`).
 
+mod arena;
 mod presence_filter;
 mod recycled;
 
@@ -29,6 +30,7 @@ use crate::disk::key::{split_seq, SEQ_LEN};
 use crate::disk::lookup::LookupKey;
 use crate::disk::table::bloom::bloom_hash;
 use crate::engine::is_empty_range;
+pub(crate) use arena::EntryArena;
 pub(crate) use presence_filter::PresenceFilter;
 pub(crate) use recycled::Recycled;
 
