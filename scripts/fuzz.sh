@@ -26,7 +26,7 @@ seconds="$1"
 shift
 
 all_targets=(wal_log log_frames sstable_block block_trailer sstable_table manifest_edit
-    manifest_recover snapshot)
+    manifest_recover snapshot resp_requests)
 targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || targets=("${all_targets[@]}")
 for t in "${targets[@]}"; do

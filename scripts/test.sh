@@ -25,12 +25,14 @@ cargo fmt --all -- --check
 say "cargo clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo clippy --locked -p tidekv --features fuzzing --lib -- -D warnings
+cargo clippy --locked -p tidekv-server --features fuzzing --all-targets -- -D warnings
 
 say "cargo test (unit, integration, conformance, model, crash, power-loss, doc tests)"
 cargo test --workspace --locked
 
 say "fuzz entry points over the committed seeds (stable)"
 cargo test --locked -p tidekv --features fuzzing --lib fuzzing
+cargo test --locked -p tidekv-server --features fuzzing --lib fuzzing
 
 say "fuzzing: every target briefly (docs/fuzzing.md)"
 if cargo +nightly --version >/dev/null 2>&1; then

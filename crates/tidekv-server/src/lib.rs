@@ -1,0 +1,12 @@
+//! `tidekv serve`: a server that speaks the Redis protocol (RESP2, RESP3 and inline commands) over
+//! a tidekv store, so that redis-cli, `nc`, redis-benchmark and Redis client libraries can use it.
+//!
+//! Built in steps; so far:
+//!
+//! - [`resp`]: the request parser — pure, no I/O — that turns the bytes a client sends into
+//!   commands, with Redis's limits and its exact protocol errors (`docs/protocol.md`).
+
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
+pub mod resp;
