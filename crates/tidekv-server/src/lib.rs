@@ -3,8 +3,9 @@
 //!
 //! Built in steps; so far:
 //!
-//! - [`resp`]: the request parser — pure, no I/O — that turns the bytes a client sends into
-//!   commands, with Redis's limits and its exact protocol errors (`docs/protocol.md`).
+//! - [`resp`]: the protocol, pure, no I/O — the request parser that turns the bytes a client
+//!   sends into commands, with Redis's limits and its exact protocol errors, and the replies,
+//!   written in RESP2 or RESP3 (`docs/protocol.md`).
 
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
