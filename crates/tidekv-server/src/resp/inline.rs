@@ -45,8 +45,8 @@ fn one_arg(mut bytes: &[u8]) -> Option<(Vec<u8>, &[u8])> {
     while let Some((&b, rest)) = bytes.split_first() {
         match b {
             b' ' | b'\n' | b'\r' | b'\t' => return Some((arg, rest)),
-            b'"' => bytes = double_quoted(rest, &mut arg)?,
-            b'\'' => bytes = single_quoted(rest, &mut arg)?,
+            b'"' => bytes = quoted(rest, &mut arg, b'"', double_quote_escape)?,
+            b'\'' => bytes = quoted(rest, &mut arg, b'\'', single_quote_escape)?,
             _ => {
                 arg.push(b);
                 bytes = rest;
@@ -56,29 +56,25 @@ fn one_arg(mut bytes: &[u8]) -> Option<(Vec<u8>, &[u8])> {
     Some((arg, bytes))
 }
 
-/// Appends the inside of a `"…"` part (opening quote already taken) to `arg`; returns what
-/// follows the closing quote.
-fn double_quoted<'a>(mut bytes: &'a [u8], arg: &mut Vec<u8>) -> Option<&'a [u8]> {
+/// Reads an escape at the start of the bytes given: the byte it means and what follows.
+type Unescape = for<'a> fn(&'a [u8]) -> Option<(u8, &'a [u8])>;
+
+/// Appends the inside of a quoted part (opening `quote` already taken) to `arg`, with the
+/// escapes `unescape` reads; returns what follows the closing quote.
+fn quoted<'a>(
+    mut bytes: &'a [u8],
+    arg: &mut Vec<u8>,
+    quote: u8,
+    unescape: Unescape,
+) -> Option<&'a [u8]> {
     loop {
+        if let Some((byte, rest)) = unescape(bytes) {
+            arg.push(byte);
+            bytes = rest;
+            continue;
+        }
         match bytes {
-            [b'\\', b'x', hi, lo, rest @ ..]
-                if hi.is_ascii_hexdigit() && lo.is_ascii_hexdigit() =>
-            {
-                arg.push(hex(*hi) << 4 | hex(*lo));
-                bytes = rest;
-            }
-            [b'\\', c, rest @ ..] => {
-                arg.push(match c {
-                    b'n' => b'\n',
-                    b'r' => b'\r',
-                    b't' => b'\t',
-                    b'b' => 0x08,
-                    b'a' => 0x07,
-                    other => *other,
-                });
-                bytes = rest;
-            }
-            [b'"', rest @ ..] => return closed(rest),
+            [b, rest @ ..] if *b == quote => return closed(rest),
             [b, rest @ ..] => {
                 arg.push(*b);
                 bytes = rest;
@@ -88,21 +84,32 @@ fn double_quoted<'a>(mut bytes: &'a [u8], arg: &mut Vec<u8>) -> Option<&'a [u8]>
     }
 }
 
-/// Like [`double_quoted`] for `'…'`, where the only escape is `\'`.
-fn single_quoted<'a>(mut bytes: &'a [u8], arg: &mut Vec<u8>) -> Option<&'a [u8]> {
-    loop {
-        match bytes {
-            [b'\\', b'\'', rest @ ..] => {
-                arg.push(b'\'');
-                bytes = rest;
-            }
-            [b'\'', rest @ ..] => return closed(rest),
-            [b, rest @ ..] => {
-                arg.push(*b);
-                bytes = rest;
-            }
-            [] => return None,
+/// An escape at the start of a `"…"` part's remainder: the byte it means and what follows.
+fn double_quote_escape(bytes: &[u8]) -> Option<(u8, &[u8])> {
+    match bytes {
+        [b'\\', b'x', hi, lo, rest @ ..] if hi.is_ascii_hexdigit() && lo.is_ascii_hexdigit() => {
+            Some((hex(*hi) << 4 | hex(*lo), rest))
         }
+        [b'\\', c, rest @ ..] => {
+            let byte = match c {
+                b'n' => b'\n',
+                b'r' => b'\r',
+                b't' => b'\t',
+                b'b' => 0x08,
+                b'a' => 0x07,
+                other => *other,
+            };
+            Some((byte, rest))
+        }
+        _ => None,
+    }
+}
+
+/// Like [`double_quote_escape`] for `'…'`, where the only escape is `\'`.
+fn single_quote_escape(bytes: &[u8]) -> Option<(u8, &[u8])> {
+    match bytes {
+        [b'\\', b'\'', rest @ ..] => Some((b'\'', rest)),
+        _ => None,
     }
 }
 

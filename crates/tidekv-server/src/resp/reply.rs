@@ -4,6 +4,9 @@
 //! Redis 7 writes the same reply in the connection's protocol: RESP3's null, map and verbatim
 //! string become RESP2's null bulk (or null array), flat array and bulk string.
 
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
 use bytes::{BufMut, Bytes, BytesMut};
 
 /// The protocol a connection speaks (RESP2 until `HELLO 3`).
@@ -20,9 +23,9 @@ pub enum Protocol {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reply {
     /// A status line, such as `OK` or `PONG` (`+OK`).
-    Simple(String),
+    Simple(Cow<'static, str>),
     /// An error line, code included (`-ERR …`, `-WRONGTYPE …`).
-    Error(String),
+    Error(Cow<'static, str>),
     /// An integer (`:5`).
     Integer(i64),
     /// A binary-safe string (`$5\r\nhello`).
@@ -43,7 +46,7 @@ pub enum Reply {
 impl Reply {
     /// `+OK`.
     pub fn ok() -> Reply {
-        Reply::Simple("OK".to_string())
+        Reply::Simple(Cow::Borrowed("OK"))
     }
 
     /// A bulk string of `bytes`.
@@ -78,10 +81,10 @@ impl Reply {
                 }
             }
             Reply::Verbatim(text) if resp3 => {
-                let mut framed = BytesMut::with_capacity(4 + text.len());
-                framed.put_slice(b"txt:");
-                framed.put_slice(text);
-                bulk(out, b'=', &framed);
+                header(out, b'=', len(text.len()).saturating_add(4));
+                out.put_slice(b"txt:");
+                out.put_slice(text);
+                out.put_slice(b"\r\n");
             }
             Reply::Verbatim(text) => bulk(out, b'$', text),
         }
@@ -95,7 +98,8 @@ fn len(n: usize) -> i64 {
 /// `<kind><n>\r\n`.
 fn header(out: &mut BytesMut, kind: u8, n: i64) {
     out.put_u8(kind);
-    out.put_slice(n.to_string().as_bytes());
+    // Writing into a `BytesMut` cannot fail (it grows as needed).
+    let _ = write!(out, "{n}");
     out.put_slice(b"\r\n");
 }
 

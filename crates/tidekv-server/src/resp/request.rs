@@ -81,6 +81,9 @@ pub struct RequestParser {
     remaining: u64,
     /// The length of the next argument, once its `$` line has been read.
     bulk_len: Option<usize>,
+    /// How much of the incomplete line at the front of the buffer has been searched for its
+    /// end already (see [`RequestParser::find_in_line`]).
+    scanned: usize,
 }
 
 impl RequestParser {
@@ -112,7 +115,7 @@ impl RequestParser {
                             continue;
                         }
                     }
-                    Some(_) => match inline(buf)? {
+                    Some(_) => match self.inline(buf)? {
                         None => return Ok(None),
                         Some(args) if args.is_empty() => continue,
                         Some(args) => return Ok(Some(args)),
@@ -134,7 +137,7 @@ impl RequestParser {
         buf: &mut BytesMut,
         authenticated: bool,
     ) -> Result<bool, ProtocolError> {
-        let Some(line) = take_line(buf, ProtocolError::CountLineTooBig)? else {
+        let Some(line) = self.take_line(buf, ProtocolError::CountLineTooBig)? else {
             return Ok(false);
         };
         let count =
@@ -162,7 +165,7 @@ impl RequestParser {
                     Some(b'$') => {}
                     Some(&other) => return Err(ProtocolError::ExpectedBulk(char::from(other))),
                 }
-                let Some(line) = take_line(buf, ProtocolError::LengthLineTooBig)? else {
+                let Some(line) = self.take_line(buf, ProtocolError::LengthLineTooBig)? else {
                     return Ok(false);
                 };
                 let len = parse_count(line.get(1..).unwrap_or_default())
@@ -189,43 +192,60 @@ impl RequestParser {
     }
 }
 
-/// An inline command's arguments, the line taken off `buf`; `None` if its end has not arrived.
-fn inline(buf: &mut BytesMut) -> Result<Option<Vec<Bytes>>, ProtocolError> {
-    let Some(end) = buf.iter().position(|&b| b == b'\n') else {
-        if buf.len() > MAX_LINE {
-            return Err(ProtocolError::InlineTooBig);
-        }
-        return Ok(None);
-    };
-    if end > MAX_LINE {
-        return Err(ProtocolError::InlineTooBig);
+impl RequestParser {
+    /// An inline command's arguments, the line taken off `buf`; `None` if its end has not
+    /// arrived.
+    fn inline(&mut self, buf: &mut BytesMut) -> Result<Option<Vec<Bytes>>, ProtocolError> {
+        let Some(end) = self.find_in_line(buf, b'\n') else {
+            if buf.len() > MAX_LINE {
+                return Err(ProtocolError::InlineTooBig);
+            }
+            return Ok(None);
+        };
+        self.scanned = 0;
+        let line = buf.split_to(end + 1);
+        split_inline(line.get(..end).unwrap_or_default())
+            .map(Some)
+            .ok_or(ProtocolError::UnbalancedQuotes)
     }
-    let line = buf.split_to(end + 1);
-    split_inline(line.get(..end).unwrap_or_default())
-        .map(Some)
-        .ok_or(ProtocolError::UnbalancedQuotes)
-}
 
-/// A `*`/`$` line without its CRLF, taken off `buf`; `None` if its `\r\n` has not arrived.
-/// `too_big` is the error for a line longer than [`MAX_LINE`]. (Redis looks for the `\r`
-/// through all it has buffered, so a longer line that arrives whole fails there as an invalid
-/// length instead; both refuse it.)
-fn take_line(
-    buf: &mut BytesMut,
-    too_big: ProtocolError,
-) -> Result<Option<BytesMut>, ProtocolError> {
-    let Some(cr) = buf.iter().take(MAX_LINE + 1).position(|&b| b == b'\r') else {
-        if buf.len() > MAX_LINE {
-            return Err(too_big);
+    /// A `*`/`$` line without its CRLF, taken off `buf`; `None` if its `\r\n` has not arrived.
+    /// `too_big` is the error for a line longer than [`MAX_LINE`]. (Redis looks for the `\r`
+    /// through all it has buffered, so a longer line that arrives whole fails there as an
+    /// invalid length instead; both refuse it.)
+    fn take_line(
+        &mut self,
+        buf: &mut BytesMut,
+        too_big: ProtocolError,
+    ) -> Result<Option<BytesMut>, ProtocolError> {
+        let Some(cr) = self.find_in_line(buf, b'\r') else {
+            if buf.len() > MAX_LINE {
+                return Err(too_big);
+            }
+            return Ok(None);
+        };
+        if buf.len() < cr + 2 {
+            return Ok(None);
         }
-        return Ok(None);
-    };
-    if buf.len() < cr + 2 {
-        return Ok(None);
+        self.scanned = 0;
+        let line = buf.split_to(cr);
+        buf.advance(2);
+        Ok(Some(line))
     }
-    let line = buf.split_to(cr);
-    buf.advance(2);
-    Ok(Some(line))
+
+    /// Where `end` first occurs in the line at the front of `buf` (its first `MAX_LINE + 1`
+    /// bytes), searching only the bytes earlier calls have not: a line that arrives a byte at a
+    /// time is scanned once, not once per byte. Whoever takes the line resets `scanned`.
+    fn find_in_line(&mut self, buf: &[u8], end: u8) -> Option<usize> {
+        let window = buf.get(..buf.len().min(MAX_LINE + 1)).unwrap_or_default();
+        let from = self.scanned.min(window.len());
+        let found = window
+            .get(from..)
+            .and_then(|rest| rest.iter().position(|&b| b == end))
+            .map(|at| from + at);
+        self.scanned = found.unwrap_or(window.len());
+        found
+    }
 }
 
 /// A count or length as Redis's `string2ll` reads it: an optional `-`, digits, no leading zero
