@@ -6,6 +6,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use tidekv::{Config, Store};
 
+mod serve;
+
 /// tidekv: a key-value store with one API over memory and disk (LSM) backends.
 #[derive(Debug, Parser)]
 #[command(name = "tidekv", version, about, long_about = None)]
@@ -16,6 +18,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Serve a store over the Redis protocol (redis-cli, nc, any Redis client).
+    Serve(Box<serve::ServeArgs>),
     /// Print the tidekv version and the formats this build reads and writes.
     Version,
     /// Work with snapshot files.
@@ -33,7 +37,17 @@ enum SnapshotCommand {
 }
 
 fn main() -> ExitCode {
-    match run(Cli::parse()) {
+    let cli = Cli::parse();
+    if let Command::Serve(args) = cli.command {
+        return match serve::serve(*args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("tidekv serve: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("tidekv: {e}");
@@ -59,6 +73,7 @@ fn run(cli: Cli) -> tidekv::Result<()> {
             Ok(())
         }
         Command::Snapshot(SnapshotCommand::Verify { path }) => verify_snapshot(&path),
+        Command::Serve(_) => Ok(()),
     }
 }
 
