@@ -17,7 +17,37 @@ ensure_rust_components() {
     done
 }
 
+# The server tests talk to a real redis-server and use real clients: redis-cli (Debian's
+# redis-tools), nc, and redis-py in a venv.
+ensure_server_test_tools() {
+    if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null \
+        || ! command -v nc >/dev/null; then
+        say "installing redis-server, redis-tools and netcat (Debian packages) for the server tests"
+        local sudo=""
+        [ "$(id -u)" -eq 0 ] || sudo="sudo"
+        $sudo apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
+            redis-server redis-tools netcat-openbsd >/dev/null
+    fi
+    if ! python3 -m venv --help >/dev/null 2>&1; then
+        say "installing python3-venv (Debian package) for the redis-py client test"
+        local sudo=""
+        [ "$(id -u)" -eq 0 ] || sudo="sudo"
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-venv >/dev/null
+    fi
+    local venv="target/test-venv"
+    if ! "$venv/bin/python" -c 'import redis' >/dev/null 2>&1; then
+        say "making a Python venv with redis-py in $venv"
+        rm -rf "$venv"
+        python3 -m venv "$venv"
+        "$venv/bin/pip" install -q 'redis>=5,<6'
+    fi
+    TIDEKV_TEST_PYTHON="$PWD/$venv/bin/python"
+    export TIDEKV_TEST_PYTHON
+}
+
 ensure_rust_components
+ensure_server_test_tools
 
 say "cargo fmt --check"
 cargo fmt --all -- --check
@@ -47,9 +77,24 @@ trap 'rm -rf "$scratch"' EXIT
 cargo run -q --locked -p tidekv-cli -- version
 cargo run -q --locked -p tidekv-cli -- --help >/dev/null
 (cd "$scratch" && cargo run -q --locked --manifest-path "$OLDPWD/Cargo.toml" -p tidekv --example quickstart >/dev/null)
-cargo run -q --locked -p tidekv-cli -- snapshot verify "$scratch/tidekv-data/copy.tkv"
+cargo run -q --locked -p tidekv-cli -- snapshot verify "$scratch/quickstart-data/copy.tkv"
 if cargo run -q --locked -p tidekv-cli -- snapshot verify Cargo.toml 2>/dev/null; then
     echo "snapshot verify accepted a file that is not a snapshot" >&2
     exit 1
 fi
+say "server smoke test: tidekv serve, redis-cli and nc"
+cargo build -q --locked -p tidekv-cli
+target/debug/tidekv serve --port 0 --dir "$scratch/serve-data" --log-level warn >"$scratch/serve.out" &
+serve_pid=$!
+for _ in $(seq 100); do
+    grep -q "ready to accept" "$scratch/serve.out" && break
+    sleep 0.1
+done
+port="$(sed -n 's/.*ready to accept connections on 127.0.0.1:\([0-9]*\).*/\1/p' "$scratch/serve.out")"
+[ -n "$port" ] || { echo "tidekv serve did not start" >&2; exit 1; }
+[ "$(redis-cli -p "$port" SET greeting hello)" = "OK" ]
+[ "$(printf 'GET greeting\r\n' | nc -q 1 127.0.0.1 "$port" | tr -d '\r')" = "$(printf '$5\nhello')" ]
+redis-cli -p "$port" SHUTDOWN >/dev/null 2>&1 || true
+wait "$serve_pid"
+
 say "all checks passed"

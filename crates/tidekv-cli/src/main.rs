@@ -37,17 +37,11 @@ enum SnapshotCommand {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    if let Command::Serve(args) = cli.command {
-        return match serve::serve(*args) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("tidekv serve: {e}");
-                ExitCode::FAILURE
-            }
-        };
-    }
-    match run(cli) {
+    let result = match Cli::parse().command {
+        Command::Serve(args) => serve::serve(*args).map_err(|e| format!("serve: {e}")),
+        other => run(other).map_err(|e| e.to_string()),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("tidekv: {e}");
@@ -56,8 +50,9 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> tidekv::Result<()> {
-    match cli.command {
+/// The commands that work on the library directly.
+fn run(command: Command) -> tidekv::Result<()> {
+    match command {
         Command::Version => {
             println!("tidekv {}", env!("CARGO_PKG_VERSION"));
             for f in tidekv::format_versions() {
@@ -73,7 +68,7 @@ fn run(cli: Cli) -> tidekv::Result<()> {
             Ok(())
         }
         Command::Snapshot(SnapshotCommand::Verify { path }) => verify_snapshot(&path),
-        Command::Serve(_) => Ok(()),
+        Command::Serve(_) => Err(tidekv::Error::invalid("command", "serve runs on its own")),
     }
 }
 

@@ -158,6 +158,7 @@ pub(crate) fn serve(args: ServeArgs) -> Result<(), String> {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
+    raise_open_file_limit(config.maxclients as u64 + 128);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("tidekv-serve")
@@ -181,6 +182,21 @@ pub(crate) fn serve(args: ServeArgs) -> Result<(), String> {
         println!("tidekv: ready to accept connections on {addr}");
         server.run(stop_signal()).await.map_err(|e| e.to_string())
     })
+}
+
+/// Raises the soft limit on open files toward `wanted` (up to the hard limit), as Redis does for
+/// `maxclients`: each client is a descriptor. Clients beyond what the system allows are refused
+/// at accept, with a warning in the log.
+fn raise_open_file_limit(wanted: u64) {
+    use rustix::process::{getrlimit, setrlimit, Resource};
+    let mut limit = getrlimit(Resource::Nofile);
+    let hard = limit.maximum.unwrap_or(u64::MAX);
+    if limit.current.is_some_and(|current| current < wanted) {
+        limit.current = Some(wanted.min(hard));
+        if let Err(e) = setrlimit(Resource::Nofile, limit) {
+            tracing::warn!("cannot raise the open-file limit to {wanted}: {e}");
+        }
+    }
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.

@@ -142,7 +142,9 @@ impl ServerConfig {
         match self.engine {
             EngineKind::Disk => {
                 let durability = match self.durability {
-                    DurabilityMode::Sync => tidekv::Durability::Sync,
+                    // The server makes writes durable itself, one flush per batch of replies,
+                    // before it sends them (see `connection.rs`): a pipeline pays one fsync.
+                    DurabilityMode::Sync => tidekv::Durability::Buffered,
                     DurabilityMode::Periodic => {
                         tidekv::Durability::Periodic(Duration::from_millis(self.sync_interval_ms))
                     }

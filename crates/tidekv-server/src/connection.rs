@@ -7,10 +7,13 @@
 //! are still unsent, and a client whose unsent replies exceed `client-output-limit` — one that
 //! sends but never reads — is disconnected, which bounds the memory each connection can hold.
 //!
-//! With `durability = sync` a write returns only once it is fsynced. Commands then run in
-//! [`tokio::task::block_in_place`], so a connection waiting on an fsync frees its runtime thread
-//! for others; their writes join the same fsync (the engine's group commit), and each reply goes
-//! out only after its write is durable.
+//! With `durability = sync`, replies wait for a durability barrier: after running what a client
+//! sent, and before sending any reply, the connection flushes the store if it holds a write not
+//! yet fsynced ([`tidekv::Store::has_unflushed_writes`]). So a pipeline of writes pays one fsync,
+//! not one each; concurrent connections' flushes share fsyncs (the engine's group commit); and,
+//! as with Redis's `appendfsync always`, no reply — not even a read's — leaves before every write
+//! it could have seen is durable. The flush runs in [`tokio::task::block_in_place`], so a
+//! connection waiting on an fsync frees its runtime thread for the others.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -41,6 +44,35 @@ type Served = tidekv::Result<Option<(Bytes, Vec<Bytes>)>>;
 struct Blocked {
     request: BlockRequest,
     wait: Pin<Box<dyn Future<Output = Served> + Send>>,
+    _counted: BlockedCount,
+}
+
+/// Counts a client in `INFO`'s `blocked_clients` and `CLIENT LIST`'s `b` flag for as long as it
+/// lives, however the wait ends (served, timed out, client gone, server stopping).
+struct BlockedCount {
+    shared: Arc<Shared>,
+    client: Arc<ClientHandle>,
+}
+
+impl BlockedCount {
+    fn new(shared: &Arc<Shared>, client: &Arc<ClientHandle>) -> Self {
+        shared.stats.blocked_clients.fetch_add(1, Ordering::Relaxed);
+        lock(&client.info).blocked = true;
+        BlockedCount {
+            shared: Arc::clone(shared),
+            client: Arc::clone(client),
+        }
+    }
+}
+
+impl Drop for BlockedCount {
+    fn drop(&mut self) {
+        self.shared
+            .stats
+            .blocked_clients
+            .fetch_sub(1, Ordering::Relaxed);
+        lock(&self.client.info).blocked = false;
+    }
 }
 
 /// What running the buffered commands left to do.
@@ -68,8 +100,7 @@ pub(crate) async fn serve(shared: Arc<Shared>, stream: TcpStream, client: Arc<Cl
                 }),
                 output_limit: settings.client_output_limit,
                 idle_timeout: (settings.timeout > 0).then(|| Duration::from_secs(settings.timeout)),
-                sync_writes: settings.engine == crate::config::EngineKind::Disk
-                    && settings.durability == crate::config::DurabilityMode::Sync,
+                sync_writes: settings.durability == crate::config::DurabilityMode::Sync,
                 stream,
                 input: BytesMut::with_capacity(READ_CHUNK),
                 output: BytesMut::new(),
@@ -106,11 +137,7 @@ impl Connection {
             if blocked.is_none() {
                 match self.run_buffered() {
                     Step::Ran => {}
-                    Step::Block(b) => {
-                        shared.stats.blocked_clients.fetch_add(1, Ordering::Relaxed);
-                        lock(&client.info).blocked = true;
-                        blocked = Some(b);
-                    }
+                    Step::Block(b) => blocked = Some(b),
                     Step::OverLimit => {
                         Counters::add(&shared.stats.output_limit_disconnections, 1);
                         tracing::info!(
@@ -126,6 +153,7 @@ impl Connection {
                     }
                 }
             }
+            self.durability_barrier();
             self.write_ready()?;
             if self.session.close && (self.output.is_empty() || self.session.silent) {
                 return Ok(());
@@ -148,8 +176,6 @@ impl Connection {
                 ready = self.stream.writable(), if !self.output.is_empty() => ready?,
                 served = wait_blocked(&mut blocked), if blocked.is_some() => {
                     if let Some(b) = blocked.take() {
-                        shared.stats.blocked_clients.fetch_sub(1, Ordering::Relaxed);
-                        lock(&client.info).blocked = false;
                         let reply = match served {
                             Ok(served) => b.request.reply(served),
                             Err(e) => Fail::from(e).into_reply(),
@@ -160,6 +186,7 @@ impl Connection {
                 () = client.kill.notified() => return Ok(()),
                 _ = shutdown.changed() => {
                     drop(blocked.take());
+                    self.durability_barrier();
                     let _ = tokio::time::timeout(FINAL_FLUSH, self.flush()).await;
                     return Ok(());
                 }
@@ -171,16 +198,33 @@ impl Connection {
         }
     }
 
-    /// Runs every whole command in the input, stopping at one that must wait.
-    fn run_buffered(&mut self) -> Step {
-        if self.sync_writes && can_block_in_place() {
-            tokio::task::block_in_place(|| self.run_commands())
+    /// In `sync` durability, makes every write the pending replies could report durable before
+    /// they are sent. `false` if the flush failed: the replies are replaced by the error (none of
+    /// them may claim a write that was not made durable) and the connection closes.
+    fn durability_barrier(&mut self) -> bool {
+        let store = &self.session.shared.store;
+        if !self.sync_writes || self.output.is_empty() || !store.has_unflushed_writes() {
+            return true;
+        }
+        let flushed = if can_block_in_place() {
+            tokio::task::block_in_place(|| store.flush())
         } else {
-            self.run_commands()
+            store.flush()
+        };
+        match flushed {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::error!("fsync before replying failed: {e}");
+                self.output.clear();
+                self.encode(&Fail::from(e).into_reply());
+                self.session.close = true;
+                false
+            }
         }
     }
 
-    fn run_commands(&mut self) -> Step {
+    /// Runs every whole command in the input, stopping at one that must wait.
+    fn run_buffered(&mut self) -> Step {
         loop {
             if self.session.close {
                 return Step::Ran;
@@ -241,7 +285,11 @@ impl Connection {
                 None => pop.await.map(Some),
             }
         });
-        Ok(Blocked { request, wait })
+        Ok(Blocked {
+            request,
+            wait,
+            _counted: BlockedCount::new(&self.session.shared, &self.session.client),
+        })
     }
 
     fn encode(&mut self, reply: &Reply) {

@@ -70,6 +70,28 @@ impl Server {
         })
     }
 
+    /// Binds `config`'s address to serve `store`, a store the caller opened (its own tuning, a
+    /// simulated disk in tests); `config`'s `engine` and `dir` are then not used. With
+    /// `durability = sync`, open the store with [`tidekv::Durability::Buffered`]: the server
+    /// flushes before each batch of replies itself.
+    pub async fn bind_store(
+        config: ServerConfig,
+        store: tidekv::Store,
+    ) -> Result<Server, ServeError> {
+        config.validate()?;
+        let addr = SocketAddr::new(config.bind, config.port);
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| ServeError::Bind { addr, source })?;
+        let local = listener
+            .local_addr()
+            .map_err(|source| ServeError::Bind { addr, source })?;
+        Ok(Server {
+            listener,
+            shared: Arc::new(Shared::new(store, config, local.port())),
+        })
+    }
+
     /// The address the server listens on.
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()

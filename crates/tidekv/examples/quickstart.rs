@@ -1,14 +1,14 @@
 //! A tour of every tidekv feature, printing what each step does: the disk backend (an LSM tree) in
-//! `./tidekv-data/store`, and the memory backend for a snapshot copy.
+//! `./quickstart-data/store`, and the memory backend for a snapshot copy.
 //!
-//! Run it with `cargo run --release -p tidekv --example quickstart`. A second run shows the data
-//! the first one left on disk.
+//! Run it with `cargo run --release -p tidekv --example quickstart`. Each run starts from an empty
+//! `./quickstart-data` (it deletes what an earlier run left there), so every run prints the same.
 
 use std::path::Path;
 use std::thread;
 use std::time::Duration;
 
-use tidekv::{BackendStats, Config, Durability, Json, Store, Ttl, WriteBatch};
+use tidekv::{BackendStats, Bytes, Config, Durability, Json, Store, Ttl, WriteBatch};
 
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
 struct User {
@@ -17,29 +17,27 @@ struct User {
 }
 
 fn main() -> tidekv::Result<()> {
-    let data_dir = Path::new("tidekv-data");
-    std::fs::create_dir_all(data_dir).map_err(|e| tidekv::Error::io("creating tidekv-data", e))?;
+    let data_dir = Path::new("quickstart-data");
+    if data_dir.exists() {
+        std::fs::remove_dir_all(data_dir)
+            .map_err(|e| tidekv::Error::io("removing the last run's quickstart-data", e))?;
+    }
+    std::fs::create_dir_all(data_dir)
+        .map_err(|e| tidekv::Error::io("creating quickstart-data", e))?;
     let store_dir = data_dir.join("store");
 
     step("open a disk store (write-ahead log, memtable, SSTables, compaction)");
     let store = Store::open(Config::disk(&store_dir).durability(Durability::Sync))?;
-    let runs = store.incr_by("quickstart:runs", 1)?;
-    println!(
-        "  {} (this is run number {runs} against this data folder)",
-        store_dir.display()
-    );
+    println!("  opened {}", store_dir.display());
 
     step("strings: insert, get, take, remove, contains_key, len");
     store.insert("greeting", "hello, world")?;
-    println!(
-        "  get(greeting) = {:?}",
-        store.get_as::<String>("greeting")?
-    );
+    println!("  get(greeting) = {}", text(store.get("greeting")?));
     store.insert("to-take", "taken once")?;
     println!(
-        "  take(to-take) = {:?}, then {:?}",
-        store.take("to-take")?,
-        store.take("to-take")?
+        "  take(to-take) = {}, then {}",
+        text(store.take("to-take")?),
+        text(store.take("to-take")?)
     );
     println!(
         "  remove(greeting) = {}, contains_key = {}",
@@ -58,11 +56,11 @@ fn main() -> tidekv::Result<()> {
     };
     store.insert("user:ada", Json(&user))?;
     println!(
-        "  answer={:?} ratio={:?} enabled={:?} raw={:?}",
-        store.get_as::<i64>("answer")?,
-        store.get_as::<f64>("ratio")?,
-        store.get_as::<bool>("enabled")?,
-        store.get_as::<Vec<u8>>("raw")?
+        "  answer = {}, ratio = {}, enabled = {}, raw = {:?}",
+        store.get_as::<i64>("answer")?.unwrap_or_default(),
+        store.get_as::<f64>("ratio")?.unwrap_or_default(),
+        store.get_as::<bool>("enabled")?.unwrap_or_default(),
+        store.get_as::<Vec<u8>>("raw")?.unwrap_or_default()
     );
     let Json(back) = store
         .get_as::<Json<User>>("user:ada")?
@@ -71,12 +69,14 @@ fn main() -> tidekv::Result<()> {
             languages: vec![],
         }));
     println!(
-        "  user:ada = {back:?} (stored as {:?})",
-        String::from_utf8_lossy(&store.get("user:ada")?.unwrap_or_default())
+        "  user:ada = {} who knows {} (stored as {})",
+        back.name,
+        back.languages.join(" and "),
+        text(store.get("user:ada")?)
     );
     match store.get_as::<i64>("user:ada") {
         Err(e) => println!("  reading user:ada as i64 is an error: {e}"),
-        Ok(v) => println!("  unexpected: {v:?}"),
+        Ok(_) => println!("  unexpected: user:ada read as an i64"),
     }
 
     step("atomic counters: incr_by (decimal text, so Redis INCR works on the same key)");
@@ -85,28 +85,33 @@ fn main() -> tidekv::Result<()> {
 
     step("expiry: insert_with_ttl, expire, ttl, persist");
     store.insert_with_ttl("session", "token", Duration::from_millis(200))?;
-    println!("  ttl(session) = {:?}", store.ttl("session")?);
+    if let Some(Ttl::ExpiresIn(left)) = store.ttl("session")? {
+        println!("  ttl(session) = {} ms", left.as_millis());
+    }
     store.insert("keep", "me")?;
     store.expire("keep", Duration::from_secs(60))?;
     store.persist("keep")?;
     println!(
-        "  ttl(keep) after persist = {:?}",
-        store.ttl("keep")?.map(|t| t == Ttl::Persistent)
+        "  keep never expires after persist: {}",
+        store.ttl("keep")? == Some(Ttl::Persistent)
     );
     thread::sleep(Duration::from_millis(250));
-    println!("  after 250 ms, get(session) = {:?}", store.get("session")?);
+    println!(
+        "  after 250 ms, get(session) = {}",
+        text(store.get("session")?)
+    );
 
     step("lists as job queues: push_back, pop_front, list_len, list_range");
     store.push_back_all("jobs", ["resize:1", "resize:2", "email:7"])?;
     store.push_front("jobs", "urgent:0")?;
     println!(
-        "  list_range(jobs, 0, -1) = {:?}",
-        store.list_range("jobs", 0, -1)?
+        "  list_range(jobs, 0, -1) = {}",
+        texts(store.list_range("jobs", 0, -1)?)
     );
     println!(
-        "  pop_front = {:?}, pop_back = {:?}, list_len = {}",
-        store.pop_front("jobs")?,
-        store.pop_back("jobs")?,
+        "  pop_front = {}, pop_back = {}, list_len = {}",
+        text(store.pop_front("jobs")?),
+        text(store.pop_back("jobs")?),
         store.list_len("jobs")?
     );
 
@@ -117,16 +122,20 @@ fn main() -> tidekv::Result<()> {
     });
     thread::sleep(Duration::from_millis(50));
     store.push_back("low", "background job")?;
-    println!(
-        "  worker got {:?}",
-        handle
-            .join()
-            .map_err(|_| tidekv::Error::invalid("worker", "panicked"))??
-    );
-    println!(
-        "  an empty queue times out: {:?}",
-        store.blocking_pop_front(&["empty"], Some(Duration::from_millis(20)))?
-    );
+    let got = handle
+        .join()
+        .map_err(|_| tidekv::Error::invalid("worker", "panicked"))??;
+    if let Some((queue, job)) = got {
+        println!(
+            "  worker got {} from {}",
+            text(Some(job)),
+            text(Some(queue))
+        );
+    }
+    let timed_out = store
+        .blocking_pop_front(&["empty"], Some(Duration::from_millis(20)))?
+        .is_none();
+    println!("  an empty queue times out after 20 ms: {timed_out}");
 
     step("sorted, lazy, point-in-time scans: scan_prefix and range");
     store.insert_many([
@@ -149,13 +158,15 @@ fn main() -> tidekv::Result<()> {
         .range("user:1".."user:3")?
         .map(|r| r.map(|(k, _)| String::from_utf8_lossy(&k).into_owned()))
         .collect::<Result<_, _>>()?;
-    println!("  range(user:1..user:3) keys = {in_range:?}");
+    println!("  range(user:1..user:3) keys = {}", in_range.join(", "));
 
     step("batches: get_many, insert_many, remove_many and an atomic WriteBatch");
-    println!(
-        "  get_many = {:?}",
-        store.get_many(["user:1", "nobody", "user:2"])?
-    );
+    let many: Vec<String> = store
+        .get_many(["user:1", "nobody", "user:2"])?
+        .into_iter()
+        .map(text)
+        .collect();
+    println!("  get_many(user:1, nobody, user:2) = {}", many.join(", "));
     let mut batch = WriteBatch::new();
     batch
         .insert("account:a", 50)
@@ -165,10 +176,12 @@ fn main() -> tidekv::Result<()> {
     let mut bad = WriteBatch::new();
     bad.insert("account:a", 0)
         .push_back("account:b", "not a list");
+    if let Err(e) = store.apply_batch(bad) {
+        println!("  a batch with a bad op fails whole: {e}");
+    }
     println!(
-        "  a batch with a bad op fails whole: {:?}; account:a is still {:?}",
-        store.apply_batch(bad).err().map(|e| e.to_string()),
-        store.get_as::<i64>("account:a")?
+        "  account:a is still {}",
+        store.get_as::<i64>("account:a")?.unwrap_or_default()
     );
     println!(
         "  remove_many(order:9, nobody) = {}",
@@ -197,15 +210,16 @@ fn main() -> tidekv::Result<()> {
 
     step("stats");
     let stats = store.stats()?;
+    let per_keyspace: Vec<String> = stats
+        .keyspaces
+        .iter()
+        .map(|k| format!("keyspace {}: {} keys", k.id, k.keys))
+        .collect();
     println!(
-        "  keys={} bytes={} keyspaces={:?}",
+        "  {} keys, {} bytes ({})",
         stats.keys,
         stats.bytes,
-        stats
-            .keyspaces
-            .iter()
-            .map(|k| (k.id, k.keys))
-            .collect::<Vec<_>>()
+        per_keyspace.join("; ")
     );
     if let BackendStats::Disk(d) = &stats.backend {
         println!(
@@ -224,15 +238,31 @@ fn main() -> tidekv::Result<()> {
 
     step("close: flushes the memtable to a table; every later call is Error::Closed");
     store.close()?;
+    if let Err(e) = store.get("answer") {
+        println!("  get after close: {e}");
+    }
     println!(
-        "  get after close = {:?}",
-        store.get("answer").err().map(|e| e.to_string())
-    );
-    println!(
-        "\nDone. Run again to see the data reopened from {}.",
+        "\nDone. The store is in {}; `tidekv serve` serves such a store over the Redis protocol.",
         store_dir.display()
     );
     Ok(())
+}
+
+/// A value as text, or `(none)`.
+fn text(value: Option<Bytes>) -> String {
+    match value {
+        Some(v) => String::from_utf8_lossy(&v).into_owned(),
+        None => "(none)".to_string(),
+    }
+}
+
+/// Values as comma-separated text.
+fn texts(values: Vec<Bytes>) -> String {
+    values
+        .into_iter()
+        .map(|v| text(Some(v)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn step(what: &str) {

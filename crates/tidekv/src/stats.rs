@@ -22,6 +22,8 @@ pub struct KeyspaceStats {
     pub id: u32,
     /// Live keys.
     pub keys: u64,
+    /// Live keys that have an expiry (Redis `INFO keyspace`'s `expires`).
+    pub expires: u64,
     /// Bytes of keys and values.
     pub bytes: u64,
 }

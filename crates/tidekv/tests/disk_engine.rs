@@ -331,3 +331,29 @@ fn expired_keys_are_deleted_and_reclaimed_without_being_asked() {
     }
     assert_eq!(store.len().unwrap(), 300);
 }
+
+#[test]
+fn has_unflushed_writes_says_whether_flush_has_a_write_to_make_durable() {
+    let dir = tempfile::tempdir().unwrap();
+    let buffered = Store::open(Config::disk(dir.path()).durability(Durability::Buffered)).unwrap();
+    assert!(!buffered.has_unflushed_writes(), "a fresh store");
+    buffered.insert("k", "v").unwrap();
+    assert!(
+        buffered.has_unflushed_writes(),
+        "a buffered write before flush"
+    );
+    buffered.flush().unwrap();
+    assert!(!buffered.has_unflushed_writes(), "after flush");
+    buffered.close().unwrap();
+
+    let synced = Store::open(Config::disk(dir.path()).durability(Durability::Sync)).unwrap();
+    synced.insert("k", "w").unwrap();
+    assert!(
+        !synced.has_unflushed_writes(),
+        "a Sync write returns synced"
+    );
+
+    let memory = Store::open(Config::memory()).unwrap();
+    memory.insert("k", "v").unwrap();
+    assert!(!memory.has_unflushed_writes());
+}

@@ -144,7 +144,11 @@ fn stats(s: &Session, out: &mut String) {
 fn keyspace(s: &Session, out: &mut String) -> Result<(), super::fail::Fail> {
     out.push_str("# Keyspace\r\n");
     for ks in s.shared.store.stats()?.keyspaces {
-        let _ = write!(out, "db{}:keys={},bytes={}\r\n", ks.id, ks.keys, ks.bytes);
+        let _ = write!(
+            out,
+            "db{}:keys={},expires={},bytes={}\r\n",
+            ks.id, ks.keys, ks.expires, ks.bytes
+        );
     }
     Ok(())
 }
@@ -198,12 +202,4 @@ fn store(s: &Session, out: &mut String) -> Result<(), super::fail::Fail> {
     Ok(())
 }
 
-pub(crate) const COMMANDS: &[CommandSpec] = &[session(
-    "info",
-    -1,
-    &["loading", "stale"],
-    "server",
-    "Returns information and statistics about the server",
-    InMulti::Queue,
-    info,
-)];
+pub(crate) const COMMANDS: &[CommandSpec] = &[session("info", -1, InMulti::Queue, info)];

@@ -195,6 +195,11 @@ pub(crate) trait Engine: Send + Sync + fmt::Debug {
     fn load(&self, records: &mut dyn Iterator<Item = Result<Record>>) -> Result<()>;
     /// Makes every earlier write durable, as far as this backend can.
     fn flush(&self) -> Result<()>;
+    /// Whether [`Engine::flush`] would have a write to make durable now. The default, for a
+    /// backend whose writes are never waiting for an fsync, says no.
+    fn has_unflushed_writes(&self) -> bool {
+        false
+    }
     /// Reclaims space held by overwritten, deleted and expired data, as far as this backend can
     /// (the disk backend compacts every level into the last). The default does nothing.
     fn compact(&self) -> Result<()> {
@@ -202,8 +207,8 @@ pub(crate) trait Engine: Send + Sync + fmt::Debug {
     }
     /// Backend-specific statistics; `keys`/`bytes` per keyspace come from [`Engine::keyspace_usage`].
     fn stats(&self) -> Result<BackendStats>;
-    /// `(keys, bytes)` used by each non-empty keyspace, as `(keyspace, keys, bytes)`.
-    fn keyspace_usage(&self) -> Result<Vec<(u32, u64, u64)>>;
+    /// Keys, keys with an expiry and bytes of each non-empty keyspace.
+    fn keyspace_usage(&self) -> Result<Vec<crate::stats::KeyspaceStats>>;
     /// Refuses every later write with [`crate::error::Error::Closed`], once the writes in progress have
     /// finished. `Store::close` seals before its final save, so every write that was acknowledged
     /// is in that save.

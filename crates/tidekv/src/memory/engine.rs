@@ -347,18 +347,24 @@ impl Engine for MemoryEngine {
         }))
     }
 
-    fn keyspace_usage(&self) -> Result<Vec<(u32, u64, u64)>> {
+    fn keyspace_usage(&self) -> Result<Vec<crate::stats::KeyspaceStats>> {
         let mut usage = Vec::new();
         for (ks, shards) in self.data.existing_keyspaces() {
             self.data.reap_keyspace(shards);
-            let (mut keys, mut bytes) = (0, 0);
+            let (mut keys, mut expires, mut bytes) = (0, 0, 0);
             for shard in shards.iter() {
                 let state = shard.state.read();
                 keys += state.map.len() as u64;
+                expires += state.expiries.len() as u64;
                 bytes += state.bytes;
             }
             if keys > 0 {
-                usage.push((ks, keys, bytes));
+                usage.push(crate::stats::KeyspaceStats {
+                    id: ks,
+                    keys,
+                    expires,
+                    bytes,
+                });
             }
         }
         Ok(usage)

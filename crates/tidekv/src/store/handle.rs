@@ -187,13 +187,7 @@ impl Store {
     /// write amplification) is cheap.
     pub fn stats(&self) -> Result<Stats> {
         self.check_open()?;
-        let keyspaces: Vec<KeyspaceStats> = self
-            .shared
-            .engine
-            .keyspace_usage()?
-            .into_iter()
-            .map(|(id, keys, bytes)| KeyspaceStats { id, keys, bytes })
-            .collect();
+        let keyspaces: Vec<KeyspaceStats> = self.shared.engine.keyspace_usage()?;
         Ok(Stats {
             keys: keyspaces.iter().map(|k| k.keys).sum(),
             bytes: keyspaces.iter().map(|k| k.bytes).sum(),

@@ -35,6 +35,15 @@ impl Store {
         }
     }
 
+    /// Whether [`Store::flush`] has a write to make durable now: on disk, whether a write has
+    /// reached the log since its last fsync (never in `Durability::Sync`, whose writes return
+    /// synced); on memory, never. A server that must not reply before the writes it reports are
+    /// durable checks this after a batch of commands and calls `flush` only when it says so
+    /// (`tidekv serve --durability sync` does).
+    pub fn has_unflushed_writes(&self) -> bool {
+        self.shared.engine.has_unflushed_writes()
+    }
+
     /// Saves every keyspace, at one point in time, to `path` in the portable snapshot format
     /// (`docs/format/snapshot.md`). Returns the number of keys saved.
     ///

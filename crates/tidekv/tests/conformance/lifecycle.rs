@@ -95,9 +95,33 @@ pub fn stats_count_keys_and_bytes(b: &dyn Backend) {
     let stats = s.stats().unwrap();
     assert_eq!(stats.keys, 2);
     assert_eq!(stats.bytes, 12);
+    assert_eq!(stats.keyspaces[0].expires, 0);
     s.pop_front("q").unwrap();
     s.insert("key", "v").unwrap();
     assert_eq!(s.stats().unwrap().bytes, 3 + 1 + 1 + 1);
+}
+
+pub fn stats_count_keys_with_an_expiry(b: &dyn Backend) {
+    let ctx = Ctx::new(b);
+    let s = &ctx.store;
+    s.insert_with_ttl("a", "1", std::time::Duration::from_secs(100))
+        .unwrap();
+    s.insert("b", "2").unwrap();
+    s.push_back("q", "x").unwrap();
+    s.expire("q", std::time::Duration::from_secs(100)).unwrap();
+    s.keyspace(3)
+        .unwrap()
+        .insert_with_ttl("c", "3", std::time::Duration::from_secs(100))
+        .unwrap();
+    let stats = s.stats().unwrap();
+    let by_id: Vec<(u32, u64, u64)> = stats
+        .keyspaces
+        .iter()
+        .map(|k| (k.id, k.keys, k.expires))
+        .collect();
+    assert_eq!(by_id, [(0, 3, 2), (3, 1, 1)]);
+    s.persist("a").unwrap();
+    assert_eq!(s.stats().unwrap().keyspaces[0].expires, 1);
 }
 
 pub fn flush_succeeds(b: &dyn Backend) {

@@ -165,13 +165,16 @@ impl Engine for DiskEngine {
     fn flush(&self) -> Result<()> {
         self.inner.sync_all()
     }
+    fn has_unflushed_writes(&self) -> bool {
+        self.inner.writer.lock().last_seq > self.inner.group.synced()
+    }
     fn compact(&self) -> Result<()> {
         self.inner.compact_all()
     }
     fn stats(&self) -> Result<BackendStats> {
         Ok(BackendStats::Disk(Box::new(self.inner.disk_stats())))
     }
-    fn keyspace_usage(&self) -> Result<Vec<(u32, u64, u64)>> {
+    fn keyspace_usage(&self) -> Result<Vec<crate::stats::KeyspaceStats>> {
         self.inner.keyspace_usage()
     }
     fn seal(&self) -> Result<()> {

@@ -256,19 +256,27 @@ impl Inner {
     }
 
     /// `(keyspace, keys, bytes)` of every non-empty keyspace, by walking everything.
-    pub(crate) fn keyspace_usage(&self) -> Result<Vec<(u32, u64, u64)>> {
-        let mut usage: BTreeMap<u32, (u64, u64)> = BTreeMap::new();
+    pub(crate) fn keyspace_usage(&self) -> Result<Vec<crate::stats::KeyspaceStats>> {
+        let mut usage: BTreeMap<u32, crate::stats::KeyspaceStats> = BTreeMap::new();
         for record in self.dump()? {
             let record = record?;
             let bytes = match &record.value {
                 StoredValue::String(v) => v.len(),
                 StoredValue::List(items) => items.iter().map(Bytes::len).sum(),
             };
-            let slot = usage.entry(record.keyspace).or_default();
-            slot.0 += 1;
-            slot.1 += (record.key.len() + bytes) as u64;
+            let slot = usage
+                .entry(record.keyspace)
+                .or_insert(crate::stats::KeyspaceStats {
+                    id: record.keyspace,
+                    keys: 0,
+                    expires: 0,
+                    bytes: 0,
+                });
+            slot.keys += 1;
+            slot.expires += u64::from(record.expires_at.is_some());
+            slot.bytes += (record.key.len() + bytes) as u64;
         }
-        Ok(usage.into_iter().map(|(ks, (k, b))| (ks, k, b)).collect())
+        Ok(usage.into_values().collect())
     }
 
     pub(crate) fn dump(&self) -> Result<EngineDump> {
