@@ -12,8 +12,8 @@
 //! yet fsynced ([`tidekv::Store::has_unflushed_writes`]). So a pipeline of writes pays one fsync,
 //! not one each; concurrent connections' flushes share fsyncs (the engine's group commit); and,
 //! as with Redis's `appendfsync always`, no reply — not even a read's — leaves before every write
-//! it could have seen is durable. The flush runs in [`tokio::task::block_in_place`], so a
-//! connection waiting on an fsync frees its runtime thread for the others.
+//! it could have seen is durable. The flushes run on one thread of their own
+//! (`durability.rs`); a connection waiting for one holds no thread.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -100,7 +100,6 @@ pub(crate) async fn serve(shared: Arc<Shared>, stream: TcpStream, client: Arc<Cl
                 }),
                 output_limit: settings.client_output_limit,
                 idle_timeout: (settings.timeout > 0).then(|| Duration::from_secs(settings.timeout)),
-                sync_writes: settings.durability == crate::config::DurabilityMode::Sync,
                 stream,
                 input: BytesMut::with_capacity(READ_CHUNK),
                 output: BytesMut::new(),
@@ -123,7 +122,6 @@ struct Connection {
     session: Session,
     output_limit: u64,
     idle_timeout: Option<Duration>,
-    sync_writes: bool,
 }
 
 impl Connection {
@@ -153,7 +151,7 @@ impl Connection {
                     }
                 }
             }
-            self.durability_barrier();
+            self.durability_barrier().await;
             self.write_ready()?;
             if self.session.close && (self.output.is_empty() || self.session.silent) {
                 return Ok(());
@@ -186,7 +184,7 @@ impl Connection {
                 () = client.kill.notified() => return Ok(()),
                 _ = shutdown.changed() => {
                     drop(blocked.take());
-                    self.durability_barrier();
+                    self.durability_barrier().await;
                     let _ = tokio::time::timeout(FINAL_FLUSH, self.flush()).await;
                     return Ok(());
                 }
@@ -201,25 +199,22 @@ impl Connection {
     /// In `sync` durability, makes every write the pending replies could report durable before
     /// they are sent. `false` if the flush failed: the replies are replaced by the error (none of
     /// them may claim a write that was not made durable) and the connection closes.
-    fn durability_barrier(&mut self) -> bool {
-        let store = &self.session.shared.store;
-        if !self.sync_writes || self.output.is_empty() || !store.has_unflushed_writes() {
-            return true;
-        }
-        let flushed = if can_block_in_place() {
-            tokio::task::block_in_place(|| store.flush())
-        } else {
-            store.flush()
+    async fn durability_barrier(&mut self) {
+        let shared = Arc::clone(&self.session.shared);
+        let Some(barrier) = &shared.sync_barrier else {
+            return;
         };
-        match flushed {
-            Ok(()) => true,
-            Err(e) => {
-                tracing::error!("fsync before replying failed: {e}");
-                self.output.clear();
-                self.encode(&Fail::from(e).into_reply());
-                self.session.close = true;
-                false
-            }
+        if self.output.is_empty() || !shared.store.has_unflushed_writes() {
+            return;
+        }
+        let epoch = barrier.request();
+        if let Err(e) = barrier.wait(epoch).await {
+            tracing::error!("fsync before replying failed: {e}");
+            self.output.clear();
+            self.encode(&Reply::Error(
+                format!("ERR the write may not be durable: fsync failed: {e}").into(),
+            ));
+            self.session.close = true;
         }
     }
 
@@ -333,12 +328,6 @@ impl Connection {
         }
         Ok(())
     }
-}
-
-/// Whether this runtime lets a task block its thread (a multi-thread runtime does).
-fn can_block_in_place() -> bool {
-    tokio::runtime::Handle::try_current()
-        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread)
 }
 
 /// The blocked command's wait (never ready if there is none).

@@ -19,6 +19,7 @@ mod config;
 mod connection;
 mod cursors;
 mod data;
+mod durability;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;

@@ -64,10 +64,7 @@ impl Server {
         let store = tokio::task::spawn_blocking(move || tidekv::Store::open(store_config))
             .await
             .map_err(|e| tidekv::Error::io("opening the store", std::io::Error::other(e)))??;
-        Ok(Server {
-            listener,
-            shared: Arc::new(Shared::new(store, config, local.port())),
-        })
+        Server::serving(listener, store, config, local.port())
     }
 
     /// Binds `config`'s address to serve `store`, a store the caller opened (its own tuning, a
@@ -86,9 +83,25 @@ impl Server {
         let local = listener
             .local_addr()
             .map_err(|source| ServeError::Bind { addr, source })?;
+        Server::serving(listener, store, config, local.port())
+    }
+
+    fn serving(
+        listener: TcpListener,
+        store: tidekv::Store,
+        config: ServerConfig,
+        port: u16,
+    ) -> Result<Server, ServeError> {
+        let barrier = match config.durability {
+            crate::config::DurabilityMode::Sync => Some(
+                crate::durability::SyncBarrier::start(store.clone())
+                    .map_err(|e| tidekv::Error::io("starting the fsync thread", e))?,
+            ),
+            _ => None,
+        };
         Ok(Server {
             listener,
-            shared: Arc::new(Shared::new(store, config, local.port())),
+            shared: Arc::new(Shared::new(store, config, port, barrier)),
         })
     }
 
@@ -128,6 +141,9 @@ impl Server {
         .await;
         if drained.is_err() {
             connections.abort_all();
+        }
+        if let Some(barrier) = &shared.sync_barrier {
+            barrier.stop();
         }
         let store = shared.store.clone();
         tokio::task::spawn_blocking(move || store.close())

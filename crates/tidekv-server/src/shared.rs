@@ -38,11 +38,19 @@ pub(crate) struct Shared {
     pub(crate) last_save: AtomicI64,
     /// Set to `true` once the server is shutting down.
     pub(crate) shutdown: watch::Sender<bool>,
+    /// The flusher replies wait for, with `durability = sync`.
+    pub(crate) sync_barrier: Option<Arc<crate::durability::SyncBarrier>>,
 }
 
 impl Shared {
-    pub(crate) fn new(store: Store, config: ServerConfig, port: u16) -> Shared {
+    pub(crate) fn new(
+        store: Store,
+        config: ServerConfig,
+        port: u16,
+        sync_barrier: Option<Arc<crate::durability::SyncBarrier>>,
+    ) -> Shared {
         Shared {
+            sync_barrier,
             store,
             config: Mutex::new(config),
             port,
@@ -92,6 +100,8 @@ pub(crate) struct ClientInfo {
     pub(crate) last_command: String,
     pub(crate) resp: u8,
     pub(crate) in_multi: bool,
+    /// Commands queued since `MULTI` (`CLIENT LIST`'s `multi=`).
+    pub(crate) queued: usize,
     pub(crate) blocked: bool,
 }
 
