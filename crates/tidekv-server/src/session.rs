@@ -46,13 +46,18 @@ pub(crate) struct Session {
     pub(crate) close: bool,
     /// Close without sending the last reply (`SHUTDOWN`, as Redis does).
     pub(crate) silent: bool,
+    /// How many keyspaces the server has (fixed while it runs).
+    pub(crate) databases: u32,
 }
 
 impl Session {
     /// A session on keyspace 0.
     pub(crate) fn new(shared: Arc<Shared>, client: Arc<ClientHandle>) -> Result<Session, Fail> {
         let keyspace = shared.store.keyspace(0)?;
-        let authenticated = lock(&shared.config).requirepass.is_none();
+        let (authenticated, databases) = {
+            let config = lock(&shared.config);
+            (config.requirepass.is_none(), config.databases)
+        };
         Ok(Session {
             shared,
             client,
@@ -64,6 +69,7 @@ impl Session {
             watch: None,
             close: false,
             silent: false,
+            databases,
         })
     }
 
@@ -83,13 +89,17 @@ impl Session {
         };
         let Some(spec) = table::lookup(name) else {
             self.mark_dirty();
+            lock(&self.client.info).last_command.clear();
             return Outcome::Reply(Fail::new(unknown_command(&args)).into_reply());
         };
-        lock(&self.client.info).last_command = spec.name.to_string();
-        if !spec.arity_ok(args.len()) {
-            self.mark_dirty();
-            return Outcome::Reply(Fail::arity(spec.name).into_reply());
-        }
+        let full_name = match spec.check(&args) {
+            Ok(full_name) => full_name,
+            Err(fail) => {
+                self.mark_dirty();
+                return Outcome::Reply(fail.into_reply());
+            }
+        };
+        lock(&self.client.info).last_command = full_name.into_owned();
         if !self.authenticated && !spec.no_auth {
             self.mark_dirty();
             return Outcome::Reply(Reply::Error("NOAUTH Authentication required.".into()));
@@ -100,8 +110,15 @@ impl Session {
                 InMulti::Queue => {
                     if let Some(queue) = &mut self.multi {
                         queue.commands.push((spec, args));
+                        lock(&self.client.info).queued = queue.commands.len();
                     }
                     return Outcome::Reply(Reply::Simple("QUEUED".into()));
+                }
+                InMulti::NotAllowed => {
+                    self.mark_dirty();
+                    return Outcome::Reply(Reply::Error(
+                        "ERR Command not allowed inside a transaction".into(),
+                    ));
                 }
                 InMulti::Refuse => {
                     self.mark_dirty();
@@ -119,7 +136,10 @@ impl Session {
         match spec.handler {
             Handler::Data(run) => {
                 let keyspace = self.keyspace.clone();
-                Outcome::Reply(reply_of(run(&mut KeyspaceData(&keyspace), &args)))
+                Outcome::Reply(reply_of(run(
+                    &mut KeyspaceData(&keyspace, self.databases),
+                    &args,
+                )))
             }
             Handler::Session(run) => Outcome::Reply(reply_of(run(self, &args))),
             Handler::Blocking(parse) => match parse(&args) {
@@ -158,9 +178,15 @@ fn unknown_command(args: &[Bytes]) -> String {
     format!("ERR unknown command '{name}', with args beginning with: {listed}")
 }
 
-/// At most `max` bytes of `arg`, as text.
+/// At most `max` bytes of `arg`, as text, and none from a NUL byte on (Redis prints each
+/// argument as a C string).
 fn clip(arg: &[u8], max: usize) -> String {
-    String::from_utf8_lossy(arg.get(..arg.len().min(max)).unwrap_or_default()).into_owned()
+    let end = arg
+        .iter()
+        .position(|&b| b == 0)
+        .unwrap_or(arg.len())
+        .min(max);
+    String::from_utf8_lossy(arg.get(..end).unwrap_or_default()).into_owned()
 }
 
 #[cfg(test)]

@@ -56,11 +56,22 @@ pub(crate) fn integer(arg: &[u8]) -> Result<i64, Fail> {
     int(arg).ok_or_else(Fail::not_integer)
 }
 
-/// The argument as a non-negative integer no larger than `max`, or `error` (Redis words these
-/// per command: "value is out of range, must be positive", ...).
+/// The argument as a non-negative integer, or `error` when it is not one — negative or not a
+/// number alike, as Redis's `getPositiveLongFromObjectOrReply` words it per command ("value is
+/// out of range, must be positive", "COUNT can't be negative", ...).
 pub(crate) fn count(arg: &[u8], error: &'static str) -> Result<usize, Fail> {
+    int(arg)
+        .and_then(|n| usize::try_from(n).ok())
+        .ok_or_else(|| Fail::new(error))
+}
+
+/// The argument as an `int`, as Redis's `getIntFromObjectOrReply` reads it: not an integer, or
+/// out of the `i32` range, each with its own words.
+pub(crate) fn int32(arg: &[u8]) -> Result<i32, Fail> {
     let n = integer(arg)?;
-    usize::try_from(n).map_err(|_| Fail::new(error))
+    i32::try_from(n).map_err(|_| {
+        Fail::new("ERR value is out of range, value must between -2147483648 and 2147483647")
+    })
 }
 
 /// The argument as a float, as Redis's `string2ld` reads it: no surrounding spaces, never NaN.
@@ -79,14 +90,19 @@ pub(crate) fn timeout(arg: &[u8]) -> Result<Option<Duration>, Fail> {
     let seconds = float(arg)
         .filter(|s| s.is_finite())
         .ok_or_else(|| Fail::new("ERR timeout is not a float or out of range"))?;
-    if seconds < 0.0 {
+    // Redis keeps whole milliseconds, truncated: under a millisecond is 0, which waits for ever.
+    let millis = (seconds * 1000.0).trunc();
+    if millis < 0.0 {
         return Err(Fail::new("ERR timeout is negative"));
     }
-    if seconds == 0.0 {
+    if millis == 0.0 {
         return Ok(None);
     }
-    // Redis keeps milliseconds; a timeout past what an Instant can hold waits for ever.
-    let millis = (seconds * 1000.0).ceil();
+    let now = crate::data::unix_ms(std::time::SystemTime::now()) as f64;
+    if millis > i64::MAX as f64 - now {
+        return Err(Fail::new("ERR timeout is out of range"));
+    }
+    // A timeout past what an Instant can hold waits for ever.
     if millis >= 1e15 {
         return Ok(None);
     }

@@ -48,10 +48,11 @@ pub(crate) struct BlockRequest {
 
 impl BlockRequest {
     /// The reply for what a wait returned: the key served and the elements, or nothing on
-    /// timeout.
+    /// timeout (a null array for every blocking command, as Redis replies to a timed-out
+    /// client).
     pub(crate) fn reply(&self, served: Option<(Bytes, Vec<Bytes>)>) -> Reply {
         match (&self.op, served) {
-            (BlockOp::Move { .. }, None) => Reply::Null,
+            (BlockOp::Move { .. }, None) => Reply::NullArray,
             (BlockOp::Move { .. }, Some((_, values))) => {
                 values.into_iter().next().map_or(Reply::Null, Reply::Bulk)
             }
@@ -77,8 +78,9 @@ impl BlockRequest {
                 to_end,
             } => {
                 let from = self.keys.first().ok_or_else(Fail::syntax)?;
+                // Not waiting, an empty source is a null string, as `LMOVE`'s.
                 let moved = data.list_move(from, to, *from_end, *to_end)?;
-                Ok(self.reply(moved.map(|v| (from.clone(), vec![v]))))
+                Ok(moved.map_or(Reply::Null, Reply::Bulk))
             }
             BlockOp::Pop { end, count, .. } => {
                 for key in &self.keys {
@@ -165,9 +167,9 @@ fn moving(
 }
 
 fn blmpop(args: &[Bytes]) -> Result<BlockRequest, Fail> {
-    let timeout = args::timeout(args.get(1).ok_or_else(Fail::syntax)?)?;
+    // Redis reads the keys and options first, the timeout last.
     let mut request = mpop(args, 2)?;
-    request.timeout = timeout;
+    request.timeout = args::timeout(args.get(1).ok_or_else(Fail::syntax)?)?;
     Ok(request)
 }
 
@@ -217,21 +219,16 @@ fn lmpop(data: &mut dyn Data, args: &[Bytes]) -> CmdResult {
     mpop(args, 1)?.run_now(data)
 }
 
-const BLOCKING: &[&str] = &["write", "blocking"];
-
 const fn blocking(
     name: &'static str,
     arity: i32,
-    summary: &'static str,
     keys: KeyPositions,
     parse: super::BlockingFn,
 ) -> CommandSpec {
     CommandSpec {
         name,
         arity,
-        flags: BLOCKING,
-        group: "list",
-        summary,
+        subcommands: &[],
         keys,
         in_multi: InMulti::Queue,
         no_auth: false,
@@ -240,48 +237,10 @@ const fn blocking(
 }
 
 pub(crate) const COMMANDS: &[CommandSpec] = &[
-    blocking(
-        "blpop",
-        -3,
-        "Removes and returns the first element of the first non-empty list, or blocks until one is available",
-        keys(1, -2),
-        blpop,
-    ),
-    blocking(
-        "brpop",
-        -3,
-        "Removes and returns the last element of the first non-empty list, or blocks until one is available",
-        keys(1, -2),
-        brpop,
-    ),
-    blocking(
-        "blmove",
-        6,
-        "Pops an element from a list, pushes it to another list and returns it; blocks until one is available",
-        keys(1, 2),
-        blmove,
-    ),
-    blocking(
-        "brpoplpush",
-        4,
-        "Pops an element from a list, pushes it to another list and returns it; blocks until one is available",
-        keys(1, 2),
-        brpoplpush,
-    ),
-    blocking(
-        "blmpop",
-        -5,
-        "Pops the first elements from one of several lists; blocks until one is available",
-        KeyPositions::Counted { count_at: 2 },
-        blmpop,
-    ),
-    data(
-        "lmpop",
-        -4,
-        &["write"],
-        "list",
-        "Returns multiple elements from a list after removing them",
-        KeyPositions::Counted { count_at: 1 },
-        lmpop,
-    ),
+    blocking("blpop", -3, keys(1, -2), blpop),
+    blocking("brpop", -3, keys(1, -2), brpop),
+    blocking("blmove", 6, keys(1, 2), blmove),
+    blocking("brpoplpush", 4, keys(1, 2), brpoplpush),
+    blocking("blmpop", -5, KeyPositions::Counted { count_at: 2 }, blmpop),
+    data("lmpop", -4, KeyPositions::Counted { count_at: 1 }, lmpop),
 ];

@@ -8,7 +8,7 @@ use bytes::Bytes;
 
 use super::args::{self, arg, is, rest};
 use super::fail::{CmdResult, Fail};
-use super::{session, CommandSpec, InMulti};
+use super::{container, session, CommandSpec, InMulti};
 use crate::resp::Reply;
 use crate::session::Session;
 use crate::shared::{lock, ClientHandle};
@@ -63,7 +63,11 @@ fn describe(client: &ClientHandle) -> String {
         idle,
         flags,
         info.db,
-        if info.in_multi { 0 } else { -1 },
+        if info.in_multi {
+            info.queued as i64
+        } else {
+            -1
+        },
         if info.last_command.is_empty() {
             "NULL"
         } else {
@@ -76,141 +80,141 @@ fn describe(client: &ClientHandle) -> String {
     line
 }
 
+const HELP: &[&str] = &[
+    "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "GETNAME",
+    "    Return the name of the current connection.",
+    "ID",
+    "    Return the ID of the current connection.",
+    "INFO",
+    "    Return information about the current client connection.",
+    "KILL <ip:port>",
+    "    Kill connection made from <ip:port>.",
+    "KILL <option> <value> [<option> <value> [...]]",
+    "    Kill connections. Options are:",
+    "    * ADDR (<ip:port>|<unixsocket>:0)",
+    "      Kill connections made from the specified address",
+    "    * LADDR (<ip:port>|<unixsocket>:0)",
+    "      Kill connections made to specified local address",
+    "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+    "      Kill connections by type.",
+    "    * USER <username>",
+    "      Kill connections authenticated by <username>.",
+    "    * SKIPME (YES|NO)",
+    "      Skip killing current connection (default: yes).",
+    "LIST [options ...]",
+    "    Return information about client connections. Options:",
+    "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+    "      Return clients of specified type.",
+    "SETNAME <name>",
+    "    Assign the name <name> to the current connection.",
+    "SETINFO <option> <value>",
+    "    Set client meta attr. Options are: LIB-NAME, LIB-VER.",
+    "NO-EVICT (ON|OFF)",
+    "    Protect current client connection from eviction.",
+    "NO-TOUCH (ON|OFF)",
+    "    Will not touch LRU/LFU stats when this mode is on.",
+    "HELP",
+    "    Prints this help.",
+];
+
 fn client(s: &mut Session, args: &[Bytes]) -> CmdResult {
+    // The subcommand exists and its arity fits: the session checked (`CommandSpec::check`).
     let sub = arg(args, 1);
-    let n = args.len();
-    let arity = |name: &str| Fail::arity(&format!("client|{name}"));
     if is(sub, "id") {
-        if n != 2 {
-            return Err(arity("id"));
-        }
         Ok(Reply::Integer(s.client.id as i64))
     } else if is(sub, "setname") {
-        if n != 3 {
-            return Err(arity("setname"));
-        }
         set_name(s, arg(args, 2))?;
         Ok(Reply::ok())
     } else if is(sub, "getname") {
-        if n != 2 {
-            return Err(arity("getname"));
-        }
         Ok(lock(&s.client.info)
             .name
             .clone()
             .map_or(Reply::Null, Reply::Bulk))
     } else if is(sub, "setinfo") {
-        if n != 4 {
-            return Err(arity("setinfo"));
-        }
-        let value = arg(args, 3);
-        if !valid_name(value) {
-            return Err(Fail::new(format!(
-                "ERR {} cannot contain spaces, newlines or special characters.",
-                args::text(arg(args, 2)).to_ascii_lowercase()
-            )));
-        }
-        let mut info = lock(&s.client.info);
-        if is(arg(args, 2), "lib-name") {
-            info.lib_name = Some(value.clone());
-        } else if is(arg(args, 2), "lib-ver") {
-            info.lib_ver = Some(value.clone());
-        } else {
-            return Err(Fail::new(format!(
-                "ERR Unrecognized option '{}'",
-                args::text(arg(args, 2))
-            )));
-        }
-        Ok(Reply::ok())
+        set_info(s, arg(args, 2), arg(args, 3))
     } else if is(sub, "list") {
         list(s, rest(args, 2))
     } else if is(sub, "info") {
-        if n != 2 {
-            return Err(arity("info"));
-        }
         Ok(Reply::Verbatim(Bytes::from(describe(&s.client) + "\n")))
     } else if is(sub, "kill") {
         kill(s, rest(args, 2))
     } else if is(sub, "no-evict") || is(sub, "no-touch") {
-        let name = if is(sub, "no-evict") {
-            "no-evict"
-        } else {
-            "no-touch"
-        };
-        if n != 3 {
-            return Err(arity(name));
-        }
+        // Accepted: tidekv never evicts clients and keeps no access statistics.
         if is(arg(args, 2), "on") || is(arg(args, 2), "off") {
             Ok(Reply::ok())
         } else {
             Err(Fail::syntax())
         }
-    } else if is(sub, "help") {
-        Ok(Reply::Array(
-            [
-                "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-                "GETNAME", "    Return the name of the current connection.",
-                "ID", "    Return the ID of the current connection.",
-                "INFO", "    Return information about the current client connection.",
-                "KILL <ip:port>", "    Kill connection made from <ip:port>.",
-                "KILL <option> <value> [<option> <value> [...]]",
-                "    Kill connections. Options are: ID <client-id>, ADDR <ip:port>, LADDR <ip:port>, SKIPME (YES|NO), USER <username>.",
-                "LIST [options ...]", "    Return information about client connections. Options: TYPE (NORMAL), ID <client-id> [...].",
-                "NO-EVICT (ON|OFF)", "    Accepted; tidekv never evicts clients.",
-                "SETINFO <option> <value>", "    Set client meta attr. Options are: LIB-NAME, LIB-VER.",
-                "SETNAME <name>", "    Assign the name <name> to the current connection.",
-                "HELP", "    Print this help.",
-            ]
-            .into_iter()
-            .map(|l| Reply::Simple(l.into()))
-            .collect(),
-        ))
     } else {
-        Err(Fail::new(format!(
-            "ERR unknown subcommand '{}'. Try CLIENT HELP.",
-            args::text(sub)
-        )))
+        Ok(Reply::Array(
+            HELP.iter().map(|l| Reply::Simple((*l).into())).collect(),
+        ))
     }
 }
 
-fn list(s: &mut Session, options: &[Bytes]) -> CmdResult {
-    let mut ids: Option<Vec<u64>> = None;
-    let mut words = args::Options::new(options);
-    while let Some(word) = words.next_word() {
-        if is(word, "type") {
-            let kind = words.value()?;
-            if !["normal", "master", "replica", "pubsub"]
-                .iter()
-                .any(|k| is(kind, k))
-            {
-                return Err(Fail::new(format!(
-                    "ERR Unknown client type '{}'",
-                    args::text(kind)
-                )));
-            }
-            if !is(kind, "normal") {
-                ids = Some(Vec::new());
-            }
-        } else if is(word, "id") {
-            let mut wanted = Vec::new();
-            while let Some(id) = words.next_word() {
-                let id = args::int(id)
-                    .and_then(|i| u64::try_from(i).ok())
-                    .filter(|&i| i > 0)
-                    .ok_or_else(|| Fail::new("ERR Invalid client ID"))?;
-                wanted.push(id);
-            }
-            if wanted.is_empty() {
-                return Err(Fail::syntax());
-            }
-            ids = Some(wanted);
-        } else {
-            return Err(Fail::syntax());
-        }
+/// `CLIENT SETINFO LIB-NAME|LIB-VER value` (Redis 7.2).
+fn set_info(s: &mut Session, option: &Bytes, value: &Bytes) -> CmdResult {
+    if !valid_name(value) {
+        return Err(Fail::new(format!(
+            "ERR {} cannot contain spaces, newlines or special characters.",
+            args::text(option).to_ascii_lowercase()
+        )));
     }
+    let mut info = lock(&s.client.info);
+    if is(option, "lib-name") {
+        info.lib_name = Some(value.clone());
+    } else if is(option, "lib-ver") {
+        info.lib_ver = Some(value.clone());
+    } else {
+        return Err(Fail::new(format!(
+            "ERR Unrecognized option '{}'",
+            args::text(option)
+        )));
+    }
+    Ok(Reply::ok())
+}
+
+/// Redis's client types: `normal` is every tidekv client; the others (replicas, masters,
+/// pub/sub clients) tidekv never has. `None` for a name Redis does not know.
+fn client_type(name: &[u8]) -> Option<bool> {
+    if is(name, "normal") {
+        Some(true)
+    } else if ["slave", "replica", "master", "pubsub"]
+        .iter()
+        .any(|k| is(name, k))
+    {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+fn unknown_type(name: &[u8]) -> Fail {
+    Fail::new(format!("ERR Unknown client type '{}'", args::text(name)))
+}
+
+/// `CLIENT LIST [TYPE type | ID id ...]`, in Redis's forms.
+fn list(s: &mut Session, options: &[Bytes]) -> CmdResult {
+    let ids: Option<Vec<i64>> = match options {
+        [] => None,
+        [word, kind] if is(word, "type") => {
+            let normal = client_type(kind).ok_or_else(|| unknown_type(kind))?;
+            (!normal).then(Vec::new)
+        }
+        [word, ids @ ..] if is(word, "id") && !ids.is_empty() => Some(
+            ids.iter()
+                .map(|id| args::int(id).ok_or_else(|| Fail::new("ERR Invalid client ID")))
+                .collect::<Result<_, _>>()?,
+        ),
+        _ => return Err(Fail::syntax()),
+    };
     let mut text = String::new();
     for client in s.shared.clients.all() {
-        if ids.as_ref().is_none_or(|ids| ids.contains(&client.id)) {
+        let listed = ids
+            .as_ref()
+            .is_none_or(|ids| ids.iter().any(|&id| u64::try_from(id) == Ok(client.id)));
+        if listed {
             text.push_str(&describe(&client));
             text.push('\n');
         }
@@ -218,8 +222,9 @@ fn list(s: &mut Session, options: &[Bytes]) -> CmdResult {
     Ok(Reply::Verbatim(Bytes::from(text)))
 }
 
+/// `CLIENT KILL ip:port` (an error if no client has it), or `CLIENT KILL option value ...`
+/// (how many were killed). Every option is checked before any client is.
 fn kill(s: &mut Session, options: &[Bytes]) -> CmdResult {
-    // The old form: CLIENT KILL ip:port.
     if let [addr] = options {
         let addr = args::text(addr);
         let target = s
@@ -233,10 +238,8 @@ fn kill(s: &mut Session, options: &[Bytes]) -> CmdResult {
         return Ok(Reply::ok());
     }
     let (mut id, mut addr, mut laddr, mut skip_me) = (None, None, None, true);
+    let mut none_match = false;
     let mut words = args::Options::new(options);
-    if options.is_empty() {
-        return Err(Fail::syntax());
-    }
     while let Some(word) = words.next_word() {
         let value = words.value()?;
         if is(word, "id") {
@@ -246,10 +249,19 @@ fn kill(s: &mut Session, options: &[Bytes]) -> CmdResult {
                     .filter(|&i| i > 0)
                     .ok_or_else(|| Fail::new("ERR client-id should be greater than 0"))?,
             );
+        } else if is(word, "type") {
+            none_match |= !client_type(value).ok_or_else(|| unknown_type(value))?;
         } else if is(word, "addr") {
             addr = Some(args::text(value));
         } else if is(word, "laddr") {
             laddr = Some(args::text(value));
+        } else if is(word, "user") {
+            if value.as_ref() != b"default" {
+                return Err(Fail::new(format!(
+                    "ERR No such user '{}'",
+                    args::text(value)
+                )));
+            }
         } else if is(word, "skipme") {
             skip_me = if is(value, "yes") {
                 true
@@ -258,17 +270,12 @@ fn kill(s: &mut Session, options: &[Bytes]) -> CmdResult {
             } else {
                 return Err(Fail::syntax());
             };
-        } else if is(word, "user") {
-            if value.as_ref() != b"default" {
-                return Ok(Reply::Integer(0));
-            }
-        } else if is(word, "type") {
-            if !is(value, "normal") {
-                return Ok(Reply::Integer(0));
-            }
         } else {
             return Err(Fail::syntax());
         }
+    }
+    if none_match {
+        return Ok(Reply::Integer(0));
     }
     let mut killed = 0;
     for client in s.shared.clients.all() {
@@ -295,12 +302,19 @@ fn disconnect(s: &mut Session, target: &Arc<ClientHandle>) {
     }
 }
 
-pub(crate) const COMMANDS: &[CommandSpec] = &[session(
-    "client",
-    -2,
-    &["noscript", "loading", "stale"],
-    "connection",
-    "A container for client connection commands",
-    InMulti::Queue,
-    client,
+pub(crate) const COMMANDS: &[CommandSpec] = &[container(
+    session("client", -2, InMulti::Queue, client),
+    &[
+        ("getname", 2),
+        ("help", 2),
+        ("id", 2),
+        ("info", 2),
+        ("kill", -3),
+        ("list", -2),
+        ("no-evict", 3),
+        ("setname", 3),
+        // Redis 7.2's, which clients send on connecting (`docs/protocol.md`).
+        ("setinfo", 4),
+        ("no-touch", 3),
+    ],
 )];

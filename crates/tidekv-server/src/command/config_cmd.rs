@@ -1,24 +1,19 @@
-//! `CONFIG GET`, `CONFIG SET`, `CONFIG RESETSTAT`: the server's settings under Redis's names.
-//!
-//! `CONFIG SET` changes what can change while running (password, limits, timeouts); a changed
-//! `proto-max-bulk-len` or `timeout` applies to connections made after it. Settings fixed when
-//! the store opened (engine, dir, durability, databases, bind, port) are refused as Redis
-//! refuses its immutable ones.
+//! `CONFIG GET`, `CONFIG RESETSTAT`, `CONFIG REWRITE`, `CONFIG HELP`: the server's settings
+//! under Redis's names. `CONFIG SET` has a file of its own (`config_set.rs`).
 
 use std::sync::atomic::Ordering;
 
 use bytes::Bytes;
 
-use super::args::{self, arg, is, rest};
+use super::args::{arg, is, rest};
 use super::fail::{CmdResult, Fail};
-use super::{session, CommandSpec, InMulti};
+use super::{container, session, CommandSpec, InMulti};
 use crate::config::{DurabilityMode, EngineKind, ServerConfig};
 use crate::resp::Reply;
 use crate::session::Session;
-use crate::shared::lock;
 
 /// Every setting `CONFIG GET` knows, with its current value.
-fn settings(c: &ServerConfig) -> Vec<(&'static str, String)> {
+pub(crate) fn settings(c: &ServerConfig) -> Vec<(&'static str, String)> {
     let yes_no = |b: bool| if b { "yes" } else { "no" }.to_string();
     vec![
         ("bind", c.bind.to_string()),
@@ -50,7 +45,7 @@ fn settings(c: &ServerConfig) -> Vec<(&'static str, String)> {
 }
 
 /// `*` and `?` glob matching, as `CONFIG GET` patterns use it (case-insensitive).
-fn glob(pattern: &[u8], name: &[u8]) -> bool {
+pub(crate) fn glob(pattern: &[u8], name: &[u8]) -> bool {
     match pattern.split_first() {
         None => name.is_empty(),
         Some((b'*', rest)) => {
@@ -65,88 +60,56 @@ fn glob(pattern: &[u8], name: &[u8]) -> bool {
     }
 }
 
+/// `CONFIG GET pattern ...`: a name without glob characters is looked up and answered under
+/// the name as given; a pattern answers each setting it matches under its own name. Each
+/// setting is listed once.
 fn get(s: &Session, patterns: &[Bytes]) -> CmdResult {
-    if patterns.is_empty() {
-        return Err(Fail::arity("config|get"));
-    }
-    let config = s.shared.settings();
-    let mut pairs = Vec::new();
-    for (name, value) in settings(&config) {
-        if patterns.iter().any(|p| glob(p, name.as_bytes())) {
-            pairs.push((Reply::bulk(name.as_bytes()), Reply::bulk(value)));
+    let all = settings(&s.shared.settings());
+    let mut found: Vec<(&str, Reply, Reply)> = Vec::new();
+    for pattern in patterns {
+        let literal = !pattern.iter().any(|b| b"[*?".contains(b));
+        for (name, value) in &all {
+            let matched = if literal {
+                is(pattern, name)
+            } else {
+                glob(pattern, name.as_bytes())
+            };
+            if matched && !found.iter().any(|(n, ..)| n == name) {
+                let shown = if literal {
+                    Reply::Bulk(pattern.clone())
+                } else {
+                    Reply::bulk(name.as_bytes())
+                };
+                found.push((name, shown, Reply::bulk(value.clone())));
+            }
         }
     }
-    Ok(Reply::Map(pairs))
+    Ok(Reply::Map(
+        found.into_iter().map(|(_, n, v)| (n, v)).collect(),
+    ))
 }
 
-fn set(s: &Session, args: &[Bytes]) -> CmdResult {
-    if args.is_empty() || !args.len().is_multiple_of(2) {
-        return Err(Fail::arity("config|set"));
-    }
-    let mut config = s.shared.settings();
-    for pair in args.chunks_exact(2) {
-        let [name, value] = pair else {
-            return Err(Fail::syntax());
-        };
-        let text = args::text(value);
-        let name_text = args::text(name).to_ascii_lowercase();
-        let invalid = |why: &str| {
-            Fail::new(format!(
-                "ERR CONFIG SET failed (possibly related to argument '{name_text}') - {why}"
-            ))
-        };
-        let number = || {
-            text.parse::<u64>()
-                .map_err(|_| invalid("argument couldn't be parsed into an integer"))
-        };
-        match name_text.as_str() {
-            "requirepass" => config.requirepass = (!text.is_empty()).then(|| text.clone()),
-            "timeout" => config.timeout = number()?,
-            "tcp-keepalive" => config.tcp_keepalive = number()?,
-            "maxclients" => {
-                config.maxclients =
-                    usize::try_from(number()?).map_err(|_| invalid("out of range"))?;
-                if config.maxclients == 0 {
-                    return Err(invalid(
-                        "argument must be between 1 and 4294967295 inclusive",
-                    ));
-                }
-            }
-            "proto-max-bulk-len" => {
-                config.proto_max_bulk_len = number()?;
-                if config.proto_max_bulk_len < 1024 * 1024 {
-                    return Err(invalid(
-                        "argument must be between 1048576 and 9223372036854775807 inclusive",
-                    ));
-                }
-            }
-            "client-output-limit" => config.client_output_limit = number()?,
-            "loglevel" => config.log_level = text.clone(),
-            "save" | "appendonly" | "appendfsync" | "maxmemory" | "maxmemory-policy" => {
-                return Err(invalid(
-                    "not changeable on tidekv: persistence is the engine's durability setting",
-                ))
-            }
-            _ if settings(&config).iter().any(|(n, _)| *n == name_text) => {
-                return Err(invalid("can't set immutable config"))
-            }
-            _ => {
-                return Err(Fail::new(format!(
-                    "ERR Unknown option or number of arguments for CONFIG SET - '{name_text}'"
-                )))
-            }
-        }
-    }
-    *lock(&s.shared.config) = config;
-    Ok(Reply::ok())
-}
+const HELP: &[&str] = &[
+    "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "GET <pattern>",
+    "    Return parameters matching the glob-like <pattern> and their values.",
+    "SET <directive> <value>",
+    "    Set the configuration <directive> to <value>.",
+    "RESETSTAT",
+    "    Reset statistics reported by the INFO command.",
+    "REWRITE",
+    "    Rewrite the configuration file.",
+    "HELP",
+    "    Prints this help.",
+];
 
 fn config(s: &mut Session, args: &[Bytes]) -> CmdResult {
+    // The subcommand exists and its arity fits: the session checked (`CommandSpec::check`).
     let sub = arg(args, 1);
     if is(sub, "get") {
         get(s, rest(args, 2))
     } else if is(sub, "set") {
-        set(s, rest(args, 2))
+        super::config_set::set(s, rest(args, 2))
     } else if is(sub, "resetstat") {
         let c = &s.shared.stats;
         for counter in [
@@ -159,39 +122,22 @@ fn config(s: &mut Session, args: &[Bytes]) -> CmdResult {
         Ok(Reply::ok())
     } else if is(sub, "rewrite") {
         Err(Fail::new("ERR The server is running without a config file"))
-    } else if is(sub, "help") {
-        Ok(Reply::Array(
-            [
-                "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-                "GET <pattern>",
-                "    Return parameters matching the glob-like <pattern> and their values.",
-                "SET <directive> <value>",
-                "    Set the configuration <directive> to <value>.",
-                "RESETSTAT",
-                "    Reset statistics reported by the INFO command.",
-                "HELP",
-                "    Prints this help.",
-            ]
-            .into_iter()
-            .map(|l| Reply::Simple(l.into()))
-            .collect(),
-        ))
     } else {
-        Err(Fail::new(format!(
-            "ERR unknown subcommand '{}'. Try CONFIG HELP.",
-            args::text(sub)
-        )))
+        Ok(Reply::Array(
+            HELP.iter().map(|l| Reply::Simple((*l).into())).collect(),
+        ))
     }
 }
 
-pub(crate) const COMMANDS: &[CommandSpec] = &[session(
-    "config",
-    -2,
-    &["admin", "noscript", "loading", "stale"],
-    "server",
-    "A container for server configuration commands",
-    InMulti::Refuse,
-    config,
+pub(crate) const COMMANDS: &[CommandSpec] = &[container(
+    session("config", -2, InMulti::Refuse, config),
+    &[
+        ("get", -3),
+        ("help", 2),
+        ("resetstat", 2),
+        ("rewrite", 2),
+        ("set", -4),
+    ],
 )];
 
 #[cfg(test)]

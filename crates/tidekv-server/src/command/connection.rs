@@ -132,8 +132,8 @@ fn hello(s: &mut Session, args: &[Bytes]) -> CmdResult {
     if !s.authenticated {
         return Err(Fail::new(
             "NOAUTH HELLO must be called with the client already authenticated, otherwise the \
-             HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and \
-             select the RESP protocol version at the same time",
+             HELLO AUTH <user> <pass> option can be used to authenticate the client and select \
+             the RESP protocol version at the same time",
         ));
     }
     if let Some(name) = name {
@@ -165,13 +165,9 @@ fn select(s: &mut Session, args: &[Bytes]) -> CmdResult {
 
 /// `SELECT`'s argument: an integer (Redis reads an `int`), or its errors.
 pub(crate) fn select_index(arg: &[u8]) -> Result<u32, Fail> {
-    let db = args::integer(arg)?;
-    let db = i32::try_from(db).map_err(|_| Fail::not_integer())?;
+    let db = args::int32(arg)?;
     u32::try_from(db).map_err(|_| Fail::new("ERR DB index is out of range"))
 }
-
-const C: &str = "connection";
-const FAST: &[&str] = &["fast"];
 
 const fn open(spec: CommandSpec) -> CommandSpec {
     CommandSpec {
@@ -181,69 +177,13 @@ const fn open(spec: CommandSpec) -> CommandSpec {
 }
 
 pub(crate) const COMMANDS: &[CommandSpec] = &[
-    session(
-        "ping",
-        -1,
-        FAST,
-        C,
-        "Returns the server's liveliness response",
-        InMulti::Queue,
-        ping,
-    ),
-    session(
-        "echo",
-        2,
-        FAST,
-        C,
-        "Returns the given string",
-        InMulti::Queue,
-        echo,
-    ),
-    open(session(
-        "quit",
-        -1,
-        &["noscript", "loading", "stale", "fast", "no_auth"],
-        C,
-        "Closes the connection",
-        InMulti::Now,
-        quit,
-    )),
-    open(session(
-        "reset",
-        1,
-        &["noscript", "loading", "stale", "fast", "no_auth"],
-        C,
-        "Resets the connection",
-        InMulti::Now,
-        reset,
-    )),
-    open(session(
-        "auth",
-        -2,
-        &["noscript", "loading", "stale", "fast", "no_auth"],
-        C,
-        "Authenticates the connection",
-        InMulti::Queue,
-        auth,
-    )),
-    open(session(
-        "hello",
-        -1,
-        &["noscript", "loading", "stale", "fast", "no_auth"],
-        C,
-        "Handshakes with the Redis server",
-        InMulti::Queue,
-        hello,
-    )),
-    session(
-        "select",
-        2,
-        &["loading", "stale", "fast"],
-        C,
-        "Changes the selected database",
-        InMulti::Queue,
-        select,
-    ),
+    session("ping", -1, InMulti::Queue, ping),
+    session("echo", 2, InMulti::Queue, echo),
+    open(session("quit", -1, InMulti::Now, quit)),
+    open(session("reset", 1, InMulti::Now, reset)),
+    open(session("auth", -2, InMulti::Queue, auth)),
+    open(session("hello", -1, InMulti::Queue, hello)),
+    session("select", 2, InMulti::Queue, select),
 ];
 
 #[cfg(test)]

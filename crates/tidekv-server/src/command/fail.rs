@@ -62,9 +62,9 @@ impl From<tidekv::Error> for Fail {
             E::NoSuchKey => "ERR no such key".into(),
             E::IndexOutOfRange => "ERR index out of range".into(),
             E::SameObject => "ERR source and destination objects are the same".into(),
-            // Redis's text for APPEND / SETRANGE past its limit, with tidekv's numbers after it.
+            // Redis's text for APPEND / SETRANGE past its limit (512 MiB on both).
             E::TooLarge { what: "value", .. } => {
-                format!("ERR string exceeds maximum allowed size ({e})").into()
+                "ERR string exceeds maximum allowed size (proto-max-bulk-len)".into()
             }
             E::Closed => "ERR the store is closed (the server is shutting down)".into(),
             _ => format!("ERR {e}").into(),
@@ -93,7 +93,10 @@ mod tests {
             len: 600,
             limit: 512,
         };
-        assert!(text(too_large).starts_with("ERR string exceeds maximum allowed size ("));
+        assert_eq!(
+            text(too_large),
+            "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
+        );
         assert_eq!(
             Fail::arity("client|setname").0,
             "ERR wrong number of arguments for 'client|setname' command"

@@ -6,7 +6,7 @@ use tidekv::KeyKind;
 
 use super::args::{self, arg, is, rest};
 use super::fail::{CmdResult, Fail};
-use super::{data, keys, CommandSpec, KeyPositions, KEY1};
+use super::{container, data, keys, CommandSpec, KeyPositions, KEY1};
 use crate::data::Data;
 use crate::resp::Reply;
 
@@ -62,13 +62,13 @@ fn renaming(data: &mut dyn Data, args: &[Bytes], only_if_absent: bool) -> CmdRes
     })
 }
 
-/// A `DB` argument (`COPY … DB n`, `MOVE key n`).
-fn db_index(arg: &[u8]) -> Result<u32, Fail> {
-    let n = args::integer(arg)?;
-    if i32::try_from(n).is_err() {
-        return Err(Fail::not_integer());
-    }
-    u32::try_from(n).map_err(|_| Fail::new("ERR DB index is out of range"))
+/// A `DB` argument (`COPY … DB n`, `MOVE key n`): an `int`, then a keyspace the server has.
+fn db_index(data: &dyn Data, arg: &[u8]) -> Result<u32, Fail> {
+    let n = args::int32(arg)?;
+    u32::try_from(n)
+        .ok()
+        .filter(|&n| n < data.keyspaces())
+        .ok_or_else(|| Fail::new("ERR DB index is out of range"))
 }
 
 fn copy(data: &mut dyn Data, args: &[Bytes]) -> CmdResult {
@@ -80,7 +80,7 @@ fn copy(data: &mut dyn Data, args: &[Bytes]) -> CmdResult {
         if is(word, "replace") {
             replace = true;
         } else if is(word, "db") {
-            db = Some(db_index(options.value()?)?);
+            db = Some(db_index(data, options.value()?)?);
         } else {
             return Err(Fail::syntax());
         }
@@ -90,7 +90,7 @@ fn copy(data: &mut dyn Data, args: &[Bytes]) -> CmdResult {
 }
 
 fn move_(data: &mut dyn Data, args: &[Bytes]) -> CmdResult {
-    let db = db_index(arg(args, 2))?;
+    let db = db_index(data, arg(args, 2))?;
     let moved = data.move_to(arg(args, 1), db).map_err(out_of_range)?;
     Ok(Reply::Integer(i64::from(moved)))
 }
@@ -140,9 +140,6 @@ fn object(data: &mut dyn Data, args: &[Bytes]) -> CmdResult {
             args::text(sub)
         )));
     };
-    if args.len() != 3 {
-        return Err(Fail::arity(&format!("object|{name}")));
-    }
     let key = arg(args, 2);
     let Some(kind) = data.kind(key)? else {
         return Ok(Reply::Null);
@@ -157,20 +154,27 @@ fn object(data: &mut dyn Data, args: &[Bytes]) -> CmdResult {
             ))
         }
         "idletime" => Reply::Integer(0),
-        _ => Reply::Integer(1),
+        _ => Reply::Integer(refcount(data, key, kind)?),
     })
 }
 
-/// The encoding Redis 7 would give a value of this shape.
+/// Redis shares one object for each of the integers 0 to 9,999 a string holds, and reports its
+/// reference count as `i32::MAX`; every other value has one reference.
+fn refcount(data: &mut dyn Data, key: &Bytes, kind: KeyKind) -> Result<i64, Fail> {
+    if kind == KeyKind::String {
+        let value = data.get(key)?.unwrap_or_default();
+        if args::int(&value).is_some_and(|n| (0..10_000).contains(&n)) {
+            return Ok(i64::from(i32::MAX));
+        }
+    }
+    Ok(1)
+}
+
+/// The encoding Redis 7.0 would give a value of this shape written by `SET` (a list is always a
+/// quicklist in 7.0).
 fn encoding(data: &mut dyn Data, key: &Bytes, kind: KeyKind) -> Result<&'static str, Fail> {
     Ok(match kind {
-        KeyKind::List => {
-            if data.list_len(key)? <= 128 {
-                "listpack"
-            } else {
-                "quicklist"
-            }
-        }
+        KeyKind::List => "quicklist",
         _ => {
             let value = data.get(key)?.unwrap_or_default();
             if value.len() <= 20 && args::int(&value).is_some() {
@@ -184,19 +188,34 @@ fn encoding(data: &mut dyn Data, key: &Bytes, kind: KeyKind) -> Result<&'static 
     })
 }
 
-const G: &str = "generic";
-const DEL_FLAGS: &[&str] = &["write"];
-
 pub(crate) const COMMANDS: &[CommandSpec] = &[
-    data("del", -2, DEL_FLAGS, G, "Deletes one or more keys", keys(1, -1), del),
-    data("delete", -2, DEL_FLAGS, G, "Deletes one or more keys (tidekv: DEL, under the name kv-store's nc users type)", keys(1, -1), del),
-    data("unlink", -2, &["write", "fast"], G, "Asynchronously deletes one or more keys", keys(1, -1), del),
-    data("exists", -2, &["readonly", "fast"], G, "Determines whether one or more keys exist", keys(1, -1), exists),
-    data("touch", -2, &["readonly", "fast"], G, "Returns the number of existing keys out of those specified after updating the time they were last accessed", keys(1, -1), exists),
-    data("type", 2, &["readonly", "fast"], G, "Determines the type of value stored at a key", KEY1, type_),
-    data("rename", 3, &["write"], G, "Renames a key and overwrites the destination", keys(1, 2), rename),
-    data("renamenx", 3, &["write", "fast"], G, "Renames a key only when the target key name doesn't exist", keys(1, 2), renamenx),
-    data("copy", -3, &["write", "denyoom"], G, "Copies the value of a key to a new key", keys(1, 2), copy),
-    data("move", 3, &["write", "fast"], G, "Moves a key to another database", KEY1, move_),
-    data("object", -2, &["readonly"], "generic", "A container for object introspection commands", KeyPositions::Range { first: 2, last: 2, step: 1 }, object),
+    data("del", -2, keys(1, -1), del),
+    data("delete", -2, keys(1, -1), del),
+    data("unlink", -2, keys(1, -1), del),
+    data("exists", -2, keys(1, -1), exists),
+    data("touch", -2, keys(1, -1), exists),
+    data("type", 2, KEY1, type_),
+    data("rename", 3, keys(1, 2), rename),
+    data("renamenx", 3, keys(1, 2), renamenx),
+    data("copy", -3, keys(1, 2), copy),
+    data("move", 3, KEY1, move_),
+    container(
+        data(
+            "object",
+            -2,
+            KeyPositions::Range {
+                first: 2,
+                last: 2,
+                step: 1,
+            },
+            object,
+        ),
+        &[
+            ("encoding", 3),
+            ("freq", 3),
+            ("help", 2),
+            ("idletime", 3),
+            ("refcount", 3),
+        ],
+    ),
 ];

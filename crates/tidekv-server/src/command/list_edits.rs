@@ -2,7 +2,7 @@
 //! `LMOVE`, `RPOPLPUSH`.
 
 use bytes::Bytes;
-use tidekv::{ListEnd, ListInsert, Side};
+use tidekv::{KeyKind, ListEnd, ListInsert, Side};
 
 use super::args::{self, arg, is, rest};
 use super::blocking::list_end;
@@ -12,6 +12,12 @@ use crate::data::Data;
 use crate::resp::Reply;
 
 fn lset(data: &mut dyn Data, args: &[Bytes]) -> CmdResult {
+    // Redis looks the key up (and checks its type) before it reads the index.
+    match data.kind(arg(args, 1))? {
+        None => return Err(tidekv::Error::NoSuchKey.into()),
+        Some(KeyKind::List) => {}
+        Some(_) => return Err(tidekv::Error::wrong_type("list", "string").into()),
+    }
     let index = args::integer(arg(args, 2))?;
     data.list_set(arg(args, 1), index, arg(args, 3).clone())?;
     Ok(Reply::ok())
@@ -58,12 +64,6 @@ fn lpos(data: &mut dyn Data, args: &[Bytes]) -> CmdResult {
                      second ... or use negative to start from the end of the list",
                 ));
             }
-            if rank == i64::MIN {
-                return Err(Fail::new(
-                    "ERR value is out of range, value must between -9223372036854775807 and \
-                     9223372036854775807",
-                ));
-            }
         } else if is(word, "count") {
             count = Some(args::count(
                 options.value()?,
@@ -99,9 +99,21 @@ fn lpos(data: &mut dyn Data, args: &[Bytes]) -> CmdResult {
 
 /// `LPOS`'s matches: from the head for a positive rank, the tail for a negative one, skipping
 /// `|rank| - 1` matches, at most `count` (0: all), comparing at most `max_len` (0: all).
+///
+/// Redis negates the rank in a `long`, so the lowest one stays negative: every match from the
+/// tail qualifies, and no count stops them.
 fn positions(items: &[Bytes], value: &[u8], rank: i64, count: usize, max_len: usize) -> Vec<usize> {
-    let skip = usize::try_from(rank.unsigned_abs().saturating_sub(1)).unwrap_or(usize::MAX);
-    let limit = if count == 0 { usize::MAX } else { count };
+    let lowest = rank == i64::MIN;
+    let skip = if lowest {
+        0
+    } else {
+        usize::try_from(rank.unsigned_abs().saturating_sub(1)).unwrap_or(usize::MAX)
+    };
+    let limit = if count == 0 || lowest {
+        usize::MAX
+    } else {
+        count
+    };
     let compared = if max_len == 0 { usize::MAX } else { max_len };
     let order: Box<dyn Iterator<Item = usize>> = if rank > 0 {
         Box::new(0..items.len())
@@ -130,14 +142,12 @@ fn moving(data: &mut dyn Data, args: &[Bytes], from_end: ListEnd, to_end: ListEn
     Ok(moved.map_or(Reply::Null, Reply::Bulk))
 }
 
-const G: &str = "list";
-
 pub(crate) const COMMANDS: &[CommandSpec] = &[
-    data("lset", 4, &["write", "denyoom"], G, "Sets the value of an element in a list by its index", KEY1, lset),
-    data("linsert", 5, &["write", "denyoom"], G, "Inserts an element before or after another element in a list", KEY1, linsert),
-    data("lrem", 4, &["write"], G, "Removes elements from a list; deletes the list if the last element was removed", KEY1, lrem),
-    data("ltrim", 4, &["write"], G, "Removes elements from both ends a list; deletes the list if all elements were trimmed", KEY1, ltrim),
-    data("lpos", -3, &["readonly"], G, "Returns the index of matching elements in a list", KEY1, lpos),
-    data("lmove", 5, &["write", "denyoom"], G, "Returns an element after popping it from one list and pushing it to another; deletes the list if the last element was moved", keys(1, 2), lmove),
-    data("rpoplpush", 3, &["write", "denyoom"], G, "Returns the last element of a list after removing and pushing it to another list; deletes the list if the last element was popped", keys(1, 2), rpoplpush),
+    data("lset", 4, KEY1, lset),
+    data("linsert", 5, KEY1, linsert),
+    data("lrem", 4, KEY1, lrem),
+    data("ltrim", 4, KEY1, ltrim),
+    data("lpos", -3, KEY1, lpos),
+    data("lmove", 5, keys(1, 2), lmove),
+    data("rpoplpush", 3, keys(1, 2), rpoplpush),
 ];

@@ -40,9 +40,7 @@ fn pop(data: &mut dyn Data, args: &[Bytes], end: ListEnd) -> CmdResult {
         let popped = data.pop(key, end, 1)?;
         return Ok(popped.into_iter().next().map_or(Reply::Null, Reply::Bulk));
     };
-    let count = args::integer(count)?;
-    let count = usize::try_from(count)
-        .map_err(|_| Fail::new("ERR value is out of range, must be positive"))?;
+    let count = args::count(count, "ERR value is out of range, must be positive")?;
     match data.kind(key)? {
         None => Ok(Reply::NullArray),
         Some(KeyKind::List) if count == 0 => Ok(Reply::Array(Vec::new())),
@@ -73,23 +71,26 @@ fn lrange(data: &mut dyn Data, args: &[Bytes]) -> CmdResult {
 }
 
 fn lindex(data: &mut dyn Data, args: &[Bytes]) -> CmdResult {
+    // Redis looks the key up (and checks its type) before it reads the index.
+    match data.kind(arg(args, 1))? {
+        None => return Ok(Reply::Null),
+        Some(KeyKind::List) => {}
+        Some(_) => return Err(tidekv::Error::wrong_type("list", "string").into()),
+    }
     let index = args::integer(arg(args, 2))?;
     // LRANGE's rules make `index..=index` exactly that element, or nothing outside the list.
     let found = data.list_range(arg(args, 1), index, index)?;
     Ok(found.into_iter().next().map_or(Reply::Null, Reply::Bulk))
 }
 
-const W: &[&str] = &["write", "denyoom", "fast"];
-const G: &str = "list";
-
 pub(crate) const COMMANDS: &[CommandSpec] = &[
-    data("lpush", -3, W, G, "Prepends one or more elements to a list; creates the key if it doesn't exist", KEY1, lpush),
-    data("rpush", -3, W, G, "Appends one or more elements to a list; creates the key if it doesn't exist", KEY1, rpush),
-    data("lpushx", -3, W, G, "Prepends one or more elements to a list only when the list exists", KEY1, lpushx),
-    data("rpushx", -3, W, G, "Appends an element to a list only when the list exists", KEY1, rpushx),
-    data("lpop", -2, &["write", "fast"], G, "Returns the first elements in a list after removing it; deletes the list if the last element was popped", KEY1, lpop),
-    data("rpop", -2, &["write", "fast"], G, "Returns and removes the last elements of a list; deletes the list if the last element was popped", KEY1, rpop),
-    data("llen", 2, &["readonly", "fast"], G, "Returns the length of a list", KEY1, llen),
-    data("lrange", 4, &["readonly"], G, "Returns a range of elements from a list", KEY1, lrange),
-    data("lindex", 3, &["readonly"], G, "Returns an element from a list by its index", KEY1, lindex),
+    data("lpush", -3, KEY1, lpush),
+    data("rpush", -3, KEY1, rpush),
+    data("lpushx", -3, KEY1, lpushx),
+    data("rpushx", -3, KEY1, rpushx),
+    data("lpop", -2, KEY1, lpop),
+    data("rpop", -2, KEY1, rpop),
+    data("llen", 2, KEY1, llen),
+    data("lrange", 4, KEY1, lrange),
+    data("lindex", 3, KEY1, lindex),
 ];

@@ -15,6 +15,7 @@ pub(crate) mod blocking;
 mod client;
 mod command_info;
 mod config_cmd;
+mod config_set;
 mod connection;
 mod expire;
 pub(crate) mod fail;
@@ -23,6 +24,7 @@ mod keys;
 mod list_edits;
 mod lists;
 pub(crate) mod multi;
+mod redis_docs;
 mod scan;
 mod server;
 mod string_edits;
@@ -64,6 +66,8 @@ pub(crate) enum InMulti {
     /// transaction over declared keys cannot hold still (`docs/protocol.md`, intended
     /// differences).
     Refuse,
+    /// Refused as Redis refuses its `no_multi` commands (`SAVE`, `SHUTDOWN`), with its words.
+    NotAllowed,
 }
 
 /// Where a command's keys are among its arguments (argument 0 is the name), for `EXEC` to
@@ -84,12 +88,9 @@ pub(crate) struct CommandSpec {
     pub(crate) name: &'static str,
     /// Redis's arity: `n` exactly `n` arguments (name included), `-n` at least `n`.
     pub(crate) arity: i32,
-    /// Redis's command flags, for `COMMAND`.
-    pub(crate) flags: &'static [&'static str],
-    /// The Redis command group, for `COMMAND DOCS`.
-    pub(crate) group: &'static str,
-    /// One line on what it does, for `COMMAND DOCS`.
-    pub(crate) summary: &'static str,
+    /// A container's subcommands (`CLIENT`, `CONFIG`, `COMMAND`, `OBJECT`) with their arities,
+    /// which Redis checks before the command runs (or is queued by `MULTI`).
+    pub(crate) subcommands: &'static [(&'static str, i32)],
     pub(crate) keys: KeyPositions,
     pub(crate) in_multi: InMulti,
     /// Allowed before `AUTH` when a password is set.
@@ -97,15 +98,50 @@ pub(crate) struct CommandSpec {
     pub(crate) handler: Handler,
 }
 
+/// Whether `argc` arguments (name included) fit `arity`.
+fn fits(arity: i32, argc: usize) -> bool {
+    let argc = i64::try_from(argc).unwrap_or(i64::MAX);
+    let arity = i64::from(arity);
+    if arity >= 0 {
+        argc == arity
+    } else {
+        argc >= -arity
+    }
+}
+
 impl CommandSpec {
     /// Whether `argc` arguments (name included) fit the arity.
     pub(crate) fn arity_ok(&self, argc: usize) -> bool {
-        let argc = i64::try_from(argc).unwrap_or(i64::MAX);
-        let arity = i64::from(self.arity);
-        if arity >= 0 {
-            argc == arity
+        fits(self.arity, argc)
+    }
+
+    /// Redis's checks before a command runs: a container's subcommand must exist, and the
+    /// arguments must fit the (sub)command's arity. `Ok` is the name the client list shows
+    /// (`client|list`).
+    pub(crate) fn check(&self, args: &[Bytes]) -> Result<std::borrow::Cow<'static, str>, Fail> {
+        let sub = match (self.subcommands, args.get(1)) {
+            ([], _) | (_, None) => None,
+            (subs, Some(sub)) => Some(
+                subs.iter()
+                    .find(|(name, _)| sub.eq_ignore_ascii_case(name.as_bytes()))
+                    .ok_or_else(|| {
+                        let typed = args.first().map(|n| args::text(n)).unwrap_or_default();
+                        let sub = args::text(sub.get(..sub.len().min(128)).unwrap_or_default());
+                        Fail::new(format!(
+                            "ERR unknown subcommand '{sub}'. Try {} HELP.",
+                            typed.to_ascii_uppercase()
+                        ))
+                    })?,
+            ),
+        };
+        let (name, arity) = match sub {
+            Some((sub, arity)) => (format!("{}|{sub}", self.name).into(), *arity),
+            None => (self.name.into(), self.arity),
+        };
+        if fits(arity, args.len()) {
+            Ok(name)
         } else {
-            argc >= -arity
+            Err(Fail::arity(&name))
         }
     }
 
@@ -149,18 +185,13 @@ impl CommandSpec {
 pub(crate) const fn data(
     name: &'static str,
     arity: i32,
-    flags: &'static [&'static str],
-    group: &'static str,
-    summary: &'static str,
     keys: KeyPositions,
     run: DataFn,
 ) -> CommandSpec {
     CommandSpec {
         name,
         arity,
-        flags,
-        group,
-        summary,
+        subcommands: &[],
         keys,
         in_multi: InMulti::Queue,
         no_auth: false,
@@ -172,22 +203,28 @@ pub(crate) const fn data(
 pub(crate) const fn session(
     name: &'static str,
     arity: i32,
-    flags: &'static [&'static str],
-    group: &'static str,
-    summary: &'static str,
     in_multi: InMulti,
     run: SessionFn,
 ) -> CommandSpec {
     CommandSpec {
         name,
         arity,
-        flags,
-        group,
-        summary,
+        subcommands: &[],
         keys: KeyPositions::None,
         in_multi,
         no_auth: false,
         handler: Handler::Session(run),
+    }
+}
+
+/// A container command: `spec` with its subcommands and their arities.
+pub(crate) const fn container(
+    spec: CommandSpec,
+    subcommands: &'static [(&'static str, i32)],
+) -> CommandSpec {
+    CommandSpec {
+        subcommands,
+        ..spec
     }
 }
 

@@ -14,7 +14,7 @@ use super::args::{arg, rest};
 use super::blocking::{BlockOp, BlockRequest};
 use super::connection::select_index;
 use super::fail::{CmdResult, Fail};
-use super::{session, CommandSpec, Handler, InMulti};
+use super::{keys, session, CommandSpec, Handler, InMulti};
 use crate::data::TransactionData;
 use crate::resp::Reply;
 use crate::session::{reply_of, MultiQueue, Session};
@@ -25,7 +25,9 @@ fn multi(s: &mut Session, _args: &[Bytes]) -> CmdResult {
         return Err(Fail::new("ERR MULTI calls can not be nested"));
     }
     s.multi = Some(MultiQueue::default());
-    lock(&s.client.info).in_multi = true;
+    let mut info = lock(&s.client.info);
+    info.in_multi = true;
+    info.queued = 0;
     Ok(Reply::ok())
 }
 
@@ -55,12 +57,19 @@ fn unwatch(s: &mut Session, _args: &[Bytes]) -> CmdResult {
     Ok(Reply::ok())
 }
 
-/// Every `(keyspace, key)` the queue touches, starting in keyspace `db`.
-fn declared_keys(queue: &[(&'static CommandSpec, Vec<Bytes>)], mut db: u32) -> Vec<(u32, Bytes)> {
+/// Every `(keyspace, key)` the queue touches, starting in keyspace `db`, of the `databases`
+/// keyspaces. A keyspace out of range is not declared: the command naming it fails alone when
+/// it runs (`ERR DB index is out of range`), as in Redis.
+fn declared_keys(
+    queue: &[(&'static CommandSpec, Vec<Bytes>)],
+    mut db: u32,
+    databases: u32,
+) -> Vec<(u32, Bytes)> {
+    let in_range = |arg: &[u8]| select_index(arg).ok().filter(|&n| n < databases);
     let mut keys = Vec::new();
     for (spec, args) in queue {
         if spec.name == "select" {
-            if let Ok(next) = select_index(arg(args, 1)) {
+            if let Some(next) = in_range(arg(args, 1)) {
                 db = next;
             }
             continue;
@@ -68,7 +77,7 @@ fn declared_keys(queue: &[(&'static CommandSpec, Vec<Bytes>)], mut db: u32) -> V
         keys.extend(spec.keys_of(args).into_iter().map(|k| (db, k.clone())));
         // Keys in another keyspace: MOVE's target, COPY … DB n's destination.
         if spec.name == "move" {
-            if let Ok(target) = select_index(arg(args, 2)) {
+            if let Some(target) = in_range(arg(args, 2)) {
                 keys.push((target, arg(args, 1).clone()));
             }
         }
@@ -77,7 +86,7 @@ fn declared_keys(queue: &[(&'static CommandSpec, Vec<Bytes>)], mut db: u32) -> V
             for pair in options.windows(2) {
                 if let [word, n] = pair {
                     if word.eq_ignore_ascii_case(b"db") {
-                        if let Ok(target) = select_index(n) {
+                        if let Some(target) = in_range(n) {
                             keys.push((target, arg(args, 2).clone()));
                         }
                     }
@@ -109,7 +118,8 @@ fn exec(s: &mut Session, _args: &[Bytes]) -> CmdResult {
         ));
     }
     let start_db = s.db;
-    let keys = declared_keys(&queue.commands, start_db);
+    let databases = s.databases;
+    let keys = declared_keys(&queue.commands, start_db, databases);
     let keyspace = s.keyspace.clone();
     let mut final_db = start_db;
     let mut body = |t: &mut Transaction<'_>| -> tidekv::Result<Vec<Reply>> {
@@ -117,9 +127,10 @@ fn exec(s: &mut Session, _args: &[Bytes]) -> CmdResult {
         let mut replies = Vec::with_capacity(queue.commands.len());
         for (spec, args) in &queue.commands {
             let reply = match spec.handler {
-                Handler::Data(run) => reply_of(run(&mut TransactionData(t), args)),
+                Handler::Data(run) => reply_of(run(&mut TransactionData(t, databases), args)),
                 Handler::Blocking(parse) => reply_of(
-                    parse(args).and_then(|request| request.run_now(&mut TransactionData(t))),
+                    parse(args)
+                        .and_then(|request| request.run_now(&mut TransactionData(t, databases))),
                 ),
                 Handler::Session(_) if spec.name == "select" => {
                     let selected = select_index(arg(args, 1)).and_then(|n| {
@@ -153,53 +164,13 @@ fn exec(s: &mut Session, _args: &[Bytes]) -> CmdResult {
     Ok(replies.map_or(Reply::NullArray, Reply::Array))
 }
 
-const T: &str = "transactions";
-const FLAGS: &[&str] = &["noscript", "loading", "stale", "fast", "allow_busy"];
-
 pub(crate) const COMMANDS: &[CommandSpec] = &[
-    session(
-        "multi",
-        1,
-        FLAGS,
-        T,
-        "Starts a transaction",
-        InMulti::Now,
-        multi,
-    ),
-    session(
-        "exec",
-        1,
-        &["noscript", "loading", "stale", "skip_slowlog"],
-        T,
-        "Executes all commands in a transaction",
-        InMulti::Now,
-        exec,
-    ),
-    session(
-        "discard",
-        1,
-        FLAGS,
-        T,
-        "Discards a transaction",
-        InMulti::Now,
-        discard,
-    ),
-    session(
-        "watch",
-        -2,
-        FLAGS,
-        T,
-        "Monitors changes to keys to determine the execution of a transaction",
-        InMulti::Now,
-        watch,
-    ),
-    session(
-        "unwatch",
-        1,
-        FLAGS,
-        T,
-        "Forgets about watched keys of a transaction",
-        InMulti::Queue,
-        unwatch,
-    ),
+    session("multi", 1, InMulti::Now, multi),
+    session("exec", 1, InMulti::Now, exec),
+    session("discard", 1, InMulti::Now, discard),
+    CommandSpec {
+        keys: keys(1, -1),
+        ..session("watch", -2, InMulti::Now, watch)
+    },
+    session("unwatch", 1, InMulti::Queue, unwatch),
 ];

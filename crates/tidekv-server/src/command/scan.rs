@@ -94,31 +94,7 @@ fn randomkey(s: &mut Session, _args: &[Bytes]) -> CmdResult {
 }
 
 pub(crate) const COMMANDS: &[CommandSpec] = &[
-    session(
-        "keys",
-        2,
-        &["readonly"],
-        "generic",
-        "Returns all key names that match a pattern",
-        InMulti::Refuse,
-        keys,
-    ),
-    session(
-        "scan",
-        -2,
-        &["readonly"],
-        "generic",
-        "Iterates over the key names in the database",
-        InMulti::Refuse,
-        scan,
-    ),
-    session(
-        "randomkey",
-        1,
-        &["readonly"],
-        "generic",
-        "Returns a random key name from the database",
-        InMulti::Refuse,
-        randomkey,
-    ),
+    session("keys", 2, InMulti::Refuse, keys),
+    session("scan", -2, InMulti::Refuse, scan),
+    session("randomkey", 1, InMulti::Refuse, randomkey),
 ];

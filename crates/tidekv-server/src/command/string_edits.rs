@@ -74,8 +74,16 @@ fn decrby(data: &mut dyn Data, args: &[Bytes]) -> CmdResult {
 }
 
 fn incrbyfloat(data: &mut dyn Data, args: &[Bytes]) -> CmdResult {
+    // Redis checks, in order: the key's type, its value, the increment, the sum.
+    let key = arg(args, 1);
+    if let Some(current) = data.get(key)? {
+        args::float(&current).ok_or_else(Fail::not_float)?;
+    }
     let delta = args::float(arg(args, 2)).ok_or_else(Fail::not_float)?;
-    let value = data.incr_by_float(arg(args, 1), delta)?;
+    if !delta.is_finite() {
+        return Err(tidekv::Error::NotFinite.into());
+    }
+    let value = data.incr_by_float(key, delta)?;
     Ok(Reply::Bulk(Bytes::from(float_text(value))))
 }
 
@@ -90,20 +98,17 @@ pub(crate) fn float_text(value: f64) -> String {
     }
 }
 
-const W: &[&str] = &["write", "denyoom", "fast"];
-const G: &str = "string";
-
 pub(crate) const COMMANDS: &[CommandSpec] = &[
-    data("append", 3, &["write", "denyoom"], G, "Appends a string to the value of a key; creates the key if it doesn't exist", KEY1, append),
-    data("strlen", 2, &["readonly", "fast"], G, "Returns the length of a string value", KEY1, strlen),
-    data("getrange", 4, &["readonly"], G, "Returns a substring of the string stored at a key", KEY1, getrange),
-    data("substr", 4, &["readonly"], G, "Returns a substring from a string value", KEY1, getrange),
-    data("setrange", 4, &["write", "denyoom"], G, "Overwrites a part of a string value with another by an offset; creates the key if it doesn't exist", KEY1, setrange),
-    data("incr", 2, W, G, "Increments the integer value of a key by one; uses 0 as initial value if the key doesn't exist", KEY1, incr),
-    data("decr", 2, W, G, "Decrements the integer value of a key by one; uses 0 as initial value if the key doesn't exist", KEY1, decr),
-    data("incrby", 3, W, G, "Increments the integer value of a key by a number; uses 0 as initial value if the key doesn't exist", KEY1, incrby),
-    data("decrby", 3, W, G, "Decrements a number from the integer value of a key; uses 0 as initial value if the key doesn't exist", KEY1, decrby),
-    data("incrbyfloat", 3, W, G, "Increment the floating point value of a key by a number; uses 0 as initial value if the key doesn't exist", KEY1, incrbyfloat),
+    data("append", 3, KEY1, append),
+    data("strlen", 2, KEY1, strlen),
+    data("getrange", 4, KEY1, getrange),
+    data("substr", 4, KEY1, getrange),
+    data("setrange", 4, KEY1, setrange),
+    data("incr", 2, KEY1, incr),
+    data("decr", 2, KEY1, decr),
+    data("incrby", 3, KEY1, incrby),
+    data("decrby", 3, KEY1, decrby),
+    data("incrbyfloat", 3, KEY1, incrbyfloat),
 ];
 
 #[cfg(test)]

@@ -77,6 +77,12 @@ fn expiry_of(kind: ExpiryKind, value: &[u8], command: &str) -> Result<Expiry, Fa
         return Err(invalid());
     }
     let ms = if seconds { n * 1000 } else { n };
+    // Redis adds the time now to a relative expiry: past the largest time it is invalid.
+    if matches!(kind, ExpiryKind::Ex | ExpiryKind::Px) {
+        let now = i64::try_from(crate::data::unix_ms(std::time::SystemTime::now()));
+        ms.checked_add(now.unwrap_or(i64::MAX))
+            .ok_or_else(invalid)?;
+    }
     let ms = u64::try_from(ms).map_err(|_| invalid())?;
     Ok(match kind {
         ExpiryKind::Ex | ExpiryKind::Px => Expiry::In(Duration::from_millis(ms)),
@@ -208,98 +214,19 @@ fn msetnx(data: &mut dyn Data, args: &[Bytes]) -> CmdResult {
     Ok(Reply::Integer(i64::from(written)))
 }
 
-const READ: &[&str] = &["readonly", "fast"];
-const WRITE: &[&str] = &["write", "denyoom"];
-const G: &str = "string";
-
 pub(crate) const COMMANDS: &[CommandSpec] = &[
-    data(
-        "get",
-        2,
-        READ,
-        G,
-        "Returns the string value of a key",
-        KEY1,
-        get,
-    ),
-    data(
-        "set",
-        -3,
-        WRITE,
-        G,
-        "Sets the string value of a key, ignoring its type; the key is created if it doesn't exist",
-        KEY1,
-        set,
-    ),
-    data(
-        "setnx",
-        3,
-        &["write", "denyoom", "fast"],
-        G,
-        "Set the string value of a key only when the key doesn't exist",
-        KEY1,
-        setnx,
-    ),
-    data(
-        "setex",
-        4,
-        WRITE,
-        G,
-        "Sets the string value and expiration time of a key",
-        KEY1,
-        setex,
-    ),
-    data(
-        "psetex",
-        4,
-        WRITE,
-        G,
-        "Sets the string value and expiration time in milliseconds of a key",
-        KEY1,
-        psetex,
-    ),
-    data(
-        "getdel",
-        2,
-        &["write", "fast"],
-        G,
-        "Returns the string value of a key after deleting the key",
-        KEY1,
-        getdel,
-    ),
-    data(
-        "getex",
-        -2,
-        &["write", "fast"],
-        G,
-        "Returns the string value of a key after setting its expiration time",
-        KEY1,
-        getex,
-    ),
-    data(
-        "getset",
-        3,
-        &["write", "denyoom", "fast"],
-        G,
-        "Returns the previous string value of a key after setting it to a new value",
-        KEY1,
-        getset,
-    ),
-    data(
-        "mget",
-        -2,
-        READ,
-        G,
-        "Atomically returns the string values of one or more keys",
-        keys(1, -1),
-        mget,
-    ),
+    data("get", 2, KEY1, get),
+    data("set", -3, KEY1, set),
+    data("setnx", 3, KEY1, setnx),
+    data("setex", 4, KEY1, setex),
+    data("psetex", 4, KEY1, psetex),
+    data("getdel", 2, KEY1, getdel),
+    data("getex", -2, KEY1, getex),
+    data("getset", 3, KEY1, getset),
+    data("mget", -2, keys(1, -1), mget),
     data(
         "mset",
         -3,
-        WRITE,
-        G,
-        "Atomically creates or modifies the string values of one or more keys",
         super::KeyPositions::Range {
             first: 1,
             last: -1,
@@ -310,9 +237,6 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
     data(
         "msetnx",
         -3,
-        WRITE,
-        G,
-        "Atomically modifies the string values of one or more keys only when all keys don't exist",
         super::KeyPositions::Range {
             first: 1,
             last: -1,

@@ -8,15 +8,26 @@ use tidekv::{
 
 use super::{unix_ms, Data};
 
-/// A keyspace, as the [`Data`] a command runs on outside `EXEC`.
-pub(crate) struct KeyspaceData<'k>(pub(crate) &'k Keyspace);
+/// A keyspace, as the [`Data`] a command runs on outside `EXEC`, and how many keyspaces the
+/// server has.
+pub(crate) struct KeyspaceData<'k>(pub(crate) &'k Keyspace, pub(crate) u32);
 
 impl Data for KeyspaceData<'_> {
+    fn keyspaces(&self) -> u32 {
+        self.1
+    }
     fn get(&mut self, key: &Bytes) -> Result<Option<Bytes>> {
         self.0.get(key)
     }
     fn get_many(&mut self, keys: &[Bytes]) -> Result<Vec<Option<Bytes>>> {
-        self.0.get_many(keys)
+        match self.0.get_many(keys) {
+            // The store refuses a list among the keys; MGET answers nil for it. Read them in a
+            // transaction then, so the values are still one snapshot.
+            Err(tidekv::Error::WrongType { .. }) => self
+                .0
+                .transaction(keys, |t| super::TransactionData(t, self.1).get_many(keys)),
+            other => other,
+        }
     }
     fn set(&mut self, key: &Bytes, value: Bytes, options: SetOptions) -> Result<SetOutcome> {
         self.0.set(key, value, options)
@@ -106,7 +117,7 @@ impl Data for KeyspaceData<'_> {
                 ListEnd::Front => self.0.push_front_if_exists(key, one.clone()),
             },
             (_, true, _) => self.0.transaction([key], |t| {
-                super::TransactionData(t).push(key, end, values, true)
+                super::TransactionData(t, self.1).push(key, end, values, true)
             }),
         }
     }

@@ -22,6 +22,8 @@ use tidekv::{
 
 /// The data operations of one keyspace (see the module docs). Every method is one atomic step.
 pub(crate) trait Data {
+    /// How many keyspaces the server has (`SELECT`, `MOVE` and `COPY … DB` reach `0..n`).
+    fn keyspaces(&self) -> u32;
     /// The value of a string key.
     fn get(&mut self, key: &Bytes) -> Result<Option<Bytes>>;
     /// The values of several keys; a list or a missing key is `None` (Redis `MGET`).

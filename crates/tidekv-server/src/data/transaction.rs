@@ -8,10 +8,14 @@ use tidekv::{
 
 use super::Data;
 
-/// A transaction, as the [`Data`] a queued command runs on inside `EXEC`.
-pub(crate) struct TransactionData<'a, 't>(pub(crate) &'a mut Transaction<'t>);
+/// A transaction, as the [`Data`] a queued command runs on inside `EXEC`, and how many
+/// keyspaces the server has.
+pub(crate) struct TransactionData<'a, 't>(pub(crate) &'a mut Transaction<'t>, pub(crate) u32);
 
 impl Data for TransactionData<'_, '_> {
+    fn keyspaces(&self) -> u32 {
+        self.1
+    }
     fn get(&mut self, key: &Bytes) -> Result<Option<Bytes>> {
         self.0.get(key)
     }

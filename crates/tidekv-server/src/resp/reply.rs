@@ -38,6 +38,8 @@ pub enum Reply {
     Array(Vec<Reply>),
     /// Field–value pairs: a map in RESP3, a flat array in RESP2 (`HELLO`, `CONFIG GET`).
     Map(Vec<(Reply, Reply)>),
+    /// Unordered items: a set in RESP3, an array in RESP2 (`COMMAND INFO`'s flags).
+    Set(Vec<Reply>),
     /// Text for humans, with a three-letter format (`txt`): a verbatim string in RESP3, a bulk
     /// string in RESP2 (`INFO`, `CLIENT INFO`).
     Verbatim(Bytes),
@@ -67,6 +69,10 @@ impl Reply {
             Reply::NullArray => out.put_slice(b"*-1\r\n"),
             Reply::Array(items) => {
                 header(out, b'*', len(items.len()));
+                items.iter().for_each(|item| item.encode(protocol, out));
+            }
+            Reply::Set(items) => {
+                header(out, if resp3 { b'~' } else { b'*' }, len(items.len()));
                 items.iter().for_each(|item| item.encode(protocol, out));
             }
             Reply::Map(pairs) => {
@@ -173,6 +179,11 @@ mod tests {
                 "$10\r\n# Server\r\n\r\n".into(),
                 "=14\r\ntxt:# Server\r\n\r\n".into()
             )
+        );
+        let set = Reply::Set(vec![Reply::Simple("fast".into())]);
+        assert_eq!(
+            both(&set),
+            ("*1\r\n+fast\r\n".into(), "~1\r\n+fast\r\n".into())
         );
         let nested = Reply::Array(vec![Reply::bulk("k"), Reply::Null, Reply::Array(vec![])]);
         assert_eq!(

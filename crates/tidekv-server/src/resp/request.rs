@@ -70,6 +70,12 @@ pub enum ProtocolError {
     /// A `$` length that is not a number, negative, or over the limit.
     #[error("Protocol error: invalid bulk length")]
     InvalidLength,
+    /// A `*` count over 10 before AUTH, when a password is required.
+    #[error("Protocol error: unauthenticated multibulk length")]
+    UnauthenticatedCount,
+    /// A `$` length over 16 KiB before AUTH, when a password is required.
+    #[error("Protocol error: unauthenticated bulk length")]
+    UnauthenticatedLength,
 }
 
 /// See the module docs. One per connection.
@@ -142,10 +148,11 @@ impl RequestParser {
         };
         let count =
             parse_count(line.get(1..).unwrap_or_default()).ok_or(ProtocolError::InvalidCount)?;
-        if count > i64::try_from(self.limits.max_args).unwrap_or(i64::MAX)
-            || (!authenticated && count > UNAUTHENTICATED_MAX_ARGS as i64)
-        {
+        if count > i64::try_from(self.limits.max_args).unwrap_or(i64::MAX) {
             return Err(ProtocolError::InvalidCount);
+        }
+        if !authenticated && count > UNAUTHENTICATED_MAX_ARGS as i64 {
+            return Err(ProtocolError::UnauthenticatedCount);
         }
         // Zero or less is an empty command, skipped.
         self.remaining = u64::try_from(count).unwrap_or(0);
@@ -171,9 +178,11 @@ impl RequestParser {
                 let len = parse_count(line.get(1..).unwrap_or_default())
                     .and_then(|n| u64::try_from(n).ok())
                     .filter(|&n| n <= self.limits.max_bulk_len)
-                    .filter(|&n| authenticated || n <= UNAUTHENTICATED_MAX_BULK)
-                    .and_then(|n| usize::try_from(n).ok())
                     .ok_or(ProtocolError::InvalidLength)?;
+                if !authenticated && len > UNAUTHENTICATED_MAX_BULK {
+                    return Err(ProtocolError::UnauthenticatedLength);
+                }
+                let len = usize::try_from(len).map_err(|_| ProtocolError::InvalidLength)?;
                 self.bulk_len = Some(len);
                 len
             }

@@ -142,7 +142,7 @@ fn an_unauthenticated_client_gets_the_smaller_limits() {
     let eleven = encode(&vec![b"x".to_vec(); 11]);
     assert_eq!(
         parser.next_command(&mut BytesMut::from(&eleven[..]), false),
-        Err(ProtocolError::InvalidCount)
+        Err(ProtocolError::UnauthenticatedCount)
     );
     let ten = encode(&vec![b"x".to_vec(); 10]);
     let got = RequestParser::default().next_command(&mut BytesMut::from(&ten[..]), false);
@@ -150,7 +150,7 @@ fn an_unauthenticated_client_gets_the_smaller_limits() {
     let big = encode(&[b"AUTH".to_vec(), vec![b'p'; 16 * 1024 + 1]]);
     assert_eq!(
         RequestParser::default().next_command(&mut BytesMut::from(&big[..]), false),
-        Err(ProtocolError::InvalidLength)
+        Err(ProtocolError::UnauthenticatedLength)
     );
     let got = RequestParser::default().next_command(&mut BytesMut::from(&big[..]), true);
     assert_eq!(got.map(|c| c.map(|c| c.len())), Ok(Some(2)));
