@@ -1,4 +1,4 @@
-//! `COMMAND`: what the command table says about each command, in Redis 7's shapes and words
+//! `COMMAND`: what the command table says about each command, in Redis 7's shapes, with its facts and tidekv's words
 //! (`redis_docs`) — the bare command and `INFO` (name, arity, flags, key positions, ACL
 //! categories, tips), `COUNT`, `LIST`, `DOCS` (summary, version, group, complexity, deprecation,
 //! history; no argument lists) and `GETKEYS`.
@@ -108,25 +108,21 @@ fn getkeys(names: &[Bytes]) -> CmdResult {
 }
 
 const HELP: &[&str] = &[
-    "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-    "(no subcommand)",
-    "    Return details about all Redis commands.",
+    "COMMAND [<subcommand> [arguments]]: tidekv's subcommands",
+    "(none)",
+    "    Describes every command: name, arity, flags, key positions.",
     "COUNT",
-    "    Return the total number of commands in this Redis server.",
+    "    How many commands this server has.",
     "LIST",
-    "    Return a list of all commands in this Redis server.",
-    "INFO [<command-name> ...]",
-    "    Return details about multiple Redis commands.",
-    "    If no command names are given, documentation details for all",
-    "    commands are returned.",
-    "DOCS [<command-name> ...]",
-    "    Return documentation details about multiple Redis commands.",
-    "    If no command names are given, documentation details for all",
-    "    commands are returned.",
-    "GETKEYS <full-command>",
-    "    Return the keys from a full Redis command.",
+    "    The name of every command.",
+    "INFO [<name> ...]",
+    "    Describes the named commands (all of them when none is named).",
+    "DOCS [<name> ...]",
+    "    Summary, group, version and history of the named commands (all when none is named).",
+    "GETKEYS <command> [arguments]",
+    "    The keys that command line would touch.",
     "HELP",
-    "    Prints this help.",
+    "    This list.",
 ];
 
 fn command(_s: &mut Session, args: &[Bytes]) -> CmdResult {

@@ -90,17 +90,17 @@ fn get(s: &Session, patterns: &[Bytes]) -> CmdResult {
 }
 
 const HELP: &[&str] = &[
-    "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-    "GET <pattern>",
-    "    Return parameters matching the glob-like <pattern> and their values.",
-    "SET <directive> <value>",
-    "    Set the configuration <directive> to <value>.",
+    "CONFIG <subcommand> [arguments]: tidekv's subcommands",
+    "GET <pattern> [<pattern> ...]",
+    "    Each setting whose name matches a pattern (* and ?), with its value.",
+    "SET <name> <value> [<name> <value> ...]",
+    "    Changes settings that can change while the server runs.",
     "RESETSTAT",
-    "    Reset statistics reported by the INFO command.",
+    "    Sets INFO's counters back to zero.",
     "REWRITE",
-    "    Rewrite the configuration file.",
+    "    Refused: tidekv does not write its config file.",
     "HELP",
-    "    Prints this help.",
+    "    This list.",
 ];
 
 fn config(s: &mut Session, args: &[Bytes]) -> CmdResult {

@@ -182,10 +182,7 @@ fn resp3_replies_after_hello_3() {
             "COMMAND INFO get lpush keys",
             crate::server::info_without_specs,
         );
-        p.same_after(
-            "COMMAND DOCS getset set",
-            crate::server::docs_without_arguments,
-        );
+        p.same_after("COMMAND DOCS getset set", crate::server::docs_facts);
         let mut q = d.pair();
         q.run(&["SET a 2"]);
         p.run(&["WATCH a", "MULTI", "INCR a"]);

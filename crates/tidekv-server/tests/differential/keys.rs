@@ -194,7 +194,6 @@ fn object_encoding_refcount_freq_and_help() {
             "OBJECT FREQ e",
             "OBJECT FREQ missing",
             "OBJECT IDLETIME missing",
-            "OBJECT HELP",
             "object encoding i",
             "OBJECT",
             "OBJECT FOO k",
