@@ -89,7 +89,7 @@ impl Session {
         };
         let Some(spec) = table::lookup(name) else {
             self.mark_dirty();
-            lock(&self.client.info).last_command.clear();
+            lock(&self.client.info).last_command = "".into();
             return Outcome::Reply(Fail::new(unknown_command(&args)).into_reply());
         };
         let full_name = match spec.check(&args) {
@@ -99,7 +99,7 @@ impl Session {
                 return Outcome::Reply(fail.into_reply());
             }
         };
-        lock(&self.client.info).last_command = full_name.into_owned();
+        lock(&self.client.info).last_command = full_name;
         if !self.authenticated && !spec.no_auth {
             self.mark_dirty();
             return Outcome::Reply(Reply::Error("NOAUTH Authentication required.".into()));
@@ -134,13 +134,10 @@ impl Session {
             }
         }
         match spec.handler {
-            Handler::Data(run) => {
-                let keyspace = self.keyspace.clone();
-                Outcome::Reply(reply_of(run(
-                    &mut KeyspaceData(&keyspace, self.databases),
-                    &args,
-                )))
-            }
+            Handler::Data(run) => Outcome::Reply(reply_of(run(
+                &mut KeyspaceData(&self.keyspace, self.databases),
+                &args,
+            ))),
             Handler::Session(run) => Outcome::Reply(reply_of(run(self, &args))),
             Handler::Blocking(parse) => match parse(&args) {
                 Ok(request) => Outcome::Block(request),

@@ -97,7 +97,8 @@ pub(crate) struct ClientInfo {
     pub(crate) lib_name: Option<Bytes>,
     pub(crate) lib_ver: Option<Bytes>,
     pub(crate) db: u32,
-    pub(crate) last_command: String,
+    /// Borrowed for a command, owned only for `container|subcommand` names.
+    pub(crate) last_command: std::borrow::Cow<'static, str>,
     pub(crate) resp: u8,
     pub(crate) in_multi: bool,
     /// Commands queued since `MULTI` (`CLIENT LIST`'s `multi=`).

@@ -2,10 +2,10 @@
 //! tidekv [`Server`] run in-process on its own tokio runtime. Both listen on 127.0.0.1 only, on
 //! a free port, and stop when dropped.
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener};
 use std::process::{Child, Command, Stdio};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tempfile::TempDir;
 use tidekv_server::{EngineKind, Server, ServerConfig};
@@ -54,12 +54,12 @@ impl RedisServer {
                 .arg("--dir")
                 .arg(dir.path())
                 .args(extra)
-                .stdout(Stdio::null())
+                .stdout(Stdio::piped())
                 .stderr(Stdio::null())
                 .spawn()
                 .expect("start redis-server");
             let addr = SocketAddr::from(([127, 0, 0, 1], port));
-            if wait_until_listening(&mut child, addr) {
+            if wait_until_ready(&mut child) {
                 return RedisServer {
                     child,
                     addr,
@@ -73,19 +73,31 @@ impl RedisServer {
     }
 }
 
-/// Waits until `addr` accepts connections; false if the process exited (its port was taken).
-fn wait_until_listening(child: &mut Child, addr: SocketAddr) -> bool {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < deadline {
-        if let Ok(Some(_)) = child.try_wait() {
-            return false;
+/// Waits for redis-server's own "Ready to accept connections" log line; false if it exited
+/// first (its port was taken). Waiting for the line, not for the port to answer, matters: tests
+/// run in parallel, and another test's server may have taken the port the moment it was free,
+/// which would answer a connection in this one's place.
+fn wait_until_ready(child: &mut Child) -> bool {
+    use std::io::{BufRead, BufReader};
+    let Some(stdout) = child.stdout.take() else {
+        return false;
+    };
+    let mut lines = BufReader::new(stdout);
+    let mut line = String::new();
+    loop {
+        line.clear();
+        match lines.read_line(&mut line) {
+            Ok(0) | Err(_) => return false,
+            Ok(_) if line.contains("Ready to accept connections") => break,
+            Ok(_) => {}
         }
-        if TcpStream::connect(addr).is_ok() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(5));
     }
-    false
+    // Keep reading its log so that redis-server never blocks on a full pipe.
+    std::thread::spawn(move || {
+        let mut sink = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut lines, &mut sink);
+    });
+    true
 }
 
 impl Drop for RedisServer {
