@@ -200,13 +200,16 @@ impl Connection {
     /// they are sent. `false` if the flush failed: the replies are replaced by the error (none of
     /// them may claim a write that was not made durable) and the connection closes.
     async fn durability_barrier(&mut self) {
-        let shared = Arc::clone(&self.session.shared);
+        let shared = &self.session.shared;
         let Some(barrier) = &shared.sync_barrier else {
             return;
         };
         if self.output.is_empty() || !shared.store.has_unflushed_writes() {
             return;
         }
+        // Only now, with a flush to wait for, is the handle worth cloning (the wait outlives the
+        // borrow of the session).
+        let barrier = Arc::clone(barrier);
         let epoch = barrier.request();
         if let Err(e) = barrier.wait(epoch).await {
             tracing::error!("fsync before replying failed: {e}");

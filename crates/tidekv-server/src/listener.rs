@@ -48,14 +48,7 @@ impl Server {
     /// Checks `config`, opens its store and binds its address (port 0 picks a free port).
     /// Must be called inside a tokio runtime.
     pub async fn bind(config: ServerConfig) -> Result<Server, ServeError> {
-        config.validate()?;
-        let addr = SocketAddr::new(config.bind, config.port);
-        let listener = TcpListener::bind(addr)
-            .await
-            .map_err(|source| ServeError::Bind { addr, source })?;
-        let local = listener
-            .local_addr()
-            .map_err(|source| ServeError::Bind { addr, source })?;
+        let (listener, port) = listen(&config).await?;
         if config.engine == crate::config::EngineKind::Memory {
             std::fs::create_dir_all(&config.dir)
                 .map_err(|e| tidekv::Error::io(format!("creating {}", config.dir.display()), e))?;
@@ -64,7 +57,7 @@ impl Server {
         let store = tokio::task::spawn_blocking(move || tidekv::Store::open(store_config))
             .await
             .map_err(|e| tidekv::Error::io("opening the store", std::io::Error::other(e)))??;
-        Server::serving(listener, store, config, local.port())
+        Server::serving(listener, store, config, port)
     }
 
     /// Binds `config`'s address to serve `store`, a store the caller opened (its own tuning, a
@@ -75,15 +68,8 @@ impl Server {
         config: ServerConfig,
         store: tidekv::Store,
     ) -> Result<Server, ServeError> {
-        config.validate()?;
-        let addr = SocketAddr::new(config.bind, config.port);
-        let listener = TcpListener::bind(addr)
-            .await
-            .map_err(|source| ServeError::Bind { addr, source })?;
-        let local = listener
-            .local_addr()
-            .map_err(|source| ServeError::Bind { addr, source })?;
-        Server::serving(listener, store, config, local.port())
+        let (listener, port) = listen(&config).await?;
+        Server::serving(listener, store, config, port)
     }
 
     fn serving(
@@ -152,6 +138,16 @@ impl Server {
         tracing::info!("store closed; bye");
         Ok(())
     }
+}
+
+/// Checks `config` and binds its address; the listener and the port it got.
+async fn listen(config: &ServerConfig) -> Result<(TcpListener, u16), ServeError> {
+    config.validate()?;
+    let addr = SocketAddr::new(config.bind, config.port);
+    let bind_error = |source| ServeError::Bind { addr, source };
+    let listener = TcpListener::bind(addr).await.map_err(bind_error)?;
+    let port = listener.local_addr().map_err(bind_error)?.port();
+    Ok((listener, port))
 }
 
 /// Registers and starts a connection, or tells the client the server is full.

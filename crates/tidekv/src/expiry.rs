@@ -59,6 +59,8 @@ pub enum ExpireCondition {
     IfLater,
     /// Only if the new expiry is earlier than the current one (`LT`); always for a key without one.
     IfEarlier,
+    /// Only if the key has an expiry and the new one is earlier (`XX` with `LT`).
+    IfSomeAndEarlier,
 }
 
 impl ExpireCondition {
@@ -74,6 +76,7 @@ impl ExpireCondition {
             ExpireCondition::IfSome => current.is_some(),
             ExpireCondition::IfLater => current.is_some() && new_or_inf > current_or_inf,
             ExpireCondition::IfEarlier => new_or_inf < current_or_inf,
+            ExpireCondition::IfSomeAndEarlier => current.is_some() && new_or_inf < current_or_inf,
         }
     }
 }
@@ -120,6 +123,9 @@ mod tests {
             (IfEarlier, None, Some(10), true),
             (IfEarlier, Some(5), Some(10), false),
             (IfEarlier, Some(10), Some(5), true),
+            (IfSomeAndEarlier, None, Some(10), false),
+            (IfSomeAndEarlier, Some(5), Some(10), false),
+            (IfSomeAndEarlier, Some(10), Some(5), true),
             (Always, Some(10), Some(5), true),
         ];
         for (condition, current, new, applies) in cases {

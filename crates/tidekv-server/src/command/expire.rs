@@ -46,12 +46,12 @@ fn condition(options: &[Bytes]) -> Result<ExpireCondition, Fail> {
             "ERR GT and LT options at the same time are not compatible",
         ));
     }
-    // XX with GT or LT: both must hold; GT and LT already imply an existing expiry for GT, and
-    // for LT Redis checks XX first, so XX + LT means "has one and it is later".
+    // XX with GT or LT: both must hold. GT already needs an existing expiry; LT does not, so
+    // XX + LT is its own condition: "has one, and the new one is earlier".
     Ok(match (nx, xx, gt, lt) {
         (true, ..) => ExpireCondition::IfNone,
         (_, _, true, _) => ExpireCondition::IfLater,
-        (_, true, _, true) => ExpireCondition::IfEarlier,
+        (_, true, _, true) => ExpireCondition::IfSomeAndEarlier,
         (_, _, _, true) => ExpireCondition::IfEarlier,
         (_, true, ..) => ExpireCondition::IfSome,
         _ => ExpireCondition::Always,
@@ -59,10 +59,12 @@ fn condition(options: &[Bytes]) -> Result<ExpireCondition, Fail> {
 }
 
 fn expire_generic(data: &mut dyn Data, args: &[Bytes], unit: Unit, absolute: bool) -> CmdResult {
-    let command = args::text(arg(args, 0)).to_ascii_lowercase();
     let condition = condition(rest(args, 3))?;
     let when = args::integer(arg(args, 2))?;
-    let invalid = || Fail::new(format!("ERR invalid expire time in '{command}' command"));
+    let invalid = || {
+        let command = args::text(arg(args, 0)).to_ascii_lowercase();
+        Fail::new(format!("ERR invalid expire time in '{command}' command"))
+    };
     let ms = match unit {
         Unit::Seconds => when.checked_mul(1000).ok_or_else(invalid)?,
         Unit::Millis => when,
@@ -79,17 +81,8 @@ fn expire_generic(data: &mut dyn Data, args: &[Bytes], unit: Unit, absolute: boo
             _ => Expiry::at_unix_ms(0),
         }
     };
-    let key = arg(args, 1);
-    // XX + LT: only a key that has an expiry, and only to an earlier one.
-    if is_xx_lt(rest(args, 3)) && !matches!(data.ttl(key)?, Some(Ttl::ExpiresIn(_))) {
-        return Ok(Reply::Integer(0));
-    }
-    let changed = data.expire(key, expiry, condition)?;
+    let changed = data.expire(arg(args, 1), expiry, condition)?;
     Ok(Reply::Integer(i64::from(changed)))
-}
-
-fn is_xx_lt(options: &[Bytes]) -> bool {
-    options.iter().any(|o| is(o, "xx")) && options.iter().any(|o| is(o, "lt"))
 }
 
 fn expire(data: &mut dyn Data, args: &[Bytes]) -> CmdResult {

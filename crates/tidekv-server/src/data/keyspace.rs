@@ -30,16 +30,6 @@ impl Data for KeyspaceData<'_> {
         }
     }
     fn set(&mut self, key: &Bytes, value: Bytes, options: SetOptions) -> Result<SetOutcome> {
-        if options == SetOptions::default() {
-            // A plain SET reads nothing: the store's blind write skips the read-modify-write
-            // step (about a third of a SET's time on the memory engine, by the profile in
-            // bench/profiles/server-memory-set-P16.txt).
-            self.0.insert(key, value)?;
-            return Ok(SetOutcome {
-                written: true,
-                previous: None,
-            });
-        }
         self.0.set(key, value, options)
     }
     fn set_many(&mut self, pairs: &[(Bytes, Bytes)]) -> Result<()> {
