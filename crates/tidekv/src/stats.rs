@@ -24,7 +24,8 @@ pub struct KeyspaceStats {
     pub keys: u64,
     /// Live keys that have an expiry (Redis `INFO keyspace`'s `expires`).
     pub expires: u64,
-    /// Bytes of keys and values.
+    /// Bytes of keys and values. Not measured by the remote backend (0): a server reports
+    /// its memory as a whole ([`RemoteStats::used_memory`]), not per database.
     pub bytes: u64,
 }
 
@@ -36,6 +37,27 @@ pub enum BackendStats {
     Memory(MemoryStats),
     /// The disk backend (LSM tree).
     Disk(Box<DiskStats>),
+    /// The remote backend (Valkey / Redis).
+    Remote(RemoteStats),
+}
+
+/// Detail of the remote backend, from the servers' `INFO`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RemoteStats {
+    /// The address the store was opened on (without its password).
+    pub address: String,
+    /// Whether the deployment is a Cluster.
+    pub cluster: bool,
+    /// Servers answering for the data: 1, or the Cluster's primaries.
+    pub primaries: u64,
+    /// The first server's `redis_version` (Valkey reports the Redis version it is compatible
+    /// with here, and its own as `valkey_version`).
+    pub server_version: String,
+    /// Memory the servers use, summed over the primaries (`used_memory`).
+    pub used_memory: u64,
+    /// Clients connected to the servers, summed over the primaries (`connected_clients`).
+    pub connected_clients: u64,
 }
 
 /// Detail of the in-memory backend.

@@ -123,3 +123,15 @@ pub fn crash(store: &Store) {
     shared.waiters.close_all();
     shared.engine.abandon();
 }
+
+/// A remote config whose store sends every expiry time `lead` later on the server's clock than
+/// the store's clock says, and takes it back when it reads one: the store sees exact deadlines,
+/// while the server, whose clock a test cannot stop, never expires a key by itself during the
+/// test. The test then expires keys as the server would at the store's time (the conformance
+/// suite's `Ctx::advance`), and deadlines of a millisecond behave as on a stopped clock.
+pub fn remote_server_clock_lead(mut config: Config, lead: std::time::Duration) -> Config {
+    if let Backend::Remote(options) = &mut config.backend {
+        options.server_clock_lead = lead;
+    }
+    config
+}

@@ -68,6 +68,10 @@ impl Config {
         match &mut self.backend {
             Backend::Memory(m) => m.sweep_interval = interval,
             Backend::Disk(d) => d.expiry_sweep_interval = interval,
+            // The server reclaims expired keys itself.
+            Backend::Remote(_) => self
+                .misapplied
+                .push(("expiry_sweep_interval", "memory or disk")),
         }
         self
     }

@@ -4,6 +4,7 @@ mod compression;
 mod disk;
 mod memory;
 mod presets;
+mod remote;
 
 use std::fmt;
 use std::sync::Arc;
@@ -18,6 +19,7 @@ pub(crate) use disk::DiskOptions;
 pub use disk::Durability;
 pub(crate) use memory::MemoryOptions;
 pub use memory::ShardHasher;
+pub(crate) use remote::{RemoteOptions, Topology};
 
 /// The largest key tidekv accepts: 64 KiB.
 pub const MAX_KEY_SIZE: usize = 64 * 1024;
@@ -30,6 +32,7 @@ pub const MAX_KEYSPACES: u32 = 65_536;
 pub(crate) enum Backend {
     Memory(MemoryOptions),
     Disk(DiskOptions),
+    Remote(RemoteOptions),
 }
 
 /// Everything needed to open a [`crate::Store`].
@@ -67,6 +70,9 @@ impl fmt::Debug for Config {
                 .field("sweep_interval", &m.sweep_interval)
                 .field("snapshot_path", &m.snapshot_path),
             Backend::Disk(options) => d.field("backend", &"disk").field("disk", options),
+            Backend::Remote(options) => d
+                .field("backend", &"remote")
+                .field("remote", &redacted(options)),
         };
         d.field("max_key_size", &self.max_key_size)
             .field("max_value_size", &self.max_value_size)
@@ -126,6 +132,7 @@ impl Config {
         match &self.backend {
             Backend::Memory(_) => "memory",
             Backend::Disk(_) => "disk",
+            Backend::Remote(_) => "remote",
         }
     }
 
@@ -174,9 +181,23 @@ impl Config {
                 }
             }
             Backend::Disk(options) => options.validate()?,
+            Backend::Remote(options) => options.validate()?,
         }
         Ok(())
     }
+}
+
+/// Remote options as `Debug` shows them: URLs without their passwords.
+fn redacted(options: &RemoteOptions) -> RemoteOptions {
+    let mut shown = options.clone();
+    for url in &mut shown.urls {
+        if let Some(mut parsed) = redis::parse_redis_url(url) {
+            if parsed.password().is_some() && parsed.set_password(Some("…")).is_ok() {
+                *url = parsed.to_string();
+            }
+        }
+    }
+    shown
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Capabilities {
-    /// The backend's name: `memory` or `disk`.
+    /// The backend's name: `memory`, `disk` or `remote`.
     pub backend: &'static str,
     /// Scans, dumps and snapshots read one point in time (writes made while they run are not
     /// seen).
@@ -21,4 +21,14 @@ pub struct Capabilities {
     /// Only this process changes the data, so blocked pops and watches see every write. A
     /// backend shared with other processes serves those through its server instead.
     pub exclusive: bool,
+    /// The store's [`crate::Clock`] decides when keys expire, so a test's
+    /// [`crate::ManualClock`] moves expiry. On `remote` the server's clock does: the store's
+    /// clock only sets the absolute times written.
+    pub expiry_by_store_clock: bool,
+    /// [`crate::Store::len`] never counts an expired key. On `remote` it is `DBSIZE`, which counts
+    /// expired keys until the server reclaims them.
+    pub exact_len: bool,
+    /// The backend has keyspace 0 only (a Redis Cluster has one database): any other
+    /// [`crate::Store::keyspace`] is an error.
+    pub single_keyspace: bool,
 }

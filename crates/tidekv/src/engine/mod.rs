@@ -131,6 +131,15 @@ pub(crate) fn string_is_not_a_list() -> crate::error::Error {
     crate::error::Error::wrong_type("a list", "a string value")
 }
 
+/// A watch an engine keeps on its server (see [`Engine::watch_keys`]): opaque to `Store`.
+pub(crate) struct EngineWatch(pub(crate) Box<dyn std::any::Any + Send + Sync>);
+
+impl fmt::Debug for EngineWatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("EngineWatch")
+    }
+}
+
 /// A lazy, sorted, point-in-time scan produced by an engine.
 pub type EngineScan = Box<dyn Iterator<Item = Result<(Bytes, ScanValue)>> + Send>;
 
@@ -176,6 +185,32 @@ pub(crate) trait Engine: Send + Sync + fmt::Debug {
     fn settle(&self) -> Result<()>;
     /// What this backend can promise.
     fn capabilities(&self) -> Capabilities;
+    /// Watches `keys` of keyspace `ks` on the server, for a backend whose keys other processes
+    /// change too (remote: Redis `WATCH` on a connection the watch keeps), adding them to
+    /// `watch` when one is given. `None` means the engine's writes all pass through this process
+    /// and mark [`Engine::watches`], which serves instead: the default.
+    fn watch_keys(
+        &self,
+        _ks: u32,
+        _keys: &[Bytes],
+        _watch: Option<&EngineWatch>,
+    ) -> Result<Option<EngineWatch>> {
+        Ok(None)
+    }
+    /// [`Engine::transact`] under a watch from [`Engine::watch_keys`], once: `Ok(false)` when a
+    /// watched key changed since it was watched, and nothing was written. Only an engine that
+    /// makes such watches is asked.
+    fn transact_watched(
+        &self,
+        _watch: &EngineWatch,
+        _keys: &[TxKey],
+        _body: &mut dyn FnMut(&mut dyn Tx) -> Result<()>,
+    ) -> Result<bool> {
+        Err(crate::error::Error::invalid(
+            "watch",
+            "this backend keeps no watches of its own",
+        ))
+    }
     /// The registry this engine marks changed keys in (see `crate::watch`), for engines whose
     /// writes all pass through this process.
     fn watches(&self) -> &Arc<WatchRegistry>;

@@ -195,6 +195,9 @@ impl Engine for MemoryEngine {
             survives_restarts: self.snapshot_path.is_some(),
             compaction: false,
             exclusive: true,
+            expiry_by_store_clock: true,
+            exact_len: true,
+            single_keyspace: false,
         }
     }
 

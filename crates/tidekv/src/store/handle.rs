@@ -13,6 +13,7 @@ use crate::config::{Backend, Config};
 use crate::engine::{Capabilities, Engine};
 use crate::error::Result;
 use crate::memory::MemoryEngine;
+use crate::remote::RemoteEngine;
 use crate::stats::{KeyspaceStats, Stats};
 use crate::store::keyspace::Keyspace;
 use crate::store::waiters::Waiters;
@@ -99,6 +100,20 @@ impl Store {
                 Box::new(crate::disk::open(options, Arc::clone(&config.clock))?),
                 None,
             ),
+            Backend::Remote(options) => (
+                Box::new(RemoteEngine::open(
+                    options,
+                    config.keyspaces,
+                    Arc::clone(&config.clock),
+                )?),
+                None,
+            ),
+        };
+        // A Cluster has one database, whatever the config asked.
+        let keyspaces = if engine.capabilities().single_keyspace {
+            1
+        } else {
+            config.keyspaces
         };
         let store = Store {
             default: Keyspace {
@@ -107,7 +122,7 @@ impl Store {
                     clock: config.clock,
                     max_key_size: config.max_key_size,
                     max_value_size: config.max_value_size,
-                    keyspaces: config.keyspaces,
+                    keyspaces,
                     closed: AtomicBool::new(false),
                     waiters: Waiters::default(),
                     snapshot_path,

@@ -74,6 +74,15 @@ impl Keyspace {
     /// `id` if it names a keyspace of this (open) store.
     pub(crate) fn checked_keyspace(&self, id: u32) -> Result<u32> {
         self.check_open()?;
+        if id >= self.shared.keyspaces && self.shared.engine.capabilities().single_keyspace {
+            return Err(Error::invalid(
+                "keyspace",
+                format!(
+                    "{id}: a Redis Cluster has one database, so this store has keyspace 0 only \
+                     (namespace keys with a prefix instead)"
+                ),
+            ));
+        }
         if id >= self.shared.keyspaces {
             return Err(Error::invalid(
                 "keyspace",

@@ -32,6 +32,7 @@ pub use expiry::Ttl;
 pub use handle::Store;
 pub use keyspace::Keyspace;
 pub use list_edits::ListEnd;
+pub(crate) use scan::prefix_end;
 pub use scan::{Keys, Scan};
 pub use string_edits::CompareAndSwap;
 pub use transaction::Transaction;

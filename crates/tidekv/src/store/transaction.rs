@@ -143,7 +143,7 @@ impl Keyspace {
         mut body: impl FnMut(&mut Transaction<'_>) -> Result<T>,
     ) -> Result<Option<T>> {
         let mut pushed = BTreeSet::new();
-        let out = self.atomic(&declared, |tx| {
+        let mut run = |tx: &mut dyn Tx, pushed: &mut BTreeSet<TxKey>| {
             if watch.is_some_and(|w| w.changed(tx.now())) {
                 return Ok(None);
             }
@@ -158,9 +158,29 @@ impl Keyspace {
             if let Some(failed) = t.failed.take() {
                 return Err(failed);
             }
-            pushed = std::mem::take(&mut t.pushed);
+            *pushed = std::mem::take(&mut t.pushed);
             Ok(Some(out))
-        })?;
+        };
+        let out = match watch.and_then(|w| w.server.as_ref()) {
+            // The server keeps the watch (remote): one try, and a change it saw is an abort.
+            Some(server) => {
+                self.check_open()?;
+                let mut out = None;
+                let committed =
+                    self.shared
+                        .engine
+                        .transact_watched(server, &declared, &mut |tx| {
+                            out = run(tx, &mut pushed)?;
+                            Ok(())
+                        })?;
+                if committed {
+                    out
+                } else {
+                    None
+                }
+            }
+            None => self.atomic(&declared, |tx| run(tx, &mut pushed))?,
+        };
         for (ks, key) in &pushed {
             self.serve(*ks, key);
         }

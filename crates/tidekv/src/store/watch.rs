@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
+use crate::engine::EngineWatch;
 use crate::error::{Error, Result};
 use crate::store::keyspace::Keyspace;
 use crate::watch::{Registered, WatchRegistry};
@@ -15,6 +16,8 @@ use crate::watch::{Registered, WatchRegistry};
 pub struct Watch {
     registry: Option<Arc<WatchRegistry>>,
     keys: Vec<WatchedKey>,
+    /// The watch the engine keeps on its server, on a backend that has one (remote).
+    pub(crate) server: Option<EngineWatch>,
 }
 
 #[derive(Debug)]
@@ -54,6 +57,14 @@ impl Keyspace {
         for key in keys {
             let key = self.owned_key(key.as_ref())?;
             flags.push((registry.watch(self.ks, key.clone()), key));
+        }
+        let named: Vec<Bytes> = flags.iter().map(|(_, key)| key.clone()).collect();
+        if let Some(server) =
+            self.shared
+                .engine
+                .watch_keys(self.ks, &named, watch.server.as_ref())?
+        {
+            watch.server = Some(server);
         }
         self.shared.engine.settle()?;
         for (flag, key) in flags {

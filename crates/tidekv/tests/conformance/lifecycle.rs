@@ -134,10 +134,23 @@ pub fn flush_succeeds(b: &dyn Backend) {
 pub fn capabilities_describe_the_backend(b: &dyn Backend) {
     let ctx = Ctx::new(b);
     let caps = ctx.store.capabilities();
-    assert!(caps.point_in_time_scans && caps.exclusive);
+    let local = caps.point_in_time_scans
+        && caps.exclusive
+        && caps.expiry_by_store_clock
+        && caps.exact_len
+        && !caps.single_keyspace;
     match caps.backend {
-        "memory" => assert!(!caps.survives_crashes && !caps.compaction),
-        "disk" => assert!(caps.survives_crashes && caps.survives_restarts && caps.compaction),
+        "memory" => assert!(local && !caps.survives_crashes && !caps.compaction),
+        "disk" => {
+            assert!(local && caps.survives_crashes && caps.survives_restarts && caps.compaction)
+        }
+        "remote" => {
+            // Shared with other clients, judged by the server's clock, scanned with SCAN.
+            assert!(!caps.point_in_time_scans && !caps.exclusive && !caps.compaction);
+            assert!(!caps.expiry_by_store_clock && !caps.exact_len);
+            let single = ctx.store.keyspace(1).is_err();
+            assert_eq!(caps.single_keyspace, single, "a Cluster has keyspace 0 only");
+        }
         other => panic!("unknown backend {other}"),
     }
 }

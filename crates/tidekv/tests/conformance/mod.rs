@@ -14,10 +14,28 @@ use std::time::Duration;
 
 use tidekv::{Config, ManualClock, Store};
 
+#[path = "../support/due_keys.rs"]
+mod due_keys;
+
 /// How a backend opens a fresh, empty store for one scenario.
 pub trait Backend {
     /// A config for a new empty store, plus anything that must live as long as it (a temp dir).
     fn config(&self) -> (Config, Box<dyn Any>);
+
+    /// Scenarios this backend does not run, each with the capability it lacks. Every entry
+    /// must name a scenario (a test checks it) and be listed in `docs/backends.md`.
+    fn skips(&self) -> &'static [(&'static str, &'static str)] {
+        &[]
+    }
+}
+
+/// Why `backend` skips `scenario`, if it does.
+pub fn skipped(backend: &dyn Backend, scenario: &str) -> Option<&'static str> {
+    backend
+        .skips()
+        .iter()
+        .find(|(name, _)| *name == scenario)
+        .map(|(_, why)| *why)
 }
 
 /// One scenario's store, its clock, and the resources behind it.
@@ -50,8 +68,11 @@ impl Ctx {
         }
     }
 
+    /// Moves the scenario's clock (and, where the server's clock judges expiry, does what the
+    /// server would do at the new time: see `tests/support/due_keys.rs`).
     pub fn advance(&self, by: Duration) {
         self.clock.advance(by);
+        due_keys::remove_due_keys(&self.store);
     }
 
     /// A path inside this scenario's private temp dir.
@@ -85,8 +106,20 @@ macro_rules! conformance_suite {
         $(
             #[test]
             fn $case() {
+                if let Some(why) = conformance::skipped(&$backend, stringify!($case)) {
+                    eprintln!("skipped on this backend: {why}");
+                    return;
+                }
                 conformance::$module::$case(&$backend);
             }
         )*
+
+        #[test]
+        fn skip_list_names_only_real_scenarios() {
+            let scenarios = [$(stringify!($case)),*];
+            for (name, _) in conformance::Backend::skips(&$backend) {
+                assert!(scenarios.contains(name), "skip list names no scenario: {name}");
+            }
+        }
     };
 }

@@ -87,6 +87,7 @@ pub fn try_execute(store: &Store, clock: &ManualClock, op: &Op) -> tidekv::Resul
         Op::Clear => store.clear().map(|()| Out::Unit),
         Op::Advance(ms) => {
             clock.advance(Duration::from_millis(*ms));
+            due_keys::remove_due_keys(store);
             Ok(Out::Unit)
         }
         Op::InsertIfAbsent(k, v) => store.insert_if_absent(k, &v.0).map(Out::Bool),

@@ -11,6 +11,8 @@
 
 #![allow(dead_code)]
 
+#[path = "../support/due_keys.rs"]
+mod due_keys;
 mod execute;
 mod ops;
 mod outcome;
@@ -237,6 +239,12 @@ pub fn run_reopening<S>(
             ops,
         )
     });
+}
+
+/// The model test with `cases` random sequences (unless `PROPTEST_CASES` says otherwise), for a
+/// backend whose every operation is a network round trip.
+pub fn run_with_cases(cases: u32, open: impl Fn(ManualClock) -> Store) {
+    run_cases(Some(cases), |ops| check_sequence(&open, ops));
 }
 
 fn run_cases(cases: Option<u32>, check: impl Fn(&[Op]) -> Result<(), TestCaseError>) {

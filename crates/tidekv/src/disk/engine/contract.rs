@@ -139,6 +139,9 @@ impl Engine for DiskEngine {
             survives_restarts: true,
             compaction: true,
             exclusive: true,
+            expiry_by_store_clock: true,
+            exact_len: true,
+            single_keyspace: false,
         }
     }
     fn settle(&self) -> Result<()> {

@@ -1,0 +1,267 @@
+//! The remote engine: its state, opening, and the plumbing every call shares (running a
+//! command, retrying what is safe to repeat, translating expiry times between clocks).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use redis::{Cmd, FromRedisValue, Value};
+
+use crate::clock::Clock;
+use crate::config::RemoteOptions;
+use crate::error::{Error, Result};
+use crate::remote::bridge::Bridge;
+use crate::remote::connections::{Connections, Conns};
+use crate::remote::errors::{from_redis, is_transient, Expected};
+use crate::watch::WatchRegistry;
+
+/// Whether a call may be sent again after its connection failed (see [`crate::Config::retries`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Repeat {
+    /// Running it twice is the same as once, reply included (reads, plain `SET`, `PEXPIREAT`).
+    Safe,
+    /// It may have run before the connection broke: its error is returned.
+    Never,
+}
+
+/// A store on a Valkey or Redis deployment (see the module docs of `crate::remote`): a cheap
+/// handle, so that a lazy scan can keep the engine after the call that made it returned.
+#[derive(Debug, Clone)]
+pub(crate) struct RemoteEngine {
+    inner: Arc<Remote>,
+}
+
+impl std::ops::Deref for RemoteEngine {
+    type Target = Remote;
+
+    fn deref(&self) -> &Remote {
+        &self.inner
+    }
+}
+
+/// The remote engine's state.
+#[derive(Debug)]
+pub(crate) struct Remote {
+    pub(crate) bridge: Bridge,
+    pub(crate) conns: Conns,
+    pub(crate) options: Arc<RemoteOptions>,
+    pub(crate) clock: Arc<dyn Clock>,
+    /// The store's clock minus the server's, in ms, measured at open: expiry times are kept in
+    /// the store's clock and sent in the server's (see [`RemoteEngine::store_ms_to_server`]).
+    offset_ms: i64,
+    pub(crate) keyspaces: u32,
+    pub(crate) watches: Arc<WatchRegistry>,
+    sealed: AtomicBool,
+}
+
+impl RemoteEngine {
+    /// Connects, learns whether the deployment is a Cluster, checks that it has the keyspaces
+    /// asked for, and measures the clock offset. A server that does not answer is an
+    /// [`Error::Remote`] after the connect timeout, with nothing left running.
+    pub(crate) fn open(
+        options: &RemoteOptions,
+        keyspaces: u32,
+        clock: Arc<dyn Clock>,
+    ) -> Result<RemoteEngine> {
+        install_tls_provider();
+        let bridge = Bridge::new()?;
+        let options = Arc::new(options.clone());
+        let opened = {
+            let options = Arc::clone(&options);
+            bridge.run(async move { Connections::open(&options, keyspaces).await })?
+        };
+        let conns = match opened {
+            Ok(conns) => Arc::new(conns),
+            Err(e) => {
+                bridge.shut_down();
+                return Err(e);
+            }
+        };
+        let keyspaces = if conns.is_cluster() { 1 } else { keyspaces };
+        let mut engine = Remote {
+            bridge,
+            conns,
+            options,
+            clock,
+            offset_ms: 0,
+            keyspaces,
+            watches: Arc::default(),
+            sealed: AtomicBool::new(false),
+        };
+        let checked = engine
+            .measure_clock()
+            .and_then(|()| engine.check_keyspaces());
+        if let Err(e) = checked {
+            engine.bridge.shut_down();
+            return Err(e);
+        }
+        Ok(RemoteEngine {
+            inner: Arc::new(engine),
+        })
+    }
+}
+
+impl Remote {
+    /// Sets `offset_ms` from the server's `TIME`, taken halfway through the round trip.
+    fn measure_clock(&mut self) -> Result<()> {
+        let before = self.clock.now_ms();
+        let (seconds, micros): (i64, i64) = self.query(0, Repeat::Safe, redis::cmd("TIME"))?;
+        let after = self.clock.now_ms();
+        let server_ms = seconds.saturating_mul(1000).saturating_add(micros / 1000);
+        let store_ms = i64::try_from(before / 2 + after / 2).unwrap_or(i64::MAX);
+        let lead = i64::try_from(self.options.server_clock_lead.as_millis()).unwrap_or(i64::MAX);
+        self.offset_ms = store_ms.saturating_sub(server_ms).saturating_sub(lead);
+        Ok(())
+    }
+
+    /// On one server, that database `keyspaces - 1` exists (`databases` in its config).
+    fn check_keyspaces(&self) -> Result<()> {
+        if self.conns.is_cluster() || self.keyspaces <= 1 {
+            return Ok(());
+        }
+        let last = self.keyspaces - 1;
+        match self.query::<Value>(last, Repeat::Safe, redis::cmd("PING")) {
+            Ok(_) => Ok(()),
+            Err(Error::Remote { cause, .. }) if cause.contains("DB index is out of range") => {
+                Err(Error::invalid(
+                    "keyspaces",
+                    format!(
+                        "the server at {} has fewer than {} databases: lower \
+                         `Config::keyspaces` or raise the server's `databases`",
+                        self.conns.address(),
+                        self.keyspaces
+                    ),
+                ))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Runs `cmd` on keyspace `ks`'s shared connection, retrying a transient failure when
+    /// `repeat` allows.
+    pub(crate) fn query<T: FromRedisValue + Send + 'static>(
+        &self,
+        ks: u32,
+        repeat: Repeat,
+        cmd: Cmd,
+    ) -> Result<T> {
+        self.query_as(ks, repeat, Expected::String, cmd)
+    }
+
+    /// [`RemoteEngine::query`] for a command that works on `expected` values, so that a
+    /// `WRONGTYPE` says which way it went.
+    pub(crate) fn query_as<T: FromRedisValue + Send + 'static>(
+        &self,
+        ks: u32,
+        repeat: Repeat,
+        expected: Expected,
+        cmd: Cmd,
+    ) -> Result<T> {
+        let conns = Arc::clone(&self.conns);
+        let options = Arc::clone(&self.options);
+        self.bridge.run(async move {
+            let mut attempt = 0;
+            loop {
+                let mut shared = conns.shared(ks, &options).await?;
+                match cmd.query_async::<T>(&mut shared).await {
+                    Ok(reply) => return Ok(reply),
+                    Err(e)
+                        if repeat == Repeat::Safe
+                            && attempt < options.retries
+                            && is_transient(&e) =>
+                    {
+                        tokio::time::sleep(backoff(&options, attempt)).await;
+                        attempt += 1;
+                    }
+                    Err(e) => return Err(from_redis(&e, &command_name(&cmd), expected)),
+                }
+            }
+        })?
+    }
+
+    /// Refuses a write once the store is sealed.
+    pub(crate) fn check_writable(&self) -> Result<()> {
+        if self.sealed.load(Ordering::SeqCst) {
+            return Err(Error::Closed);
+        }
+        Ok(())
+    }
+
+    pub(crate) fn set_sealed(&self, sealed: bool) {
+        self.sealed.store(sealed, Ordering::SeqCst);
+    }
+
+    /// Now on the store's clock.
+    pub(crate) fn now(&self) -> u64 {
+        self.clock.now_ms()
+    }
+
+    /// An expiry time on the store's clock as the server's clock reads it (for `PXAT`).
+    pub(crate) fn store_ms_to_server(&self, at: u64) -> u64 {
+        let at = i64::try_from(at).unwrap_or(i64::MAX);
+        u64::try_from(at.saturating_sub(self.offset_ms).max(1)).unwrap_or(1)
+    }
+
+    /// A server expiry time (`PEXPIRETIME`) on the store's clock.
+    pub(crate) fn server_ms_to_store(&self, at: i64) -> u64 {
+        u64::try_from(at.saturating_add(self.offset_ms).max(0)).unwrap_or(0)
+    }
+}
+
+/// The wait before retry number `attempt` (0-based): the configured backoff, doubled each time,
+/// at most one second.
+pub(crate) fn backoff(options: &RemoteOptions, attempt: u32) -> Duration {
+    let factor = 1u32.checked_shl(attempt.min(16)).unwrap_or(u32::MAX);
+    options
+        .retry_backoff
+        .saturating_mul(factor)
+        .min(Duration::from_secs(1))
+}
+
+/// The command's name, for error messages.
+pub(crate) fn command_name(cmd: &Cmd) -> String {
+    cmd.args_iter()
+        .next()
+        .and_then(|arg| match arg {
+            redis::Arg::Simple(name) => Some(String::from_utf8_lossy(name).into_owned()),
+            redis::Arg::Cursor => None,
+        })
+        .unwrap_or_else(|| "a command".to_owned())
+}
+
+/// A bulk-string reply as `Bytes`, without copying it; nil is `None`.
+pub(crate) fn bytes_of(value: Value) -> Result<Option<Bytes>> {
+    match value {
+        Value::Nil => Ok(None),
+        Value::BulkString(b) => Ok(Some(Bytes::from(b))),
+        Value::SimpleString(s) => Ok(Some(Bytes::from(s.into_bytes()))),
+        other => Err(Error::remote(
+            "reading a value",
+            format!("the server answered {other:?} where a string was expected"),
+        )),
+    }
+}
+
+/// An array reply of bulk strings as `Bytes`.
+pub(crate) fn list_of(value: Value) -> Result<Vec<Bytes>> {
+    match value {
+        Value::Nil => Ok(Vec::new()),
+        Value::Array(items) => items
+            .into_iter()
+            .map(|item| {
+                bytes_of(item)?.ok_or_else(|| Error::remote("reading a list", "a nil element"))
+            })
+            .collect(),
+        other => Err(Error::remote(
+            "reading a list",
+            format!("the server answered {other:?} where an array was expected"),
+        )),
+    }
+}
+
+/// `rustls` needs one process-wide crypto provider for `rediss://`; this installs `ring` unless
+/// the application installed one already.
+fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
