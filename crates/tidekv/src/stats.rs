@@ -58,6 +58,9 @@ pub struct RemoteStats {
     pub used_memory: u64,
     /// Clients connected to the servers, summed over the primaries (`connected_clients`).
     pub connected_clients: u64,
+    /// Clients blocked in a command (a blocking pop), summed over the primaries
+    /// (`blocked_clients`).
+    pub blocked_clients: u64,
 }
 
 /// Detail of the in-memory backend.

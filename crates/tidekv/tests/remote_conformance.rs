@@ -29,9 +29,14 @@ const SERVER_SKIPS: &[(&str, &str)] = &[
 const KEYSPACES: &str = "single_keyspace: a Cluster has one database";
 /// Why a scenario that changes keys of several hash slots in one atomic step is skipped. The
 /// same steps with keys in one slot (hash tags) run in remote_cluster.rs.
-const ONE_SLOT: &str = "an atomic call on keys of several hash slots is refused on a Cluster \
+const ONE_SLOT: &str =
+    "an atomic call or a blocking pop on keys of several hash slots is refused on a Cluster \
                         (InvalidArgument naming hash tags)";
 const CLUSTER_ONLY_SKIPS: &[(&str, &str)] = &[
+    ("a_blocked_pop_on_a_string_key_is_wrong_type", ONE_SLOT),
+    ("blocked_pops_are_served_in_arrival_order", ONE_SLOT),
+    ("blocking_pop_many_takes_up_to_count", ONE_SLOT),
+    ("blocking_pop_watches_several_keys", ONE_SLOT),
     ("a_cursor_scan_returns_every_key_once_in_pages", KEYSPACES),
     ("a_transaction_spans_keyspaces", KEYSPACES),
     ("a_watch_belongs_to_its_store", KEYSPACES),

@@ -155,3 +155,35 @@ fn the_server_expires_keys_on_its_own_clock() {
         assert_eq!(store.ttl("soon").unwrap(), None);
     });
 }
+
+#[test]
+fn a_push_by_another_client_wakes_a_blocked_pop() {
+    on_each_deployment(|store, lease| {
+        let blocked_now = |store: &Store| match store.stats().unwrap().backend {
+            BackendStats::Remote(remote) => remote.blocked_clients,
+            _ => unreachable!("a remote store"),
+        };
+        let worker = {
+            let store = store.clone();
+            std::thread::spawn(move || store.blocking_pop_front(&["jobs"], None))
+        };
+        // The server holds it blocked: only the server can hand it what another process pushes.
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while blocked_now(store) == 0 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the pop never blocked"
+            );
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        let mut other = client_for(lease, "jobs");
+        let _: () = redis::cmd("RPUSH")
+            .arg("jobs")
+            .arg("job-1")
+            .query(&mut other)
+            .unwrap();
+        let (key, job) = worker.join().unwrap().unwrap().expect("woken with the job");
+        assert_eq!((&key[..], &job[..]), (&b"jobs"[..], &b"job-1"[..]));
+        assert_eq!(store.list_len("jobs").unwrap(), 0);
+    });
+}

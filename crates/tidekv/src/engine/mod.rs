@@ -131,6 +131,27 @@ pub(crate) fn string_is_not_a_list() -> crate::error::Error {
     crate::error::Error::wrong_type("a list", "a string value")
 }
 
+/// What a blocked call does once a list has elements.
+#[derive(Debug, Clone)]
+pub(crate) enum BlockingOp {
+    /// Pop up to `count` elements from one end (BLPOP / BRPOP: 1; BLMPOP: `count`).
+    Pop { end: End, count: u64 },
+    /// Pop one element and push it onto `to` (BLMOVE, BRPOPLPUSH).
+    Move {
+        to: Bytes,
+        from_end: End,
+        to_end: End,
+    },
+}
+
+/// What a blocking pop gives: the list it popped from and the elements (`None`: it timed out).
+pub(crate) type Popped = Option<(Bytes, Vec<Bytes>)>;
+
+/// A blocking pop waited for by a server, as a future holding no thread (see
+/// [`Engine::server_pop_future`]): the list and the elements.
+pub(crate) type ServerPop =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<(Bytes, Vec<Bytes>)>> + Send>>;
+
 /// A watch an engine keeps on its server (see [`Engine::watch_keys`]): opaque to `Store`.
 pub(crate) struct EngineWatch(pub(crate) Box<dyn std::any::Any + Send + Sync>);
 
@@ -196,6 +217,29 @@ pub(crate) trait Engine: Send + Sync + fmt::Debug {
         _watch: Option<&EngineWatch>,
     ) -> Result<Option<EngineWatch>> {
         Ok(None)
+    }
+    /// Waits on the server for a blocking pop from the first non-empty list of `keys`, for a
+    /// backend whose lists other processes push to (remote: `BLMPOP` / `BLMOVE` on a dedicated
+    /// connection). `timeout`: `None` waits for ever, zero does not wait. `None` means the
+    /// store's in-process waiters serve instead: the default.
+    fn server_pop(
+        &self,
+        _ks: u32,
+        _keys: &[Bytes],
+        _op: &BlockingOp,
+        _timeout: Option<std::time::Duration>,
+    ) -> Option<Result<Popped>> {
+        None
+    }
+    /// [`Engine::server_pop`] waiting for ever, as a future that holds no thread; dropping it
+    /// cancels the wait and gives back an element that reached it at that moment.
+    fn server_pop_future(
+        &self,
+        _ks: u32,
+        _keys: Vec<Bytes>,
+        _op: BlockingOp,
+    ) -> Option<Result<ServerPop>> {
+        None
     }
     /// [`Engine::transact`] under a watch from [`Engine::watch_keys`], once: `Ok(false)` when a
     /// watched key changed since it was watched, and nothing was written. Only an engine that

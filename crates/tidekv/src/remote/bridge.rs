@@ -58,6 +58,19 @@ impl Bridge {
         receive.recv().map_err(|_| Error::Closed)
     }
 
+    /// Runs `future` as a task of the runtime, detached from the caller (a blocked pop's
+    /// future); `Error::Closed` once the runtime has stopped.
+    pub(crate) fn spawn<F>(&self, future: F) -> Result<tokio::task::JoinHandle<F::Output>>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        if self.runtime.lock().is_none() {
+            return Err(Error::Closed);
+        }
+        Ok(self.handle.spawn(future))
+    }
+
     /// Stops the runtime without waiting for its tasks (connections close, blocked pops end).
     /// Safe to call from inside an async context, where dropping a runtime would panic.
     pub(crate) fn shut_down(&self) {

@@ -67,6 +67,8 @@ pub(crate) struct Dedicated {
     pub(crate) db: u32,
     /// Whether it answers without a response timeout (a blocking pop's).
     pub(crate) unbounded: bool,
+    /// Its `CLIENT ID`, once asked (to unblock a blocking pop from another connection).
+    pub(crate) client_id: Option<i64>,
 }
 
 enum Deployment {
@@ -237,6 +239,7 @@ impl Connections {
             node,
             db: 0,
             unbounded,
+            client_id: None,
         })
     }
 
@@ -246,6 +249,33 @@ impl Connections {
         if idle.len() < self.pool_size {
             idle.push(dedicated);
         }
+    }
+
+    /// Sends `cmd` to the node a dedicated connection is on, over a shared connection (on one
+    /// server: keyspace 0's).
+    pub(crate) async fn to_node(
+        &self,
+        node: &str,
+        cmd: &Cmd,
+        options: &RemoteOptions,
+    ) -> Result<Value> {
+        let mut shared = self.shared(0, options).await?;
+        let sent = match (&mut shared, node.rsplit_once(':')) {
+            (Shared::Cluster(cluster), Some((host, port))) => {
+                let port = port
+                    .parse::<u16>()
+                    .map_err(|_| Error::remote("routing a call", format!("bad node {node:?}")))?;
+                let to = redis::cluster_routing::RoutingInfo::SingleNode(
+                    redis::cluster_routing::SingleNodeRoutingInfo::ByAddress {
+                        host: host.to_owned(),
+                        port,
+                    },
+                );
+                cluster.route_command(cmd, to).await
+            }
+            (shared, _) => cmd.query_async::<Value>(shared).await,
+        };
+        sent.map_err(|e| Error::remote(crate::remote::engine::command_name(cmd), e))
     }
 
     /// Forgets the slot owners after a `MOVED` / `ASK`, so the next dedicated connection asks.

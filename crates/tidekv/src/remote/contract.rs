@@ -6,8 +6,8 @@ use bytes::Bytes;
 use redis::Value;
 
 use crate::engine::{
-    Capabilities, End, Engine, EngineDump, EngineScan, EngineWatch, KeyExpiry, KeyKind, KeyRange,
-    Record, Tx, TxKey,
+    BlockingOp, Capabilities, End, Engine, EngineDump, EngineScan, EngineWatch, KeyExpiry, KeyKind,
+    KeyRange, Popped, Record, ServerPop, Tx, TxKey,
 };
 use crate::error::{Error, Result};
 use crate::remote::engine::{bytes_of, list_of, RemoteEngine, Repeat};
@@ -157,6 +157,29 @@ impl Engine for RemoteEngine {
         crate::remote::tx::transact_watched(self, watch, keys, body)
     }
 
+    fn server_pop(
+        &self,
+        ks: u32,
+        keys: &[Bytes],
+        op: &BlockingOp,
+        timeout: Option<std::time::Duration>,
+    ) -> Option<Result<Popped>> {
+        Some(crate::remote::blocking::server_pop(
+            self, ks, keys, op, timeout,
+        ))
+    }
+
+    fn server_pop_future(
+        &self,
+        ks: u32,
+        keys: Vec<Bytes>,
+        op: BlockingOp,
+    ) -> Option<Result<ServerPop>> {
+        Some(crate::remote::blocking::server_pop_future(
+            self, ks, keys, op,
+        ))
+    }
+
     fn settle(&self) -> Result<()> {
         // A write the server acknowledged is visible to every later read.
         Ok(())
@@ -242,8 +265,7 @@ impl Engine for RemoteEngine {
     }
 
     fn close(&self) -> Result<()> {
-        self.set_sealed(true);
-        self.bridge.shut_down();
+        self.shut_down();
         Ok(())
     }
 }

@@ -53,6 +53,10 @@ pub(crate) struct Remote {
     pub(crate) keyspaces: u32,
     pub(crate) watches: Arc<WatchRegistry>,
     sealed: AtomicBool,
+    /// Set when the store closes: blocked pops give back what reached them and end.
+    pub(crate) closing: tokio::sync::watch::Sender<bool>,
+    /// Blocked pops running now (`remote/blocking.rs`).
+    pub(crate) pops_in_flight: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl RemoteEngine {
@@ -88,6 +92,8 @@ impl RemoteEngine {
             keyspaces,
             watches: Arc::default(),
             sealed: AtomicBool::new(false),
+            closing: tokio::sync::watch::Sender::new(false),
+            pops_in_flight: Arc::default(),
         };
         let checked = engine
             .measure_clock()
@@ -190,6 +196,19 @@ impl Remote {
 
     pub(crate) fn set_sealed(&self, sealed: bool) {
         self.sealed.store(sealed, Ordering::SeqCst);
+    }
+
+    /// Ends blocked pops (letting each give back what reached it, for up to the response
+    /// timeout) and stops the runtime.
+    pub(crate) fn shut_down(&self) {
+        self.set_sealed(true);
+        self.closing.send_replace(true);
+        let deadline = std::time::Instant::now() + self.options.response_timeout;
+        while self.pops_in_flight.load(Ordering::SeqCst) > 0 && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        self.bridge.shut_down();
     }
 
     /// Now on the store's clock.

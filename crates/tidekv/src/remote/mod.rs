@@ -13,6 +13,7 @@
 //! (`TIME`, measured at open). A TTL therefore means the same span on the server whatever the
 //! two clocks read.
 
+mod blocking;
 mod bridge;
 mod connections;
 mod contract;

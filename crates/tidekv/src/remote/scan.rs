@@ -271,22 +271,23 @@ fn match_pattern(range: &KeyRange) -> Vec<u8> {
         Bound::Included(k) | Bound::Excluded(k) => Some(k.clone()),
         Bound::Unbounded => None,
     };
-    let prefix: Vec<u8> = match (bound(&range.0), bound(&range.1)) {
-        (Some(lower), Some(upper)) => {
-            // A prefix scan's upper bound is the prefix with its last byte raised: the whole
-            // lower bound is then the prefix.
-            if crate::store::prefix_end(&lower).as_ref() == Some(&upper) {
-                lower.to_vec()
-            } else {
-                lower
-                    .iter()
-                    .zip(upper.iter())
-                    .take_while(|(a, b)| a == b)
-                    .map(|(a, _)| *a)
-                    .collect()
-            }
+    let prefix: Vec<u8> = match (&range.0, &range.1) {
+        // A prefix scan: [prefix, prefix with its last byte raised). Every key in it starts with
+        // the whole lower bound.
+        (Bound::Included(lower), Bound::Excluded(upper))
+            if crate::store::prefix_end(lower).as_ref() == Some(upper) =>
+        {
+            lower.to_vec()
         }
-        _ => Vec::new(),
+        _ => match (bound(&range.0), bound(&range.1)) {
+            (Some(lower), Some(upper)) => lower
+                .iter()
+                .zip(upper.iter())
+                .take_while(|(a, b)| a == b)
+                .map(|(a, _)| *a)
+                .collect(),
+            _ => Vec::new(),
+        },
     };
     let mut pattern = Vec::with_capacity(prefix.len() + 1);
     for byte in prefix {
@@ -332,5 +333,10 @@ mod tests {
         assert_eq!(match_pattern(&span), b"item:*");
         let open = range(Bound::Included("m"), Bound::Unbounded);
         assert_eq!(match_pattern(&open), b"*");
+        // Not a prefix scan, though the upper bound is the lower one raised: "b" is in it.
+        let closed = range(Bound::Excluded("a"), Bound::Included("b"));
+        assert_eq!(match_pattern(&closed), b"*");
+        let inclusive = range(Bound::Included("a"), Bound::Included("b"));
+        assert_eq!(match_pattern(&inclusive), b"*");
     }
 }

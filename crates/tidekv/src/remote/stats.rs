@@ -63,6 +63,7 @@ pub(crate) fn backend_stats(engine: &RemoteEngine) -> Result<BackendStats> {
             .to_owned(),
         used_memory: infos.iter().map(|t| number(t, "used_memory")).sum(),
         connected_clients: infos.iter().map(|t| number(t, "connected_clients")).sum(),
+        blocked_clients: infos.iter().map(|t| number(t, "blocked_clients")).sum(),
     }))
 }
 

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
-use crate::engine::{End, KeyKind};
+use crate::engine::{End, KeyKind, ServerPop};
 use crate::error::{Error, Result};
 use crate::ops::lists;
 use crate::store::keyspace::Keyspace;
@@ -146,8 +146,8 @@ impl Keyspace {
         Ok(served.and_then(|s| Some((s.key, s.values.into_iter().next()?))))
     }
 
-    /// Queues a blocked call and serves its lists once (it may be answered at once).
-    fn start_blocking<K: AsRef<[u8]>>(&self, keys: &[K], op: BlockingOp) -> Result<BlockedPop> {
+    /// The keys of a blocking call, checked.
+    fn blocking_keys<K: AsRef<[u8]>>(&self, keys: &[K]) -> Result<Vec<Bytes>> {
         self.check_open()?;
         if keys.is_empty() {
             return Err(Error::invalid(
@@ -155,10 +155,26 @@ impl Keyspace {
                 "a blocking pop needs at least one key",
             ));
         }
-        let keys: Vec<Bytes> = keys
-            .iter()
-            .map(|k| self.owned_key(k.as_ref()))
-            .collect::<Result<_>>()?;
+        keys.iter().map(|k| self.owned_key(k.as_ref())).collect()
+    }
+
+    /// Queues a blocked call and serves its lists once (it may be answered at once).
+    fn start_blocking<K: AsRef<[u8]>>(&self, keys: &[K], op: BlockingOp) -> Result<BlockedPop> {
+        self.start_blocking_on(self.blocking_keys(keys)?, op)
+    }
+
+    /// [`Keyspace::start_blocking`] on checked keys.
+    fn start_blocking_on(&self, keys: Vec<Bytes>, op: BlockingOp) -> Result<BlockedPop> {
+        if let Some(waiting) =
+            self.shared
+                .engine
+                .server_pop_future(self.ks, keys.clone(), op.clone())
+        {
+            // The server waits (remote): other clients' pushes serve it too.
+            return Ok(BlockedPop {
+                state: PopState::Server(waiting?),
+            });
+        }
         // Redis's check: the keys are looked at in order up to the first list, and one that
         // holds a string is WRONGTYPE at once.
         for key in &keys {
@@ -171,9 +187,11 @@ impl Keyspace {
         let slot = Slot::new(self.ks, keys, op);
         self.shared.waiters.enqueue(&slot);
         let pending = BlockedPop {
-            store: self.clone(),
-            slot,
-            finished: false,
+            state: PopState::Local(LocalPop {
+                store: self.clone(),
+                slot: Arc::clone(&slot),
+                finished: false,
+            }),
         };
         // Closed after queueing: `close` answers queued calls, so a close before this check is
         // seen here and one after it answers the slot.
@@ -181,8 +199,8 @@ impl Keyspace {
             drop(pending);
             return Err(e);
         }
-        for key in &pending.slot.keys {
-            self.serve(pending.slot.ks, key);
+        for key in &slot.keys {
+            self.serve(slot.ks, key);
         }
         Ok(pending)
     }
@@ -194,7 +212,18 @@ impl Keyspace {
         op: BlockingOp,
         timeout: Option<Duration>,
     ) -> Result<Option<Served>> {
-        let mut pending = self.start_blocking(keys, op)?;
+        let named = self.blocking_keys(keys)?;
+        if let Some(answer) = self.shared.engine.server_pop(self.ks, &named, &op, timeout) {
+            // The server waits (remote).
+            return Ok(answer?.map(|(key, values)| Served { key, values }));
+        }
+        let pending = self.start_blocking_on(named, op)?;
+        let PopState::Local(mut pending) = pending.into_state() else {
+            return Err(Error::invalid(
+                "blocking pop",
+                "the engine waits on its server",
+            ));
+        };
         let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
         let slot = Arc::clone(&pending.slot);
         let mut state = slot.state.lock();
@@ -333,12 +362,31 @@ impl Keyspace {
 /// it was served from and the elements, or [`Error::Closed`] when the store closes.
 #[must_use = "a blocked pop does nothing unless awaited; dropping it cancels it"]
 pub struct BlockedPop {
+    state: PopState,
+}
+
+enum PopState {
+    /// Queued with the store's in-process waiters.
+    Local(LocalPop),
+    /// Waited for by the backend's server (remote).
+    Server(ServerPop),
+    /// Finished and taken apart (`into_state`).
+    Gone,
+}
+
+struct LocalPop {
     store: Keyspace,
     slot: Arc<Slot>,
     finished: bool,
 }
 
 impl BlockedPop {
+    fn into_state(mut self) -> PopState {
+        std::mem::replace(&mut self.state, PopState::Gone)
+    }
+}
+
+impl LocalPop {
     fn finish(&mut self) {
         if !self.finished {
             self.finished = true;
@@ -349,9 +397,14 @@ impl BlockedPop {
 
 impl std::fmt::Debug for BlockedPop {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BlockedPop")
-            .field("keys", &self.slot.keys)
-            .finish()
+        match &self.state {
+            PopState::Local(pop) => f
+                .debug_struct("BlockedPop")
+                .field("keys", &pop.slot.keys)
+                .finish(),
+            PopState::Server(_) => f.debug_struct("BlockedPop").field("on", &"server").finish(),
+            PopState::Gone => f.debug_struct("BlockedPop").finish(),
+        }
     }
 }
 
@@ -359,6 +412,18 @@ impl Future for BlockedPop {
     type Output = Result<(Bytes, Vec<Bytes>)>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match &mut self.state {
+            PopState::Local(pop) => pop.poll(cx),
+            PopState::Server(waiting) => waiting.as_mut().poll(cx),
+            PopState::Gone => {
+                Poll::Ready(Err(Error::invalid("future", "polled after it completed")))
+            }
+        }
+    }
+}
+
+impl LocalPop {
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Result<(Bytes, Vec<Bytes>)>> {
         let slot = Arc::clone(&self.slot);
         let mut state = slot.state.lock();
         if let SlotState::Done(_) = &*state {
@@ -378,7 +443,7 @@ impl Future for BlockedPop {
     }
 }
 
-impl Drop for BlockedPop {
+impl Drop for LocalPop {
     fn drop(&mut self) {
         if self.finished {
             return;

@@ -27,21 +27,9 @@ use std::task::Waker;
 use bytes::Bytes;
 use parking_lot::{Condvar, Mutex};
 
-use crate::engine::End;
 use crate::error::{Error, Result};
 
-/// What a blocked call does once a list has elements.
-#[derive(Debug, Clone)]
-pub(crate) enum BlockingOp {
-    /// Pop up to `count` elements from one end (BLPOP / BRPOP: 1; BLMPOP: `count`).
-    Pop { end: End, count: u64 },
-    /// Pop one element and push it onto `to` (BLMOVE, BRPOPLPUSH).
-    Move {
-        to: Bytes,
-        from_end: End,
-        to_end: End,
-    },
-}
+pub(crate) use crate::engine::BlockingOp;
 
 /// What a served call gets: the list it was served from and the elements.
 #[derive(Debug, Clone, PartialEq, Eq)]

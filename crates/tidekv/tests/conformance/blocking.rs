@@ -35,7 +35,9 @@ pub struct Waiter {
 impl Waiter {
     /// Starts `pop` on its own thread and returns once that thread is blocked in it.
     pub fn start(store: &Store, pop: impl FnOnce(&Store) -> Popped + Send + 'static) -> Waiter {
+        let blocked_before = server_blocked_clients(store);
         let store = store.clone();
+        let observer = store.clone();
         let (started_tx, started) = mpsc::channel();
         let (result_tx, result) = mpsc::channel();
         thread::spawn(move || {
@@ -50,6 +52,9 @@ impl Waiter {
         thread::sleep(Duration::from_millis(20));
         if let Some(tid) = tid {
             wait_until_sleeping(tid);
+        }
+        if let Some(before) = blocked_before {
+            wait_until_server_blocks(&observer, before);
         }
         if let Ok(early) = result.try_recv() {
             panic!("the blocking pop returned before anything was pushed or closed: {early:?}");
@@ -69,6 +74,24 @@ impl Waiter {
                 panic!("the waiter thread panicked before returning")
             }
         }
+    }
+}
+
+/// On a backend whose server does the waiting (remote), the clients its servers hold blocked.
+pub fn server_blocked_clients(store: &Store) -> Option<u64> {
+    match store.stats().ok()?.backend {
+        tidekv::BackendStats::Remote(remote) => Some(remote.blocked_clients),
+        _ => None,
+    }
+}
+
+/// Waits (bounded) until the server holds more than `before` clients blocked: a thread asleep
+/// in a remote pop may still be connecting, and arrival order is the server's.
+pub fn wait_until_server_blocks(store: &Store, before: u64) {
+    let deadline = Instant::now() + WAKE_BOUND;
+    while server_blocked_clients(store).unwrap_or(0) <= before {
+        assert!(Instant::now() < deadline, "the server never saw the pop block");
+        thread::sleep(Duration::from_millis(2));
     }
 }
 

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use super::blocking::Waiter;
+use super::blocking::{server_blocked_clients, wait_until_server_blocks, Waiter};
 use super::{Backend, Ctx};
 use tidekv::{Error, ListEnd};
 
@@ -23,6 +23,51 @@ fn poll_once<F: Future>(future: std::pin::Pin<&mut F>) -> Poll<F::Output> {
     }
     let waker = Waker::from(Arc::new(Noop));
     future.poll(&mut Context::from_waker(&waker))
+}
+
+/// The answer of a future that something has served: at once on a backend that serves in this
+/// process (the push that serves it returns after serving), and within a bound on one whose
+/// server serves it (the answer then travels back on the future's connection).
+fn resolve<F: Future>(store: &tidekv::Store, mut future: std::pin::Pin<&mut F>) -> Poll<F::Output> {
+    if server_blocked_clients(store).is_none() {
+        return poll_once(future);
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        match poll_once(future.as_mut()) {
+            Poll::Ready(answer) => return Poll::Ready(answer),
+            Poll::Pending if std::time::Instant::now() < deadline => {
+                thread::sleep(Duration::from_millis(1))
+            }
+            Poll::Pending => return Poll::Pending,
+        }
+    }
+}
+
+/// A future after `close`: `close` returns once every blocked pop has ended, so it is ready.
+fn resolve_closed<F: Future>(future: std::pin::Pin<&mut F>) -> Poll<F::Output> {
+    poll_once(future)
+}
+
+/// On a backend whose server waits, waits until it holds a pop started after `before` was read.
+fn until_server_blocks(store: &tidekv::Store, before: Option<u64>) {
+    if let Some(before) = before {
+        wait_until_server_blocks(store, before);
+    }
+}
+
+/// Waits (bounded) until `check` holds: a remote future gives back what reached it on its
+/// runtime, after its owner dropped it. In-process it holds at once.
+fn eventually(store: &tidekv::Store, what: &str, check: impl Fn() -> bool) {
+    if server_blocked_clients(store).is_none() {
+        assert!(check(), "{what}");
+        return;
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !check() {
+        assert!(std::time::Instant::now() < deadline, "{what}");
+        thread::sleep(Duration::from_millis(1));
+    }
 }
 
 pub fn blocked_pops_are_served_in_arrival_order(b: &dyn Backend) {
@@ -106,10 +151,12 @@ pub fn a_blocked_pop_on_a_string_key_is_wrong_type(b: &dyn Backend) {
 pub fn a_future_pop_waits_without_a_thread(b: &dyn Backend) {
     let ctx = Ctx::new(b);
     let s = &ctx.store;
+    let before = server_blocked_clients(s);
     let mut future = pin!(s.pop_when_ready(&["q"], ListEnd::Front, 1).unwrap());
     assert!(poll_once(future.as_mut()).is_pending());
+    until_server_blocks(s, before);
     s.push_back("q", "v").unwrap();
-    match poll_once(future.as_mut()) {
+    match resolve(s, future.as_mut()) {
         Poll::Ready(Ok((key, values))) => {
             assert_eq!(key, "q");
             assert_eq!(values, vec!["v"]);
@@ -119,7 +166,7 @@ pub fn a_future_pop_waits_without_a_thread(b: &dyn Backend) {
     // Ready at once when the list has elements.
     s.push_back("q", "w").unwrap();
     let mut ready = pin!(s.pop_when_ready(&["q"], ListEnd::Front, 1).unwrap());
-    assert!(matches!(poll_once(ready.as_mut()), Poll::Ready(Ok(_))));
+    assert!(matches!(resolve(s, ready.as_mut()), Poll::Ready(Ok(_))));
 }
 
 pub fn a_dropped_future_loses_no_element(b: &dyn Backend) {
@@ -133,16 +180,21 @@ pub fn a_dropped_future_loses_no_element(b: &dyn Backend) {
     s.pop_front("q").unwrap();
     // Served (the push popped for it) but dropped before its owner read it: the client went away
     // at that moment. The elements go back where they were, in order.
-    let served = s.pop_when_ready(&["q"], ListEnd::Front, 2).unwrap();
+    let before = server_blocked_clients(s);
+    let mut served = s.pop_when_ready(&["q"], ListEnd::Front, 2).unwrap();
+    assert!(poll_once(std::pin::Pin::new(&mut served)).is_pending());
+    until_server_blocks(s, before);
     s.push_back_all("q", ["a", "b", "c"]).unwrap();
     assert_eq!(s.list_len("q").unwrap(), 1, "two were popped for the waiting future");
     drop(served);
-    assert_eq!(s.list_range("q", 0, -1).unwrap(), vec!["a", "b", "c"]);
+    eventually(s, "the dropped future gave its elements back, in order", || {
+        s.list_range("q", 0, -1).unwrap() == vec!["a", "b", "c"]
+    });
     // A waiting future is served in turn with blocked threads, and close ends it.
     let mut closing = pin!(s.pop_when_ready(&["none"], ListEnd::Back, 1).unwrap());
     assert!(poll_once(closing.as_mut()).is_pending());
     s.close().unwrap();
-    assert!(matches!(poll_once(closing.as_mut()), Poll::Ready(Err(Error::Closed))));
+    assert!(matches!(resolve_closed(closing.as_mut()), Poll::Ready(Err(Error::Closed))));
 }
 
 pub fn a_timeout_racing_a_push_loses_no_element(b: &dyn Backend) {
