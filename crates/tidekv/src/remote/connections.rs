@@ -177,12 +177,14 @@ impl Connections {
                         info.redis.db = i64::from(ks);
                         let client =
                             redis::Client::open(info).map_err(|e| Error::invalid("url", e))?;
+                        // One connection attempt per reconnect: the manager's own backoff
+                        // starts at a second, and a call on a dead server must fail fast. The
+                        // next call reconnects again, and `RemoteEngine::query` retries the
+                        // calls that are safe to repeat with the configured backoff.
                         let config = ConnectionManagerConfig::new()
                             .set_connection_timeout(options.connect_timeout)
                             .set_response_timeout(options.response_timeout)
-                            .set_number_of_retries(options.retries as usize)
-                            .set_factor(duration_ms(options.retry_backoff).max(1))
-                            .set_max_delay(1_000);
+                            .set_number_of_retries(0);
                         ConnectionManager::new_with_config(client, config)
                             .await
                             .map_err(|e| {
@@ -192,7 +194,13 @@ impl Connections {
                     .await?;
                 Ok(Shared::Server(manager.clone()))
             }
-            Deployment::Cluster { connection, .. } => Ok(Shared::Cluster(connection.clone())),
+            Deployment::Cluster { connection, .. } if ks == 0 => {
+                Ok(Shared::Cluster(connection.clone()))
+            }
+            Deployment::Cluster { .. } => Err(Error::invalid(
+                "keyspace",
+                format!("{ks}: a Redis Cluster has one database, keyspace 0"),
+            )),
         }
     }
 

@@ -11,6 +11,15 @@ use redis::{ErrorKind, RedisError};
 use crate::engine::{list_is_not_a_string, string_is_not_a_list};
 use crate::error::Error;
 
+/// How the cause of an `Error::Remote` starts when a Cluster node answered that the slot lives
+/// (or is moving) elsewhere: `MOVED`, `ASK`, `TRYAGAIN`.
+pub(crate) const SLOT_MOVING: &str = "the slot is moving between nodes";
+
+/// Whether `error` is a Cluster redirection mapped by [`from_redis`].
+pub(crate) fn is_slot_moving(error: &Error) -> bool {
+    matches!(error, Error::Remote { cause, .. } if cause.starts_with(SLOT_MOVING))
+}
+
 /// What kind of value the failing call worked on, to say which way a `WRONGTYPE` went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Expected {
@@ -30,6 +39,12 @@ pub(crate) fn from_redis(error: &RedisError, command: &str, expected: Expected) 
     }
     if error.kind() == ErrorKind::CrossSlot {
         return cross_slot();
+    }
+    if matches!(
+        error.kind(),
+        ErrorKind::Moved | ErrorKind::Ask | ErrorKind::TryAgain
+    ) {
+        return Error::remote(command, format!("{SLOT_MOVING} ({error})"));
     }
     if error.kind() == ErrorKind::ResponseError {
         if let Some(known) = request_error(error.detail().unwrap_or_default()) {

@@ -30,7 +30,7 @@ use crate::engine::{undeclared, End, EngineWatch, KeyInfo, KeyKind, StoredValue,
 use crate::error::{Error, Result};
 use crate::remote::connections::Dedicated;
 use crate::remote::engine::RemoteEngine;
-use crate::remote::errors::{from_redis, Expected};
+use crate::remote::errors::{from_redis, is_slot_moving, Expected};
 use crate::remote::read_key::{decode, read_key};
 use crate::remote::slots::common_slot;
 
@@ -47,9 +47,15 @@ pub(crate) fn transact(
     for attempt in 0..MAX_ATTEMPTS {
         let mut dedicated = take_dedicated(engine, slot)?;
         let outcome = attempt_on(engine, &mut dedicated, keys, body);
-        match finish(engine, dedicated, outcome)? {
-            true => return Ok(()),
-            false => std::thread::sleep(Duration::from_micros(50 << attempt.min(10))),
+        match finish(engine, dedicated, outcome) {
+            Ok(true) => return Ok(()),
+            Ok(false) => std::thread::sleep(Duration::from_micros(50 << attempt.min(10))),
+            // The slot moved to another node (resharding): nothing was committed, so the whole
+            // transaction runs again on the node that owns the slot now.
+            Err(e) if is_slot_moving(&e) && attempt + 1 < MAX_ATTEMPTS => {
+                std::thread::sleep(Duration::from_millis(10 << attempt.min(6)));
+            }
+            Err(e) => return Err(e),
         }
     }
     Err(Error::remote(
@@ -198,8 +204,7 @@ fn finish(engine: &RemoteEngine, dedicated: Dedicated, outcome: Result<bool>) ->
             if matches!(reset, Ok(Ok(_))) {
                 engine.conns.give_back(dedicated);
             }
-            if matches!(&e, Error::Remote { cause, .. } if cause.contains("MOVED") || cause.contains("ASK"))
-            {
+            if is_slot_moving(&e) {
                 engine.conns.slots_moved();
             }
             Err(e)

@@ -87,6 +87,7 @@ impl Store {
     }
 
     fn check_record(&self, record: &Record) -> Result<()> {
+        self.checked_keyspace(record.keyspace)?;
         self.check_key(&record.key)?;
         match &record.value {
             StoredValue::String(value) => self.check_value(value),

@@ -193,3 +193,20 @@ pub fn snapshot_of_a_large_list_and_value(b: &dyn Backend) {
     assert_eq!(got.len(), items.len());
     assert!(got.iter().zip(&items).all(|(g, i)| g == i.as_bytes()));
 }
+
+pub fn a_snapshot_naming_a_keyspace_this_store_lacks_is_refused(b: &dyn Backend) {
+    let ctx = Ctx::new(b);
+    let s = &ctx.store;
+    s.insert("kept", "v").unwrap();
+    // A memory store with more keyspaces than any backend here has: keyspace 40.
+    let wide = tidekv::Store::open(tidekv::Config::memory().keyspaces(64)).unwrap();
+    wide.keyspace(40).unwrap().insert("far", "away").unwrap();
+    let path = ctx.path("wide.snapshot");
+    wide.save_snapshot(&path).unwrap();
+    let Err(Error::InvalidArgument { why, .. }) = s.load_snapshot(&path) else {
+        panic!("keyspace 40 does not exist in this store");
+    };
+    assert!(why.contains("keyspace"), "{why}");
+    assert_eq!(s.get("kept").unwrap().as_deref(), Some(&b"v"[..]), "nothing changed");
+    assert_eq!(s.len().unwrap(), 1);
+}

@@ -284,4 +284,35 @@ impl Cluster {
     pub fn url(&self) -> String {
         self.nodes[0].url()
     }
+
+    /// Moves `count` slots, with their keys, from node `from` to node `to`
+    /// (`redis-cli --cluster reshard`), and waits until every node agrees.
+    pub fn move_slots(&self, from: usize, to: usize, count: u32) {
+        let id = |node: &ServerProcess| -> String {
+            redis::cmd("CLUSTER")
+                .arg("MYID")
+                .query(&mut node.client())
+                .expect("CLUSTER MYID")
+        };
+        let (from_id, to_id) = (id(&self.nodes[from]), id(&self.nodes[to]));
+        let moved = Command::new("redis-cli")
+            .args([
+                "--cluster",
+                "reshard",
+                &format!("127.0.0.1:{}", self.nodes[0].port),
+            ])
+            .args(["--cluster-from", &from_id, "--cluster-to", &to_id])
+            .args(["--cluster-slots", &count.to_string(), "--cluster-yes"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .output()
+            .expect("run redis-cli --cluster reshard");
+        assert!(
+            moved.status.success(),
+            "redis-cli --cluster reshard failed: {}{}",
+            String::from_utf8_lossy(&moved.stdout),
+            String::from_utf8_lossy(&moved.stderr)
+        );
+        self.wait_until_ok();
+    }
 }
