@@ -148,10 +148,10 @@ fn a_stalled_connection_times_out_and_a_cut_one_reconnects() {
     proxy.forward();
     let value = eventually("a read after the cut", || store.get("k"));
     assert_eq!(value.as_deref(), Some(&b"v"[..]));
-    assert_eq!(
-        store.incr_by("n", 5).unwrap_or_else(|e| panic!("{e}")) % 5,
-        0
-    );
+    // The three increments that timed out while stalled may each have run when the bytes went
+    // through (a timed-out call's effect is unknown, as `Error::Remote` says): 5 plus 0 to 3.
+    let n = store.incr_by("n", 5).unwrap_or_else(|e| panic!("{e}"));
+    assert!((5..=8).contains(&n), "n = {n}");
     store.close().unwrap();
 }
 

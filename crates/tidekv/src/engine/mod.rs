@@ -15,6 +15,7 @@
 //! 6. Scans and dumps see one point in time, sorted by key bytes.
 
 mod capabilities;
+mod native;
 pub(crate) mod random;
 mod tx;
 
@@ -29,6 +30,7 @@ use crate::stats::BackendStats;
 use crate::watch::WatchRegistry;
 
 pub use capabilities::Capabilities;
+pub(crate) use native::{Native, NativeExpiry, NativeReply};
 pub use tx::KeyKind;
 pub(crate) use tx::{undeclared, KeyInfo, Tx, TxKey};
 
@@ -217,6 +219,11 @@ pub(crate) trait Engine: Send + Sync + fmt::Debug {
         _watch: Option<&EngineWatch>,
     ) -> Result<Option<EngineWatch>> {
         Ok(None)
+    }
+    /// Runs a derived command as one command of the backend's own (see `native.rs`); `None`
+    /// means the store runs it as a transaction instead: the default.
+    fn native(&self, _ks: u32, _op: &Native<'_>) -> Option<Result<NativeReply>> {
+        None
     }
     /// Waits on the server for a blocking pop from the first non-empty list of `keys`, for a
     /// backend whose lists other processes push to (remote: `BLMPOP` / `BLMOVE` on a dedicated

@@ -7,7 +7,7 @@ use redis::Value;
 
 use crate::engine::{
     BlockingOp, Capabilities, End, Engine, EngineDump, EngineScan, EngineWatch, KeyExpiry, KeyKind,
-    KeyRange, Popped, Record, ServerPop, Tx, TxKey,
+    KeyRange, Native, NativeReply, Popped, Record, ServerPop, Tx, TxKey,
 };
 use crate::error::{Error, Result};
 use crate::remote::engine::{bytes_of, list_of, RemoteEngine, Repeat};
@@ -155,6 +155,10 @@ impl Engine for RemoteEngine {
         body: &mut dyn FnMut(&mut dyn Tx) -> Result<()>,
     ) -> Result<bool> {
         crate::remote::tx::transact_watched(self, watch, keys, body)
+    }
+
+    fn native(&self, ks: u32, op: &Native<'_>) -> Option<Result<NativeReply>> {
+        Some(crate::remote::native::run(self, ks, op))
     }
 
     fn server_pop(

@@ -20,6 +20,7 @@ mod contract;
 mod engine;
 mod errors;
 mod load;
+mod native;
 mod read_key;
 mod scan;
 mod slots;

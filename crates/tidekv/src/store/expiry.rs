@@ -3,7 +3,7 @@
 use std::time::{Duration, SystemTime};
 
 use crate::clock::ttl_to_ms;
-use crate::engine::KeyExpiry;
+use crate::engine::{KeyExpiry, Native};
 use crate::error::Result;
 use crate::expiry::{ExpireCondition, Expiry};
 use crate::ops::keys;
@@ -70,7 +70,21 @@ impl Keyspace {
         expiry: Expiry,
         condition: ExpireCondition,
     ) -> Result<bool> {
-        self.atomic_on(key.as_ref(), |tx, ks, key| {
+        let key = key.as_ref();
+        self.check_key(key)?;
+        let now = self.shared.clock.now_ms();
+        if let Expiry::In(_) | Expiry::At(_) = expiry {
+            match expiry.resolve(now, None) {
+                // A deadline already past deletes the key: the transaction path says how.
+                Some(at) if at > now => {
+                    if let Some(reply) = self.native(&Native::Expire { key, at, condition }) {
+                        return reply?.bool();
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.atomic_on(key, |tx, ks, key| {
             keys::expire(tx, ks, key, expiry, condition)
         })
     }
@@ -102,7 +116,12 @@ impl Keyspace {
     /// Removes the expiry of `key`; whether there was one to remove (`false` for a missing key
     /// or a key that never expires, as Redis `PERSIST` answers).
     pub fn persist(&self, key: impl AsRef<[u8]>) -> Result<bool> {
-        self.atomic_on(key.as_ref(), |tx, ks, key| keys::persist(tx, ks, key))
+        let key = key.as_ref();
+        self.check_key(key)?;
+        if let Some(reply) = self.native(&Native::Persist { key }) {
+            return reply?.bool();
+        }
+        self.atomic_on(key, |tx, ks, key| keys::persist(tx, ks, key))
     }
 
     /// The absolute expiry time of a TTL starting now. Zero is now: the key is dead at once.

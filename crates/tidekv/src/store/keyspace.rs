@@ -95,6 +95,18 @@ impl Keyspace {
         Ok(id)
     }
 
+    /// `op` as one command of the backend's own, if it has one (`engine::native`): `None`
+    /// sends the caller to its transaction path.
+    pub(crate) fn native(
+        &self,
+        op: &crate::engine::Native<'_>,
+    ) -> Option<Result<crate::engine::NativeReply>> {
+        if let Err(e) = self.check_open() {
+            return Some(Err(e));
+        }
+        self.shared.engine.native(self.ks, op)
+    }
+
     /// Runs `body` as one atomic read-modify-write over `keys` (see `crate::engine::Tx`) and
     /// returns what it returned. `body` may run more than once on a backend that retries.
     pub(crate) fn atomic<T>(

@@ -4,7 +4,7 @@
 
 use bytes::Bytes;
 
-use crate::engine::End;
+use crate::engine::{End, Native};
 use crate::error::{Error, Result};
 use crate::ops::lists::{self, ListInsert, Side};
 use crate::store::keyspace::Keyspace;
@@ -166,6 +166,15 @@ impl Keyspace {
     ) -> Result<Option<Bytes>> {
         let (from, to) = (from.as_ref(), to.as_ref());
         let declared = [self.tx_key(from)?, self.tx_key(to)?];
+        let op = Native::ListMove {
+            from,
+            to,
+            from_end: from_end.into(),
+            to_end: to_end.into(),
+        };
+        if let Some(reply) = self.native(&op) {
+            return reply?.value();
+        }
         let ks = self.ks;
         let moved = self.atomic(&declared, |tx| {
             lists::move_element(tx, ks, from, to, from_end.into(), to_end.into())

@@ -4,6 +4,7 @@
 
 use bytes::Bytes;
 
+use crate::engine::{Native, NativeExpiry};
 use crate::error::Result;
 use crate::expiry::Expiry;
 use crate::ops::strings::{self, SetCondition, SetOptions, SetOutcome};
@@ -52,7 +53,31 @@ impl Keyspace {
             });
         }
         let value = self.checked_value(value)?;
-        self.atomic_on(key.as_ref(), |tx, ks, key| {
+        let key = key.as_ref();
+        self.check_key(key)?;
+        let now = self.shared.clock.now_ms();
+        let expires_at = match options.expiry {
+            Expiry::Never => Some(NativeExpiry::Never),
+            Expiry::Keep => Some(NativeExpiry::Keep),
+            // A deadline already past deletes the key: the transaction path says how.
+            deadline => match deadline.resolve(now, None) {
+                Some(at) if at > now => Some(NativeExpiry::At(at)),
+                _ => None,
+            },
+        };
+        if let Some(expires_at) = expires_at {
+            let op = Native::Set {
+                key,
+                value: &value,
+                condition: options.condition,
+                expires_at,
+                get: options.get,
+            };
+            if let Some(reply) = self.native(&op) {
+                return reply?.set();
+            }
+        }
+        self.atomic_on(key, |tx, ks, key| {
             strings::set(tx, ks, key, value.clone(), options)
         })
     }

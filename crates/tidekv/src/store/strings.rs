@@ -2,7 +2,7 @@
 
 use bytes::Bytes;
 
-use crate::engine::KeyKind;
+use crate::engine::{KeyKind, Native};
 use crate::error::{Error, Result};
 use crate::ops::strings;
 use crate::store::keyspace::Keyspace;
@@ -46,7 +46,12 @@ impl Keyspace {
     /// Removes `key` and returns its string value, atomically (Redis `GETDEL`). A list key is
     /// [`crate::error::Error::WrongType`] and is left in place.
     pub fn take(&self, key: impl AsRef<[u8]>) -> Result<Option<Bytes>> {
-        self.atomic_on(key.as_ref(), |tx, ks, key| strings::take(tx, ks, key))
+        let key = key.as_ref();
+        self.check_key(key)?;
+        if let Some(reply) = self.native(&Native::Take { key }) {
+            return reply?.value();
+        }
+        self.atomic_on(key, |tx, ks, key| strings::take(tx, ks, key))
     }
 
     /// Removes `key` whatever it holds; `true` if it existed.
@@ -88,9 +93,12 @@ impl Keyspace {
     /// [`Error::WrongType`], and a result outside `i64` [`Error::Overflow`]; in each case nothing
     /// changes. Any expiry is kept.
     pub fn incr_by(&self, key: impl AsRef<[u8]>, delta: i64) -> Result<i64> {
-        self.atomic_on(key.as_ref(), |tx, ks, key| {
-            strings::incr_by(tx, ks, key, delta)
-        })
+        let key = key.as_ref();
+        self.check_key(key)?;
+        if let Some(reply) = self.native(&Native::IncrBy { key, delta }) {
+            return reply?.int();
+        }
+        self.atomic_on(key, |tx, ks, key| strings::incr_by(tx, ks, key, delta))
     }
 
     /// Subtracts `delta` from the integer at `key` atomically and returns the new value (Redis

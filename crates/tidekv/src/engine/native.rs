@@ -1,0 +1,103 @@
+//! Derived commands a backend may run as one command of its own.
+//!
+//! `Store` writes every conditional or derived command once, on the transaction primitive
+//! ([`super::Tx`]). A backend whose server has the command itself (remote: Redis's `INCRBY`,
+//! `GETDEL`, `SET … NX GET PXAT`, `PEXPIREAT … GT`, `PERSIST`, `LMOVE`) can take these few over
+//! ([`super::Engine::native`]): one round trip, and no optimistic retries when many clients
+//! change the same key. Each must keep exactly the semantics of the transaction path, errors
+//! included; the conformance suite checks both paths against the same answers.
+
+use bytes::Bytes;
+
+use crate::error::{Error, Result};
+use crate::expiry::ExpireCondition;
+use crate::ops::{SetCondition, SetOutcome};
+
+use super::End;
+
+/// A derived command (see the module docs), on keys of one keyspace.
+#[derive(Debug)]
+pub(crate) enum Native<'a> {
+    /// `Store::incr_by`.
+    IncrBy { key: &'a [u8], delta: i64 },
+    /// `Store::take` (GETDEL).
+    Take { key: &'a [u8] },
+    /// `Store::set` with options; `expires_at` is resolved (never a deadline already past).
+    Set {
+        key: &'a [u8],
+        value: &'a Bytes,
+        condition: SetCondition,
+        expires_at: NativeExpiry,
+        get: bool,
+    },
+    /// `Store::expire_with` to a deadline in the future.
+    Expire {
+        key: &'a [u8],
+        at: u64,
+        condition: ExpireCondition,
+    },
+    /// `Store::persist`.
+    Persist { key: &'a [u8] },
+    /// `Store::list_move` (LMOVE).
+    ListMove {
+        from: &'a [u8],
+        to: &'a [u8],
+        from_end: End,
+        to_end: End,
+    },
+}
+
+/// The expiry a native SET gives its key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NativeExpiry {
+    /// None (plain SET).
+    Never,
+    /// The one it had (KEEPTTL).
+    Keep,
+    /// This deadline, in Unix ms on the store's clock, later than now.
+    At(u64),
+}
+
+/// What a native command answered.
+#[derive(Debug)]
+pub(crate) enum NativeReply {
+    Int(i64),
+    Value(Option<Bytes>),
+    Bool(bool),
+    Set(SetOutcome),
+}
+
+impl NativeReply {
+    pub(crate) fn int(self) -> Result<i64> {
+        match self {
+            NativeReply::Int(n) => Ok(n),
+            other => Err(mismatch(&other)),
+        }
+    }
+
+    pub(crate) fn value(self) -> Result<Option<Bytes>> {
+        match self {
+            NativeReply::Value(v) => Ok(v),
+            other => Err(mismatch(&other)),
+        }
+    }
+
+    pub(crate) fn bool(self) -> Result<bool> {
+        match self {
+            NativeReply::Bool(b) => Ok(b),
+            other => Err(mismatch(&other)),
+        }
+    }
+
+    pub(crate) fn set(self) -> Result<SetOutcome> {
+        match self {
+            NativeReply::Set(outcome) => Ok(outcome),
+            other => Err(mismatch(&other)),
+        }
+    }
+}
+
+/// An engine answered a command with another command's kind of answer: a bug, reported.
+fn mismatch(reply: &NativeReply) -> Error {
+    Error::invalid("engine", format!("a native command answered {reply:?}"))
+}
