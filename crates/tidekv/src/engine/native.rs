@@ -2,7 +2,7 @@
 //!
 //! `Store` writes every conditional or derived command once, on the transaction primitive
 //! ([`super::Tx`]). A backend whose server has the command itself (remote: Redis's `INCRBY`,
-//! `GETDEL`, `SET … NX GET PXAT`, `PEXPIREAT … GT`, `PERSIST`, `LMOVE`) can take these few over
+//! `GETDEL`, `SET … NX GET PXAT`, `PEXPIREAT … GT`, `PERSIST`, `LMOVE`, `MSET`) can take these few over
 //! ([`super::Engine::native`]): one round trip, and no optimistic retries when many clients
 //! change the same key. Each must keep exactly the semantics of the transaction path, errors
 //! included; the conformance suite checks both paths against the same answers.
@@ -38,6 +38,8 @@ pub(crate) enum Native<'a> {
     },
     /// `Store::persist`.
     Persist { key: &'a [u8] },
+    /// `Store::insert_many`: every pair set, atomically, expiries cleared (MSET).
+    InsertMany { pairs: &'a [(Bytes, Bytes)] },
     /// `Store::list_move` (LMOVE).
     ListMove {
         from: &'a [u8],
@@ -65,6 +67,7 @@ pub(crate) enum NativeReply {
     Value(Option<Bytes>),
     Bool(bool),
     Set(SetOutcome),
+    Unit,
 }
 
 impl NativeReply {
@@ -85,6 +88,13 @@ impl NativeReply {
     pub(crate) fn bool(self) -> Result<bool> {
         match self {
             NativeReply::Bool(b) => Ok(b),
+            other => Err(mismatch(&other)),
+        }
+    }
+
+    pub(crate) fn unit(self) -> Result<()> {
+        match self {
+            NativeReply::Unit => Ok(()),
             other => Err(mismatch(&other)),
         }
     }

@@ -1,10 +1,11 @@
 //! The derived commands Redis has itself (`engine::native`), each one command and one round trip
 //! instead of an optimistic transaction: `INCRBY`, `GETDEL`, `SET … NX|XX GET PXAT|KEEPTTL`,
-//! `PEXPIREAT … NX|XX|GT|LT`, `PERSIST`, `LMOVE`. Redis gives each the answers and errors the
+//! `PEXPIREAT … NX|XX|GT|LT`, `PERSIST`, `LMOVE`, `MSET`. Redis gives each the answers and errors the
 //! transaction path gives (the differential tests of `tidekv serve` hold tidekv to them, and the
 //! conformance suite runs these calls on every backend).
 //!
-//! None of them is repeated after a broken connection: each may have run.
+//! None of them is repeated after a broken connection (each may have run), except `MSET`, which
+//! sets the same values again.
 
 use redis::Value;
 
@@ -14,6 +15,7 @@ use crate::expiry::ExpireCondition;
 use crate::ops::{SetCondition, SetOutcome};
 use crate::remote::engine::{bytes_of, RemoteEngine, Repeat};
 use crate::remote::errors::Expected;
+use crate::remote::slots::common_slot;
 
 /// Runs `op` on keyspace `ks`.
 pub(crate) fn run(engine: &RemoteEngine, ks: u32, op: &Native<'_>) -> Result<NativeReply> {
@@ -84,6 +86,19 @@ pub(crate) fn run(engine: &RemoteEngine, ks: u32, op: &Native<'_>) -> Result<Nat
             }
             let set: i64 = engine.query(ks, Repeat::Never, cmd)?;
             Ok(NativeReply::Bool(set == 1))
+        }
+        Native::InsertMany { pairs } => {
+            // Atomic as on every backend: on a Cluster, one slot (else the hash-tag error),
+            // checked here because the client would split a multi-slot MSET silently.
+            if engine.conns.is_cluster() {
+                common_slot(pairs.iter().map(|(k, _)| k.as_ref()))?;
+            }
+            let mut cmd = redis::cmd("MSET");
+            for (key, value) in pairs.iter() {
+                cmd.arg(key.as_ref()).arg(value.as_ref());
+            }
+            let _: Value = engine.query(ks, Repeat::Safe, cmd)?;
+            Ok(NativeReply::Unit)
         }
         Native::Persist { key } => {
             let cmd = redis::cmd("PERSIST").arg(*key).to_owned();

@@ -3,7 +3,7 @@
 use bytes::Bytes;
 
 use crate::batch::{Op, PendingOp, WriteBatch};
-use crate::engine::TxKey;
+use crate::engine::{Native, TxKey};
 use crate::error::{Error, Result};
 use crate::ops::batch::{self, key_of};
 use crate::store::keyspace::Keyspace;
@@ -28,8 +28,19 @@ impl Keyspace {
         &self,
         pairs: impl IntoIterator<Item = (K, V)>,
     ) -> Result<()> {
-        let mut batch = WriteBatch::new();
+        let mut checked = Vec::new();
         for (k, v) in pairs {
+            let key = self.owned_key(k.as_ref())?;
+            checked.push((key, self.checked_value(v)?));
+        }
+        if checked.is_empty() {
+            return self.check_open();
+        }
+        if let Some(reply) = self.native(&Native::InsertMany { pairs: &checked }) {
+            return reply?.unit();
+        }
+        let mut batch = WriteBatch::new();
+        for (k, v) in checked {
             batch.insert(k, v);
         }
         self.apply_batch(batch)
