@@ -19,7 +19,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use redis::{Cmd, Value};
 
-use crate::engine::{BlockingOp, End, Popped, ServerPop};
+use crate::engine::{BlockingOp, End, Popped};
 use crate::error::{Error, Result};
 use crate::remote::connections::{Conns, Dedicated};
 use crate::remote::engine::{bytes_of, list_of, RemoteEngine, Repeat};
@@ -55,103 +55,8 @@ pub(crate) fn server_pop(
     engine.bridge.run(waiting)?
 }
 
-/// A blocking pop waiting for ever, as a task of the engine's runtime (see the module docs).
-pub(crate) fn server_pop_future(
-    engine: &RemoteEngine,
-    ks: u32,
-    keys: Vec<Bytes>,
-    op: BlockingOp,
-) -> Result<ServerPop> {
-    engine.check_writable()?;
-    let slot = slot_of(engine, &keys, &op)?;
-    let (cancel, cancelled) = tokio::sync::oneshot::channel();
-    let (answer, answered) = tokio::sync::oneshot::channel();
-    let (finished, done) = std::sync::mpsc::sync_channel(1);
-    let waiting = wait(
-        engine.clone(),
-        ks,
-        slot,
-        keys,
-        op.clone(),
-        None,
-        Some(cancelled),
-    );
-    let owner = engine.clone();
-    let end = op_end(&op);
-    let in_flight = InFlight::new(engine);
-    engine.bridge.spawn(async move {
-        // Counted until the answer is handed over: `close` waits for that.
-        let _in_flight = in_flight;
-        let result = waiting.await;
-        // The future was dropped after the server served it: the elements go back.
-        if let Err(Ok(Some(popped))) = answer.send(result) {
-            give_back(&owner, ks, end, popped).await;
-        }
-        let _ = finished.send(());
-    })?;
-    Ok(Box::pin(PopTask {
-        answered,
-        cancel: Some(cancel),
-        done,
-        engine: engine.clone(),
-        ks,
-        end,
-    }))
-}
-
-/// The future of [`server_pop_future`]. Dropping it ends the task's wait (`CLIENT UNBLOCK`) and
-/// returns once the task has given back anything the server handed it (as on the other
-/// backends, where a dropped pop gives its elements back before the drop returns); an answer
-/// already sent to it and not read goes back to its list too.
-struct PopTask {
-    answered: tokio::sync::oneshot::Receiver<Result<Popped>>,
-    cancel: Option<tokio::sync::oneshot::Sender<()>>,
-    /// Signalled when the task has finished, giving back included.
-    done: std::sync::mpsc::Receiver<()>,
-    engine: RemoteEngine,
-    ks: u32,
-    /// The end a pop took its elements from; `None` for a move (its element is in place).
-    end: Option<End>,
-}
-
-impl std::future::Future for PopTask {
-    type Output = Result<(Bytes, Vec<Bytes>)>;
-
-    fn poll(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Self::Output> {
-        std::pin::Pin::new(&mut self.answered)
-            .poll(cx)
-            .map(|answer| match answer {
-                Ok(Ok(Some(popped))) => Ok(popped),
-                // A pop with no timeout ends only with elements, an error or a close.
-                Ok(Ok(None)) | Err(_) => Err(Error::Closed),
-                Ok(Err(e)) => Err(e),
-            })
-    }
-}
-
-impl Drop for PopTask {
-    fn drop(&mut self) {
-        drop(self.cancel.take());
-        self.answered.close();
-        if let Ok(Ok(Some(popped))) = self.answered.try_recv() {
-            let (engine, ks, end) = (self.engine.clone(), self.ks, self.end);
-            let _ = self
-                .engine
-                .bridge
-                .run(async move { give_back(&engine, ks, end, popped).await });
-        }
-        // Bounded: the task's unblocking is bounded by the response timeout.
-        let _ = self
-            .done
-            .recv_timeout(self.engine.options.response_timeout * 2);
-    }
-}
-
 /// The end a pop takes from; `None` for a move.
-fn op_end(op: &BlockingOp) -> Option<End> {
+pub(super) fn op_end(op: &BlockingOp) -> Option<End> {
     match op {
         BlockingOp::Pop { end, .. } => Some(*end),
         BlockingOp::Move { .. } => None,
@@ -160,7 +65,7 @@ fn op_end(op: &BlockingOp) -> Option<End> {
 
 /// Pushes popped elements back to the end they came from, in reverse, so that the list reads as
 /// before the pop. A move's element is in its destination: nothing to do.
-async fn give_back(
+pub(super) async fn give_back(
     engine: &RemoteEngine,
     ks: u32,
     end: Option<End>,
@@ -183,7 +88,11 @@ async fn give_back(
 }
 
 /// The one slot of a Cluster pop's keys (a move's destination included).
-fn slot_of(engine: &RemoteEngine, keys: &[Bytes], op: &BlockingOp) -> Result<Option<u16>> {
+pub(super) fn slot_of(
+    engine: &RemoteEngine,
+    keys: &[Bytes],
+    op: &BlockingOp,
+) -> Result<Option<u16>> {
     if !engine.conns.is_cluster() {
         return Ok(Some(0));
     }
@@ -196,7 +105,7 @@ fn slot_of(engine: &RemoteEngine, keys: &[Bytes], op: &BlockingOp) -> Result<Opt
 
 /// Waits on a dedicated connection; gives back what reached it if `cancelled` fires or the
 /// store closes first.
-async fn wait(
+pub(super) async fn wait(
     engine: RemoteEngine,
     ks: u32,
     slot: Option<u16>,
@@ -397,10 +306,10 @@ fn decode(keys: &[Bytes], op: &BlockingOp, reply: Value) -> Result<Popped> {
 }
 
 /// Counts a blocked pop while it runs, so that `close` lets it give back what reached it.
-struct InFlight(Arc<std::sync::atomic::AtomicUsize>);
+pub(super) struct InFlight(Arc<std::sync::atomic::AtomicUsize>);
 
 impl InFlight {
-    fn new(engine: &RemoteEngine) -> InFlight {
+    pub(super) fn new(engine: &RemoteEngine) -> InFlight {
         engine.pops_in_flight.fetch_add(1, Ordering::SeqCst);
         InFlight(Arc::clone(&engine.pops_in_flight))
     }

@@ -179,7 +179,7 @@ impl Engine for RemoteEngine {
         keys: Vec<Bytes>,
         op: BlockingOp,
     ) -> Option<Result<ServerPop>> {
-        Some(crate::remote::blocking::server_pop_future(
+        Some(crate::remote::pop_future::server_pop_future(
             self, ks, keys, op,
         ))
     }

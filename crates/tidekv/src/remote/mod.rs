@@ -21,11 +21,13 @@ mod engine;
 mod errors;
 mod load;
 mod native;
+mod pop_future;
 mod read_key;
 mod scan;
 mod slots;
 mod sorted_keys;
 mod stats;
 mod tx;
+mod tx_view;
 
 pub(crate) use engine::RemoteEngine;

@@ -6,17 +6,15 @@
 //! holds no thread while it waits (a server with thousands of blocked clients uses it, with its
 //! runtime's timer; dropping the future cancels the wait without losing an element).
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
-use crate::engine::{End, KeyKind, ServerPop};
+use crate::engine::{End, KeyKind};
 use crate::error::{Error, Result};
 use crate::ops::lists;
+use crate::store::blocked_pop::{BlockedPop, LocalPop, PopState};
 use crate::store::keyspace::Keyspace;
 use crate::store::list_edits::ListEnd;
 use crate::store::waiters::{BlockingOp, Served, Slot, SlotState, Turn, Waiters};
@@ -341,7 +339,7 @@ impl Keyspace {
     }
 
     /// Gives elements an abandoned call was served back to the head (or tail) they came from.
-    fn give_back(&self, slot: &Slot, served: Served) {
+    pub(super) fn give_back(&self, slot: &Slot, served: Served) {
         let BlockingOp::Pop { end, .. } = slot.op else {
             // A move's element is in its destination list: nothing is lost.
             return;
@@ -355,102 +353,5 @@ impl Keyspace {
         if pushed.is_ok() {
             self.serve(slot.ks, &served.key);
         }
-    }
-}
-
-/// A blocked pop waiting without a thread (see [`Store::pop_when_ready`]). Resolves to the list
-/// it was served from and the elements, or [`Error::Closed`] when the store closes.
-#[must_use = "a blocked pop does nothing unless awaited; dropping it cancels it"]
-pub struct BlockedPop {
-    state: PopState,
-}
-
-enum PopState {
-    /// Queued with the store's in-process waiters.
-    Local(LocalPop),
-    /// Waited for by the backend's server (remote).
-    Server(ServerPop),
-    /// Finished and taken apart (`into_state`).
-    Gone,
-}
-
-struct LocalPop {
-    store: Keyspace,
-    slot: Arc<Slot>,
-    finished: bool,
-}
-
-impl BlockedPop {
-    fn into_state(mut self) -> PopState {
-        std::mem::replace(&mut self.state, PopState::Gone)
-    }
-}
-
-impl LocalPop {
-    fn finish(&mut self) {
-        if !self.finished {
-            self.finished = true;
-            self.store.shared.waiters.dequeue(&self.slot);
-        }
-    }
-}
-
-impl std::fmt::Debug for BlockedPop {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.state {
-            PopState::Local(pop) => f
-                .debug_struct("BlockedPop")
-                .field("keys", &pop.slot.keys)
-                .finish(),
-            PopState::Server(_) => f.debug_struct("BlockedPop").field("on", &"server").finish(),
-            PopState::Gone => f.debug_struct("BlockedPop").finish(),
-        }
-    }
-}
-
-impl Future for BlockedPop {
-    type Output = Result<(Bytes, Vec<Bytes>)>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match &mut self.state {
-            PopState::Local(pop) => pop.poll(cx),
-            PopState::Server(waiting) => waiting.as_mut().poll(cx),
-            PopState::Gone => {
-                Poll::Ready(Err(Error::invalid("future", "polled after it completed")))
-            }
-        }
-    }
-}
-
-impl LocalPop {
-    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Result<(Bytes, Vec<Bytes>)>> {
-        let slot = Arc::clone(&self.slot);
-        let mut state = slot.state.lock();
-        if let SlotState::Done(_) = &*state {
-            if let SlotState::Done(answer) = std::mem::replace(&mut *state, SlotState::Taken) {
-                drop(state);
-                self.finish();
-                return Poll::Ready(answer.map(|s| (s.key, s.values)));
-            }
-        }
-        if self.finished {
-            return Poll::Ready(Err(Error::invalid("future", "polled after it completed")));
-        }
-        // The waker is stored under the state lock: an answer set after this poll looked finds
-        // it, one set before was seen above.
-        *slot.waker.lock() = Some(cx.waker().clone());
-        Poll::Pending
-    }
-}
-
-impl Drop for LocalPop {
-    fn drop(&mut self) {
-        if self.finished {
-            return;
-        }
-        if let Some(Ok(served)) = self.slot.give_up() {
-            self.store.give_back(&self.slot, served);
-        }
-        self.finish();
     }
 }

@@ -6,6 +6,7 @@
 //! numbers), turns typed values into bytes, and implements blocking pops once for all engines.
 //! Its methods are grouped by family, one file each.
 
+mod blocked_pop;
 mod blocking;
 mod cursor_scan;
 mod expiry;
@@ -26,7 +27,7 @@ mod typed;
 mod waiters;
 mod watch;
 
-pub use blocking::BlockedPop;
+pub use blocked_pop::BlockedPop;
 pub use cursor_scan::{ScanCursor, ScanOptions, ScanPage};
 pub use expiry::Ttl;
 pub use handle::Store;
