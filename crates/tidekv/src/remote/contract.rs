@@ -35,8 +35,14 @@ impl Engine for RemoteEngine {
             .map(bytes_of)
             .collect::<Result<Vec<_>>>()?;
         // MGET answers nil for a list as for a missing key; the other backends say WRONGTYPE.
-        for (key, value) in keys.iter().zip(&values) {
-            if value.is_none() && self.kind(ks, key)? == Some(KeyKind::List) {
+        if values.iter().any(Option::is_none) {
+            let (conns, options) = (Arc::clone(&self.conns), Arc::clone(&self.options));
+            let (keys, found) = (keys.to_vec(), values.clone());
+            let lists = self.bridge.run(async move {
+                let shared = conns.shared(ks, &options).await?;
+                crate::remote::scan::lists_among(&shared, &keys, &found).await
+            })??;
+            if lists.contains(&true) {
                 return Err(crate::engine::list_is_not_a_string());
             }
         }

@@ -199,41 +199,51 @@ fn scan_values(
             .query_async(&mut shared)
             .await
             .map_err(|e| from_redis(&e, "MGET", Expected::String))?;
-        let mut found = Vec::with_capacity(keys.len());
-        let mut missing = Vec::new();
-        for (key, value) in keys.into_iter().zip(values) {
-            match bytes_of(value)? {
-                Some(value) => found.push((key, Some(ScanValue::String(value)))),
-                None => {
-                    missing.push(found.len());
-                    found.push((key, None));
-                }
-            }
-        }
-        let kinds = join_all(
-            missing
-                .iter()
-                .filter_map(|&at| found.get(at))
-                .map(|(key, _)| {
-                    let mut shared = shared.clone();
-                    let cmd = redis::cmd("TYPE").arg(key.as_ref()).to_owned();
-                    async move { cmd.query_async::<String>(&mut shared).await }
-                }),
-        )
-        .await;
-        for (at, kind) in missing.into_iter().zip(kinds) {
-            let kind = kind.map_err(|e| from_redis(&e, "TYPE", Expected::String))?;
-            if kind_named(&kind)? == Some(KeyKind::List) {
-                if let Some((_, value)) = found.get_mut(at) {
-                    *value = Some(ScanValue::List);
-                }
-            }
-        }
-        Ok(found
+        let values = values
             .into_iter()
-            .filter_map(|(key, value)| Some((key, value?)))
+            .map(bytes_of)
+            .collect::<Result<Vec<_>>>()?;
+        let lists = lists_among(&shared, &keys, &values).await?;
+        Ok(keys
+            .into_iter()
+            .zip(values)
+            .zip(lists)
+            .filter_map(|((key, value), list)| match (value, list) {
+                (Some(value), _) => Some((key, ScanValue::String(value))),
+                (None, true) => Some((key, ScanValue::List)),
+                (None, false) => None,
+            })
             .collect())
     })?
+}
+
+/// Which of `keys` hold a list, asked (`TYPE`, all at once) only for those `MGET` found no string
+/// under (`values[i]` is `None`): `MGET` answers nil for a list as for a missing key.
+pub(crate) async fn lists_among(
+    shared: &Shared,
+    keys: &[Bytes],
+    values: &[Option<Bytes>],
+) -> Result<Vec<bool>> {
+    let kinds = join_all(keys.iter().zip(values).map(|(key, value)| {
+        let mut shared = shared.clone();
+        let cmd = redis::cmd("TYPE").arg(key.as_ref()).to_owned();
+        let asked = value.is_none();
+        async move {
+            if !asked {
+                return Ok(None);
+            }
+            cmd.query_async::<String>(&mut shared).await.map(Some)
+        }
+    }))
+    .await;
+    kinds
+        .into_iter()
+        .map(|kind| match kind {
+            Ok(None) => Ok(false),
+            Ok(Some(kind)) => Ok(kind_named(&kind)? == Some(KeyKind::List)),
+            Err(e) => Err(from_redis(&e, "TYPE", Expected::String)),
+        })
+        .collect()
 }
 
 /// Whole records of `keys` (value and expiry), each read in one step; keys gone since `SCAN`
