@@ -109,6 +109,7 @@ fn atomic_calls_on_keys_with_one_hash_tag_work() {
             .list_move("{q}:jobs", "{q}:doing", ListEnd::Front, ListEnd::Back)
             .unwrap();
         assert_eq!(moved.as_deref(), Some(&b"a"[..]));
+        assert_eq!(store.remove_many(["{b}:z", "{b}:y", "{b}:w"]).unwrap(), 2);
         let watch = store.watch(["{acct:1}:from"]).unwrap();
         let ran = store
             .transaction_watched(&watch, [(0, "{acct:1}:done")], |t| {
@@ -137,6 +138,8 @@ fn atomic_calls_across_slots_are_refused_and_change_nothing() {
                 .transaction(["a", "b"], |t| t.insert("b", "x"))
                 .unwrap_err(),
         );
+        // DEL would be split by slot, removing "a" alone: refused before it is sent.
+        names_hash_tags(store.remove_many(["a", "b"]).unwrap_err());
         assert_eq!(store.get("a").unwrap().as_deref(), Some(&b"1"[..]));
         assert_eq!(store.get("b").unwrap(), None);
     });

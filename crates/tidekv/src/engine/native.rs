@@ -2,7 +2,8 @@
 //!
 //! `Store` writes every conditional or derived command once, on the transaction primitive
 //! ([`super::Tx`]). A backend whose server has the command itself (remote: Redis's `INCRBY`,
-//! `GETDEL`, `SET … NX GET PXAT`, `PEXPIREAT … GT`, `PERSIST`, `LMOVE`, `MSET`) can take these few over
+//! `GETDEL`, `SET … NX GET PXAT`, `PEXPIREAT … GT`, `PERSIST`, `LMOVE`, `MSET`, `DEL`, `APPEND`,
+//! `SETRANGE`) can take these few over
 //! ([`super::Engine::native`]): one round trip, and no optimistic retries when many clients
 //! change the same key. Each must keep exactly the semantics of the transaction path, errors
 //! included; the conformance suite checks both paths against the same answers.
@@ -40,6 +41,24 @@ pub(crate) enum Native<'a> {
     Persist { key: &'a [u8] },
     /// `Store::insert_many`: every pair set, atomically, expiries cleared (MSET).
     InsertMany { pairs: &'a [(Bytes, Bytes)] },
+    /// `Store::remove_many`: every key removed, atomically; the count of those that existed
+    /// (DEL).
+    RemoveMany { keys: &'a [Bytes] },
+    /// `Store::append`: the new length, or `Error::TooLarge` past `max_value` with nothing
+    /// changed (APPEND).
+    Append {
+        key: &'a [u8],
+        suffix: &'a [u8],
+        max_value: usize,
+    },
+    /// `Store::set_range`: the new length, or `Error::TooLarge` past `max_value` with nothing
+    /// changed (SETRANGE).
+    SetRange {
+        key: &'a [u8],
+        offset: u64,
+        patch: &'a [u8],
+        max_value: usize,
+    },
     /// `Store::list_move` (LMOVE).
     ListMove {
         from: &'a [u8],

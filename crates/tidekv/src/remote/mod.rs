@@ -17,6 +17,7 @@ mod blocking;
 mod bridge;
 mod connections;
 mod contract;
+mod edit_string;
 mod engine;
 mod errors;
 mod load;

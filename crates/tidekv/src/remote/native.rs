@@ -1,7 +1,8 @@
 //! The derived commands Redis has itself (`engine::native`), each one command and one round trip
 //! instead of an optimistic transaction: `INCRBY`, `GETDEL`, `SET … NX|XX GET PXAT|KEEPTTL`,
-//! `PEXPIREAT … NX|XX|GT|LT`, `PERSIST`, `LMOVE`, `MSET`. Redis gives each the answers and errors the
-//! transaction path gives (the differential tests of `tidekv serve` hold tidekv to them, and the
+//! `PEXPIREAT … NX|XX|GT|LT`, `PERSIST`, `LMOVE`, `MSET`, `DEL`, and `APPEND` / `SETRANGE` (a
+//! script that checks the value limit first, `edit_string.rs`). Redis gives each the answers and
+//! errors the transaction path gives (the differential tests of `tidekv serve` hold tidekv to them, and the
 //! conformance suite runs these calls on every backend).
 //!
 //! None of them is repeated after a broken connection (each may have run), except `MSET`, which
@@ -13,6 +14,7 @@ use crate::engine::{End, Native, NativeExpiry, NativeReply};
 use crate::error::Result;
 use crate::expiry::ExpireCondition;
 use crate::ops::{SetCondition, SetOutcome};
+use crate::remote::edit_string::{edit_string, StringEdit};
 use crate::remote::engine::{bytes_of, RemoteEngine, Repeat};
 use crate::remote::errors::Expected;
 use crate::remote::slots::common_slot;
@@ -99,6 +101,38 @@ pub(crate) fn run(engine: &RemoteEngine, ks: u32, op: &Native<'_>) -> Result<Nat
             }
             let _: Value = engine.query(ks, Repeat::Safe, cmd)?;
             Ok(NativeReply::Unit)
+        }
+        Native::RemoveMany { keys } => {
+            // Atomic as on every backend: on a Cluster, one slot (the client would split a
+            // multi-slot DEL silently).
+            if engine.conns.is_cluster() {
+                common_slot(keys.iter().map(|k| k.as_ref()))?;
+            }
+            let mut cmd = redis::cmd("DEL");
+            for key in keys.iter() {
+                cmd.arg(key.as_ref());
+            }
+            engine.query(ks, Repeat::Never, cmd).map(NativeReply::Int)
+        }
+        Native::Append {
+            key,
+            suffix,
+            max_value,
+        } => {
+            let edit = StringEdit::Append { suffix };
+            edit_string(engine, ks, key, &edit, *max_value).map(NativeReply::Int)
+        }
+        Native::SetRange {
+            key,
+            offset,
+            patch,
+            max_value,
+        } => {
+            let edit = StringEdit::SetRange {
+                offset: *offset,
+                patch,
+            };
+            edit_string(engine, ks, key, &edit, *max_value).map(NativeReply::Int)
         }
         Native::Persist { key } => {
             let cmd = redis::cmd("PERSIST").arg(*key).to_owned();

@@ -50,8 +50,16 @@ impl Keyspace {
     pub fn remove_many<K: AsRef<[u8]>>(&self, keys: impl IntoIterator<Item = K>) -> Result<usize> {
         let keys = keys
             .into_iter()
-            .map(|k| self.tx_key(k.as_ref()))
+            .map(|k| self.owned_key(k.as_ref()))
             .collect::<Result<Vec<_>>>()?;
+        if keys.is_empty() {
+            self.check_open()?;
+            return Ok(0);
+        }
+        if let Some(reply) = self.native(&Native::RemoveMany { keys: &keys }) {
+            return Ok(usize::try_from(reply?.int()?).unwrap_or(0));
+        }
+        let keys: Vec<_> = keys.into_iter().map(|key| (self.ks, key)).collect();
         let removed = self.atomic(&keys, |tx| {
             let mut removed = 0;
             for (ks, key) in &keys {

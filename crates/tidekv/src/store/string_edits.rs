@@ -168,8 +168,17 @@ impl Keyspace {
     /// Appends `suffix` to the string at `key` (creating it) and returns the new length (Redis
     /// `APPEND`). A result over the value limit is [`crate::error::Error::TooLarge`].
     pub fn append(&self, key: impl AsRef<[u8]>, suffix: impl AsRef<[u8]>) -> Result<usize> {
-        let suffix = suffix.as_ref();
+        let (key, suffix) = (key.as_ref(), suffix.as_ref());
         let max = self.shared.max_value_size;
+        self.check_key(key)?;
+        let op = Native::Append {
+            key,
+            suffix,
+            max_value: max,
+        };
+        if let Some(reply) = self.native(&op) {
+            return Ok(usize::try_from(reply?.int()?).unwrap_or(usize::MAX));
+        }
         let len = self.atomic_on(key.as_ref(), |tx, ks, key| {
             strings::append(tx, ks, key, suffix, max)
         })?;
@@ -184,8 +193,18 @@ impl Keyspace {
         offset: usize,
         patch: impl AsRef<[u8]>,
     ) -> Result<usize> {
-        let patch = patch.as_ref();
+        let (key, patch) = (key.as_ref(), patch.as_ref());
         let max = self.shared.max_value_size;
+        self.check_key(key)?;
+        let op = Native::SetRange {
+            key,
+            offset: offset as u64,
+            patch,
+            max_value: max,
+        };
+        if let Some(reply) = self.native(&op) {
+            return Ok(usize::try_from(reply?.int()?).unwrap_or(usize::MAX));
+        }
         let len = self.atomic_on(key.as_ref(), |tx, ks, key| {
             strings::set_range(tx, ks, key, offset as u64, patch, max)
         })?;
