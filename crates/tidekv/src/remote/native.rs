@@ -2,8 +2,8 @@
 //! instead of an optimistic transaction: `INCRBY`, `GETDEL`, `SET … NX|XX GET PXAT|KEEPTTL`,
 //! `PEXPIREAT … NX|XX|GT|LT`, `PERSIST`, `LMOVE`, `MSET`, `DEL`, and `APPEND` / `SETRANGE` (a
 //! script that checks the value limit first, `edit_string.rs`). Redis gives each the answers and
-//! errors the transaction path gives (the differential tests of `tidekv serve` hold tidekv to them, and the
-//! conformance suite runs these calls on every backend).
+//! errors the transaction path gives (the differential tests of `tidekv serve` hold tidekv to
+//! them, and the conformance suite runs these calls on every backend).
 //!
 //! None of them is repeated after a broken connection (each may have run), except `MSET`, which
 //! sets the same values again.

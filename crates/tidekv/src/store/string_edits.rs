@@ -179,9 +179,7 @@ impl Keyspace {
         if let Some(reply) = self.native(&op) {
             return Ok(usize::try_from(reply?.int()?).unwrap_or(usize::MAX));
         }
-        let len = self.atomic_on(key.as_ref(), |tx, ks, key| {
-            strings::append(tx, ks, key, suffix, max)
-        })?;
+        let len = self.atomic_on(key, |tx, ks, key| strings::append(tx, ks, key, suffix, max))?;
         Ok(usize::try_from(len).unwrap_or(usize::MAX))
     }
 
@@ -205,7 +203,7 @@ impl Keyspace {
         if let Some(reply) = self.native(&op) {
             return Ok(usize::try_from(reply?.int()?).unwrap_or(usize::MAX));
         }
-        let len = self.atomic_on(key.as_ref(), |tx, ks, key| {
+        let len = self.atomic_on(key, |tx, ks, key| {
             strings::set_range(tx, ks, key, offset as u64, patch, max)
         })?;
         Ok(usize::try_from(len).unwrap_or(usize::MAX))
