@@ -10,8 +10,9 @@
 //!
 //! Workloads (keys of 16 bytes, values of 100): `get` and `insert` of random keys, `mget10` and
 //! `mset10`, `pushpop` (RPUSH then LPOP on the thread's own list), `mix` (90 % get, 10 % insert).
-//! Rounds alternate the contenders' order; the report gives each one's median ops/s and
-//! tidekv ÷ raw-mux and tidekv ÷ raw-sync (above 1: tidekv is faster).
+//! Rounds alternate the contenders' order; the report gives each one's median ops/s and the
+//! median over rounds of each round's tidekv ÷ raw-mux and tidekv ÷ raw-sync (above 1: tidekv is
+//! faster).
 //!
 //! ```sh
 //! cd bench && CARGO_TARGET_DIR=target cargo build --release --bin remote-bench
@@ -176,7 +177,7 @@ fn run(client: &Arc<Client>, workload: &str, args: &Args) -> Result<f64> {
             let workload = workload.to_owned();
             let (ops, keys) = (args.ops, args.keys);
             std::thread::spawn(move || -> Result<()> {
-                let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (t as u64 + 1) * 0x1000_0000_01B3);
+                let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ ((t as u64 + 1) * 0x1000_0000_01B3));
                 let mut sync = None;
                 for _ in 0..ops {
                     op(&client, &mut sync, &workload, &mut rng, keys, t)?;
@@ -190,6 +191,11 @@ fn run(client: &Arc<Client>, workload: &str, args: &Args) -> Result<f64> {
             .map_err(|_| anyhow::anyhow!("a client thread panicked"))??;
     }
     Ok((args.ops * args.threads) as f64 / start.elapsed().as_secs_f64())
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
 }
 
 /// A server process on a free port, killed on drop.
@@ -297,16 +303,26 @@ fn main() -> Result<()> {
                     results.entry(contender).or_default().push(ops);
                 }
             }
-            let median = |c: &str| {
-                let mut v = results[c].clone();
-                v.sort_by(f64::total_cmp);
-                v[v.len() / 2]
+            let (t, m, s) = (
+                median(results["tidekv"].clone()),
+                median(results["raw-mux"].clone()),
+                median(results["raw-sync"].clone()),
+            );
+            // Ratios within a round compare runs made seconds apart, which a shared machine's
+            // drift between rounds does not reach; the report gives their median.
+            let ratio = |peer: &str| {
+                median(
+                    results["tidekv"]
+                        .iter()
+                        .zip(&results[peer])
+                        .map(|(t, p)| t / p)
+                        .collect(),
+                )
             };
-            let (t, m, s) = (median("tidekv"), median("raw-mux"), median("raw-sync"));
             println!(
                 "| {workload} | {t:.0} | {m:.0} | {s:.0} | {:.2} | {:.2} |",
-                t / m,
-                t / s
+                ratio("raw-mux"),
+                ratio("raw-sync")
             );
         }
         println!();

@@ -110,6 +110,12 @@ fn atomic_calls_on_keys_with_one_hash_tag_work() {
             .unwrap();
         assert_eq!(moved.as_deref(), Some(&b"a"[..]));
         assert_eq!(store.remove_many(["{b}:z", "{b}:y", "{b}:w"]).unwrap(), 2);
+        assert!(store
+            .insert_many_if_absent([("{c}:1", "x"), ("{c}:2", "y")])
+            .unwrap());
+        assert!(store.copy("{c}:1", "{c}:3", false).unwrap());
+        store.rename("{c}:3", "{c}:4").unwrap();
+        assert_eq!(store.get("{c}:4").unwrap().as_deref(), Some(&b"x"[..]));
         let watch = store.watch(["{acct:1}:from"]).unwrap();
         let ran = store
             .transaction_watched(&watch, [(0, "{acct:1}:done")], |t| {
@@ -140,6 +146,13 @@ fn atomic_calls_across_slots_are_refused_and_change_nothing() {
         );
         // DEL would be split by slot, removing "a" alone: refused before it is sent.
         names_hash_tags(store.remove_many(["a", "b"]).unwrap_err());
+        // MSETNX and COPY are refused before they are sent too (the server would refuse them).
+        names_hash_tags(
+            store
+                .insert_many_if_absent([("b", "3"), ("a", "3")])
+                .unwrap_err(),
+        );
+        names_hash_tags(store.copy("a", "b", true).unwrap_err());
         assert_eq!(store.get("a").unwrap().as_deref(), Some(&b"1"[..]));
         assert_eq!(store.get("b").unwrap(), None);
     });

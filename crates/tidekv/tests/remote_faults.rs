@@ -175,6 +175,30 @@ fn a_slot_moved_to_another_node_is_followed() {
     store.insert(&a, 10).unwrap();
     // A transaction first, so that the store knows the slot's owner before it moves.
     store.transaction([&a, &b], |t| t.incr_by(&b, 1)).unwrap();
+    // A pop blocked on the first node when the slot leaves it.
+    let jobs = format!("{tag}:jobs");
+    let waiter = {
+        let (store, jobs) = (store.clone(), jobs.clone());
+        std::thread::spawn(move || {
+            store.blocking_pop_front(&[&jobs], Some(Duration::from_secs(60)))
+        })
+    };
+    let blocked_on_first_node = || {
+        let info: String = redis::cmd("INFO")
+            .arg("clients")
+            .query(&mut cluster.nodes[0].client())
+            .unwrap();
+        info.lines()
+            .any(|l| l.starts_with("blocked_clients:") && l != "blocked_clients:0")
+    };
+    let start = Instant::now();
+    while !blocked_on_first_node() {
+        assert!(
+            start.elapsed() < HANG,
+            "the pop never blocked on the first node"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
     cluster.move_slots(0, 1, 100);
     // Plain calls follow MOVED in the client; a transaction learns the new owner and runs again.
     assert_eq!(store.get_as::<i64>(&a).unwrap(), Some(10));
@@ -185,5 +209,16 @@ fn a_slot_moved_to_another_node_is_followed() {
     });
     assert_eq!(moved.unwrap(), 4);
     assert_eq!(store.get_as::<i64>(&a).unwrap(), Some(7));
+    // The blocked pop followed the slot to its new node and is served there.
+    store.push_back(&jobs, "job").unwrap();
+    let popped = bounded("a blocked pop whose slot moved", move || {
+        waiter.join().unwrap()
+    });
+    let (key, value) = popped.unwrap().expect("the pop is served, not timed out");
+    assert_eq!(
+        (key.as_ref(), value.as_ref()),
+        (jobs.as_bytes(), &b"job"[..])
+    );
+    assert_eq!(store.list_len(&jobs).unwrap(), 0);
     store.close().unwrap();
 }

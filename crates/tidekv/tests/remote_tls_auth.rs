@@ -17,28 +17,38 @@ fn tls_server(dir: &std::path::Path) -> (ServerProcess, u16) {
     let key = dir.join("key.pem");
     std::fs::write(&cert, certified.cert.pem()).unwrap();
     std::fs::write(&key, certified.signing_key.serialize_pem()).unwrap();
+    tls_only_server(
+        (&cert, &key),
+        &cert,
+        &["--tls-auth-clients", "no", "--requirepass", "s3cret"],
+    )
+}
+
+/// A redis-server that speaks only TLS, with the certificate and key `server`, checking client
+/// certificates against `ca`, and `extra` arguments; returns it and its TLS port.
+fn tls_only_server(
+    server: (&std::path::Path, &std::path::Path),
+    ca: &std::path::Path,
+    extra: &[&str],
+) -> (ServerProcess, u16) {
     let tls_port = free_port();
-    let (cert, key) = (cert.display().to_string(), key.display().to_string());
-    let server = ServerProcess::start(
-        Flavor::Redis,
-        &[
-            "--port",
-            "0",
-            "--tls-port",
-            &tls_port.to_string(),
-            "--tls-cert-file",
-            &cert,
-            "--tls-key-file",
-            &key,
-            "--tls-ca-cert-file",
-            &cert,
-            "--tls-auth-clients",
-            "no",
-            "--requirepass",
-            "s3cret",
-        ],
-    );
-    (server, tls_port)
+    let path = |p: &std::path::Path| p.display().to_string();
+    let port = tls_port.to_string();
+    let (cert, key, ca) = (path(server.0), path(server.1), path(ca));
+    let mut args = vec![
+        "--port",
+        "0",
+        "--tls-port",
+        &port,
+        "--tls-cert-file",
+        &cert,
+        "--tls-key-file",
+        &key,
+        "--tls-ca-cert-file",
+        &ca,
+    ];
+    args.extend_from_slice(extra);
+    (ServerProcess::start(Flavor::Redis, &args), tls_port)
 }
 
 fn quick(url: String) -> Config {
@@ -80,4 +90,139 @@ fn tls_and_a_password_from_the_url() {
         Config::remote(format!("rediss://:s3cret@127.0.0.1:{port}"))
     );
     assert!(!shown.contains("s3cret"), "{shown}");
+}
+
+/// PEM files of a private CA, a server certificate for 127.0.0.1 and a client certificate, both
+/// signed by the CA, and of a second CA that signed neither; written into `dir`.
+struct Pki {
+    ca: std::path::PathBuf,
+    other_ca: std::path::PathBuf,
+    server: (std::path::PathBuf, std::path::PathBuf),
+    client: (std::path::PathBuf, std::path::PathBuf),
+}
+
+fn private_pki(dir: &std::path::Path) -> Pki {
+    let write = |name: &str, pem: String| {
+        let path = dir.join(name);
+        std::fs::write(&path, pem).unwrap();
+        path
+    };
+    // Every certificate gets its own subject: a leaf whose subject equals its issuer's reads
+    // as self-signed to OpenSSL, which then refuses it.
+    let named = |params: &mut rcgen::CertificateParams, name: &str| {
+        let mut subject = rcgen::DistinguishedName::new();
+        subject.push(rcgen::DnType::CommonName, name);
+        params.distinguished_name = subject;
+    };
+    let new_ca = |name: &str| {
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        named(&mut params, name);
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let key = rcgen::KeyPair::generate().unwrap();
+        rcgen::CertifiedIssuer::self_signed(params, key).unwrap()
+    };
+    let ca = new_ca("tidekv test CA");
+    let leaf = |names: Vec<String>, usage: rcgen::ExtendedKeyUsagePurpose, stem: &str| {
+        let mut params = rcgen::CertificateParams::new(names).unwrap();
+        named(&mut params, stem);
+        params.extended_key_usages = vec![usage];
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = params.signed_by(&key, &ca).unwrap();
+        (
+            write(&format!("{stem}.pem"), cert.pem()),
+            write(&format!("{stem}.key"), key.serialize_pem()),
+        )
+    };
+    let server = leaf(
+        vec!["127.0.0.1".into(), "localhost".into()],
+        rcgen::ExtendedKeyUsagePurpose::ServerAuth,
+        "server",
+    );
+    let client = leaf(
+        vec!["tidekv-client".into()],
+        rcgen::ExtendedKeyUsagePurpose::ClientAuth,
+        "client",
+    );
+    Pki {
+        ca: write("ca.pem", ca.pem()),
+        other_ca: write("other-ca.pem", new_ca("another CA").pem()),
+        server,
+        client,
+    }
+}
+
+#[test]
+fn a_private_ca_and_a_client_certificate_from_the_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = private_pki(dir.path());
+    // A server that checks client certificates against the same private CA.
+    let (_server, tls_port) = tls_only_server(
+        (&pki.server.0, &pki.server.1),
+        &pki.ca,
+        &["--tls-auth-clients", "yes"],
+    );
+    // No `#insecure`: the server's certificate is verified, against the CA file.
+    let url = format!("rediss://127.0.0.1:{tls_port}");
+    let store = Store::open(
+        quick(url.clone())
+            .tls_ca_file(&pki.ca)
+            .tls_client_cert(&pki.client.0, &pki.client.1),
+    )
+    .unwrap();
+    store.insert("k", "verified").unwrap();
+    store.push_back("q", "x").unwrap();
+    assert_eq!(store.incr_by("n", 3).unwrap(), 3);
+    assert_eq!(store.get("k").unwrap().as_deref(), Some(&b"verified"[..]));
+    store.close().unwrap();
+
+    // Without the client certificate the server refuses; without the CA (the system's roots) or
+    // with a CA that did not sign the server's certificate, the client does.
+    for (what, config) in [
+        (
+            "no client certificate",
+            quick(url.clone()).tls_ca_file(&pki.ca),
+        ),
+        (
+            "the system's roots",
+            quick(url.clone()).tls_client_cert(&pki.client.0, &pki.client.1),
+        ),
+        (
+            "another CA",
+            quick(url.clone())
+                .tls_ca_file(&pki.other_ca)
+                .tls_client_cert(&pki.client.0, &pki.client.1),
+        ),
+    ] {
+        let opened = Store::open(config);
+        assert!(
+            matches!(opened, Err(Error::Remote { .. })),
+            "{what}: expected Error::Remote, got {opened:?}"
+        );
+    }
+}
+
+#[test]
+fn certificate_files_that_cannot_be_used_are_clear_errors_at_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.pem");
+    let Err(Error::Io { context, .. }) =
+        Store::open(quick("rediss://127.0.0.1:1".into()).tls_ca_file(&missing))
+    else {
+        panic!("a missing CA file must be an I/O error");
+    };
+    assert!(context.contains("missing.pem"), "{context}");
+    let not_pem = dir.path().join("ca.txt");
+    std::fs::write(&not_pem, "not a certificate").unwrap();
+    let Err(Error::InvalidArgument { why, .. }) =
+        Store::open(quick("rediss://127.0.0.1:1".into()).tls_ca_file(&not_pem))
+    else {
+        panic!("a file that is not PEM must be refused");
+    };
+    assert!(why.contains("not a PEM file"), "{why}");
+    let Err(Error::InvalidArgument { why, .. }) =
+        Store::open(quick("redis://127.0.0.1:1".into()).tls_ca_file(&not_pem))
+    else {
+        panic!("a CA file with a plain-text URL must be refused");
+    };
+    assert!(why.contains("rediss://"), "{why}");
 }

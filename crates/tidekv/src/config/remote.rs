@@ -1,5 +1,6 @@
 //! Options of the remote backend (Valkey / Redis) and the `Config` setters that change them.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use super::{Backend, Config};
@@ -20,7 +21,8 @@ pub(crate) struct RemoteOptions {
     /// `redis://` / `rediss://` URLs: one server, or the seed nodes of a Cluster.
     pub(crate) urls: Vec<String>,
     pub(crate) topology: Topology,
-    /// Idle dedicated connections kept for transactions and blocking pops.
+    /// Blocking connections lent to calls on one server, and idle dedicated connections kept
+    /// for transactions and blocking pops.
     pub(crate) pool_size: usize,
     pub(crate) connect_timeout: Duration,
     pub(crate) response_timeout: Duration,
@@ -32,6 +34,12 @@ pub(crate) struct RemoteOptions {
     pub(crate) sort_buffer_keys: usize,
     /// Added to every expiry time sent (`test_util::remote_server_clock_lead`); zero otherwise.
     pub(crate) server_clock_lead: Duration,
+    /// A PEM file of the CA certificates that sign the servers' certificates, instead of the
+    /// system's roots.
+    pub(crate) tls_ca_file: Option<PathBuf>,
+    /// PEM files of a client certificate and its key, for servers that ask for one
+    /// (`tls-auth-clients yes`).
+    pub(crate) tls_client_cert: Option<(PathBuf, PathBuf)>,
 }
 
 impl RemoteOptions {
@@ -46,6 +54,8 @@ impl RemoteOptions {
             retry_backoff: Duration::from_millis(50),
             sort_buffer_keys: 100_000,
             server_clock_lead: Duration::ZERO,
+            tls_ca_file: None,
+            tls_client_cert: None,
         }
     }
 
@@ -79,8 +89,21 @@ impl RemoteOptions {
         if self.sort_buffer_keys == 0 {
             return Err(Error::invalid("sort_buffer_keys", "must be at least 1"));
         }
+        let certificates = self.tls_ca_file.is_some() || self.tls_client_cert.is_some();
+        if certificates && self.urls.iter().any(|url| !is_tls_url(url)) {
+            return Err(Error::invalid(
+                "tls",
+                "certificate files are for TLS: give `rediss://` (or `valkeys://`) URLs",
+            ));
+        }
         Ok(())
     }
+}
+
+/// Whether `url` asks for TLS.
+fn is_tls_url(url: &str) -> bool {
+    let scheme = url.split("://").next().unwrap_or_default();
+    scheme.eq_ignore_ascii_case("rediss") || scheme.eq_ignore_ascii_case("valkeys")
 }
 
 impl Config {
@@ -117,10 +140,12 @@ impl Config {
         )))
     }
 
-    /// Idle dedicated connections the remote backend keeps (default 8). Plain calls share one
-    /// multiplexed connection per keyspace (per node on a Cluster); a transaction (it needs
+    /// The remote backend's connection pools (default 8 each). On one server, a blocking call
+    /// from a plain thread borrows one of up to this many blocking connections for its round
+    /// trip; when all are lent, and for futures, scans and a Cluster, calls share one
+    /// multiplexed connection per keyspace (per node on a Cluster). A transaction (it needs
     /// `WATCH` state of its own) and each blocking pop (a `BLPOP` would stall every call behind
-    /// it) take a dedicated one, from this pool or newly made.
+    /// it) take a dedicated connection, from up to this many idle ones kept or newly made.
     pub fn pool_size(mut self, connections: usize) -> Self {
         if let Some(r) = self.remote_options("pool_size") {
             r.pool_size = connections;
@@ -165,6 +190,24 @@ impl Config {
     pub fn sort_buffer_keys(mut self, keys: usize) -> Self {
         if let Some(r) = self.remote_options("sort_buffer_keys") {
             r.sort_buffer_keys = keys;
+        }
+        self
+    }
+
+    /// Verifies the servers' TLS certificates against the CA certificates in the PEM file at
+    /// `path` (a private CA) instead of the system's roots. For `rediss://` URLs.
+    pub fn tls_ca_file(mut self, path: impl Into<PathBuf>) -> Self {
+        if let Some(r) = self.remote_options("tls_ca_file") {
+            r.tls_ca_file = Some(path.into());
+        }
+        self
+    }
+
+    /// Presents the client certificate in the PEM file `cert` (with its private key in `key`)
+    /// to servers that ask for one (`tls-auth-clients yes`). For `rediss://` URLs.
+    pub fn tls_client_cert(mut self, cert: impl Into<PathBuf>, key: impl Into<PathBuf>) -> Self {
+        if let Some(r) = self.remote_options("tls_client_cert") {
+            r.tls_client_cert = Some((cert.into(), key.into()));
         }
         self
     }

@@ -4,7 +4,8 @@
 //! whoever pushed it (this store, another process, `redis-cli`). A blocked command holds its
 //! connection until it is answered, so each waiter takes a dedicated connection (from the pool)
 //! with no response timeout; a wait with a timeout is bounded by the server's own timeout plus
-//! the configured response timeout, so a dead server cannot hang it.
+//! the configured response timeout, so a dead server cannot hang it. On a Cluster, a pop whose
+//! slot moves to another node follows it there (`MOVED`), keeping its deadline.
 //!
 //! **Nothing is lost to a waiter that leaves.** A dropped future (or a store that closes) does
 //! not just drop the connection: the server may have popped an element for it a moment before.
@@ -22,8 +23,8 @@ use redis::{Cmd, Value};
 use crate::engine::{BlockingOp, End, Popped};
 use crate::error::{Error, Result};
 use crate::remote::connections::{Conns, Dedicated};
-use crate::remote::engine::{bytes_of, list_of, RemoteEngine, Repeat};
-use crate::remote::errors::{from_redis, Expected};
+use crate::remote::engine::{backoff, bytes_of, list_of, RemoteEngine, Repeat};
+use crate::remote::errors::{from_redis, is_slot_moving, Expected};
 use crate::remote::slots::common_slot;
 
 /// A blocking pop that waits up to `timeout` (`None`: for ever; zero: not at all).
@@ -103,8 +104,13 @@ pub(super) fn slot_of(
     common_slot(keys.iter().map(|k| k.as_ref()).chain(to))
 }
 
-/// Waits on a dedicated connection; gives back what reached it if `cancelled` fires or the
-/// store closes first.
+/// How many times one pop follows its slot to another node before it returns the error.
+const MAX_REDIRECTS: u32 = 16;
+
+/// Waits on a dedicated connection (see [`wait_once`]), following the keys' slot when a Cluster
+/// moves it: the server answers a client blocked on a slot that left it with `MOVED` (and `ASK`
+/// or `TRYAGAIN` while the slot moves), and the wait starts again on the slot's new owner with
+/// the time already waited taken off its timeout.
 pub(super) async fn wait(
     engine: RemoteEngine,
     ks: u32,
@@ -112,7 +118,68 @@ pub(super) async fn wait(
     keys: Vec<Bytes>,
     op: BlockingOp,
     timeout: Option<Duration>,
-    cancelled: Option<tokio::sync::oneshot::Receiver<()>>,
+    mut cancelled: Option<tokio::sync::oneshot::Receiver<()>>,
+) -> Result<Popped> {
+    let deadline = timeout.map(|t| tokio::time::Instant::now() + t);
+    let mut redirects = 0;
+    loop {
+        let left = deadline.map(|d| d.saturating_duration_since(tokio::time::Instant::now()));
+        let result = if left.is_some_and(|left| left < Duration::from_millis(1)) {
+            // The time ran out while the slot moved: one last look that does not wait.
+            pop_now(&engine, ks, &keys, &op).await
+        } else {
+            wait_once(&engine, ks, slot, &keys, &op, left, &mut cancelled).await
+        };
+        match result {
+            Err(e) if is_slot_moving(&e) && redirects < MAX_REDIRECTS => {
+                engine.conns.slots_moved();
+                let pause = backoff(&engine.options, redirects);
+                redirects += 1;
+                tokio::select! {
+                    () = tokio::time::sleep(pause) => {}
+                    () = cancel_of(&mut cancelled) => return Err(Error::Closed),
+                }
+            }
+            other => return other,
+        }
+    }
+}
+
+/// `LMPOP` / `LMOVE` over the shared connection (on a Cluster the client follows `MOVED`).
+async fn pop_now(
+    engine: &RemoteEngine,
+    ks: u32,
+    keys: &[Bytes],
+    op: &BlockingOp,
+) -> Result<Popped> {
+    let mut shared = engine.conns.shared(ks, &engine.options).await?;
+    let reply = command(keys, op, None)
+        .query_async::<Value>(&mut shared)
+        .await
+        .map_err(|e| from_redis(&e, "LMPOP", Expected::List))?;
+    decode(keys, op, reply)
+}
+
+/// Returns once `cancelled` fires (its sender sent or dropped); never without one.
+async fn cancel_of(cancelled: &mut Option<tokio::sync::oneshot::Receiver<()>>) {
+    match cancelled.as_mut() {
+        Some(receiver) => {
+            let _ = receiver.await;
+        }
+        None => std::future::pending::<()>().await,
+    }
+}
+
+/// Waits once on a dedicated connection; gives back what reached it if `cancelled` fires or the
+/// store closes first.
+async fn wait_once(
+    engine: &RemoteEngine,
+    ks: u32,
+    slot: Option<u16>,
+    keys: &[Bytes],
+    op: &BlockingOp,
+    timeout: Option<Duration>,
+    cancelled: &mut Option<tokio::sync::oneshot::Receiver<()>>,
 ) -> Result<Popped> {
     let conns: Conns = Arc::clone(&engine.conns);
     let mut closing = engine.closing.subscribe();
@@ -120,33 +187,25 @@ pub(super) async fn wait(
         return Err(Error::Closed);
     }
     let mut dedicated = conns.dedicated(slot, true).await?;
-    prepare(&engine, &mut dedicated, ks).await?;
-    let cmd = command(&keys, &op, Some(timeout.unwrap_or(Duration::ZERO)));
+    prepare(engine, &mut dedicated, ks).await?;
+    let cmd = command(keys, op, Some(timeout.unwrap_or(Duration::ZERO)));
     let mut connection = dedicated.connection.clone();
     let reply = async move { cmd.query_async::<Value>(&mut connection).await };
     let bound = timeout.map(|t| t + engine.options.response_timeout);
     let reply = bounded(bound, reply);
     tokio::pin!(reply);
-    let cancel = async {
-        match cancelled {
-            Some(receiver) => {
-                let _ = receiver.await;
-            }
-            None => std::future::pending::<()>().await,
-        }
-    };
     tokio::select! {
         answer = &mut reply => {
             let value = answer?.map_err(|e| from_redis(&e, "BLMPOP", Expected::List))?;
             conns.give_back(dedicated);
-            decode(&keys, &op, value)
+            decode(keys, op, value)
         }
         () = closed(&mut closing) => {
-            give_back_after_unblock(&engine, &dedicated, &keys, &op, reply).await;
+            give_back_after_unblock(engine, &dedicated, keys, op, reply).await;
             Err(Error::Closed)
         }
-        () = cancel => {
-            give_back_after_unblock(&engine, &dedicated, &keys, &op, reply).await;
+        () = cancel_of(cancelled) => {
+            give_back_after_unblock(engine, &dedicated, keys, op, reply).await;
             Err(Error::Closed)
         }
     }

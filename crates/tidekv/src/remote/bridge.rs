@@ -8,6 +8,7 @@
 //! runtime and the caller waits on a channel instead.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use parking_lot::Mutex;
 use tokio::runtime::{Handle, Runtime};
@@ -19,6 +20,8 @@ use crate::error::{Error, Result};
 pub(crate) struct Bridge {
     /// `None` once closed; every later call is `Error::Closed`.
     runtime: Mutex<Option<Runtime>>,
+    /// Set before the runtime is taken: read by every call, without the lock.
+    closed: AtomicBool,
     handle: Handle,
 }
 
@@ -34,8 +37,14 @@ impl Bridge {
         let handle = runtime.handle().clone();
         Ok(Bridge {
             runtime: Mutex::new(Some(runtime)),
+            closed: AtomicBool::new(false),
             handle,
         })
+    }
+
+    /// Whether the store closed (every call is `Error::Closed`).
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
     }
 
     /// Runs `future` to completion and returns its output, blocking the calling thread.
@@ -44,7 +53,7 @@ impl Bridge {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        if self.runtime.lock().is_none() {
+        if self.is_closed() {
             return Err(Error::Closed);
         }
         if Handle::try_current().is_err() {
@@ -65,7 +74,7 @@ impl Bridge {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        if self.runtime.lock().is_none() {
+        if self.is_closed() {
             return Err(Error::Closed);
         }
         Ok(self.handle.spawn(future))
@@ -74,6 +83,7 @@ impl Bridge {
     /// Stops the runtime without waiting for its tasks (connections close, blocked pops end).
     /// Safe to call from inside an async context, where dropping a runtime would panic.
     pub(crate) fn shut_down(&self) {
+        self.closed.store(true, Ordering::Release);
         if let Some(runtime) = self.runtime.lock().take() {
             runtime.shutdown_background();
         }

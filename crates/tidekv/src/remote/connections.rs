@@ -5,6 +5,8 @@
 //!   one database; the manager reconnects after a failure), made when the keyspace is first used.
 //!   On a Cluster it is the crate's `ClusterConnection`, which routes each command to the node of
 //!   its slot, splits multi-key commands by slot, and follows `MOVED` and `ASK`.
+//! - **Blocking**: on one server, a call from a plain thread takes a blocking connection of its
+//!   own for its round trip (`sync_pool.rs`), and falls back to the shared one when all are lent.
 //! - **Dedicated**: a transaction (its `WATCH` state is per connection) and a blocking pop (a
 //!   `BLPOP` holds its connection until it is answered) each take a connection of their own to
 //!   the one server, or to the Cluster node that owns their keys' slot, from a small pool.
@@ -21,7 +23,10 @@ use redis::{AsyncConnectionConfig, Cmd, ConnectionInfo, IntoConnectionInfo, Redi
 
 use crate::config::{RemoteOptions, Topology};
 use crate::error::{Error, Result};
+use crate::remote::addresses::{address, with_address};
 use crate::remote::slots::SlotMap;
+use crate::remote::sync_pool::SyncPool;
+use crate::remote::tls;
 
 /// One of the shared connections (see the module docs); cheap to clone.
 #[derive(Clone)]
@@ -75,6 +80,8 @@ enum Deployment {
     Server {
         info: ConnectionInfo,
         by_keyspace: Vec<tokio::sync::OnceCell<ConnectionManager>>,
+        /// Blocking connections for calls from plain threads (`remote/sync_pool.rs`).
+        blocking: Box<SyncPool>,
     },
     Cluster {
         /// The first seed's address, user, password and TLS mode, for dedicated connections.
@@ -103,6 +110,14 @@ impl Connections {
             .map(|u| u.as_str().into_connection_info())
             .collect::<redis::RedisResult<_>>()
             .map_err(|e| Error::invalid("url", e))?;
+        let certificates = tls::certificates(options)?;
+        let infos = match &certificates {
+            Some(certificates) => infos
+                .into_iter()
+                .map(|info| tls::with_certificates(info, certificates))
+                .collect::<Result<Vec<_>>>()?,
+            None => infos,
+        };
         let first = infos
             .first()
             .cloned()
@@ -118,8 +133,11 @@ impl Connections {
                 .retries(options.retries)
                 .min_retry_wait(duration_ms(options.retry_backoff))
                 .max_retry_wait(1_000);
-            if let Some(tls) = tls_mode(&first) {
+            if let Some(tls) = tls::mode(&first) {
                 builder = builder.tls(tls);
+            }
+            if let Some(certificates) = certificates {
+                builder = builder.certs(certificates);
             }
             let client = builder
                 .build()
@@ -135,6 +153,12 @@ impl Connections {
             }
         } else {
             Deployment::Server {
+                blocking: Box::new(SyncPool::new(
+                    first.clone(),
+                    options.pool_size,
+                    options.connect_timeout,
+                    options.response_timeout,
+                )),
                 info: first,
                 by_keyspace: (0..keyspaces)
                     .map(|_| tokio::sync::OnceCell::new())
@@ -155,6 +179,14 @@ impl Connections {
         matches!(self.deployment, Deployment::Cluster { .. })
     }
 
+    /// The blocking connections of one server; `None` on a Cluster.
+    pub(crate) fn blocking(&self) -> Option<&SyncPool> {
+        match &self.deployment {
+            Deployment::Server { blocking, .. } => Some(blocking),
+            Deployment::Cluster { .. } => None,
+        }
+    }
+
     /// The address the store was opened on, for messages.
     pub(crate) fn address(&self) -> String {
         match &self.deployment {
@@ -166,7 +198,9 @@ impl Connections {
     /// The shared connection for keyspace `ks` (made on first use).
     pub(crate) async fn shared(&self, ks: u32, options: &RemoteOptions) -> Result<Shared> {
         match &self.deployment {
-            Deployment::Server { info, by_keyspace } => {
+            Deployment::Server {
+                info, by_keyspace, ..
+            } => {
                 let cell = usize::try_from(ks)
                     .ok()
                     .and_then(|i| by_keyspace.get(i))
@@ -329,48 +363,6 @@ async fn is_cluster(info: &ConnectionInfo, options: &RemoteOptions) -> Result<bo
         .await
         .map_err(|e| Error::remote(context(), e))?;
     Ok(text.lines().any(|l| l.trim() == "cluster_enabled:1"))
-}
-
-/// `host:port` of a connection's address, for messages (never its password).
-pub(crate) fn address(info: &ConnectionInfo) -> String {
-    match &info.addr {
-        redis::ConnectionAddr::Tcp(host, port) => format!("redis://{host}:{port}"),
-        redis::ConnectionAddr::TcpTls { host, port, .. } => format!("rediss://{host}:{port}"),
-        other => other.to_string(),
-    }
-}
-
-/// `seed` with its address replaced by `node` (`host:port`), keeping user, password and TLS.
-fn with_address(seed: &ConnectionInfo, node: &str) -> Result<ConnectionInfo> {
-    let (host, port) = node
-        .rsplit_once(':')
-        .and_then(|(h, p)| Some((h.to_owned(), p.parse::<u16>().ok()?)))
-        .ok_or_else(|| {
-            Error::remote("reading the Cluster's slots", format!("bad node {node:?}"))
-        })?;
-    let mut info = seed.clone();
-    info.addr = match &seed.addr {
-        redis::ConnectionAddr::TcpTls {
-            insecure,
-            tls_params,
-            ..
-        } => redis::ConnectionAddr::TcpTls {
-            host,
-            port,
-            insecure: *insecure,
-            tls_params: tls_params.clone(),
-        },
-        _ => redis::ConnectionAddr::Tcp(host, port),
-    };
-    Ok(info)
-}
-
-fn tls_mode(info: &ConnectionInfo) -> Option<redis::TlsMode> {
-    match &info.addr {
-        redis::ConnectionAddr::TcpTls { insecure: true, .. } => Some(redis::TlsMode::Insecure),
-        redis::ConnectionAddr::TcpTls { .. } => Some(redis::TlsMode::Secure),
-        _ => None,
-    }
 }
 
 fn duration_ms(d: Duration) -> u64 {

@@ -68,7 +68,7 @@ impl RemoteEngine {
         keyspaces: u32,
         clock: Arc<dyn Clock>,
     ) -> Result<RemoteEngine> {
-        install_tls_provider();
+        crate::remote::tls::install_provider();
         let bridge = Bridge::new()?;
         let options = Arc::new(options.clone());
         let opened = {
@@ -144,8 +144,9 @@ impl Remote {
         }
     }
 
-    /// Runs `cmd` on keyspace `ks`'s shared connection, retrying a transient failure when
-    /// `repeat` allows.
+    /// Runs `cmd` on keyspace `ks` (on one server and from a plain thread over a blocking
+    /// connection of the pool, else over the shared connection), retrying a transient failure
+    /// when `repeat` allows.
     pub(crate) fn query<T: FromRedisValue + Send + 'static>(
         &self,
         ks: u32,
@@ -164,6 +165,9 @@ impl Remote {
         expected: Expected,
         cmd: Cmd,
     ) -> Result<T> {
+        if let Some(answer) = self.query_blocking(ks, repeat, expected, &cmd) {
+            return answer;
+        }
         let conns = Arc::clone(&self.conns);
         let options = Arc::clone(&self.options);
         self.bridge.run(async move {
@@ -172,18 +176,44 @@ impl Remote {
                 let mut shared = conns.shared(ks, &options).await?;
                 match cmd.query_async::<T>(&mut shared).await {
                     Ok(reply) => return Ok(reply),
-                    Err(e)
-                        if repeat == Repeat::Safe
-                            && attempt < options.retries
-                            && is_transient(&e) =>
-                    {
-                        tokio::time::sleep(backoff(&options, attempt)).await;
-                        attempt += 1;
-                    }
-                    Err(e) => return Err(from_redis(&e, &command_name(&cmd), expected)),
+                    Err(e) => match retry_after(&options, repeat, attempt, &e) {
+                        Some(pause) => tokio::time::sleep(pause).await,
+                        None => return Err(from_redis(&e, &command_name(&cmd), expected)),
+                    },
                 }
+                attempt += 1;
             }
         })?
+    }
+
+    /// [`Remote::query_as`] over a blocking connection of the pool, for a call from a plain
+    /// thread on one server; `None` when the shared connection must take it (a Cluster, a call
+    /// from inside a runtime, or every pooled connection lent).
+    fn query_blocking<T: FromRedisValue>(
+        &self,
+        ks: u32,
+        repeat: Repeat,
+        expected: Expected,
+        cmd: &Cmd,
+    ) -> Option<Result<T>> {
+        let pool = self.conns.blocking()?;
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return None;
+        }
+        if self.bridge.is_closed() {
+            return Some(Err(Error::Closed));
+        }
+        let mut attempt = 0;
+        loop {
+            match pool.run(ks, |c| cmd.query::<T>(c))? {
+                Ok(reply) => return Some(Ok(reply)),
+                Err(e) => match retry_after(&self.options, repeat, attempt, &e) {
+                    Some(pause) => std::thread::sleep(pause),
+                    None => return Some(Err(from_redis(&e, &command_name(cmd), expected))),
+                },
+            }
+            attempt += 1;
+        }
     }
 
     /// Refuses a write once the store is sealed.
@@ -208,6 +238,9 @@ impl Remote {
         {
             std::thread::sleep(Duration::from_millis(1));
         }
+        if let Some(pool) = self.conns.blocking() {
+            pool.close();
+        }
         self.bridge.shut_down();
     }
 
@@ -226,6 +259,19 @@ impl Remote {
     pub(crate) fn server_ms_to_store(&self, at: i64) -> u64 {
         u64::try_from(at.saturating_add(self.offset_ms).max(0)).unwrap_or(0)
     }
+}
+
+/// The wait before trying a call again after `error` on try number `attempt` (0-based), or
+/// `None` when it must not be tried again: it may have run, the retries are spent, or the error
+/// is the server's answer rather than trouble on the way.
+fn retry_after(
+    options: &RemoteOptions,
+    repeat: Repeat,
+    attempt: u32,
+    error: &redis::RedisError,
+) -> Option<Duration> {
+    (repeat == Repeat::Safe && attempt < options.retries && is_transient(error))
+        .then(|| backoff(options, attempt))
 }
 
 /// The wait before retry number `attempt` (0-based): the configured backoff, doubled each time,
@@ -277,10 +323,4 @@ pub(crate) fn list_of(value: Value) -> Result<Vec<Bytes>> {
             format!("the server answered {other:?} where an array was expected"),
         )),
     }
-}
-
-/// `rustls` needs one process-wide crypto provider for `rediss://`; this installs `ring` unless
-/// the application installed one already.
-fn install_tls_provider() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
 }

@@ -51,6 +51,13 @@ pub(crate) fn from_redis(error: &RedisError, command: &str, expected: Expected) 
             return known;
         }
     }
+    if error.is_timeout() {
+        // A blocking socket's read timeout reads "Resource temporarily unavailable" (EAGAIN).
+        return Error::remote(
+            command,
+            format!("timed out waiting for the server's reply ({error})"),
+        );
+    }
     Error::remote(command, error)
 }
 
@@ -63,6 +70,7 @@ fn request_error(detail: &str) -> Option<Error> {
         "increment would produce NaN or Infinity" => Error::NotFinite,
         "no such key" => Error::NoSuchKey,
         "index out of range" => Error::IndexOutOfRange,
+        "source and destination objects are the same" => Error::SameObject,
         _ => return None,
     };
     Some(error)
@@ -146,5 +154,15 @@ mod tests {
         };
         assert_eq!(context, "GET");
         assert!(cause.contains("something new"), "{cause}");
+    }
+
+    #[test]
+    fn a_read_timeout_says_it_timed_out() {
+        // What a blocking socket's read timeout gives: EAGAIN, whose text names no timeout.
+        let e = RedisError::from(std::io::Error::from(std::io::ErrorKind::WouldBlock));
+        let Error::Remote { cause, .. } = from_redis(&e, "GET", Expected::String) else {
+            panic!("a timeout is a remote error");
+        };
+        assert!(cause.starts_with("timed out"), "{cause}");
     }
 }

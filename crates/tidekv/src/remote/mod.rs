@@ -13,6 +13,7 @@
 //! (`TIME`, measured at open). A TTL therefore means the same span on the server whatever the
 //! two clocks read.
 
+mod addresses;
 mod blocking;
 mod bridge;
 mod connections;
@@ -20,14 +21,18 @@ mod contract;
 mod edit_string;
 mod engine;
 mod errors;
+mod incr_float;
 mod load;
 mod native;
+mod native_lists;
 mod pop_future;
 mod read_key;
 mod scan;
 mod slots;
 mod sorted_keys;
 mod stats;
+mod sync_pool;
+mod tls;
 mod tx;
 mod tx_view;
 

@@ -1,22 +1,30 @@
 //! The derived commands Redis has itself (`engine::native`), each one command and one round trip
-//! instead of an optimistic transaction: `INCRBY`, `GETDEL`, `SET … NX|XX GET PXAT|KEEPTTL`,
-//! `PEXPIREAT … NX|XX|GT|LT`, `PERSIST`, `LMOVE`, `MSET`, `DEL`, and `APPEND` / `SETRANGE` (a
-//! script that checks the value limit first, `edit_string.rs`). Redis gives each the answers and
+//! instead of an optimistic transaction: `INCRBY`, `INCRBYFLOAT`, `GETDEL`, `SET … NX|XX GET
+//! PXAT|KEEPTTL`, `PEXPIREAT … NX|XX|GT|LT`, `PERSIST`, `MSET`, `MSETNX`, `DEL`, `RENAME[NX]`,
+//! `COPY`, `MOVE`, `APPEND` / `SETRANGE` (a script that checks the value limit first,
+//! `edit_string.rs`), `INCRBYFLOAT` (a script that keeps the result an `f64`, `incr_float.rs`)
+//! and the list edits (`native_lists.rs`). Redis gives each the answers and
 //! errors the transaction path gives (the differential tests of `tidekv serve` hold tidekv to
-//! them, and the conformance suite runs these calls on every backend).
+//! them, and the conformance suite runs these calls on every backend), except that `INCRBYFLOAT`
+//! adds in the server's `long double` (`docs/backends.md`).
+//!
+//! On a Cluster, a call on several keys is refused before it is sent unless they share a slot:
+//! the client would split `MSET` and `DEL` by slot, and they would stop being atomic (the server
+//! refuses the others with `CROSSSLOT`, which gives the same error).
 //!
 //! None of them is repeated after a broken connection (each may have run), except `MSET`, which
 //! sets the same values again.
 
 use redis::Value;
 
-use crate::engine::{End, Native, NativeExpiry, NativeReply};
+use crate::engine::{Native, NativeExpiry, NativeReply};
 use crate::error::Result;
 use crate::expiry::ExpireCondition;
 use crate::ops::{SetCondition, SetOutcome};
 use crate::remote::edit_string::{edit_string, StringEdit};
 use crate::remote::engine::{bytes_of, RemoteEngine, Repeat};
-use crate::remote::errors::Expected;
+use crate::remote::incr_float::incr_by_float;
+use crate::remote::native_lists;
 use crate::remote::slots::common_slot;
 
 /// Runs `op` on keyspace `ks`.
@@ -139,25 +147,70 @@ pub(crate) fn run(engine: &RemoteEngine, ks: u32, op: &Native<'_>) -> Result<Nat
             let cleared: i64 = engine.query(ks, Repeat::Never, cmd)?;
             Ok(NativeReply::Bool(cleared == 1))
         }
-        Native::ListMove {
+        Native::IncrByFloat { key, delta } => {
+            incr_by_float(engine, ks, key, *delta).map(NativeReply::Float)
+        }
+        Native::InsertManyIfAbsent { pairs } => {
+            if engine.conns.is_cluster() {
+                common_slot(pairs.iter().map(|(k, _)| k.as_ref()))?;
+            }
+            let mut cmd = redis::cmd("MSETNX");
+            for (key, value) in pairs.iter() {
+                cmd.arg(key.as_ref()).arg(value.as_ref());
+            }
+            let set: i64 = engine.query(ks, Repeat::Never, cmd)?;
+            Ok(NativeReply::Bool(set == 1))
+        }
+        Native::Rename {
             from,
             to,
-            from_end,
-            to_end,
+            only_if_absent,
         } => {
-            let side = |end: &End| match end {
-                End::Front => "LEFT",
-                End::Back => "RIGHT",
+            if engine.conns.is_cluster() {
+                common_slot([*from, *to])?;
+            }
+            let name = if *only_if_absent {
+                "RENAMENX"
+            } else {
+                "RENAME"
             };
-            let cmd = redis::cmd("LMOVE")
-                .arg(*from)
-                .arg(*to)
-                .arg(side(from_end))
-                .arg(side(to_end))
-                .to_owned();
-            let reply: Value = engine.query_as(ks, Repeat::Never, Expected::List, cmd)?;
-            bytes_of(reply).map(NativeReply::Value)
+            let cmd = redis::cmd(name).arg(*from).arg(*to).to_owned();
+            let reply: Value = engine.query(ks, Repeat::Never, cmd)?;
+            // RENAME answers OK, RENAMENX whether it renamed.
+            Ok(NativeReply::Bool(!matches!(reply, Value::Int(0))))
         }
+        Native::Copy {
+            from,
+            to_keyspace,
+            to,
+            replace,
+        } => {
+            if engine.conns.is_cluster() {
+                common_slot([*from, *to])?;
+            }
+            let mut cmd = redis::cmd("COPY");
+            cmd.arg(*from).arg(*to);
+            if *to_keyspace != ks {
+                cmd.arg("DB").arg(*to_keyspace);
+            }
+            if *replace {
+                cmd.arg("REPLACE");
+            }
+            let copied: i64 = engine.query(ks, Repeat::Never, cmd)?;
+            Ok(NativeReply::Bool(copied == 1))
+        }
+        Native::Move { key, to_keyspace } => {
+            let cmd = redis::cmd("MOVE").arg(*key).arg(*to_keyspace).to_owned();
+            let moved: i64 = engine.query(ks, Repeat::Never, cmd)?;
+            Ok(NativeReply::Bool(moved == 1))
+        }
+        Native::PushIfExists { .. }
+        | Native::PopMany { .. }
+        | Native::ListSet { .. }
+        | Native::ListTrim { .. }
+        | Native::ListInsert { .. }
+        | Native::ListRemove { .. }
+        | Native::ListMove { .. } => native_lists::run(engine, ks, op),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Moving keys: RENAME, RENAMENX, COPY (within or across keyspaces), MOVE. A key keeps its value,
 //! its kind and its expiry wherever it goes, atomically on every backend.
 
+use crate::engine::Native;
 use crate::error::Result;
 use crate::ops::keys;
 use crate::store::keyspace::Keyspace;
@@ -24,6 +25,14 @@ impl Keyspace {
 
     fn rename_inner(&self, from: &[u8], to: &[u8], only_if_absent: bool) -> Result<bool> {
         let declared = [self.tx_key(from)?, self.tx_key(to)?];
+        let op = Native::Rename {
+            from,
+            to,
+            only_if_absent,
+        };
+        if let Some(reply) = self.native(&op) {
+            return reply?.bool();
+        }
         let ks = self.ks;
         self.atomic(&declared, |tx| {
             keys::rename(tx, ks, from, to, only_if_absent)
@@ -53,6 +62,15 @@ impl Keyspace {
         let keyspace = self.checked_keyspace(keyspace)?;
         let (from, to) = (from.as_ref(), to.as_ref());
         let declared = [self.tx_key(from)?, (keyspace, self.owned_key(to)?)];
+        let op = Native::Copy {
+            from,
+            to_keyspace: keyspace,
+            to,
+            replace,
+        };
+        if let Some(reply) = self.native(&op) {
+            return reply?.bool();
+        }
         let ks = self.ks;
         self.atomic(&declared, |tx| {
             keys::copy(tx, (ks, from), (keyspace, to), replace)
@@ -65,6 +83,13 @@ impl Keyspace {
         let keyspace = self.checked_keyspace(keyspace)?;
         let key = key.as_ref();
         let declared = [self.tx_key(key)?, (keyspace, self.owned_key(key)?)];
+        let op = Native::Move {
+            key,
+            to_keyspace: keyspace,
+        };
+        if let Some(reply) = self.native(&op) {
+            return reply?.bool();
+        }
         let ks = self.ks;
         self.atomic(&declared, |tx| keys::move_key(tx, ks, key, keyspace))
     }

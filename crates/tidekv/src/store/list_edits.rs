@@ -25,9 +25,18 @@ impl Keyspace {
 
     fn push_if_exists(&self, key: &[u8], end: End, value: impl Encode) -> Result<usize> {
         let value = self.checked_value(value)?;
-        let len = self.atomic_on(key, |tx, ks, key| {
-            lists::push_if_exists(tx, ks, key, end, std::slice::from_ref(&value))
-        })?;
+        self.check_key(key)?;
+        let op = Native::PushIfExists {
+            key,
+            end,
+            value: &value,
+        };
+        let len = match self.native(&op) {
+            Some(reply) => u64::try_from(reply?.int()?).unwrap_or(0),
+            None => self.atomic_on(key, |tx, ks, key| {
+                lists::push_if_exists(tx, ks, key, end, std::slice::from_ref(&value))
+            })?,
+        };
         if len > 0 {
             self.serve(self.ks, &Bytes::copy_from_slice(key));
         }
@@ -47,6 +56,15 @@ impl Keyspace {
     }
 
     fn pop_many(&self, key: &[u8], end: End, count: usize) -> Result<Vec<Bytes>> {
+        self.check_key(key)?;
+        let op = Native::PopMany {
+            key,
+            end,
+            count: count as u64,
+        };
+        if let Some(reply) = self.native(&op) {
+            return reply?.list();
+        }
         self.atomic_on(key, |tx, ks, key| {
             lists::pop_many(tx, ks, key, end, count as u64)
         })
@@ -65,6 +83,15 @@ impl Keyspace {
     pub fn list_set(&self, key: impl AsRef<[u8]>, index: i64, value: impl Encode) -> Result<()> {
         let value = self.checked_value(value)?;
         let key = key.as_ref();
+        self.check_key(key)?;
+        let op = Native::ListSet {
+            key,
+            index,
+            value: &value,
+        };
+        if let Some(reply) = self.native(&op) {
+            return reply?.unit();
+        }
         self.atomic_on(key, |tx, ks, key| {
             lists::set(tx, ks, key, index, value.clone())
         })
@@ -74,6 +101,10 @@ impl Keyspace {
     /// window deletes the key (Redis `LTRIM`). O(len).
     pub fn list_trim(&self, key: impl AsRef<[u8]>, start: i64, stop: i64) -> Result<()> {
         let key = key.as_ref();
+        self.check_key(key)?;
+        if let Some(reply) = self.native(&Native::ListTrim { key, start, stop }) {
+            return reply?.unit();
+        }
         self.atomic_on(key, |tx, ks, key| lists::trim(tx, ks, key, start, stop))
     }
 
@@ -88,6 +119,20 @@ impl Keyspace {
     ) -> Result<ListInsert> {
         let value = self.checked_value(value)?;
         let (key, pivot) = (key.as_ref(), pivot.as_ref());
+        self.check_key(key)?;
+        let op = Native::ListInsert {
+            key,
+            side,
+            pivot,
+            value: &value,
+        };
+        if let Some(reply) = self.native(&op) {
+            return Ok(match reply?.int()? {
+                0 => ListInsert::NoList,
+                n if n < 0 => ListInsert::NoPivot,
+                n => ListInsert::Inserted(n.unsigned_abs()),
+            });
+        }
         let outcome = self.atomic_on(key, |tx, ks, key| {
             lists::insert(tx, ks, key, side, pivot, value.clone())
         })?;
@@ -103,8 +148,11 @@ impl Keyspace {
         value: impl AsRef<[u8]>,
     ) -> Result<usize> {
         let (key, value) = (key.as_ref(), value.as_ref());
-        let removed =
-            self.atomic_on(key, |tx, ks, key| lists::remove(tx, ks, key, count, value))?;
+        self.check_key(key)?;
+        let removed = match self.native(&Native::ListRemove { key, count, value }) {
+            Some(reply) => u64::try_from(reply?.int()?).unwrap_or(0),
+            None => self.atomic_on(key, |tx, ks, key| lists::remove(tx, ks, key, count, value))?,
+        };
         Ok(usize::try_from(removed).unwrap_or(usize::MAX))
     }
 

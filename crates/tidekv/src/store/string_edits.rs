@@ -5,7 +5,7 @@
 use bytes::Bytes;
 
 use crate::engine::{Native, NativeExpiry};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::expiry::Expiry;
 use crate::ops::strings::{self, SetCondition, SetOptions, SetOutcome};
 use crate::store::keyspace::Keyspace;
@@ -231,7 +231,15 @@ impl Keyspace {
     /// value that is not a number is [`crate::error::Error::NotAFloat`]; a result that is infinite is
     /// [`crate::error::Error::NotFinite`]. Any expiry is kept.
     pub fn incr_by_float(&self, key: impl AsRef<[u8]>, delta: f64) -> Result<f64> {
-        self.atomic_on(key.as_ref(), |tx, ks, key| {
+        let key = key.as_ref();
+        self.check_key(key)?;
+        if !delta.is_finite() {
+            return Err(Error::NotAFloat);
+        }
+        if let Some(reply) = self.native(&Native::IncrByFloat { key, delta }) {
+            return reply?.float();
+        }
+        self.atomic_on(key, |tx, ks, key| {
             strings::incr_by_float(tx, ks, key, delta)
         })
     }
@@ -248,6 +256,9 @@ impl Keyspace {
             let tx_key = self.tx_key(key.as_ref())?;
             checked.push((tx_key.1.clone(), self.checked_value(value)?));
             keys.push(tx_key);
+        }
+        if let Some(reply) = self.native(&Native::InsertManyIfAbsent { pairs: &checked }) {
+            return reply?.bool();
         }
         let ks = self.ks;
         self.atomic(&keys, |tx| strings::insert_many_if_absent(tx, ks, &checked))
