@@ -31,4 +31,9 @@ pub struct Capabilities {
     /// The backend has keyspace 0 only (a Redis Cluster has one database): any other
     /// [`crate::Store::keyspace`] is an error.
     pub single_keyspace: bool,
+    /// [`crate::Store::incr_by_float`] adds in `f64` and reads only decimal text. On `remote`
+    /// the server adds (`INCRBYFLOAT`, in `long double`): `0.1` added three times reads `0.3`
+    /// rather than `0.30000000000000004`, and hexadecimal text is a number. A result beyond
+    /// `f64` is [`crate::Error::NotFinite`] everywhere.
+    pub f64_float_increments: bool,
 }

@@ -198,6 +198,7 @@ impl Engine for MemoryEngine {
             expiry_by_store_clock: true,
             exact_len: true,
             single_keyspace: false,
+            f64_float_increments: true,
         }
     }
 

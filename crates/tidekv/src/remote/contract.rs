@@ -207,6 +207,7 @@ impl Engine for RemoteEngine {
             expiry_by_store_clock: false,
             exact_len: false,
             single_keyspace: self.conns.is_cluster(),
+            f64_float_increments: false,
         }
     }
 

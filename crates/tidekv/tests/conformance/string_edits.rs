@@ -118,6 +118,19 @@ pub fn incr_by_float_adds_and_stores_plain_text(b: &dyn Backend) {
         s.incr_by_float("q", 1.0),
         Err(Error::WrongType { .. })
     ));
+    // Where the arithmetic is the backend's own, as its capabilities say: f64, or the remote
+    // server's long double (three tenths read 0.3 there) with hexadecimal text read as a number.
+    for _ in 0..3 {
+        s.incr_by_float("tenths", 0.1).unwrap();
+    }
+    s.insert("hex", "0x10").unwrap();
+    if s.capabilities().f64_float_increments {
+        assert_eq!(s.get("tenths").unwrap().as_deref(), Some(&b"0.30000000000000004"[..]));
+        assert!(matches!(s.incr_by_float("hex", 1.0), Err(Error::NotAFloat)));
+    } else {
+        assert_eq!(s.get("tenths").unwrap().as_deref(), Some(&b"0.3"[..]));
+        assert_eq!(s.incr_by_float("hex", 1.0).unwrap(), 17.0);
+    }
 }
 
 pub fn decr_by_subtracts(b: &dyn Backend) {

@@ -142,6 +142,7 @@ impl Engine for DiskEngine {
             expiry_by_store_clock: true,
             exact_len: true,
             single_keyspace: false,
+            f64_float_increments: true,
         }
     }
     fn settle(&self) -> Result<()> {
