@@ -122,10 +122,10 @@ fn private_pki(dir: &std::path::Path) -> Pki {
         rcgen::CertifiedIssuer::self_signed(params, key).unwrap()
     };
     let ca = new_ca("tidekv test CA");
-    let leaf = |names: Vec<String>, usage: rcgen::ExtendedKeyUsagePurpose, stem: &str| {
+    let leaf = |names: Vec<String>, usages: Vec<rcgen::ExtendedKeyUsagePurpose>, stem: &str| {
         let mut params = rcgen::CertificateParams::new(names).unwrap();
         named(&mut params, stem);
-        params.extended_key_usages = vec![usage];
+        params.extended_key_usages = usages;
         let key = rcgen::KeyPair::generate().unwrap();
         let cert = params.signed_by(&key, &ca).unwrap();
         (
@@ -135,12 +135,16 @@ fn private_pki(dir: &std::path::Path) -> Pki {
     };
     let server = leaf(
         vec!["127.0.0.1".into(), "localhost".into()],
-        rcgen::ExtendedKeyUsagePurpose::ServerAuth,
+        // A Cluster node presents it to the other nodes too, as a client of their bus.
+        vec![
+            rcgen::ExtendedKeyUsagePurpose::ServerAuth,
+            rcgen::ExtendedKeyUsagePurpose::ClientAuth,
+        ],
         "server",
     );
     let client = leaf(
         vec!["tidekv-client".into()],
-        rcgen::ExtendedKeyUsagePurpose::ClientAuth,
+        vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth],
         "client",
     );
     Pki {
@@ -225,4 +229,62 @@ fn certificate_files_that_cannot_be_used_are_clear_errors_at_open() {
         panic!("a CA file with a plain-text URL must be refused");
     };
     assert!(why.contains("rediss://"), "{why}");
+}
+
+#[test]
+fn a_cluster_over_mutual_tls_with_a_private_ca() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = private_pki(dir.path());
+    let path = |p: &std::path::Path| p.display().to_string();
+    let tls_ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
+    // Each node keeps its plain port (the test harness creates the Cluster through it) and
+    // speaks TLS on another, on its bus too; a TLS client is told the nodes' TLS ports.
+    let cluster = remote::servers::Cluster::start_with(Flavor::Redis, |i| {
+        let mut settings = vec!["--tls-port".to_owned(), tls_ports[i].to_string()];
+        for (name, value) in [
+            ("--tls-cert-file", path(&pki.server.0)),
+            ("--tls-key-file", path(&pki.server.1)),
+            ("--tls-ca-cert-file", path(&pki.ca)),
+            ("--tls-cluster", "yes".to_owned()),
+            ("--tls-auth-clients", "yes".to_owned()),
+        ] {
+            settings.extend([name.to_owned(), value]);
+        }
+        settings
+    });
+    let store = Store::open(
+        Config::remote(format!("rediss://127.0.0.1:{}", tls_ports[0]))
+            .tls_ca_file(&pki.ca)
+            .tls_client_cert(&pki.client.0, &pki.client.1),
+    )
+    .unwrap();
+    assert!(store.capabilities().single_keyspace, "a Cluster");
+    // Keys on every node, a transaction and a blocking pop (dedicated connections to one node).
+    for i in 0..30 {
+        store.insert(format!("k{i}"), i).unwrap();
+    }
+    let mut client = cluster.nodes[1].client();
+    let keys: i64 = redis::cmd("DBSIZE").query(&mut client).unwrap();
+    assert!(keys > 0, "the second node holds some of the keys");
+    assert_eq!(store.len().unwrap(), 30);
+    let total = store
+        .transaction(["{t}:a", "{t}:b"], |t| {
+            t.insert("{t}:a", 1)?;
+            t.incr_by("{t}:b", 2)
+        })
+        .unwrap();
+    assert_eq!(total, 2);
+    store.push_back("{q}:jobs", "job").unwrap();
+    let popped = store
+        .blocking_pop_front(&["{q}:jobs"], Some(Duration::from_secs(5)))
+        .unwrap();
+    assert_eq!(popped.map(|(_, v)| v), Some(bytes::Bytes::from("job")));
+    store.close().unwrap();
+    // Without the client certificate, the nodes refuse.
+    let opened = Store::open(
+        Config::remote(format!("rediss://127.0.0.1:{}", tls_ports[0]))
+            .tls_ca_file(&pki.ca)
+            .connect_timeout(Duration::from_secs(2)),
+    );
+    assert!(matches!(opened, Err(Error::Remote { .. })), "{opened:?}");
 }

@@ -217,20 +217,26 @@ pub struct Cluster {
 impl Cluster {
     /// Starts three Cluster-enabled servers and joins them with `redis-cli --cluster create`.
     pub fn start(flavor: Flavor) -> Cluster {
+        Cluster::start_with(flavor, |_| Vec::new())
+    }
+
+    /// [`Cluster::start`] with more settings for node `i` (`--name value`), beside its plain
+    /// port, which the Cluster is created through.
+    pub fn start_with(flavor: Flavor, extra: impl Fn(usize) -> Vec<String>) -> Cluster {
         let nodes: Vec<ServerProcess> = (0..3)
-            .map(|_| {
+            .map(|i| {
                 let bus = free_port().to_string();
-                ServerProcess::start(
-                    flavor,
-                    &[
-                        "--cluster-enabled",
-                        "yes",
-                        "--cluster-port",
-                        &bus,
-                        "--cluster-node-timeout",
-                        "5000",
-                    ],
-                )
+                let mut settings = vec![
+                    "--cluster-enabled".to_owned(),
+                    "yes".to_owned(),
+                    "--cluster-port".to_owned(),
+                    bus,
+                    "--cluster-node-timeout".to_owned(),
+                    "5000".to_owned(),
+                ];
+                settings.extend(extra(i));
+                let settings: Vec<&str> = settings.iter().map(String::as_str).collect();
+                ServerProcess::start(flavor, &settings)
             })
             .collect();
         let addresses: Vec<String> = nodes
