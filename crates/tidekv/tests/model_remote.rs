@@ -1,7 +1,7 @@
 //! The model test (`tests/model/`) on the remote backend: `redis-server` 7 and `valkey-server` 9,
-//! each as one server. (The model's keys are in different hash slots and its renames, moves and
-//! batches are atomic calls on several of them, which a Cluster refuses; the Cluster runs the
-//! conformance suite and `remote_cluster.rs`.)
+//! each as one server and as a 3-primary Cluster. On a Cluster the model's keys are in different
+//! hash slots, so its renames, list moves, batches and transactions on several of them must be
+//! refused with nothing changed, and run like everywhere else when their keys share a slot.
 //!
 //! Every operation is a round trip, so it runs fewer random sequences than the local backends'
 //! model tests (`PROPTEST_CASES` overrides).
@@ -16,11 +16,16 @@ use tidekv::Store;
 
 fn matches_the_model(deployment: Deployment) {
     let lease = deployment.lease();
-    model::run_with_cases(128, |clock| {
+    let open = |clock| {
         lease.running.flush_all();
         Store::open(lease.config_for_manual_clock().clock(Arc::new(clock)))
             .expect("open a remote store")
-    });
+    };
+    if deployment.is_cluster() {
+        model::run_on_a_cluster_with_cases(128, open);
+    } else {
+        model::run_with_cases(128, open);
+    }
 }
 
 #[test]
@@ -31,4 +36,14 @@ fn redis_server_matches_the_model() {
 #[test]
 fn valkey_server_matches_the_model() {
     matches_the_model(Deployment::ValkeyServer);
+}
+
+#[test]
+fn redis_cluster_matches_the_model() {
+    matches_the_model(Deployment::RedisCluster);
+}
+
+#[test]
+fn valkey_cluster_matches_the_model() {
+    matches_the_model(Deployment::ValkeyCluster);
 }

@@ -3,6 +3,8 @@
 //! share a hash tag work as on every backend, and atomic calls across slots are refused with an
 //! error that names hash tags.
 
+#[path = "support/hash_slot.rs"]
+mod hash_slot;
 mod remote;
 
 use std::collections::BTreeSet;
@@ -169,26 +171,7 @@ fn a_cluster_has_keyspace_zero_only() {
     });
 }
 
-/// The hash slot of a key, by the Cluster specification (CRC16 of its hash tag).
+/// The hash slot of a key (`support/hash_slot.rs`).
 fn slot(key: &str) -> u16 {
-    let bytes = key.as_bytes();
-    let hashed = match bytes.iter().position(|&b| b == b'{') {
-        Some(open) => match bytes[open + 1..].iter().position(|&b| b == b'}') {
-            Some(0) | None => bytes,
-            Some(close) => &bytes[open + 1..open + 1 + close],
-        },
-        None => bytes,
-    };
-    let mut crc: u16 = 0;
-    for &byte in hashed {
-        crc ^= u16::from(byte) << 8;
-        for _ in 0..8 {
-            crc = if crc & 0x8000 != 0 {
-                (crc << 1) ^ 0x1021
-            } else {
-                crc << 1
-            };
-        }
-    }
-    crc % 16_384
+    hash_slot::hash_slot(key.as_bytes())
 }

@@ -116,7 +116,7 @@ pub fn try_execute(store: &Store, clock: &ManualClock, op: &Op) -> tidekv::Resul
     }
 }
 
-fn tx_key(op: &TxOp) -> &B {
+pub(super) fn tx_key(op: &TxOp) -> &B {
     match op {
         TxOp::Insert(k, _)
         | TxOp::IncrBy(k, _)

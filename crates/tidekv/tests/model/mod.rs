@@ -11,9 +11,12 @@
 
 #![allow(dead_code)]
 
+mod cluster;
 #[path = "../support/due_keys.rs"]
 mod due_keys;
 mod execute;
+#[path = "../support/hash_slot.rs"]
+mod hash_slot;
 mod ops;
 mod outcome;
 mod reference;
@@ -57,7 +60,7 @@ pub fn check_sequence(
     open: &dyn Fn(ManualClock) -> Store,
     ops: &[Op],
 ) -> Result<(), TestCaseError> {
-    check_sequence_inner(open, ops, None)
+    check_sequence_inner(open, ops, None, false)
 }
 
 /// How a reopening test stops the store it is running before it opens the next one on the same
@@ -71,7 +74,7 @@ pub fn check_sequence_reopening(
     restart: Restart<'_>,
     ops: &[Op],
 ) -> Result<(), TestCaseError> {
-    check_sequence_inner(open, ops, Some(restart))
+    check_sequence_inner(open, ops, Some(restart), false)
 }
 
 /// The usual restart of a reopening test: a clean [`Store::close`] after even ops (it flushes, so
@@ -92,13 +95,18 @@ fn check_sequence_inner(
     open: &dyn Fn(ManualClock) -> Store,
     ops: &[Op],
     restart: Option<Restart<'_>>,
+    on_a_cluster: bool,
 ) -> Result<(), TestCaseError> {
     let clock = ManualClock::new(START_MS);
     let mut store = open(clock.clone());
     let mut model = Model::new(START_MS);
     for (i, op) in ops.iter().enumerate() {
         let before = model.clone();
-        let expected = model.apply(op);
+        let expected = if on_a_cluster && cluster::refused_on_a_cluster(op) {
+            Err(Fail::InvalidArgument)
+        } else {
+            model.apply(op)
+        };
         if expected.is_err() && model != before {
             return Err(TestCaseError::fail(format!(
                 "test bug: the model changed on a failing op #{i} {op:?}"
@@ -252,6 +260,14 @@ pub fn run_reopening<S>(
 /// backend whose every operation is a network round trip.
 pub fn run_with_cases(cases: u32, open: impl Fn(ManualClock) -> Store) {
     run_cases(Some(cases), |ops| check_sequence(&open, ops));
+}
+
+/// [`run_with_cases`] on a Redis Cluster: an atomic call on keys in different hash slots must be
+/// refused with nothing changed (`cluster.rs`).
+pub fn run_on_a_cluster_with_cases(cases: u32, open: impl Fn(ManualClock) -> Store) {
+    run_cases(Some(cases), |ops| {
+        check_sequence_inner(&open, ops, None, true)
+    });
 }
 
 fn run_cases(cases: Option<u32>, check: impl Fn(&[Op]) -> Result<(), TestCaseError>) {
