@@ -60,6 +60,23 @@ pub(crate) fn parse_load_dir(path: &Path) -> Option<u64> {
     parse_numbered(path, ".load")
 }
 
+/// The name a log (write-ahead log or manifest) has while it is being created: its own name
+/// followed by `.tmp`. It gets its own name once its header is durable.
+pub(crate) fn creating_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".tmp");
+    PathBuf::from(name)
+}
+
+/// Whether `path` names a log left half created (`NNNNNN.wal.tmp`, `MANIFEST-NNNNNN.tmp`).
+pub(crate) fn is_creating(path: &Path) -> bool {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    name.strip_suffix(".tmp")
+        .is_some_and(|log| parse_wal(Path::new(log)).is_some() || parse_manifest(log).is_some())
+}
+
 /// Whether `name` is one a store's directory holds: the lock, `CURRENT` (and its temporary),
 /// manifests, logs, tables and load scratch directories. Anything else is the user's, and the
 /// engine never touches it.
@@ -72,6 +89,7 @@ pub(crate) fn is_store_file(path: &Path) -> bool {
         || parse_wal(path).is_some()
         || parse_table(path).is_some()
         || parse_load_dir(path).is_some()
+        || is_creating(path)
 }
 
 #[cfg(test)]
@@ -97,12 +115,34 @@ mod tests {
     }
 
     #[test]
+    fn logs_being_created_have_their_own_name_and_are_told_apart() {
+        let creating = creating_path(&wal_path(Path::new("/db"), 7));
+        assert_eq!(creating, Path::new("/db/000007.wal.tmp"));
+        assert!(is_creating(&creating));
+        assert!(is_creating(&creating_path(&manifest_path(
+            Path::new("/db"),
+            2
+        ))));
+        assert_eq!(parse_wal(&creating), None, "not a log until it is renamed");
+        for other in [
+            "/db/CURRENT.tmp",
+            "/db/notes.tmp",
+            "/db/000007.sst.tmp",
+            "/db/x.wal.tmp",
+        ] {
+            assert!(!is_creating(Path::new(other)), "{other}");
+        }
+    }
+
+    #[test]
     fn store_files_are_told_from_the_users() {
         let dir = Path::new("/db");
         for ours in [
             dir.join("LOCK"),
             dir.join("CURRENT"),
             dir.join("CURRENT.tmp"),
+            dir.join("000004.wal.tmp"),
+            dir.join("MANIFEST-000003.tmp"),
             manifest_path(dir, 3),
             wal_path(dir, 4),
             table_path(dir, 5),

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
+use crate::disk::file_name::creating_path;
 use crate::disk::fs::{FileSyncer, Fs, WritableFile};
 use crate::disk::log_frame;
 use crate::error::{Error, Result};
@@ -93,9 +94,15 @@ impl LogFile {
         max_record: u32,
     ) -> Result<LogFile> {
         let io = |what: &str, e| Error::io(format!("{what} {}", path.display()), e);
-        let mut file = fs.create(path).map_err(|e| io("creating", e))?;
+        // Written under a temporary name and renamed once its header is durable: a log under its
+        // own name always begins with a synced header, so a header that does not read back is
+        // damage, never a log that a power cut caught being born. What such a cut leaves is a
+        // `.tmp` file, which open removes.
+        let creating = creating_path(path);
+        let mut file = fs.create(&creating).map_err(|e| io("creating", e))?;
         file.append(header).map_err(|e| io("writing", e))?;
         file.sync().map_err(|e| io("syncing", e))?;
+        fs.rename(&creating, path).map_err(|e| io("naming", e))?;
         let dir = path.parent().unwrap_or(Path::new("."));
         fs.sync_dir(dir)
             .map_err(|e| io("syncing the directory of", e))?;

@@ -25,7 +25,8 @@ use crate::clock::Clock;
 use crate::config::DiskOptions;
 use crate::disk::cell::Cell;
 use crate::disk::file_name::{
-    manifest_path, parse_load_dir, parse_manifest, parse_table, parse_wal, table_path, wal_path,
+    is_creating, manifest_path, parse_load_dir, parse_manifest, parse_table, parse_wal, table_path,
+    wal_path,
 };
 use crate::disk::fs::Fs;
 use crate::disk::key::with_seq;
@@ -238,7 +239,8 @@ impl Inner {
             let obsolete = parse_wal(&path).is_some_and(|n| n < log_number)
                 || parse_table(&path).is_some_and(|n| !live.contains(&n))
                 || parse_manifest(name).is_some_and(|n| n != manifest)
-                || name == "CURRENT.tmp";
+                || name == "CURRENT.tmp"
+                || is_creating(&path);
             let removed = if parse_load_dir(&path).is_some() {
                 // A snapshot load that never finished: its scratch store is not part of this one.
                 self.fs.remove_dir_all(&path)
