@@ -22,8 +22,10 @@ fn matches_the_model(deployment: Deployment) {
             .expect("open a remote store")
     };
     if deployment.is_cluster() {
+        model::run_regressions_on_a_cluster(open);
         model::run_on_a_cluster_with_cases(128, open);
     } else {
+        model::run_regressions(open);
         model::run_with_cases(128, open);
     }
 }

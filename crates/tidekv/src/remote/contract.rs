@@ -164,6 +164,11 @@ impl Engine for RemoteEngine {
     }
 
     fn native(&self, ks: u32, op: &Native<'_>) -> Option<Result<NativeReply>> {
+        if let Native::ListSet { index, .. } = op {
+            if !crate::remote::native_lists::list_set_is_exact(*index) {
+                return None;
+            }
+        }
         Some(crate::remote::native::run(self, ks, op))
     }
 

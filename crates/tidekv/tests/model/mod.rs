@@ -195,6 +195,18 @@ pub fn regressions() -> Vec<(&'static str, Vec<Op>)> {
             ],
         ),
         (
+            "list_set with an index past 32 bits is out of range (the remote backend sent it as LSET: valkey-server 9.1.2 cuts the index to 32 bits and Redis 7 overflows negating i64::MIN, and each replaced an element)",
+            vec![
+                Op::PushBack(k(b"a"), k(b"x")),
+                Op::PushBack(k(b"a"), k(b"y")),
+                Op::ListSet(k(b"a"), 1 << 32, k(b"z")),
+                Op::ListSet(k(b"a"), i64::MAX, k(b"z")),
+                Op::ListSet(k(b"a"), i64::MIN, k(b"z")),
+                Op::ListSet(k(b"a"), -(1 << 32) - 1, k(b"z")),
+                Op::ListRange(k(b"a"), 0, -1),
+            ],
+        ),
+        (
             "a batch whose last op pushes onto a string key changes nothing",
             vec![
                 Op::Insert(k(b"a"), k(b"x")),
@@ -212,10 +224,19 @@ pub fn regressions() -> Vec<(&'static str, Vec<Op>)> {
 
 /// Runs every sequence of [`regressions`] on a fresh store; panics naming each one that fails.
 pub fn run_regressions(open: impl Fn(ManualClock) -> Store) {
+    run_regressions_with(&open, false);
+}
+
+/// [`run_regressions`] on a Redis Cluster (see [`run_on_a_cluster_with_cases`]).
+pub fn run_regressions_on_a_cluster(open: impl Fn(ManualClock) -> Store) {
+    run_regressions_with(&open, true);
+}
+
+fn run_regressions_with(open: &dyn Fn(ManualClock) -> Store, on_a_cluster: bool) {
     let failures: Vec<String> = regressions()
         .into_iter()
         .filter_map(|(what, ops)| {
-            check_sequence(&open, &ops)
+            check_sequence_inner(open, &ops, None, on_a_cluster)
                 .err()
                 .map(|e| format!("{what}:\n  {ops:?}\n  {e}"))
         })
