@@ -65,6 +65,9 @@ pub trait Kv: Send + Sync {
     /// Writes the memtables out as tables and syncs, leaving nothing to replay. tidekv: `close`;
     /// fjall: `rotate_memtable_and_wait` + `persist(SyncAll)` (the handle is dropped afterwards).
     fn finish(&self) -> Result<()>;
+    /// Compacts everything into the last level, waiting until it is done (tidekv: `compact`;
+    /// fjall: `major_compact`).
+    fn compact(&self) -> Result<()>;
     /// Everything the engine reports about itself, for diagnostics.
     fn stats_text(&self) -> String;
     /// tidekv's own disk statistics (`None` for fjall).
@@ -130,6 +133,10 @@ impl Kv for Tidekv {
 
     fn finish(&self) -> Result<()> {
         Ok(self.store.close()?)
+    }
+
+    fn compact(&self) -> Result<()> {
+        Ok(self.store.compact()?)
     }
 
     fn stats_text(&self) -> String {
@@ -199,6 +206,11 @@ impl Kv for Fjall {
     fn finish(&self) -> Result<()> {
         self.keyspace.rotate_memtable_and_wait()?;
         Ok(self.db.persist(fjall::PersistMode::SyncAll)?)
+    }
+
+    fn compact(&self) -> Result<()> {
+        self.keyspace.rotate_memtable_and_wait()?;
+        Ok(self.keyspace.major_compact()?)
     }
 
     fn stats_text(&self) -> String {

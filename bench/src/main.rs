@@ -30,7 +30,8 @@ struct Cli {
     /// Rounds; each runs every workload on tidekv then fjall. The report gives medians.
     #[arg(long, default_value_t = 3)]
     rounds: u32,
-    /// Workloads to run, comma-separated: insert, get, scan, mix, sync2.
+    /// Workloads to run, comma-separated: insert, get, scan, mix, sync2, and the prefix scans
+    /// fresh-scan-N and compact-scan-N for N in 1, 10, 100, 1000.
     #[arg(
         long,
         value_delimiter = ',',

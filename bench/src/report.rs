@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use crate::engines::EngineKind;
 use crate::harness::{Outcome, Plan, Run};
-use crate::workloads::Workload;
+use crate::workloads::{Workload, PREFIX_SCANS};
 
 type Metric = fn(&HashMap<String, f64>) -> Option<f64>;
 
@@ -15,7 +15,16 @@ fn get(r: &HashMap<String, f64>, name: &str) -> Option<f64> {
 }
 
 /// The rows of the throughput table: label, unit, workload, metric.
-const ROWS: [(&str, &str, Workload, Metric); 7] = [
+fn rows() -> Vec<(&'static str, &'static str, Workload, Metric)> {
+    let mut rows = FIXED_ROWS.to_vec();
+    for (i, (name, _, _)) in PREFIX_SCANS.iter().enumerate() {
+        let rate: Metric = |r| Some(get(r, "ops")? / get(r, "secs")?);
+        rows.push((name, "scans/s", Workload::PrefixScan(i), rate));
+    }
+    rows
+}
+
+const FIXED_ROWS: [(&str, &str, Workload, Metric); 7] = [
     ("insert", "ops/s", Workload::Insert, |r| {
         Some(get(r, "ops")? / get(r, "secs")?)
     }),
@@ -113,7 +122,7 @@ pub fn markdown(plan: &Plan, runs: &[Run], command: &str, header: &str) -> Strin
         "| workload | unit | tidekv | fjall | tidekv / fjall | per-round ratio min–max |"
     );
     let _ = writeln!(w, "|---|---|---:|---:|---:|---:|");
-    for (label, unit, workload, metric) in ROWS {
+    for (label, unit, workload, metric) in rows() {
         if !plan.workloads.contains(&workload) {
             continue;
         }

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, ensure, Result};
+use anyhow::{bail, ensure, Context, Result};
 
 use crate::data::{self, Rng, Values, GROUP, KEY_LEN, VALUE_LEN};
 use crate::engines::{self, EngineKind, Kv, WriteMode};
@@ -27,15 +27,39 @@ pub enum Workload {
     Scan,
     Mix,
     Sync2,
+    /// One of [`PREFIX_SCANS`], by index.
+    PrefixScan(usize),
 }
 
+/// The prefix-scan workloads: name, keys each scan returns, and whether the store is compacted
+/// (and reopened, its cache warmed) first; otherwise it is scanned right after a random fill,
+/// as a user has it (memtable, level 0 and several levels populated, compactions running).
+pub const PREFIX_SCANS: [(&str, u64, bool); 8] = [
+    ("fresh-scan-1", 1, false),
+    ("fresh-scan-10", 10, false),
+    ("fresh-scan-100", 100, false),
+    ("fresh-scan-1000", 1000, false),
+    ("compact-scan-1", 1, true),
+    ("compact-scan-10", 10, true),
+    ("compact-scan-100", 100, true),
+    ("compact-scan-1000", 1000, true),
+];
+
 impl Workload {
-    pub const ALL: [Workload; 5] = [
+    pub const ALL: [Workload; 13] = [
         Workload::Insert,
         Workload::Get,
         Workload::Scan,
         Workload::Mix,
         Workload::Sync2,
+        Workload::PrefixScan(0),
+        Workload::PrefixScan(1),
+        Workload::PrefixScan(2),
+        Workload::PrefixScan(3),
+        Workload::PrefixScan(4),
+        Workload::PrefixScan(5),
+        Workload::PrefixScan(6),
+        Workload::PrefixScan(7),
     ];
 
     pub fn name(self) -> &'static str {
@@ -45,6 +69,7 @@ impl Workload {
             Workload::Scan => "scan",
             Workload::Mix => "mix",
             Workload::Sync2 => "sync2",
+            Workload::PrefixScan(i) => PREFIX_SCANS.get(i).map_or("?", |s| s.0),
         }
     }
 }
@@ -56,7 +81,10 @@ impl FromStr for Workload {
             .into_iter()
             .find(|w| w.name() == s)
             .ok_or_else(|| {
-                anyhow::anyhow!("unknown workload {s:?} (insert, get, scan, mix, sync2)")
+                anyhow::anyhow!(
+                    "unknown workload {s:?} (insert, get, scan, mix, sync2, \
+                     fresh-scan-{{1,10,100,1000}}, compact-scan-{{1,10,100,1000}})"
+                )
             })
     }
 }
@@ -164,6 +192,19 @@ pub fn run(spec: &RunSpec<'_>) -> Result<Report> {
             mix(spec, &dog, &kv, &values, &mut report)?;
         }
         Workload::Sync2 => sync2(spec, &dog, &load_order, &values, &mut report)?,
+        Workload::PrefixScan(i) => {
+            let (_, size, compacted) = *PREFIX_SCANS.get(i).context("no such scan")?;
+            let kv = if compacted {
+                loaded_with(spec, &dog, &load_order, &values, true)?
+            } else {
+                dog.phase("open", None);
+                let kv = open(spec, WriteMode::Buffered)?;
+                dog.phase("load", Some(&kv));
+                load(&dog, &*kv, &load_order, &values)?;
+                kv
+            };
+            prefix_scan(spec, &dog, &kv, size, &mut report)?;
+        }
     }
     report.put("peak_rss_kib", proc_stats::peak_rss_kib()? as f64);
     Ok(report)
@@ -276,10 +317,25 @@ fn loaded(
     order: &[[u8; KEY_LEN]],
     values: &Values,
 ) -> Result<Arc<dyn Kv>> {
+    loaded_with(spec, dog, order, values, false)
+}
+
+/// [`loaded`], with a full compaction before the reopen when `compact` is set.
+fn loaded_with(
+    spec: &RunSpec<'_>,
+    dog: &Watchdog,
+    order: &[[u8; KEY_LEN]],
+    values: &Values,
+    compact: bool,
+) -> Result<Arc<dyn Kv>> {
     dog.phase("open", None);
     let kv = open(spec, WriteMode::Buffered)?;
     dog.phase("load", Some(&kv));
     load(dog, &*kv, order, values)?;
+    if compact {
+        dog.phase("compaction after load", Some(&kv));
+        kv.compact()?;
+    }
     dog.phase("finish after load", Some(&kv));
     kv.finish()?;
     drop(kv);
@@ -351,6 +407,53 @@ fn scan(spec: &RunSpec<'_>, dog: &Watchdog, kv: &Arc<dyn Kv>, report: &mut Repor
         ensure!(
             n == expected,
             "scan of group {group} returned {n} entries, expected {expected}"
+        );
+        entries += n;
+        dog.tick(i as u64);
+    }
+    report.put("secs", secs(start));
+    report.put("ops", scans as f64);
+    report.put("entries", entries as f64);
+    put_cache_delta(report, &**kv, cache_before);
+    Ok(())
+}
+
+/// A prefix scan returning `size` keys (1, 10, 100 or 1,000), `min(keys / size, 100,000)`
+/// times, at random places: the prefix is the first 16, 15, 12 or 11 bytes of a random key (see
+/// `data.rs`: those are shared by exactly 1, 10, 100 or 1,000 consecutive keys).
+fn prefix_scan(
+    spec: &RunSpec<'_>,
+    dog: &Watchdog,
+    kv: &Arc<dyn Kv>,
+    size: u64,
+    report: &mut Report,
+) -> Result<()> {
+    let len = match size {
+        1 => KEY_LEN,
+        10 => KEY_LEN - 1,
+        100 => data::PREFIX_LEN,
+        1000 => data::PREFIX_LEN - 1,
+        other => bail!("no prefix returns {other} keys"),
+    };
+    let scans = (spec.keys / size).clamp(1, 100_000);
+    let mut rng = Rng::new(spec.seed ^ 0x5CA ^ size);
+    let picks: Vec<([u8; KEY_LEN], u64)> = (0..scans)
+        .map(|_| {
+            let i = rng.below(spec.keys);
+            let first = i - i % size;
+            (data::key(i), size.min(spec.keys - first))
+        })
+        .collect();
+    let cache_before = cache_counters(&**kv);
+    dog.phase("prefix scans", Some(kv));
+    let start = Instant::now();
+    let mut entries = 0u64;
+    for (i, (key, expected)) in picks.iter().enumerate() {
+        let (n, _bytes) = kv.scan_prefix(&key[..len])?;
+        ensure!(
+            n == *expected,
+            "a scan of {:?} returned {n} entries, expected {expected}",
+            String::from_utf8_lossy(&key[..len])
         );
         entries += n;
         dog.tick(i as u64);

@@ -3,9 +3,13 @@
 //! entry (all versions, tombstones included) in internal-key order; [`super::scan::Visible`] turns
 //! that into what a reader at one sequence number sees.
 //!
-//! Every source is owned and lazy: a memtable is read in small chunks, a table block by block, and
-//! a level opens its next table only when the previous one is exhausted. An iterator holds the
-//! `Arc`s of its sources, so flushes and compactions can replace them meanwhile.
+//! Every source is owned and lazy: a memtable is read in chunks that grow from small, a table block
+//! by block, and a level opens its next table only when the previous one is exhausted. An iterator
+//! holds the `Arc`s of its sources, so flushes and compactions can replace them meanwhile.
+//!
+//! A bounded merge (a scan of a key range) takes only what can hold keys of its range: tables
+//! whose keys all lie outside it are left out, and memtable chunks stop at its end. A short scan
+//! so pays for the sources its range touches, not for every table of the store.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -28,13 +32,18 @@ pub(crate) trait Source: Send {
     fn next_entry(&mut self) -> Result<Option<Entry>>;
 }
 
-/// Entries a memtable chunk holds: small enough to keep a scan's memory flat, large enough that
-/// re-seeking the skip list between chunks costs little.
+/// Entries of a memtable's first chunk: a short scan copies few entries it will not read.
+const MEM_FIRST_CHUNK: usize = 16;
+/// Entries a memtable chunk grows to (doubling each time): small enough to keep a scan's memory
+/// flat, large enough that re-seeking the skip list between chunks costs little.
 const MEM_CHUNK: usize = 256;
 
 struct MemSource {
     mem: Arc<Memtable>,
     lower: Bound<Bytes>,
+    upper: Bound<Bytes>,
+    /// The size of the next chunk.
+    chunk: usize,
     buffered: std::vec::IntoIter<Entry>,
     exhausted: bool,
 }
@@ -47,10 +56,12 @@ impl Source for MemSource {
         if self.exhausted {
             return Ok(None);
         }
+        let limit = self.chunk;
+        self.chunk = (limit * 2).min(MEM_CHUNK);
         let chunk = self
             .mem
-            .chunk(self.lower.clone(), Bound::Unbounded, MEM_CHUNK);
-        self.exhausted = chunk.len() < MEM_CHUNK;
+            .chunk(self.lower.clone(), self.upper.clone(), limit);
+        self.exhausted = chunk.len() < limit;
         if let Some((last, _)) = chunk.last() {
             self.lower = Bound::Excluded(last.clone());
         }
@@ -106,21 +117,43 @@ pub(crate) fn table_sources(
     levels: &[Vec<Arc<TableFile>>],
     start: &[u8],
 ) -> Result<Vec<Box<dyn Source>>> {
+    bounded_table_sources(levels, start, Bound::Unbounded)
+}
+
+/// [`table_sources`] over the tables that may hold internal keys from `start` up to `end`.
+fn bounded_table_sources(
+    levels: &[Vec<Arc<TableFile>>],
+    start: &[u8],
+    end: Bound<&[u8]>,
+) -> Result<Vec<Box<dyn Source>>> {
+    // Whether a table whose smallest key is `smallest` begins past `end`.
+    let past_end = |smallest: &[u8]| match end {
+        Bound::Included(end) => smallest > end,
+        Bound::Excluded(end) => smallest >= end,
+        Bound::Unbounded => false,
+    };
     let mut sources: Vec<Box<dyn Source>> = Vec::new();
     for (level, tables) in levels.iter().enumerate() {
         if level == 0 {
             for table in tables {
+                if table.meta.largest.as_ref() < start || past_end(&table.meta.smallest) {
+                    continue;
+                }
                 let iter = table.with_reader(|reader| Ok(reader.seek(start)))?;
                 sources.push(Box::new(TableSource(iter)));
             }
-        } else if !tables.is_empty() {
+        } else {
+            // A level's tables are sorted and disjoint: the overlapping ones are one run.
             let first = tables.partition_point(|t| t.meta.largest.as_ref() < start);
-            sources.push(Box::new(LevelSource {
-                tables: tables[first..].to_vec(),
-                next: 0,
-                current: None,
-                start: Some(Bytes::copy_from_slice(start)),
-            }));
+            let last = first + tables[first..].partition_point(|t| !past_end(&t.meta.smallest));
+            if first < last {
+                sources.push(Box::new(LevelSource {
+                    tables: tables[first..last].to_vec(),
+                    next: 0,
+                    current: None,
+                    start: Some(Bytes::copy_from_slice(start)),
+                }));
+            }
         }
     }
     Ok(sources)
@@ -128,21 +161,32 @@ pub(crate) fn table_sources(
 
 /// A source over one memtable from `start`.
 pub(crate) fn mem_source(mem: Arc<Memtable>, start: &[u8]) -> Box<dyn Source> {
+    bounded_mem_source(mem, start, Bound::Unbounded)
+}
+
+/// A source over the entries of one memtable from `start` up to `end`.
+fn bounded_mem_source(mem: Arc<Memtable>, start: &[u8], end: Bound<&[u8]>) -> Box<dyn Source> {
     Box::new(MemSource {
         mem,
         lower: Bound::Included(Bytes::copy_from_slice(start)),
+        upper: end.map(Bytes::copy_from_slice),
+        chunk: MEM_FIRST_CHUNK,
         buffered: Vec::new().into_iter(),
         exhausted: false,
     })
 }
 
-/// Every source of `sources`, from internal key `start`.
-pub(crate) fn all_sources(sources: &SuperVersion, start: &[u8]) -> Result<Vec<Box<dyn Source>>> {
-    let mut all = vec![mem_source(Arc::clone(&sources.mem), start)];
+/// Every source of `sources` that may hold internal keys from `start` up to `end`.
+pub(crate) fn all_sources(
+    sources: &SuperVersion,
+    start: &[u8],
+    end: Bound<&[u8]>,
+) -> Result<Vec<Box<dyn Source>>> {
+    let mut all = vec![bounded_mem_source(Arc::clone(&sources.mem), start, end)];
     for (imm, _) in &sources.imms {
-        all.push(mem_source(Arc::clone(imm), start));
+        all.push(bounded_mem_source(Arc::clone(imm), start, end));
     }
-    all.extend(table_sources(&sources.version.levels, start)?);
+    all.extend(bounded_table_sources(&sources.version.levels, start, end)?);
     Ok(all)
 }
 

@@ -10,7 +10,7 @@ use super::merge::{all_sources, Merge};
 use super::view::{decode_cell, decode_stored, split_stored, user_prefix, View};
 use super::Inner;
 use crate::disk::cell::Cell;
-use crate::disk::key::{decode_prefix, Space};
+use crate::disk::key::{decode_prefix, Space, SEQ_LEN};
 use crate::disk::version::set::prefix_of;
 use crate::engine::random;
 use crate::engine::{
@@ -31,8 +31,14 @@ pub(crate) struct Visible {
 impl Visible {
     /// Everything `view` sees from internal key `start` on.
     pub(crate) fn new(view: &View, start: &[u8]) -> Result<Visible> {
+        Visible::bounded(view, start, Bound::Unbounded)
+    }
+
+    /// What `view` sees from internal key `start` up to `end` (the merge may stop there; a caller
+    /// still checks its own bound).
+    pub(crate) fn bounded(view: &View, start: &[u8], end: Bound<&[u8]>) -> Result<Visible> {
         Ok(Visible {
-            merge: Merge::new(all_sources(&view.sources, start)?)?,
+            merge: Merge::new(all_sources(&view.sources, start, end)?)?,
             seq: view.seq,
             now: view.now,
             decided: None,
@@ -128,7 +134,17 @@ fn keyspace_bounds(ks: u32) -> (Vec<u8>, Vec<u8>) {
     (start, end)
 }
 
-fn user_key(prefix: &[u8]) -> Result<Bytes> {
+/// The user key of a user-space prefix (`ks | space | escaped key | 00 01`). A key without zero
+/// bytes is stored unescaped, so it is returned as a slice of the prefix, without a copy: the
+/// common case, and one allocation less per key a scan returns.
+fn user_key(prefix: &Bytes) -> Result<Bytes> {
+    const HEAD: usize = 5;
+    if prefix.len() >= HEAD + 2 && prefix.ends_with(&[0x00, 0x01]) {
+        let escaped = prefix.slice(HEAD..prefix.len() - 2);
+        if !escaped.contains(&0) {
+            return Ok(escaped);
+        }
+    }
     decode_stored(prefix).map(|parts| Bytes::from(parts.user_key))
 }
 
@@ -240,9 +256,19 @@ impl Inner {
             Bound::Included(k) => (user_prefix(ks, k), true),
             Bound::Excluded(k) => (user_prefix(ks, k), false),
         };
+        // The internal keys the scan can reach. Identifying prefixes are prefix-free (each user
+        // key ends with `0x00 0x01`, which no escaped key contains), so every version of the
+        // upper key lies below it followed by 0xFF bytes, and every key below it below it.
+        let last_version;
+        let end = if inclusive {
+            last_version = [upper_key.as_slice(), &[0xFF; SEQ_LEN]].concat();
+            Bound::Included(last_version.as_slice())
+        } else {
+            Bound::Excluded(upper_key.as_slice())
+        };
         Ok(Box::new(Fused {
             steps: KeyScan {
-                visible: Visible::new(view, &start)?,
+                visible: Visible::bounded(view, &start, end)?,
                 upper: upper_key,
                 inclusive,
                 skip,
@@ -321,5 +347,26 @@ impl Step for Dump {
             }));
         }
         Ok(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_keys_come_back_whole_with_or_without_zero_bytes() {
+        for key in [
+            &b""[..],
+            b"a",
+            b"user:1",
+            b"\x00",
+            b"a\x00b",
+            b"\x00\x01",
+            b"\xff\x00",
+        ] {
+            let prefix = Bytes::from(user_prefix(3, key));
+            assert_eq!(user_key(&prefix).unwrap().as_ref(), key, "{key:?}");
+        }
     }
 }
