@@ -5,19 +5,23 @@
 
 use std::path::Path;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, ensure, Context, Result};
+use anyhow::{bail, ensure, Result};
 
 use crate::data::{self, Rng, Values, GROUP, KEY_LEN, VALUE_LEN};
 use crate::engines::{self, EngineKind, Kv, WriteMode};
 use crate::proc_stats::{self, Io};
 
+mod prefix_scan;
 mod sync2;
+mod watchdog;
 
+use self::prefix_scan::prefix_scan;
+pub use self::prefix_scan::PREFIX_SCANS;
 use self::sync2::sync2;
+use self::watchdog::Watchdog;
 
 /// One workload (see the README of the harness, `bench/README.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,20 +34,6 @@ pub enum Workload {
     /// One of [`PREFIX_SCANS`], by index.
     PrefixScan(usize),
 }
-
-/// The prefix-scan workloads: name, keys each scan returns, and whether the store is compacted
-/// (and reopened, its cache warmed) first; otherwise it is scanned right after a random fill,
-/// as a user has it (memtable, level 0 and several levels populated, compactions running).
-pub const PREFIX_SCANS: [(&str, u64, bool); 8] = [
-    ("fresh-scan-1", 1, false),
-    ("fresh-scan-10", 10, false),
-    ("fresh-scan-100", 100, false),
-    ("fresh-scan-1000", 1000, false),
-    ("compact-scan-1", 1, true),
-    ("compact-scan-10", 10, true),
-    ("compact-scan-100", 100, true),
-    ("compact-scan-1000", 1000, true),
-];
 
 impl Workload {
     pub const ALL: [Workload; 13] = [
@@ -102,54 +92,6 @@ pub struct RunSpec<'a> {
     pub seed: u64,
 }
 
-/// Tells the world what a stuck child was doing: after the timeout, prints the phase, the
-/// progress and the engine's own stats to stderr, then exits with status 124.
-#[derive(Default)]
-struct Watchdog {
-    engine: Mutex<Option<Weak<dyn Kv>>>,
-    phase: Mutex<&'static str>,
-    done: AtomicU64,
-}
-
-impl Watchdog {
-    fn start(timeout: Duration) -> Arc<Watchdog> {
-        let dog = Arc::new(Watchdog::default());
-        let watching = Arc::clone(&dog);
-        std::thread::spawn(move || {
-            std::thread::sleep(timeout);
-            let phase = *watching.phase.lock().unwrap_or_else(|e| e.into_inner());
-            eprintln!(
-                "TIMEOUT after {} s in phase `{phase}` ({} operations done in that phase)",
-                timeout.as_secs(),
-                watching.done.load(Ordering::Relaxed)
-            );
-            let engine = watching
-                .engine
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .as_ref()
-                .and_then(Weak::upgrade);
-            if let Some(engine) = engine {
-                eprintln!("engine stats at the timeout:\n{}", engine.stats_text());
-            }
-            std::process::exit(124);
-        });
-        dog
-    }
-
-    fn phase(&self, phase: &'static str, engine: Option<&Arc<dyn Kv>>) {
-        *self.phase.lock().unwrap_or_else(|e| e.into_inner()) = phase;
-        *self.engine.lock().unwrap_or_else(|e| e.into_inner()) = engine.map(Arc::downgrade);
-        self.done.store(0, Ordering::Relaxed);
-    }
-
-    fn tick(&self, done: u64) {
-        if done.is_multiple_of(1024) {
-            self.done.store(done, Ordering::Relaxed);
-        }
-    }
-}
-
 /// What a run reports: `name=value` pairs.
 #[derive(Debug, Default)]
 pub struct Report(Vec<(&'static str, f64)>);
@@ -193,17 +135,7 @@ pub fn run(spec: &RunSpec<'_>) -> Result<Report> {
         }
         Workload::Sync2 => sync2(spec, &dog, &load_order, &values, &mut report)?,
         Workload::PrefixScan(i) => {
-            let (_, size, compacted) = *PREFIX_SCANS.get(i).context("no such scan")?;
-            let kv = if compacted {
-                loaded_with(spec, &dog, &load_order, &values, true)?
-            } else {
-                dog.phase("open", None);
-                let kv = open(spec, WriteMode::Buffered)?;
-                dog.phase("load", Some(&kv));
-                load(&dog, &*kv, &load_order, &values)?;
-                kv
-            };
-            prefix_scan(spec, &dog, &kv, size, &mut report)?;
+            prefix_scan(spec, &dog, &load_order, &values, i, &mut report)?;
         }
     }
     report.put("peak_rss_kib", proc_stats::peak_rss_kib()? as f64);
@@ -407,53 +339,6 @@ fn scan(spec: &RunSpec<'_>, dog: &Watchdog, kv: &Arc<dyn Kv>, report: &mut Repor
         ensure!(
             n == expected,
             "scan of group {group} returned {n} entries, expected {expected}"
-        );
-        entries += n;
-        dog.tick(i as u64);
-    }
-    report.put("secs", secs(start));
-    report.put("ops", scans as f64);
-    report.put("entries", entries as f64);
-    put_cache_delta(report, &**kv, cache_before);
-    Ok(())
-}
-
-/// A prefix scan returning `size` keys (1, 10, 100 or 1,000), `min(keys / size, 100,000)`
-/// times, at random places: the prefix is the first 16, 15, 12 or 11 bytes of a random key (see
-/// `data.rs`: those are shared by exactly 1, 10, 100 or 1,000 consecutive keys).
-fn prefix_scan(
-    spec: &RunSpec<'_>,
-    dog: &Watchdog,
-    kv: &Arc<dyn Kv>,
-    size: u64,
-    report: &mut Report,
-) -> Result<()> {
-    let len = match size {
-        1 => KEY_LEN,
-        10 => KEY_LEN - 1,
-        100 => data::PREFIX_LEN,
-        1000 => data::PREFIX_LEN - 1,
-        other => bail!("no prefix returns {other} keys"),
-    };
-    let scans = (spec.keys / size).clamp(1, 100_000);
-    let mut rng = Rng::new(spec.seed ^ 0x5CA ^ size);
-    let picks: Vec<([u8; KEY_LEN], u64)> = (0..scans)
-        .map(|_| {
-            let i = rng.below(spec.keys);
-            let first = i - i % size;
-            (data::key(i), size.min(spec.keys - first))
-        })
-        .collect();
-    let cache_before = cache_counters(&**kv);
-    dog.phase("prefix scans", Some(kv));
-    let start = Instant::now();
-    let mut entries = 0u64;
-    for (i, (key, expected)) in picks.iter().enumerate() {
-        let (n, _bytes) = kv.scan_prefix(&key[..len])?;
-        ensure!(
-            n == *expected,
-            "a scan of {:?} returned {n} entries, expected {expected}",
-            String::from_utf8_lossy(&key[..len])
         );
         entries += n;
         dog.tick(i as u64);
