@@ -63,6 +63,7 @@ fn main() -> Result<()> {
     for (label, compression) in [
         ("none", Compression::None),
         ("lz4", Compression::Lz4),
+        ("snappy", Compression::Snappy),
         ("zstd", Compression::Zstd(3)),
     ] {
         let dir = work.join(label);
@@ -133,8 +134,8 @@ fn write_workload(store: &Store, n: u32) -> Result<()> {
         }
         if i % 5 == 2 {
             let mut batch = WriteBatch::new();
-            batch.insert(format!("batch:{i}:a"), "1")?;
-            batch.insert(format!("batch:{i}:b"), "2")?;
+            batch.insert(format!("batch:{i}:a"), "1");
+            batch.insert(format!("batch:{i}:b"), "2");
             batch.remove(format!("key:{:03}", i / 2));
             store.apply_batch(batch)?;
         }

@@ -10,6 +10,9 @@ pub enum Compression {
     None,
     /// LZ4 (block format, size prepended): fast to compress and to read, modest ratio.
     Lz4,
+    /// Snappy (raw format, its own length prefix): about as fast as LZ4, for users whose tools or
+    /// habits expect it (RocksDB's and LevelDB's default).
+    Snappy,
     /// Zstandard at the given level (0 means zstd's default, 3; higher compresses more, slower).
     Zstd(i32),
 }

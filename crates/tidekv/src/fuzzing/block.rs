@@ -25,7 +25,12 @@ pub fn block_trailer(data: &[u8]) {
             );
         }
     }
-    for compression in [Compression::None, Compression::Lz4, Compression::Zstd(1)] {
+    for compression in [
+        Compression::None,
+        Compression::Lz4,
+        Compression::Snappy,
+        Compression::Zstd(1),
+    ] {
         if let Ok(physical) = encode_block(data, compression) {
             let decoded = decode_block(Bytes::from(physical));
             assert_eq!(

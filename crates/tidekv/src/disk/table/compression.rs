@@ -22,6 +22,7 @@ pub(crate) const MAX_BLOCK_SIZE: usize = 64 * 1024 * 1024;
 const TYPE_NONE: u8 = 0;
 const TYPE_LZ4: u8 = 1;
 const TYPE_ZSTD: u8 = 2;
+const TYPE_SNAPPY: u8 = 3;
 
 /// Compresses `raw` as asked and appends the trailer. Refuses a block over [`MAX_BLOCK_SIZE`],
 /// since no reader would accept it.
@@ -39,6 +40,12 @@ pub(crate) fn encode_block(raw: &[u8], compression: Compression) -> Result<Vec<u
             TYPE_ZSTD,
             zstd::bulk::compress(raw, level)
                 .map_err(|e| format!("zstd compression failed: {e}"))?,
+        )),
+        Compression::Snappy => Some((
+            TYPE_SNAPPY,
+            snap::raw::Encoder::new()
+                .compress_vec(raw)
+                .map_err(|e| format!("snappy compression failed: {e}"))?,
         )),
     };
     let worth_it = |stored: &[u8]| stored.len() < raw.len() - raw.len() / 8;
@@ -74,6 +81,7 @@ pub(crate) fn decode_block(physical: Bytes) -> Result<Bytes, String> {
         }
         TYPE_LZ4 => decode_lz4(stored).map(Bytes::from),
         TYPE_ZSTD => decode_zstd(stored).map(Bytes::from),
+        TYPE_SNAPPY => decode_snappy(stored).map(Bytes::from),
         other => Err(format!("unknown block compression type {other}")),
     }
 }
@@ -115,6 +123,23 @@ fn decode_zstd(stored: &[u8]) -> Result<Vec<u8>, String> {
     Ok(raw)
 }
 
+fn decode_snappy(stored: &[u8]) -> Result<Vec<u8>, String> {
+    // The raw format begins with the decompressed length as a varint; read it before allocating.
+    let size = snap::raw::decompress_len(stored)
+        .map_err(|e| format!("snappy block has no valid length header: {e}"))?;
+    check_size(size)?;
+    let mut raw = vec![0; size];
+    let written = snap::raw::Decoder::new()
+        .decompress(stored, &mut raw)
+        .map_err(|e| format!("snappy block does not decompress: {e}"))?;
+    if written != size {
+        return Err(format!(
+            "snappy block decompressed to {written} bytes, its header says {size}"
+        ));
+    }
+    Ok(raw)
+}
+
 fn check_size(size: usize) -> Result<(), String> {
     if size > MAX_BLOCK_SIZE {
         return Err(format!(
@@ -135,9 +160,10 @@ mod tests {
         decode_block(Bytes::copy_from_slice(physical))
     }
 
-    const ALL: [Compression; 4] = [
+    const ALL: [Compression; 5] = [
         Compression::None,
         Compression::Lz4,
+        Compression::Snappy,
         Compression::Zstd(0),
         Compression::Zstd(19),
     ];
@@ -185,6 +211,7 @@ mod tests {
                 Compression::None => TYPE_NONE,
                 Compression::Lz4 => TYPE_LZ4,
                 Compression::Zstd(_) => TYPE_ZSTD,
+                Compression::Snappy => TYPE_SNAPPY,
             };
             assert_eq!(stored_type(&physical), expected, "{c:?}");
             if c != Compression::None {
@@ -251,8 +278,8 @@ mod tests {
             let err = decode(&vec![0; len]).unwrap_err();
             assert!(err.contains("shorter than"), "{len}: {err}");
         }
-        let err = decode(&seal(b"abc", 3)).unwrap_err();
-        assert!(err.contains("unknown block compression type 3"), "{err}");
+        let err = decode(&seal(b"abc", 4)).unwrap_err();
+        assert!(err.contains("unknown block compression type 4"), "{err}");
     }
 
     #[test]
@@ -267,6 +294,16 @@ mod tests {
         // (cheap), then read it back.
         let big = zstd::bulk::compress(&vec![0u8; MAX_BLOCK_SIZE + 1], 1).unwrap();
         let err = decode(&seal(&big, TYPE_ZSTD)).unwrap_err();
+        assert!(err.contains("over the"), "{err}");
+        // A snappy length header (varint) claiming one byte over the maximum, and nothing after it.
+        let mut varint = Vec::new();
+        let mut n = MAX_BLOCK_SIZE as u64 + 1;
+        while n >= 0x80 {
+            varint.push((n as u8) | 0x80);
+            n >>= 7;
+        }
+        varint.push(n as u8);
+        let err = decode(&seal(&varint, TYPE_SNAPPY)).unwrap_err();
         assert!(err.contains("over the"), "{err}");
         assert!(encode_block(&vec![0u8; MAX_BLOCK_SIZE + 1], Compression::Lz4).is_err());
     }
@@ -286,6 +323,15 @@ mod tests {
         let mut two = zstd::bulk::compress(&raw, 3).unwrap();
         two.extend(zstd::bulk::compress(&raw, 3).unwrap());
         assert!(decode(&seal(&two, TYPE_ZSTD)).is_err());
+        // A snappy block whose length header says one byte more than its data holds.
+        let mut snappy = snap::raw::Encoder::new().compress_vec(&raw).unwrap();
+        let header = snap::raw::decompress_len(&snappy).unwrap();
+        assert_eq!(header, raw.len());
+        // The header is a 2-byte varint for this size; rewrite it one larger.
+        let lied = header + 1;
+        snappy[0] = (lied as u8) | 0x80;
+        snappy[1] = (lied >> 7) as u8;
+        assert!(decode(&seal(&snappy, TYPE_SNAPPY)).is_err());
     }
 
     proptest! {
@@ -298,7 +344,7 @@ mod tests {
         #[test]
         fn arbitrary_sealed_bytes_never_panic(
             stored in prop::collection::vec(any::<u8>(), 0..300),
-            kind in 0u8..4,
+            kind in 0u8..5,
         ) {
             let _ = decode(&seal(&stored, kind));
         }

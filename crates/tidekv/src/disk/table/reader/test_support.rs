@@ -9,8 +9,12 @@ use crate::disk::fs::MemFs;
 use crate::disk::key::{internal_key, put_prefix, Space};
 use crate::disk::table::builder::{TableBuilder, TableOptions};
 
-pub(super) const ALL: [Compression; 3] =
-    [Compression::None, Compression::Lz4, Compression::Zstd(3)];
+pub(super) const ALL: [Compression; 4] = [
+    Compression::None,
+    Compression::Lz4,
+    Compression::Snappy,
+    Compression::Zstd(3),
+];
 
 pub(super) fn key(user: &str, seq: u64) -> Bytes {
     internal_key(0, Space::User, user.as_bytes(), b"", seq)

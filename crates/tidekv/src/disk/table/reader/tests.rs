@@ -51,6 +51,7 @@ fn compression_shrinks_the_table() {
     };
     let plain = size(Compression::None);
     assert!(size(Compression::Lz4) < plain / 2);
+    assert!(size(Compression::Snappy) < plain / 2);
     assert!(size(Compression::Zstd(3)) < plain / 2);
 }
 
