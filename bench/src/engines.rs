@@ -1,4 +1,5 @@
-//! The two contenders behind one small trait, configured as alike as their knobs allow.
+//! The contenders behind one small trait, configured as alike as their knobs allow. RocksDB and
+//! redb are in `rocks.rs` and `redb.rs`.
 //!
 //! - **tidekv**: `Config::disk(dir)` with the given durability and block cache; every other knob at
 //!   its default (64 MiB memtable, 4 KiB blocks, LZ4 on every level, 16 bloom bits per key).
@@ -16,11 +17,17 @@ use std::str::FromStr;
 
 use anyhow::{bail, Context, Result};
 
+mod redb;
+#[cfg(feature = "rocksdb")]
+mod rocks;
+
 /// Which store to drive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EngineKind {
     Tidekv,
     Fjall,
+    Rocksdb,
+    Redb,
 }
 
 impl EngineKind {
@@ -28,6 +35,8 @@ impl EngineKind {
         match self {
             EngineKind::Tidekv => "tidekv",
             EngineKind::Fjall => "fjall",
+            EngineKind::Rocksdb => "rocksdb",
+            EngineKind::Redb => "redb",
         }
     }
 }
@@ -38,7 +47,9 @@ impl FromStr for EngineKind {
         match s {
             "tidekv" => Ok(EngineKind::Tidekv),
             "fjall" => Ok(EngineKind::Fjall),
-            other => bail!("unknown engine {other:?} (expected tidekv or fjall)"),
+            "rocksdb" => Ok(EngineKind::Rocksdb),
+            "redb" => Ok(EngineKind::Redb),
+            other => bail!("unknown engine {other:?} (expected tidekv, fjall, rocksdb or redb)"),
         }
     }
 }
@@ -86,6 +97,11 @@ pub fn open(
     Ok(match kind {
         EngineKind::Tidekv => Box::new(Tidekv::open(dir, mode, cache_bytes)?),
         EngineKind::Fjall => Box::new(Fjall::open(dir, mode, cache_bytes)?),
+        #[cfg(feature = "rocksdb")]
+        EngineKind::Rocksdb => Box::new(rocks::Rocks::open(dir, mode, cache_bytes)?),
+        #[cfg(not(feature = "rocksdb"))]
+        EngineKind::Rocksdb => bail!("this harness was built without the `rocksdb` feature"),
+        EngineKind::Redb => Box::new(redb::Redb::open(dir, mode, cache_bytes)?),
     })
 }
 

@@ -1,5 +1,6 @@
 //! The parent side: runs every (round, workload, engine) in its own child process and fresh
-//! directory, in the order tidekv, fjall, tidekv, fjall, ... and collects what they report.
+//! directory, engines in the order given for each workload of each round, and collects what they
+//! report.
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -23,6 +24,10 @@ pub struct Plan {
     pub sync_ops: u64,
     pub cache_mib: u64,
     pub timeout: Duration,
+    pub op_rate: u64,
+    pub latency_secs: u64,
+    /// Where the charts and latency series go, if anywhere.
+    pub charts: Option<PathBuf>,
 }
 
 /// One child's outcome.
@@ -105,6 +110,13 @@ fn run_one(
         .args(["--cache-mib", &plan.cache_mib.to_string()])
         .args(["--timeout", &plan.timeout.as_secs().to_string()])
         .args(["--seed", &(0x71DE + u64::from(round)).to_string()])
+        .args(["--op-rate", &plan.op_rate.to_string()])
+        .args(["--latency-secs", &plan.latency_secs.to_string()])
+        .args(
+            plan.charts
+                .iter()
+                .flat_map(|dir| [std::ffi::OsStr::new("--series-dir"), dir.as_os_str()]),
+        )
         .arg("--dir")
         .arg(dir.path())
         .stdin(Stdio::null())
@@ -117,7 +129,10 @@ fn run_one(
 
     // The child's own watchdog stops it at `timeout` with a report; this is the backstop.
     let start = Instant::now();
-    let hard_limit = plan.timeout + Duration::from_secs(60);
+    let mut hard_limit = plan.timeout + Duration::from_secs(60);
+    if workload == Workload::Latency {
+        hard_limit += Duration::from_secs(plan.latency_secs);
+    }
     let status: Option<ExitStatus> = loop {
         if let Some(status) = child.try_wait()? {
             break Some(status);

@@ -1,6 +1,7 @@
-//! tidekv (disk backend) against fjall: interleaved throughput runs, peak memory, bytes on disk
+//! tidekv (disk backend) against fjall, RocksDB and redb: interleaved throughput runs, peak memory, bytes on disk
 //! and write amplification. See `bench/README.md`.
 
+mod charts;
 mod data;
 mod engines;
 mod harness;
@@ -18,33 +19,37 @@ use clap::{Args, Parser, Subcommand};
 use engines::EngineKind;
 use workloads::Workload;
 
-/// fjall's version, from this crate's lock file.
+/// The peers' versions are read from this crate's lock file.
 const LOCK_FILE: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.lock"));
 
 #[derive(Parser, Debug)]
-#[command(about = "tidekv (disk) against fjall, interleaved rounds, Markdown report on stdout")]
+#[command(
+    about = "tidekv (disk) against fjall, RocksDB and redb, interleaved rounds, Markdown report on stdout"
+)]
 struct Cli {
     /// Keys in the dataset (16-byte keys, 100-byte values).
     #[arg(long, default_value_t = 1_000_000)]
     keys: u64,
-    /// Rounds; each runs every workload on tidekv then fjall. The report gives medians.
+    /// Rounds; each runs every workload on each engine in turn. The report gives medians.
     #[arg(long, default_value_t = 3)]
     rounds: u32,
-    /// Workloads to run, comma-separated: insert, get, scan, mix, sync2, and the prefix scans
-    /// fresh-scan-N and compact-scan-N for N in 1, 10, 100, 1000.
+    /// Workloads to run, comma-separated: insert, get, scan, mix, sync-N for N writer threads in
+    /// 1, 2, 8, 32, open-after-close, open-after-crash, and the prefix scans fresh-scan-N and
+    /// compact-scan-N for N in 1, 10, 100, 1000.
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "insert,get,scan,mix,sync2"
+        default_value = "insert,get,scan,mix,sync-2"
     )]
     workloads: Vec<Workload>,
-    /// Engines to run, comma-separated (one alone is useful under `perf`).
+    /// Engines to run, comma-separated: tidekv, fjall, rocksdb, redb (one alone is useful under
+    /// `perf`).
     #[arg(long, value_delimiter = ',', default_value = "tidekv,fjall")]
     engines: Vec<EngineKind>,
     /// Parent of the fresh temp directories (default: the system temp dir).
     #[arg(long)]
     dir: Option<PathBuf>,
-    /// Total writes of the sync2 workload (split over 2 threads).
+    /// Total writes of each sync-N workload (split over its N threads).
     #[arg(long, default_value_t = 20_000)]
     sync_ops: u64,
     /// Block cache of both engines, in MiB.
@@ -54,6 +59,15 @@ struct Cli {
     /// reported with the engine's stats.
     #[arg(long, default_value_t = 600)]
     timeout: u64,
+    /// `latency`: operations per second of its writer thread and of its reader thread.
+    #[arg(long, default_value_t = 10_000)]
+    op_rate: u64,
+    /// `latency`: seconds of paced reads and writes after the fill.
+    #[arg(long, default_value_t = 600)]
+    latency_secs: u64,
+    /// Where to write the charts (SVG) and the latency series (CSV); none if not given.
+    #[arg(long)]
+    charts: Option<PathBuf>,
     #[command(subcommand)]
     child: Option<ChildCommand>,
 }
@@ -63,6 +77,9 @@ enum ChildCommand {
     /// Internal: one run in a child process.
     #[command(hide = true)]
     Child(ChildArgs),
+    /// Internal: the loading process of `open-after-crash`, which aborts once it has loaded.
+    #[command(hide = true)]
+    LoadAndAbort(ChildArgs),
 }
 
 #[derive(Args, Debug)]
@@ -83,6 +100,12 @@ struct ChildArgs {
     seed: u64,
     #[arg(long)]
     dir: PathBuf,
+    #[arg(long, default_value_t = 10_000)]
+    op_rate: u64,
+    #[arg(long, default_value_t = 600)]
+    latency_secs: u64,
+    #[arg(long)]
+    series_dir: Option<PathBuf>,
 }
 
 /// Both engines allocate through this when built with `--features mimalloc`.
@@ -94,6 +117,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.child {
         Some(ChildCommand::Child(args)) => child(args),
+        Some(ChildCommand::LoadAndAbort(args)) => workloads::load_and_abort(&spec(args)),
         None => parent(&cli),
     };
     match result {
@@ -105,8 +129,8 @@ fn main() -> ExitCode {
     }
 }
 
-fn child(args: &ChildArgs) -> Result<()> {
-    let spec = workloads::RunSpec {
+fn spec(args: &ChildArgs) -> workloads::RunSpec<'_> {
+    workloads::RunSpec {
         engine: args.engine,
         workload: args.workload,
         keys: args.keys,
@@ -115,8 +139,14 @@ fn child(args: &ChildArgs) -> Result<()> {
         dir: &args.dir,
         timeout: Duration::from_secs(args.timeout),
         seed: args.seed,
-    };
-    let report = workloads::run(&spec)?;
+        op_rate: args.op_rate,
+        latency_run: Duration::from_secs(args.latency_secs),
+        series_dir: args.series_dir.as_deref(),
+    }
+}
+
+fn child(args: &ChildArgs) -> Result<()> {
+    let report = workloads::run(&spec(args))?;
     println!("{}", report.line());
     Ok(())
 }
@@ -131,28 +161,47 @@ fn parent(cli: &Cli) -> Result<()> {
         sync_ops: cli.sync_ops,
         cache_mib: cli.cache_mib,
         timeout: Duration::from_secs(cli.timeout),
+        op_rate: cli.op_rate,
+        latency_secs: cli.latency_secs,
+        charts: cli.charts.clone(),
     };
+    if let Some(dir) = &plan.charts {
+        // The latency runs write their series here before the charts are drawn.
+        std::fs::create_dir_all(dir)?;
+    }
     let command: Vec<String> = std::env::args().collect();
     let runs = harness::run_all(&plan)?;
     print!(
         "{}",
         report::markdown(&plan, &runs, &command.join(" "), &header())
     );
+    if let Some(dir) = &plan.charts {
+        report::write_charts(&plan, &runs, dir)?;
+    }
     Ok(())
 }
 
-fn header() -> String {
-    let fjall = LOCK_FILE
+/// A package's version in this crate's lock file.
+fn locked_version(name: &str) -> String {
+    LOCK_FILE
         .split("[[package]]")
-        .find(|p| p.contains("name = \"fjall\""))
+        .find(|p| p.contains(&format!("name = \"{name}\"")))
         .and_then(|p| p.lines().find_map(|l| l.strip_prefix("version = ")))
         .unwrap_or("?")
         .trim_matches('"')
-        .to_string();
+        .to_string()
+}
+
+fn header() -> String {
+    let (fjall, rocksdb, redb) = (
+        locked_version("fjall"),
+        locked_version("librocksdb-sys"),
+        locked_version("redb"),
+    );
     let git = env!("TIDEKV_GIT_DESCRIBE");
     let cores = std::thread::available_parallelism().map_or(0, usize::from);
     format!(
-        "# tidekv (disk) vs fjall {fjall}\n\ntidekv built from `{git}`; {cores} cores; release build \
+        "# tidekv (disk) vs fjall {fjall}, RocksDB {rocksdb}, redb {redb}\n\ntidekv built from `{git}`; {cores} cores; release build \
          (thin LTO).\n"
     )
 }

@@ -4,9 +4,15 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
+use crate::charts::BarGroup;
 use crate::engines::EngineKind;
 use crate::harness::{Outcome, Plan, Run};
-use crate::workloads::{Workload, PREFIX_SCANS};
+use crate::workloads::{Workload, PREFIX_SCANS, SYNC_THREADS};
+
+mod details;
+mod latency;
+
+pub use self::latency::write_charts;
 
 type Metric = fn(&HashMap<String, f64>) -> Option<f64>;
 
@@ -17,6 +23,42 @@ fn get(r: &HashMap<String, f64>, name: &str) -> Option<f64> {
 /// The rows of the throughput table: label, unit, workload, metric.
 fn rows() -> Vec<(&'static str, &'static str, Workload, Metric)> {
     let mut rows = FIXED_ROWS.to_vec();
+    const SYNC_LABELS: [&str; 4] = [
+        "durable writes, 1 thread",
+        "durable writes, 2 threads",
+        "durable writes, 8 threads",
+        "durable writes, 32 threads",
+    ];
+    for (i, label) in SYNC_LABELS.iter().enumerate().take(SYNC_THREADS.len()) {
+        let rate: Metric = |r| Some(get(r, "ops")? / get(r, "secs")?);
+        rows.push((label, "ops/s", Workload::Sync(i), rate));
+    }
+    let opens: Metric = |r| Some(1.0 / get(r, "open_secs")?);
+    let with_reads: Metric = |r| Some(1.0 / get(r, "secs")?);
+    rows.push((
+        "open after a clean close",
+        "opens/s",
+        Workload::OpenAfterClose,
+        opens,
+    ));
+    rows.push((
+        "open after a clean close + 1,000 reads",
+        "per s",
+        Workload::OpenAfterClose,
+        with_reads,
+    ));
+    rows.push((
+        "open after a crash",
+        "opens/s",
+        Workload::OpenAfterCrash,
+        opens,
+    ));
+    rows.push((
+        "open after a crash + 1,000 reads",
+        "per s",
+        Workload::OpenAfterCrash,
+        with_reads,
+    ));
     for (i, (name, _, _)) in PREFIX_SCANS.iter().enumerate() {
         let rate: Metric = |r| Some(get(r, "ops")? / get(r, "secs")?);
         rows.push((name, "scans/s", Workload::PrefixScan(i), rate));
@@ -24,7 +66,7 @@ fn rows() -> Vec<(&'static str, &'static str, Workload, Metric)> {
     rows
 }
 
-const FIXED_ROWS: [(&str, &str, Workload, Metric); 7] = [
+const FIXED_ROWS: [(&str, &str, Workload, Metric); 6] = [
     ("insert", "ops/s", Workload::Insert, |r| {
         Some(get(r, "ops")? / get(r, "secs")?)
     }),
@@ -48,9 +90,6 @@ const FIXED_ROWS: [(&str, &str, Workload, Metric); 7] = [
         Some(get(r, "entries")? / get(r, "secs")?)
     }),
     ("mix 80/20", "ops/s", Workload::Mix, |r| {
-        Some(get(r, "ops")? / get(r, "secs")?)
-    }),
-    ("sync2 (2 threads)", "ops/s", Workload::Sync2, |r| {
         Some(get(r, "ops")? / get(r, "secs")?)
     }),
 ];
@@ -111,178 +150,114 @@ pub fn markdown(plan: &Plan, runs: &[Run], command: &str, header: &str) -> Strin
     let _ = writeln!(
         w,
         "{} keys of 16 bytes, 100-byte values; {} round(s), medians over rounds; block cache {} MiB \
-         on both; sync2: {} writes.\n",
+         on every engine; sync-N: {} writes.\n",
         plan.keys, plan.rounds, plan.cache_mib, plan.sync_ops
     );
 
-    let has_both = plan.engines.len() == 2;
-    let _ = writeln!(w, "## Throughput\n");
-    let _ = writeln!(
-        w,
-        "| workload | unit | tidekv | fjall | tidekv / fjall | per-round ratio min–max |"
-    );
-    let _ = writeln!(w, "|---|---|---:|---:|---:|---:|");
-    for (label, unit, workload, metric) in rows() {
-        if !plan.workloads.contains(&workload) {
-            continue;
-        }
-        let t = values(runs, workload, EngineKind::Tidekv, metric);
-        let f = values(runs, workload, EngineKind::Fjall, metric);
-        let tm = median(t.iter().map(|x| x.1).collect());
-        let fm = median(f.iter().map(|x| x.1).collect());
-        let per_round: Vec<f64> = t
-            .iter()
-            .filter_map(|&(round, tv)| Some(tv / f.iter().find(|x| x.0 == round)?.1))
-            .collect();
-        let spread = match (
-            per_round.iter().copied().reduce(f64::min),
-            per_round.iter().copied().reduce(f64::max),
-        ) {
-            (Some(lo), Some(hi)) if has_both => format!("{lo:.2}–{hi:.2}"),
-            _ => "–".into(),
-        };
-        let r = match (tm, fm) {
-            (Some(a), Some(b)) => Some(a / b),
-            _ => None,
-        };
-        let _ = writeln!(
-            w,
-            "| {label} | {unit} | {} | {} | **{}** | {spread} |",
-            fmt_rate(tm),
-            fmt_rate(fm),
-            ratio(r)
-        );
-    }
-
+    throughput_table(w, plan, runs);
     if plan.workloads.contains(&Workload::Insert) {
-        insert_table(w, plan, runs);
+        details::insert_table(w, plan, runs);
     }
-    details(w, plan, runs);
+    latency::latency_table(w, plan, runs);
+    details::details(w, plan, runs);
     per_round(w, plan, runs);
     failures(w, runs);
     out
 }
 
-fn insert_table(w: &mut String, plan: &Plan, runs: &[Run]) {
-    let _ = writeln!(
-        w,
-        "\n## Insert workload: memory, disk, write amplification\n"
-    );
-    let _ = writeln!(
-        w,
-        "Each engine loads the keys in its own child process. Peak RSS is `VmHWM` after the \
-         inserts and the flush, and again at the end, after the memtables are written out and the \
-         store closed (tidekv's end figure also holds the block-cache fill of one `stats()` call, \
-         which reads the whole store); the harness's own data (keys, value pool) is the baseline, \
-         measured before the engine opens. \
-         Disk is the directory's files after the final flush and close: their lengths, and the \
-         blocks allocated to them (fjall's journal is a sparse 64 MiB file that stays after its \
-         memtable is flushed). Write amplification \
-         divides bytes written by the process (`/proc/self/io`, all threads, same method for both) \
-         by user bytes = keys × 116.\n"
-    );
-    let _ = writeln!(
-        w,
-        "| engine | peak RSS after load MiB | peak RSS at end MiB | of which harness baseline MiB | disk after close MiB (length) | disk after close MiB (allocated) | WA write_bytes | WA write_bytes − cancelled | WA wchar | WA tidekv stats (before close) |"
-    );
-    let _ = writeln!(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-    for &engine in &plan.engines {
-        let d = done(runs, Workload::Insert, engine);
-        let med = |f: &dyn Fn(&HashMap<String, f64>) -> Option<f64>| -> Option<f64> {
-            median(d.iter().filter_map(|(_, m)| f(m)).collect())
-        };
-        let load_peak = med(&|m| Some(get(m, "load_peak_rss_kib")? * 1024.0));
-        let peak = med(&|m| Some(get(m, "peak_rss_kib")? * 1024.0));
-        let base = med(&|m| Some(get(m, "baseline_rss_kib")? * 1024.0));
-        let disk = med(&|m| get(m, "disk_bytes"));
-        let allocated = med(&|m| get(m, "disk_allocated_bytes"));
-        let wa_wb = med(&|m| Some(get(m, "write_bytes")? / get(m, "user_bytes")?));
-        let wa_net = med(&|m| {
-            Some(
-                (get(m, "write_bytes")? - get(m, "cancelled_write_bytes")?) / get(m, "user_bytes")?,
-            )
-        });
-        let wa_wchar = med(&|m| Some(get(m, "wchar")? / get(m, "user_bytes")?));
-        let wa_stats = med(&|m| get(m, "tidekv_wa_before_close"));
-        let _ = writeln!(
-            w,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-            engine.name(),
-            mib(load_peak),
-            mib(peak),
-            mib(base),
-            mib(disk),
-            mib(allocated),
-            ratio(wa_wb),
-            ratio(wa_net),
-            ratio(wa_wchar),
-            ratio(wa_stats)
-        );
+/// Each engine's median, and tidekv ÷ each peer: the ratio of the medians, and the min–max of the
+/// per-round ratios (peers run right after tidekv in each round).
+fn throughput_table(w: &mut String, plan: &Plan, runs: &[Run]) {
+    let peers: Vec<EngineKind> = plan
+        .engines
+        .iter()
+        .copied()
+        .filter(|&e| e != EngineKind::Tidekv)
+        .collect();
+    let _ = writeln!(w, "## Throughput\n");
+    let mut head = String::from("| workload | unit |");
+    let mut rule = String::from("|---|---|");
+    for engine in &plan.engines {
+        head.push_str(&format!(" {} |", engine.name()));
+        rule.push_str("---:|");
+    }
+    for peer in &peers {
+        head.push_str(&format!(" tidekv ÷ {} (per-round min–max) |", peer.name()));
+        rule.push_str("---:|");
+    }
+    let _ = writeln!(w, "{head}\n{rule}");
+    for (label, unit, workload, metric) in rows() {
+        if !plan.workloads.contains(&workload) {
+            continue;
+        }
+        let mut line = format!("| {label} | {unit} |");
+        for &engine in &plan.engines {
+            let v = values(runs, workload, engine, metric);
+            line.push_str(&format!(
+                " {} |",
+                fmt_rate(median(v.iter().map(|x| x.1).collect()))
+            ));
+        }
+        let t = values(runs, workload, EngineKind::Tidekv, metric);
+        let tm = median(t.iter().map(|x| x.1).collect());
+        for &peer in &peers {
+            let p = values(runs, workload, peer, metric);
+            let pm = median(p.iter().map(|x| x.1).collect());
+            let per_round: Vec<f64> = t
+                .iter()
+                .filter_map(|&(round, tv)| Some(tv / p.iter().find(|x| x.0 == round)?.1))
+                .collect();
+            let spread = match (
+                per_round.iter().copied().reduce(f64::min),
+                per_round.iter().copied().reduce(f64::max),
+            ) {
+                (Some(lo), Some(hi)) => format!(" ({lo:.2}–{hi:.2})"),
+                _ => String::new(),
+            };
+            let r = match (tm, pm) {
+                (Some(a), Some(b)) => Some(a / b),
+                _ => None,
+            };
+            line.push_str(&format!(" **{}**{spread} |", ratio(r)));
+        }
+        let _ = writeln!(w, "{line}");
     }
 }
 
-fn details(w: &mut String, plan: &Plan, runs: &[Run]) {
-    let _ = writeln!(w, "\n## Details (medians over rounds)\n");
-    let pick = |workload: Workload, name: &str| -> Option<f64> {
+/// tidekv ÷ each peer (ratio of medians) for every row of the throughput table that ran.
+fn ratio_groups(plan: &Plan, runs: &[Run]) -> Vec<BarGroup> {
+    let peers: Vec<EngineKind> = plan
+        .engines
+        .iter()
+        .copied()
+        .filter(|&e| e != EngineKind::Tidekv)
+        .collect();
+    let med = |workload, engine, metric| {
         median(
-            done(runs, workload, EngineKind::Tidekv)
+            values(runs, workload, engine, metric)
                 .iter()
-                .filter_map(|(_, m)| get(m, name))
+                .map(|x| x.1)
                 .collect(),
         )
     };
-    if plan.workloads.contains(&Workload::Insert) {
-        let names = [
-            "flush_secs",
-            "finish_secs",
-            "tidekv_flushes",
-            "tidekv_compactions",
-            "tidekv_write_stalls",
-            "tidekv_write_stall_ms",
-            "tidekv_l0_tables",
-            "tidekv_l1_tables",
-            "tidekv_l2_tables",
-            "tidekv_wal_bytes",
-            "tidekv_flush_bytes",
-            "tidekv_compaction_bytes",
-            "tidekv_user_bytes",
-        ];
-        let parts: Vec<String> = names
-            .iter()
-            .filter_map(|n| Some(format!("{n}={}", pick(Workload::Insert, n)?)))
-            .collect();
-        let _ = writeln!(w, "- tidekv insert: {}", parts.join(", "));
-        let d = done(runs, Workload::Insert, EngineKind::Fjall);
-        let f = |n: &str| median(d.iter().filter_map(|(_, m)| get(m, n)).collect());
-        if let (Some(flush), Some(finish)) = (f("flush_secs"), f("finish_secs")) {
-            let _ = writeln!(
-                w,
-                "- fjall insert: flush_secs={flush}, finish_secs={finish}"
-            );
-        }
-    }
-    for workload in [Workload::Get, Workload::Scan] {
-        if let (Some(h), Some(m)) = (
-            pick(workload, "tidekv_cache_hits"),
-            pick(workload, "tidekv_cache_misses"),
-        ) {
-            let _ = writeln!(
-                w,
-                "- tidekv {}: block cache hits {h}, misses {m} during the timed phase",
-                workload.name()
-            );
-        }
-    }
-    if let (Some(ops), Some(syncs)) = (
-        pick(Workload::Sync2, "ops"),
-        pick(Workload::Sync2, "tidekv_log_syncs"),
-    ) {
-        let _ = writeln!(
-            w,
-            "- tidekv sync2: {syncs} log fsyncs for {ops} writes ({:.2} writes per fsync)",
-            ops / syncs
-        );
-    }
+    rows()
+        .into_iter()
+        .filter(|row| plan.workloads.contains(&row.2))
+        .map(|(label, unit, workload, metric)| {
+            let t = med(workload, EngineKind::Tidekv, metric);
+            let bars = peers
+                .iter()
+                .map(|&peer| {
+                    let r = match (t, med(workload, peer, metric)) {
+                        (Some(a), Some(b)) => Some(a / b),
+                        _ => None,
+                    };
+                    (peer.name().to_string(), r)
+                })
+                .collect();
+            (format!("{label} ({unit})"), bars)
+        })
+        .collect()
 }
 
 fn per_round(w: &mut String, plan: &Plan, runs: &[Run]) {

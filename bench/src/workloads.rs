@@ -10,17 +10,25 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Result};
 
-use crate::data::{self, Rng, Values, GROUP, KEY_LEN, VALUE_LEN};
+use crate::data::{self, Rng, Values, GROUP, KEY_LEN};
 use crate::engines::{self, EngineKind, Kv, WriteMode};
-use crate::proc_stats::{self, Io};
+use crate::proc_stats;
 
+mod insert;
+mod latency;
 mod prefix_scan;
-mod sync2;
+mod reopen;
+mod sync_writes;
 mod watchdog;
 
+use self::insert::insert;
+use self::latency::latency;
 use self::prefix_scan::prefix_scan;
 pub use self::prefix_scan::PREFIX_SCANS;
-use self::sync2::sync2;
+pub use self::reopen::load_and_abort;
+use self::reopen::{open_after_close, open_after_crash};
+use self::sync_writes::sync_writes;
+pub use self::sync_writes::SYNC_THREADS;
 use self::watchdog::Watchdog;
 
 /// One workload (see the README of the harness, `bench/README.md`).
@@ -30,18 +38,31 @@ pub enum Workload {
     Get,
     Scan,
     Mix,
-    Sync2,
+    /// Durable writes from `SYNC_THREADS[i]` threads.
+    Sync(usize),
+    /// Time to open a store, and to read from it, after a clean close.
+    OpenAfterClose,
+    /// The same after the process that filled it was killed (`abort`) without closing it.
+    OpenAfterCrash,
+    /// Latencies of paced reads and writes through a long run (`latency.rs`).
+    Latency,
     /// One of [`PREFIX_SCANS`], by index.
     PrefixScan(usize),
 }
 
 impl Workload {
-    pub const ALL: [Workload; 13] = [
+    pub const ALL: [Workload; 19] = [
         Workload::Insert,
         Workload::Get,
         Workload::Scan,
         Workload::Mix,
-        Workload::Sync2,
+        Workload::Sync(0),
+        Workload::Sync(1),
+        Workload::Sync(2),
+        Workload::Sync(3),
+        Workload::OpenAfterClose,
+        Workload::OpenAfterCrash,
+        Workload::Latency,
         Workload::PrefixScan(0),
         Workload::PrefixScan(1),
         Workload::PrefixScan(2),
@@ -58,7 +79,13 @@ impl Workload {
             Workload::Get => "get",
             Workload::Scan => "scan",
             Workload::Mix => "mix",
-            Workload::Sync2 => "sync2",
+            Workload::Sync(i) => ["sync-1", "sync-2", "sync-8", "sync-32"]
+                .get(i)
+                .copied()
+                .unwrap_or("?"),
+            Workload::OpenAfterClose => "open-after-close",
+            Workload::OpenAfterCrash => "open-after-crash",
+            Workload::Latency => "latency",
             Workload::PrefixScan(i) => PREFIX_SCANS.get(i).map_or("?", |s| s.0),
         }
     }
@@ -67,13 +94,16 @@ impl Workload {
 impl FromStr for Workload {
     type Err = anyhow::Error;
     fn from_str(s: &str) -> Result<Self> {
+        // The name the 2-thread series had before there were others.
+        let s = if s == "sync2" { "sync-2" } else { s };
         Workload::ALL
             .into_iter()
             .find(|w| w.name() == s)
             .ok_or_else(|| {
                 anyhow::anyhow!(
-                    "unknown workload {s:?} (insert, get, scan, mix, sync2, \
-                     fresh-scan-{{1,10,100,1000}}, compact-scan-{{1,10,100,1000}})"
+                    "unknown workload {s:?} (insert, get, scan, mix, sync-{{1,2,8,32}}, \
+                     open-after-close, open-after-crash, latency, fresh-scan-{{1,10,100,1000}}, \
+                     compact-scan-{{1,10,100,1000}})"
                 )
             })
     }
@@ -90,6 +120,11 @@ pub struct RunSpec<'a> {
     pub dir: &'a Path,
     pub timeout: Duration,
     pub seed: u64,
+    /// `latency`: operations per second of each of its two threads, and how long it runs.
+    pub op_rate: u64,
+    pub latency_run: Duration,
+    /// `latency`: where its per-second series goes (for the charts), if anywhere.
+    pub series_dir: Option<&'a Path>,
 }
 
 /// What a run reports: `name=value` pairs.
@@ -113,7 +148,11 @@ impl Report {
 /// Runs one workload and returns its report.
 pub fn run(spec: &RunSpec<'_>) -> Result<Report> {
     ensure!(spec.keys > 0, "--keys must be > 0");
-    let dog = Watchdog::start(spec.timeout);
+    // `--timeout` bounds the preparation of a latency run; its paced part comes on top.
+    let dog = match spec.workload {
+        Workload::Latency => Watchdog::start(spec.timeout + spec.latency_run),
+        _ => Watchdog::start(spec.timeout),
+    };
     dog.phase("generating data", None);
     let load_order = data::shuffled_keys(spec.keys, spec.seed);
     let values = Values::new(spec.seed);
@@ -133,7 +172,15 @@ pub fn run(spec: &RunSpec<'_>) -> Result<Report> {
             let kv = loaded(spec, &dog, &load_order, &values)?;
             mix(spec, &dog, &kv, &values, &mut report)?;
         }
-        Workload::Sync2 => sync2(spec, &dog, &load_order, &values, &mut report)?,
+        Workload::Sync(i) => {
+            let threads = SYNC_THREADS.get(i).copied().unwrap_or(1);
+            sync_writes(spec, &dog, &load_order, &values, threads, &mut report)?;
+        }
+        Workload::OpenAfterClose => {
+            open_after_close(spec, &dog, &load_order, &values, &mut report)?;
+        }
+        Workload::OpenAfterCrash => open_after_crash(spec, &dog, &mut report)?,
+        Workload::Latency => latency(spec, &dog, &load_order, &values, &mut report)?,
         Workload::PrefixScan(i) => {
             prefix_scan(spec, &dog, &load_order, &values, i, &mut report)?;
         }
@@ -161,84 +208,6 @@ fn load(dog: &Watchdog, kv: &dyn Kv, order: &[[u8; KEY_LEN]], values: &Values) -
 
 fn secs(start: Instant) -> f64 {
     start.elapsed().as_secs_f64()
-}
-
-/// `insert`: random-order inserts of every key into an empty store, buffered writes.
-/// Then `flush` (fsync) and `finish` (memtables to tables), timed apart; then peak memory,
-/// bytes written (from `/proc/self/io`) and bytes left on disk.
-fn insert(
-    spec: &RunSpec<'_>,
-    dog: &Watchdog,
-    order: &[[u8; KEY_LEN]],
-    values: &Values,
-    report: &mut Report,
-) -> Result<()> {
-    let io_before = Io::read()?;
-    dog.phase("open", None);
-    let kv = open(spec, WriteMode::Buffered)?;
-    dog.phase("insert", Some(&kv));
-    let start = Instant::now();
-    load(dog, &*kv, order, values)?;
-    report.put("ops", spec.keys as f64);
-    report.put("secs", secs(start));
-
-    dog.phase("flush", Some(&kv));
-    let start = Instant::now();
-    kv.flush()?;
-    report.put("flush_secs", secs(start));
-    // Before any stats call: tidekv's `stats()` reads the whole store (for exact key counts),
-    // filling its block cache, which would count against its peak memory.
-    report.put("load_peak_rss_kib", proc_stats::peak_rss_kib()? as f64);
-
-    if let Some(stats) = kv.tidekv_stats() {
-        report.put("tidekv_wa_before_close", stats.write_amplification);
-        report.put("tidekv_user_bytes", stats.user_bytes_written as f64);
-        report.put("tidekv_wal_bytes", stats.wal_bytes_written as f64);
-        report.put("tidekv_flush_bytes", stats.flush_bytes_written as f64);
-        report.put(
-            "tidekv_compaction_bytes",
-            stats.compaction_bytes_written as f64,
-        );
-        report.put("tidekv_flushes", stats.flushes as f64);
-        report.put("tidekv_compactions", stats.compactions as f64);
-        report.put("tidekv_write_stalls", stats.write_stalls as f64);
-        report.put(
-            "tidekv_write_stall_ms",
-            stats.write_stall_micros as f64 / 1000.0,
-        );
-        for level in &stats.levels {
-            if level.tables > 0 && level.level < 8 {
-                const NAMES: [&str; 8] = [
-                    "tidekv_l0_tables",
-                    "tidekv_l1_tables",
-                    "tidekv_l2_tables",
-                    "tidekv_l3_tables",
-                    "tidekv_l4_tables",
-                    "tidekv_l5_tables",
-                    "tidekv_l6_tables",
-                    "tidekv_l7_tables",
-                ];
-                report.put(NAMES[level.level as usize], level.tables as f64);
-            }
-        }
-    }
-
-    dog.phase("finish (memtables to tables, close)", Some(&kv));
-    let start = Instant::now();
-    kv.finish()?;
-    drop(kv);
-    report.put("finish_secs", secs(start));
-
-    let io = Io::read()?.since(io_before);
-    let user_bytes = spec.keys * (KEY_LEN + VALUE_LEN) as u64;
-    report.put("user_bytes", user_bytes as f64);
-    report.put("write_bytes", io.write_bytes as f64);
-    report.put("cancelled_write_bytes", io.cancelled_write_bytes as f64);
-    report.put("wchar", io.wchar as f64);
-    let disk = proc_stats::dir_size(spec.dir)?;
-    report.put("disk_bytes", disk.apparent as f64);
-    report.put("disk_allocated_bytes", disk.allocated as f64);
-    Ok(())
 }
 
 /// Loads every key (random order), writes everything out as tables and reopens, then reads every
