@@ -38,7 +38,7 @@ pub(crate) fn encode_block(raw: &[u8], compression: Compression) -> Result<Vec<u
         Compression::Lz4 => Some((TYPE_LZ4, lz4_flex::block::compress_prepend_size(raw))),
         Compression::Zstd(level) => Some((
             TYPE_ZSTD,
-            zstd::bulk::compress(raw, level)
+            super::zstd_contexts::compress(raw, level)
                 .map_err(|e| format!("zstd compression failed: {e}"))?,
         )),
         Compression::Snappy => Some((
@@ -112,7 +112,7 @@ fn decode_zstd(stored: &[u8]) -> Result<Vec<u8>, String> {
     let size = usize::try_from(size).unwrap_or(usize::MAX);
     check_size(size)?;
     // The capacity bounds the output even if more frames follow the first one.
-    let raw = zstd::bulk::decompress(stored, size)
+    let raw = super::zstd_contexts::decompress(stored, size)
         .map_err(|e| format!("zstd block does not decompress: {e}"))?;
     if raw.len() != size {
         return Err(format!(

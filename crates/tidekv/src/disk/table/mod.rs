@@ -10,3 +10,4 @@ pub(crate) mod cache;
 pub(crate) mod compression;
 pub(crate) mod reader;
 pub(crate) mod table_cache;
+mod zstd_contexts;
