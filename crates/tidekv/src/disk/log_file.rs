@@ -5,6 +5,12 @@
 //! recovery rule in `docs/format/wal.md`). The log tracks that length as syncs complete, through
 //! its own `sync` or through a [`LogSyncer`] running on another thread (group commit).
 //!
+//! A log may reserve space ahead of its appends (the write-ahead log does, `reserve_ahead`): its
+//! file is then longer than its records, the rest zeros, so that the fsync of a record does not
+//! also have to record a new file size. Recovery cuts zeros after the last record off the newest
+//! log, and [`LogFile::complete`] trims them before a newer log exists, so that every older log
+//! ends at its last record (`docs/format/wal.md`).
+//!
 //! After a failed append or sync the log is poisoned and refuses everything — appends, syncs and
 //! syncs through a [`LogSyncer`] alike: a failed append may have left part of a record in the
 //! file, and after a failed fsync the kernel may have dropped pages it had reported written, so a
@@ -64,6 +70,10 @@ pub(crate) struct LogFile {
     file: Box<dyn WritableFile>,
     number: u64,
     len: u64,
+    /// The file's length: `len`, or more while space is reserved ahead of the appends.
+    reserved: u64,
+    /// How far past an append that outgrows `reserved` to reserve (0: never).
+    reserve_ahead: u64,
     /// The largest record payload accepted.
     max_record: u32,
     shared: Arc<Shared>,
@@ -85,13 +95,15 @@ impl LogSyncer {
 
 impl LogFile {
     /// Creates log file `number` at `path` holding `header`, synced, with its directory entry
-    /// synced too. Records larger than `max_record` bytes are refused.
+    /// synced too. Records larger than `max_record` bytes are refused. An append that would
+    /// outgrow the file reserves `reserve_ahead` bytes past its end (0: none).
     pub(crate) fn create(
         fs: &dyn Fs,
         path: &Path,
         number: u64,
         header: &[u8],
         max_record: u32,
+        reserve_ahead: u64,
     ) -> Result<LogFile> {
         let io = |what: &str, e| Error::io(format!("{what} {}", path.display()), e);
         // Written under a temporary name and renamed once its header is durable: a log under its
@@ -111,6 +123,8 @@ impl LogFile {
             file,
             number,
             len,
+            reserved: len,
+            reserve_ahead,
             max_record,
             shared: Arc::new(Shared {
                 path: path.to_path_buf(),
@@ -130,6 +144,8 @@ impl LogFile {
             file,
             number,
             len,
+            reserved: len,
+            reserve_ahead: 0,
             max_record: log_frame::MAX_PAYLOAD,
             shared: Arc::new(Shared {
                 path: path.to_path_buf(),
@@ -147,15 +163,36 @@ impl LogFile {
         let durable = self.shared.durable.load(Ordering::Acquire);
         log_frame::seal(framed, self.number, durable, self.max_record)
             .map_err(|why| Error::invalid("write", why))?;
-        if let Err(e) = self.file.append(framed) {
-            self.shared.poisoned.store(true, Ordering::Release);
-            return Err(Error::io(
-                format!("appending to {}", self.shared.path.display()),
-                e,
-            ));
+        let end = self.len + framed.len() as u64;
+        if self.reserve_ahead > 0 && end > self.reserved {
+            let reserved = end + self.reserve_ahead;
+            let reserve = self.file.reserve(reserved);
+            self.poison_on("reserving space in", reserve)?;
+            self.reserved = reserved;
         }
-        self.len += framed.len() as u64;
+        let append = self.file.append(framed);
+        self.poison_on("appending to", append)?;
+        self.len = end;
         Ok(self.len)
+    }
+
+    /// Trims the reserved space off and syncs: the file ends at its last record and all of it
+    /// is durable. Called before a newer log is created (an older log must be whole).
+    pub(crate) fn complete(&mut self) -> Result<()> {
+        if self.reserved > self.len {
+            let trim = self.file.trim(self.len);
+            self.poison_on("trimming", trim)?;
+            self.reserved = self.len;
+        }
+        self.sync()
+    }
+
+    /// `result`, with the log poisoned if it is an error (see the module docs).
+    fn poison_on(&self, what: &str, result: std::io::Result<()>) -> Result<()> {
+        result.map_err(|e| {
+            self.shared.poisoned.store(true, Ordering::Release);
+            Error::io(format!("{what} {}", self.shared.path.display()), e)
+        })
     }
 
     /// Makes everything appended so far durable.

@@ -217,7 +217,7 @@ impl Inner {
         // The counts go out with the memtable: every write in it must be counted first.
         self.settle_counts(writer)?;
         write_counts(&writer.counts, &mem, writer.last_seq)?;
-        writer.wal.sync()?;
+        writer.wal.complete()?;
         self.group.mark_synced(writer.last_seq);
         self.publish(writer.last_seq);
         let number = self.new_file_number();

@@ -64,6 +64,37 @@ pub(super) struct Inode {
     /// Set by a failed sync: the dirty pages it was writing are gone (Linux marks them clean
     /// after an fsync error), so no later sync can make bytes from here on durable.
     pub(super) lost_from: Option<usize>,
+    /// The file's length when it is longer than `data`: the bytes past `data` are space reserved
+    /// ahead of the appends (`WritableFile::reserve`) and read as zeros; 0 if none.
+    pub(super) reserved: usize,
+    /// `reserved` as of the last sync: what a power cut leaves of it.
+    pub(super) reserved_synced: usize,
+}
+
+impl Inode {
+    /// The file's length: its bytes, or its reserved space if that reaches further.
+    pub(super) fn len(&self) -> usize {
+        self.data.len().max(self.reserved)
+    }
+
+    /// Bytes `range` of the file (reserved space reading as zeros); `None` past its end.
+    pub(super) fn read(&self, range: std::ops::Range<usize>) -> Option<Vec<u8>> {
+        if range.end > self.len() || range.start > range.end {
+            return None;
+        }
+        let mut out = self
+            .data
+            .get(range.start.min(self.data.len())..range.end.min(self.data.len()))?
+            .to_vec();
+        out.resize(range.len(), 0);
+        Some(out)
+    }
+
+    /// Cuts the file to `len` bytes, its reserved space included.
+    pub(super) fn cut(&mut self, len: usize) {
+        self.data.truncate(len);
+        self.reserved = self.reserved.min(len);
+    }
 }
 
 pub(super) type InodeRef = Arc<Mutex<Inode>>;
@@ -280,7 +311,7 @@ impl MemFs {
                 inode: Arc::new(Mutex::new(Inode {
                     data,
                     synced,
-                    lost_from: None,
+                    ..Inode::default()
                 })),
                 durable_entry: true,
                 replaced: None,
@@ -352,6 +383,7 @@ impl MemFs {
         }
         let len = inode.data.len();
         inode.synced = inode.lost_from.map_or(len, |at| at.min(len));
+        inode.reserved_synced = inode.reserved;
         drop(state);
         Ok(())
     }

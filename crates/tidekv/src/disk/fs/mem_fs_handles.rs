@@ -75,6 +75,29 @@ impl WritableFile for MemWriter {
         self.fs.sync_inode(&self.inode)
     }
 
+    fn reserve(&mut self, len: u64) -> io::Result<()> {
+        let _state = self.fs.enter(false)?;
+        let mut inode = self.inode.lock();
+        inode.reserved = inode
+            .reserved
+            .max(usize::try_from(len).unwrap_or(usize::MAX));
+        Ok(())
+    }
+
+    fn trim(&mut self, len: u64) -> io::Result<()> {
+        let _state = self.fs.enter(false)?;
+        let mut inode = self.inode.lock();
+        let len = usize::try_from(len).unwrap_or(usize::MAX);
+        if len != inode.data.len() {
+            return Err(io::Error::other(format!(
+                "trim to {len} bytes of a file with {} appended",
+                inode.data.len()
+            )));
+        }
+        inode.cut(len);
+        Ok(())
+    }
+
     fn syncer(&self) -> io::Result<Box<dyn FileSyncer>> {
         drop(self.fs.enter(false)?);
         Ok(Box::new(MemSyncer {
@@ -126,22 +149,21 @@ impl RandomAccessFile for MemReader {
         usize::try_from(offset)
             .ok()
             .and_then(|start| Some(start..start.checked_add(len)?))
-            .and_then(|range| inode.data.get(range))
-            .map(<[u8]>::to_vec)
+            .and_then(|range| inode.read(range))
             .ok_or_else(|| {
                 io::Error::new(
                     io::ErrorKind::UnexpectedEof,
                     format!(
                         "read of {len} bytes at {offset} runs past the end of {} ({} bytes)",
                         self.path.display(),
-                        inode.data.len()
+                        inode.len()
                     ),
                 )
             })
     }
 
     fn len(&self) -> u64 {
-        self.inode.lock().data.len() as u64
+        self.inode.lock().len() as u64
     }
 }
 

@@ -49,13 +49,14 @@ impl Fs for MemFs {
         // The state lock is held through the read (see `MemFs::sync_inode`): a read that began
         // before a power cut does not see what the cut left.
         let state = self.enter(false)?;
-        let data = state.inode(path)?.lock().data.clone();
-        Ok(data)
+        let inode = state.inode(path)?;
+        let inode = inode.lock();
+        Ok(inode.read(0..inode.len()).unwrap_or_default())
     }
 
     fn file_size(&self, path: &Path) -> io::Result<u64> {
         let state = self.enter(false)?;
-        let len = state.inode(path)?.lock().data.len() as u64;
+        let len = state.inode(path)?.lock().len() as u64;
         Ok(len)
     }
 
@@ -69,11 +70,10 @@ impl Fs for MemFs {
         let state = self.enter(true)?;
         let inode = state.inode(path)?;
         let mut inode = inode.lock();
-        inode
-            .data
-            .truncate(usize::try_from(len).unwrap_or(usize::MAX));
+        inode.cut(usize::try_from(len).unwrap_or(usize::MAX));
         let len = inode.data.len();
         inode.synced = inode.lost_from.map_or(len, |at| at.min(len));
+        inode.reserved_synced = inode.reserved;
         Ok(())
     }
 

@@ -82,6 +82,9 @@ impl State {
             }
             inode.synced = inode.data.len();
             inode.lost_from = None;
+            // A reservation (or a trim of one) not yet synced is undone; the reserved space
+            // reads as zeros whatever happened to the appends inside it.
+            inode.reserved = inode.reserved_synced;
         }
         self.files = after;
     }

@@ -286,3 +286,39 @@ fn a_sync_racing_a_power_cut_acknowledges_only_bytes_that_survive_it() {
         );
     }
 }
+
+#[test]
+fn reserved_space_reads_as_zeros_and_only_a_synced_reservation_survives_a_crash() {
+    let fs = MemFs::new();
+    let (mut file, path) = durable_log(&fs);
+    file.append(b"abc").unwrap();
+    file.reserve(10).unwrap();
+    assert_eq!(fs.file_size(&path).unwrap(), 10);
+    file.append(b"de").unwrap();
+    assert_eq!(fs.read_all(&path).unwrap(), b"abcde\0\0\0\0\0");
+    let reader = fs.open_read(&path).unwrap();
+    assert_eq!(reader.len(), 10);
+    assert_eq!(reader.read_at(3, 4).unwrap(), b"de\0\0");
+    assert!(reader.read_at(8, 3).is_err());
+    // Not synced: the crash undoes both the appends and the reservation.
+    fs.crash();
+    assert_eq!(fs.read_all(&path).unwrap(), b"");
+
+    let mut file = fs.append_to(&path).unwrap();
+    file.append(b"abc").unwrap();
+    file.reserve(8).unwrap();
+    file.sync().unwrap();
+    file.append(b"lost").unwrap();
+    fs.crash();
+    assert_eq!(
+        fs.read_all(&path).unwrap(),
+        b"abc\0\0\0\0\0",
+        "a synced reservation stays"
+    );
+
+    let mut file = fs.append_to(&path).unwrap();
+    assert!(
+        file.trim(2).is_err(),
+        "a trim must keep every appended byte"
+    );
+}

@@ -51,6 +51,15 @@ pub(crate) trait WritableFile: Send {
     fn append(&mut self, data: &[u8]) -> io::Result<()>;
     /// Makes every byte appended so far survive a crash or power loss.
     fn sync(&mut self) -> io::Result<()>;
+    /// Makes the file at least `len` bytes long without moving where appends go; the bytes past
+    /// the last append read as zeros. Logs reserve space ahead of their appends so that a sync
+    /// of appended bytes does not also have to record a new file size (on ext4 and XFS an
+    /// `fdatasync` that changes the size commits the file system's journal; one that only
+    /// writes data within the size need not).
+    fn reserve(&mut self, len: u64) -> io::Result<()>;
+    /// Cuts reserved space off: the file becomes the `len` bytes appended so far (`len` must be
+    /// that count). Not synced.
+    fn trim(&mut self, len: u64) -> io::Result<()>;
     /// A handle that syncs this same file from another thread while this one keeps appending
     /// (group commit). A sync through it makes durable at least the bytes appended before it was
     /// called.

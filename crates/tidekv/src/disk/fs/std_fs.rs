@@ -25,6 +25,19 @@ impl WritableFile for StdFile {
         self.0.sync_data()
     }
 
+    fn reserve(&mut self, len: u64) -> io::Result<()> {
+        // `set_len` leaves the file position, where the next append writes, where it was. The
+        // new space is a hole: nothing is written now, and it reads as zeros.
+        if len > self.0.metadata()?.len() {
+            self.0.set_len(len)?;
+        }
+        Ok(())
+    }
+
+    fn trim(&mut self, len: u64) -> io::Result<()> {
+        self.0.set_len(len)
+    }
+
     fn syncer(&self) -> io::Result<Box<dyn FileSyncer>> {
         // A duplicated descriptor shares the open file: fdatasync through it flushes what the
         // owner wrote through the original.
@@ -210,6 +223,24 @@ mod tests {
         // An open file stays readable after its name is removed.
         StdFs.remove(&path).unwrap();
         assert_eq!(read.read_at(0, 5).unwrap(), b"hello");
+    }
+
+    #[test]
+    fn reserve_grows_the_file_without_moving_appends_and_trim_cuts_it_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log");
+        let mut file = StdFs.create(&path).unwrap();
+        file.append(b"abc").unwrap();
+        file.reserve(100).unwrap();
+        assert_eq!(StdFs.file_size(&path).unwrap(), 100);
+        file.append(b"de").unwrap();
+        file.reserve(50).unwrap(); // never shrinks
+        let mut expected = b"abcde".to_vec();
+        expected.resize(100, 0);
+        assert_eq!(StdFs.read_all(&path).unwrap(), expected);
+        file.trim(5).unwrap();
+        file.append(b"f").unwrap();
+        assert_eq!(StdFs.read_all(&path).unwrap(), b"abcdef");
     }
 
     /// Appends from the owning handle while another thread syncs through a syncer: every byte is

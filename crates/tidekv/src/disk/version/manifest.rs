@@ -48,7 +48,7 @@ impl ManifestWriter {
     ) -> Result<Self> {
         let path = manifest_path(dir, number);
         let header = log_frame::encode_header(&MAGIC, number);
-        let log = LogFile::create(fs, &path, number, &header, log_frame::MAX_PAYLOAD)?;
+        let log = LogFile::create(fs, &path, number, &header, log_frame::MAX_PAYLOAD, 0)?;
         let mut manifest = ManifestWriter { log, number };
         manifest.log(snapshot)?;
         set_current(fs, dir, number)?;

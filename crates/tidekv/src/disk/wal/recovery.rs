@@ -17,7 +17,8 @@ pub(crate) struct Recovered {
     /// needs the length.
     #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) len: u64,
-    /// Whether a torn tail was cut off.
+    /// Whether a torn tail was cut off: bytes other than the zeros of space the log had
+    /// reserved past its last record (`log_file.rs`), which are cut off silently.
     pub(crate) cut: bool,
 }
 
@@ -29,17 +30,22 @@ pub(crate) fn recover(fs: &dyn Fs, path: &Path, number: u64, is_last: bool) -> R
     let bytes = fs
         .read_all(path)
         .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
-    let contents = decode_log(&Bytes::from(bytes), number, is_last)
+    let bytes = Bytes::from(bytes);
+    let contents = decode_log(&bytes, number, is_last)
         .map_err(|bad| Error::corruption(path, bad.offset as u64, bad.reason))?;
-    let cut = contents.torn_at.is_some();
-    if is_last && !cut && contents.valid_len > 0 {
+    let torn = contents.torn_at.is_some();
+    let reserved_only = bytes
+        .get(contents.valid_len..)
+        .is_some_and(|rest| rest.iter().all(|&b| b == 0));
+    let cut = torn && !reserved_only;
+    if is_last && !torn && contents.valid_len > 0 {
         // A process that crashed may have left bytes here that the OS holds but never synced.
         // Open is about to create a newer log, and an older log must be durable and whole
         // (docs/format/wal.md, "Recovery"): a power cut after that must not garble this one.
         fs.sync_file(path)
             .map_err(|e| Error::io(format!("syncing {}", path.display()), e))?;
     }
-    if cut {
+    if torn {
         let io = |e| Error::io(format!("cutting the torn tail of {}", path.display()), e);
         if contents.valid_len == 0 {
             fs.remove(path).map_err(io)?;
@@ -161,10 +167,9 @@ mod tests {
             }
             other => panic!("expected corruption, got {other:?}"),
         }
-        assert_eq!(
-            fs.read_all(&path).unwrap().len() as u64,
-            log.len(),
-            "nothing was cut"
+        assert!(
+            fs.read_all(&path).unwrap().len() as u64 > log.len(),
+            "nothing was cut: the space reserved past the records is still there"
         );
     }
 
@@ -231,5 +236,67 @@ mod tests {
         let got = recover(&StdFs, &path, 1, true).unwrap();
         assert_eq!(got.records, vec![put(1, "a")]);
         assert_eq!(std::fs::metadata(&path).unwrap().len(), good);
+    }
+
+    /// The log reserves space past its records; a crash leaves zeros there, which recovery cuts
+    /// off without reporting a torn tail. Real garbage there is still a torn tail.
+    #[test]
+    fn reserved_space_is_zeros_that_recovery_cuts_without_calling_them_torn() {
+        use crate::disk::wal::writer::RESERVE_AHEAD;
+        let fs = MemFs::new();
+        let path = wal_path(&dir(), 5);
+        let mut log = WalWriter::create(&fs, &dir(), 5, MAX_PAYLOAD).unwrap();
+        let first_end = log.append(&put(1, "a")).unwrap();
+        log.append(&put(2, "b")).unwrap();
+        log.sync().unwrap();
+        let records = log.len();
+        // The first append reserved RESERVE_AHEAD past its own end; the second fit in it.
+        assert_eq!(fs.file_size(&path).unwrap(), first_end + RESERVE_AHEAD);
+        fs.crash();
+        let got = recover(&fs, &path, 5, true).unwrap();
+        assert_eq!(got.records, vec![put(1, "a"), put(2, "b")]);
+        assert!(!got.cut, "only reserved zeros followed the records");
+        assert_eq!(
+            fs.file_size(&path).unwrap(),
+            records,
+            "the zeros are cut off"
+        );
+
+        // Garbage in the reserved space is a torn tail, as anywhere else.
+        let mut log = WalWriter::create(&fs, &dir(), 6, MAX_PAYLOAD).unwrap();
+        log.append(&put(1, "a")).unwrap();
+        log.sync().unwrap();
+        drop(log);
+        let path = wal_path(&dir(), 6);
+        let mut bytes = fs.read_all(&path).unwrap();
+        let at = bytes.len() - 10;
+        bytes[at] = 0x5A;
+        fs.put(&path, bytes);
+        let got = recover(&fs, &path, 6, true).unwrap();
+        assert_eq!(got.records, vec![put(1, "a")]);
+        assert!(got.cut);
+    }
+
+    /// `complete` leaves the log ending at its last record, so it reads as an older log; without
+    /// it the reserved zeros after the records are corruption in an older log.
+    #[test]
+    fn a_completed_log_ends_at_its_last_record_and_reads_as_an_older_log() {
+        let fs = MemFs::new();
+        let mut log = WalWriter::create(&fs, &dir(), 8, MAX_PAYLOAD).unwrap();
+        log.append(&put(1, "a")).unwrap();
+        log.sync().unwrap();
+        let path = wal_path(&dir(), 8);
+        let err = recover(&fs, &path, 8, false).unwrap_err();
+        assert!(matches!(err, Error::Corruption { .. }), "{err:?}");
+        log.complete().unwrap();
+        assert_eq!(fs.file_size(&path).unwrap(), log.len());
+        fs.crash();
+        assert_eq!(
+            fs.file_size(&path).unwrap(),
+            log.len(),
+            "the trim was synced"
+        );
+        let got = recover(&fs, &path, 8, false).unwrap();
+        assert_eq!(got.records, vec![put(1, "a")]);
     }
 }

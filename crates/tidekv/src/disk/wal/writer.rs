@@ -9,6 +9,11 @@ use crate::disk::log_file::{LogFile, LogSyncer};
 use crate::disk::wal::record::{encode_header, encode_record_in, EntryRef};
 use crate::error::{Error, Result};
 
+/// Space a log reserves past its last record whenever an append outgrows its file: an fsync
+/// then records a new file size once per mebibyte of log, not once per write (`log_file.rs`).
+/// What recovery reads past the last record is at most this much.
+pub(crate) const RESERVE_AHEAD: u64 = 1 << 20;
+
 /// An open write-ahead log being appended to; poisoned after any failed append or sync.
 pub(crate) struct WalWriter {
     log: LogFile,
@@ -28,7 +33,8 @@ impl WalWriter {
         max_record: u32,
     ) -> Result<WalWriter> {
         let header = encode_header(number);
-        let log = LogFile::create(fs, &wal_path(dir, number), number, &header, max_record)?;
+        let path = wal_path(dir, number);
+        let log = LogFile::create(fs, &path, number, &header, max_record, RESERVE_AHEAD)?;
         Ok(WalWriter {
             log,
             buffer: Vec::new(),
@@ -66,8 +72,15 @@ impl WalWriter {
     }
 
     /// Makes every record appended so far durable.
+    #[cfg(test)]
     pub(crate) fn sync(&mut self) -> Result<()> {
         self.log.sync()
+    }
+
+    /// Trims the space reserved past the last record and syncs: the log is whole and durable,
+    /// as a log must be once a newer one exists.
+    pub(crate) fn complete(&mut self) -> Result<()> {
+        self.log.complete()
     }
 
     /// A handle that fsyncs this log from another thread (see [`LogFile::syncer`]). Made once
