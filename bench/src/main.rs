@@ -5,6 +5,7 @@ mod charts;
 mod data;
 mod engines;
 mod harness;
+mod lock_versions;
 mod proc_stats;
 mod report;
 mod workloads;
@@ -17,10 +18,8 @@ use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 
 use engines::EngineKind;
+use lock_versions::locked_version;
 use workloads::Workload;
-
-/// The peers' versions are read from this crate's lock file.
-const LOCK_FILE: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.lock"));
 
 #[derive(Parser, Debug)]
 #[command(
@@ -179,17 +178,6 @@ fn parent(cli: &Cli) -> Result<()> {
         report::write_charts(&plan, &runs, dir)?;
     }
     Ok(())
-}
-
-/// A package's version in this crate's lock file.
-fn locked_version(name: &str) -> String {
-    LOCK_FILE
-        .split("[[package]]")
-        .find(|p| p.contains(&format!("name = \"{name}\"")))
-        .and_then(|p| p.lines().find_map(|l| l.strip_prefix("version = ")))
-        .unwrap_or("?")
-        .trim_matches('"')
-        .to_string()
 }
 
 fn header() -> String {

@@ -165,15 +165,19 @@ pub fn markdown(plan: &Plan, runs: &[Run], command: &str, header: &str) -> Strin
     out
 }
 
-/// Each engine's median, and tidekv ÷ each peer: the ratio of the medians, and the min–max of the
-/// per-round ratios (peers run right after tidekv in each round).
-fn throughput_table(w: &mut String, plan: &Plan, runs: &[Run]) {
-    let peers: Vec<EngineKind> = plan
-        .engines
+/// The engines of the plan other than tidekv, in order.
+fn peers(plan: &Plan) -> Vec<EngineKind> {
+    plan.engines
         .iter()
         .copied()
         .filter(|&e| e != EngineKind::Tidekv)
-        .collect();
+        .collect()
+}
+
+/// Each engine's median, and tidekv ÷ each peer: the ratio of the medians, and the min–max of the
+/// per-round ratios (peers run right after tidekv in each round).
+fn throughput_table(w: &mut String, plan: &Plan, runs: &[Run]) {
+    let peers = peers(plan);
     let _ = writeln!(w, "## Throughput\n");
     let mut head = String::from("| workload | unit |");
     let mut rule = String::from("|---|---|");
@@ -226,12 +230,7 @@ fn throughput_table(w: &mut String, plan: &Plan, runs: &[Run]) {
 
 /// tidekv ÷ each peer (ratio of medians) for every row of the throughput table that ran.
 fn ratio_groups(plan: &Plan, runs: &[Run]) -> Vec<BarGroup> {
-    let peers: Vec<EngineKind> = plan
-        .engines
-        .iter()
-        .copied()
-        .filter(|&e| e != EngineKind::Tidekv)
-        .collect();
+    let peers = peers(plan);
     let med = |workload, engine, metric| {
         median(
             values(runs, workload, engine, metric)

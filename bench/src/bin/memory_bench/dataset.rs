@@ -60,19 +60,6 @@ impl Workload {
     }
 }
 
-/// SplitMix64: tiny, deterministic, good enough to pick keys.
-pub struct SplitMix64(pub u64);
-
-impl SplitMix64 {
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
-
 /// Writes key `index` into `buf` without allocating (the bytes-per-key children generate keys
 /// on the fly, so the harness itself holds no key array).
 pub fn write_key(index: u64, buf: &mut [u8; KEY_LEN]) {
@@ -119,7 +106,7 @@ impl Dataset {
             write_key(i as u64, &mut key);
             slot.copy_from_slice(&key);
         }
-        let mut rng = SplitMix64(0x5EED_0000_0000_0001);
+        let mut rng = crate::data::Rng::new(0x5EED_0000_0000_0001);
         let ops = (0..sequence_len(key_count))
             .map(|_| {
                 let index = (rng.next_u64() >> 32) % key_count as u64;

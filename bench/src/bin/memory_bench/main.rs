@@ -4,7 +4,12 @@
 
 mod bytes_per_key;
 mod contenders;
+#[path = "../../data.rs"]
+#[allow(dead_code)] // The disk harness's dataset; only its SplitMix64 generator is used here.
+mod data;
 mod dataset;
+#[path = "../../lock_versions.rs"]
+mod lock_versions;
 mod proc_status;
 mod report;
 mod throughput;
@@ -15,13 +20,12 @@ use std::time::Instant;
 use anyhow::{ensure, Result};
 use clap::{Parser, Subcommand};
 
+use lock_versions::locked_version;
+
 use contenders::{ContenderKind, Loaded};
 use dataset::{Dataset, Workload};
 use proc_status::Memory;
 use throughput::Plan;
-
-/// The peers' versions are read from this crate's lock file.
-const LOCK_FILE: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.lock"));
 
 /// The throughput mode's contenders; the first is the one the ratios are about.
 const THROUGHPUT_CONTENDERS: [ContenderKind; 3] = [
@@ -174,17 +178,6 @@ fn key_counts(cli: &Cli, default: &[u64]) -> Result<Vec<u64>> {
     };
     ensure!(counts.iter().all(|&k| k >= 1), "--keys must be at least 1");
     Ok(counts)
-}
-
-/// A package's version in this crate's lock file.
-fn locked_version(name: &str) -> String {
-    LOCK_FILE
-        .split("[[package]]")
-        .find(|p| p.contains(&format!("name = \"{name}\"")))
-        .and_then(|p| p.lines().find_map(|l| l.strip_prefix("version = ")))
-        .unwrap_or("?")
-        .trim_matches('"')
-        .to_string()
 }
 
 fn header() -> String {
