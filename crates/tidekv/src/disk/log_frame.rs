@@ -274,10 +274,24 @@ fn later_witness(bytes: &Bytes, bad: usize, log: LogId) -> Option<(usize, u64)> 
                 }
                 at = end;
             }
-            Frame::Bad { .. } => at += 1,
+            Frame::Bad { .. } => at = next_candidate(bytes, at + 1),
         }
     }
     None
+}
+
+/// The first offset from `from` on where an intact frame could start. An offset whose first 8
+/// bytes are all zero holds a zero length under a zero length checksum, which never verifies
+/// (CRC32C of four zero bytes is not zero), so a run of zeros — a log's reserved space, a mebibyte
+/// at most — is skipped up to 7 bytes before its end instead of offset by offset.
+fn next_candidate(bytes: &Bytes, from: usize) -> usize {
+    match bytes
+        .get(from..)
+        .and_then(|rest| rest.iter().position(|&b| b != 0))
+    {
+        Some(nonzero) => (from + nonzero).saturating_sub(7).max(from),
+        None => bytes.len(),
+    }
 }
 
 #[cfg(test)]

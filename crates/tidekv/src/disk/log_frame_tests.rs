@@ -145,3 +145,29 @@ fn version_1_frames_are_read_with_version_1_rules() {
     bytes[HEADER_LEN + 13] ^= 1;
     assert!(read_frames(&Bytes::from(bytes), HEADER_LEN, true, v1).is_err());
 }
+
+#[test]
+fn a_witness_after_a_run_of_zeros_is_still_found() {
+    // Damage in record 1, then zeros (a log's reserved space, in miniature), then an intact
+    // empty record whose zero length field touches the zeros and whose witness covers record 1.
+    let (mut bytes, starts) = framed(&[b"r0", b"r1"], &[24, 24]);
+    bytes[starts[1] + FRAME_LEN] ^= 0x10;
+    bytes.extend(std::iter::repeat_n(0u8, 5000));
+    let mut witness = begin();
+    seal(&mut witness, LOG.number, bytes.len() as u64, MAX_PAYLOAD).unwrap();
+    let witness_at = bytes.len();
+    bytes.extend(witness);
+    let err = read(&bytes, true).unwrap_err();
+    assert_eq!(err.offset, starts[1]);
+    assert!(
+        err.reason.contains(&format!("record at {witness_at}")),
+        "{}",
+        err.reason
+    );
+    // With only zeros after the damage, it is a torn tail.
+    bytes.truncate(witness_at);
+    assert_eq!(
+        read(&bytes, true).unwrap().torn_at.map(|t| t.0),
+        Some(starts[1])
+    );
+}
