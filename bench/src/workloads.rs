@@ -198,6 +198,21 @@ fn open(spec: &RunSpec<'_>, mode: WriteMode) -> Result<Arc<dyn Kv>> {
     )?))
 }
 
+/// A fresh store (buffered writes) holding every key of `order`, as a user has it right after a
+/// random fill: nothing flushed or compacted on purpose.
+fn filled(
+    spec: &RunSpec<'_>,
+    dog: &Watchdog,
+    order: &[[u8; KEY_LEN]],
+    values: &Values,
+) -> Result<Arc<dyn Kv>> {
+    dog.phase("open", None);
+    let kv = open(spec, WriteMode::Buffered)?;
+    dog.phase("load", Some(&kv));
+    load(dog, &*kv, order, values)?;
+    Ok(kv)
+}
+
 fn load(dog: &Watchdog, kv: &dyn Kv, order: &[[u8; KEY_LEN]], values: &Values) -> Result<()> {
     for (i, key) in order.iter().enumerate() {
         kv.insert(key, values.get(i as u64, 0))?;
@@ -229,10 +244,7 @@ fn loaded_with(
     values: &Values,
     compact: bool,
 ) -> Result<Arc<dyn Kv>> {
-    dog.phase("open", None);
-    let kv = open(spec, WriteMode::Buffered)?;
-    dog.phase("load", Some(&kv));
-    load(dog, &*kv, order, values)?;
+    let kv = filled(spec, dog, order, values)?;
     if compact {
         dog.phase("compaction after load", Some(&kv));
         kv.compact()?;

@@ -19,9 +19,8 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use hdrhistogram::Histogram;
 
-use super::{load, open, Report, RunSpec, Watchdog};
+use super::{filled, Report, RunSpec, Watchdog};
 use crate::data::{self, Rng, Values, KEY_LEN};
-use crate::engines::WriteMode;
 
 /// Latencies over this count as a stall in the report.
 const STALL: Duration = Duration::from_millis(100);
@@ -96,10 +95,7 @@ pub(super) fn latency(
     values: &Values,
     report: &mut Report,
 ) -> Result<()> {
-    dog.phase("open", None);
-    let kv = open(spec, WriteMode::Buffered)?;
-    dog.phase("fill", Some(&kv));
-    load(dog, &*kv, order, values)?;
+    let kv = filled(spec, dog, order, values)?;
 
     dog.phase("paced reads and writes", Some(&kv));
     let interval = Duration::from_secs_f64(1.0 / spec.op_rate.max(1) as f64);

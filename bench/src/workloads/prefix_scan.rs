@@ -7,10 +7,10 @@ use std::time::Instant;
 use anyhow::{bail, ensure, Context, Result};
 
 use super::{
-    cache_counters, load, loaded_with, open, put_cache_delta, secs, Report, RunSpec, Watchdog,
+    cache_counters, filled, loaded_with, put_cache_delta, secs, Report, RunSpec, Watchdog,
 };
 use crate::data::{self, Rng, Values, KEY_LEN};
-use crate::engines::{Kv, WriteMode};
+use crate::engines::Kv;
 
 /// The prefix-scan workloads: name, keys each scan returns, and whether the store is compacted
 /// (and reopened, its cache warmed) first; otherwise it is scanned right after a random fill,
@@ -39,11 +39,7 @@ pub(super) fn prefix_scan(
     let kv = if compacted {
         loaded_with(spec, dog, order, values, true)?
     } else {
-        dog.phase("open", None);
-        let kv = open(spec, WriteMode::Buffered)?;
-        dog.phase("load", Some(&kv));
-        load(dog, &*kv, order, values)?;
-        kv
+        filled(spec, dog, order, values)?
     };
     scans(spec, dog, &kv, size, report)
 }

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 
-use super::{load, open, secs, Report, RunSpec, Watchdog};
+use super::{filled, load, open, secs, Report, RunSpec, Watchdog};
 use crate::data::{self, Rng, Values, KEY_LEN};
 use crate::engines::WriteMode;
 
@@ -23,10 +23,7 @@ pub(super) fn open_after_close(
     values: &Values,
     report: &mut Report,
 ) -> Result<()> {
-    dog.phase("open", None);
-    let kv = open(spec, WriteMode::Buffered)?;
-    dog.phase("load", Some(&kv));
-    load(dog, &*kv, order, values)?;
+    let kv = filled(spec, dog, order, values)?;
     dog.phase("close", Some(&kv));
     kv.finish()?;
     drop(kv);
