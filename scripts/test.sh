@@ -6,7 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-say() { printf '\n==> %s\n' "$*"; }
+# Each step says how long the run has taken so far, so a slow step shows in CI's log.
+started_at=$SECONDS
+say() { printf '\n==> [%4ds] %s\n' "$((SECONDS - started_at))" "$*"; }
 
 ensure_rust_components() {
     for component in rustfmt clippy; do
