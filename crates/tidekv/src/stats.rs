@@ -6,7 +6,8 @@
 pub struct Stats {
     /// Live keys in all keyspaces.
     pub keys: u64,
-    /// Bytes of live keys and values in all keyspaces (payload only, no index overhead).
+    /// Bytes of live keys and values in all keyspaces (payload only, no index overhead); 0 on
+    /// the disk and remote backends, which do not count them (see [`KeyspaceStats::bytes`]).
     pub bytes: u64,
     /// Usage of each non-empty keyspace.
     pub keyspaces: Vec<KeyspaceStats>,
@@ -24,8 +25,11 @@ pub struct KeyspaceStats {
     pub keys: u64,
     /// Live keys that have an expiry (Redis `INFO keyspace`'s `expires`).
     pub expires: u64,
-    /// Bytes of keys and values. Not measured by the remote backend (0): a server reports
-    /// its memory as a whole ([`RemoteStats::used_memory`]), not per database.
+    /// Bytes of keys and values, on the memory backend. The disk backend does not count them (0):
+    /// keeping them exact would make every overwrite and delete read the old value's size, and
+    /// measuring them means reading every key; its sizes on disk and in memory are in
+    /// [`DiskStats`]. The remote backend does not either (0): a server reports its memory as a
+    /// whole ([`RemoteStats::used_memory`]), not per database.
     pub bytes: u64,
 }
 

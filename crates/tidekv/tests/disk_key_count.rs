@@ -62,6 +62,23 @@ fn len_reads_a_few_blocks_however_many_keys_there_are() {
         reads * 10 < walked,
         "len did {reads} file operations, a walk {walked}"
     );
+    // `stats` (Redis `INFO keyspace`) the same way, and it counts the keys with an expiry: the
+    // 50 of an hour are live, the 50 of ten seconds are due.
+    let mut stats = None;
+    let reads = operations_of(&disk, || stats = Some(store.stats().unwrap()));
+    let stats = stats.unwrap();
+    assert_eq!(
+        (
+            stats.keys,
+            stats.keyspaces[0].keys,
+            stats.keyspaces[0].expires
+        ),
+        (15_050, 15_050, 50)
+    );
+    assert!(
+        reads * 10 < walked,
+        "stats did {reads} file operations, a walk {walked}"
+    );
     store.close().unwrap();
 }
 

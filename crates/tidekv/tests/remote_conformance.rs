@@ -12,17 +12,10 @@ use remote::Deployment;
 use tidekv::Config;
 
 /// Scenarios every remote deployment skips, with the capability it lacks.
-const SERVER_SKIPS: &[(&str, &str)] = &[
-    (
-        "scan_is_a_point_in_time_view",
-        "point_in_time_scans: SCAN sees writes made while it runs",
-    ),
-    (
-        "stats_count_keys_and_bytes",
-        "KeyspaceStats::bytes is not measured: a server reports its memory as a whole \
-         (RemoteStats::used_memory); keys and expires are (remote_stats.rs)",
-    ),
-];
+const SERVER_SKIPS: &[(&str, &str)] = &[(
+    "scan_is_a_point_in_time_view",
+    "point_in_time_scans: SCAN sees writes made while it runs",
+)];
 
 /// Scenarios a Cluster skips besides: it has one database.
 /// Why a scenario that uses several keyspaces is skipped.

@@ -36,4 +36,8 @@ pub struct Capabilities {
     /// rather than `0.30000000000000004`, and hexadecimal text is a number. A result beyond
     /// `f64` is [`crate::Error::NotFinite`] everywhere.
     pub f64_float_increments: bool,
+    /// [`crate::Store::stats`] counts the bytes of each keyspace's keys and values (memory). The
+    /// disk backend does not (it would make every overwrite read the old value's size), nor does
+    /// a server per database: both report 0.
+    pub counts_bytes: bool,
 }

@@ -293,8 +293,9 @@ pub(crate) trait Engine: Send + Sync + fmt::Debug {
     }
     /// Backend-specific statistics; `keys`/`bytes` per keyspace come from [`Engine::keyspace_usage`].
     fn stats(&self) -> Result<BackendStats>;
-    /// Keys, keys with an expiry and bytes of each non-empty keyspace.
-    fn keyspace_usage(&self) -> Result<Vec<crate::stats::KeyspaceStats>>;
+    /// Keys, keys with an expiry and bytes of each non-empty keyspace among the first
+    /// `keyspaces`. Cheap on every backend: no walk of the keys.
+    fn keyspace_usage(&self, keyspaces: u32) -> Result<Vec<crate::stats::KeyspaceStats>>;
     /// Refuses every later write with [`crate::error::Error::Closed`], once the writes in progress have
     /// finished. `Store::close` seals before its final save, so every write that was acknowledged
     /// is in that save.

@@ -191,6 +191,7 @@ impl Engine for MemoryEngine {
         Capabilities {
             backend: "memory",
             point_in_time_scans: true,
+            counts_bytes: true,
             survives_crashes: false,
             survives_restarts: self.snapshot_path.is_some(),
             compaction: false,
@@ -351,7 +352,7 @@ impl Engine for MemoryEngine {
         }))
     }
 
-    fn keyspace_usage(&self) -> Result<Vec<crate::stats::KeyspaceStats>> {
+    fn keyspace_usage(&self, _keyspaces: u32) -> Result<Vec<crate::stats::KeyspaceStats>> {
         let mut usage = Vec::new();
         for (ks, shards) in self.data.existing_keyspaces() {
             self.data.reap_keyspace(shards);

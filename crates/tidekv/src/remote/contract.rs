@@ -213,6 +213,7 @@ impl Engine for RemoteEngine {
             exact_len: false,
             single_keyspace: self.conns.is_cluster(),
             f64_float_increments: false,
+            counts_bytes: false,
         }
     }
 
@@ -266,7 +267,7 @@ impl Engine for RemoteEngine {
         crate::remote::stats::backend_stats(self)
     }
 
-    fn keyspace_usage(&self) -> Result<Vec<KeyspaceStats>> {
+    fn keyspace_usage(&self, _keyspaces: u32) -> Result<Vec<KeyspaceStats>> {
         crate::remote::stats::keyspace_usage(self)
     }
 

@@ -194,15 +194,19 @@ impl Store {
         Ok(())
     }
 
-    /// A report on the whole store: keys and bytes per keyspace, and backend detail.
+    /// A report on the whole store: keys, keys with an expiry and (on `memory`) bytes per
+    /// keyspace, and backend detail.
     ///
-    /// Cost: on `memory` the counts are kept as the store changes. On `disk` they are exact, and
-    /// made by reading every live entry (like [`Store::len`]): the time grows with the store, and
-    /// the read passes through the block cache. `DiskStats` itself (memtables, levels, cache,
-    /// write amplification) is cheap.
+    /// Cost: no walk of the keys on any backend. `memory` keeps its counts as the store changes;
+    /// `disk` reads each keyspace's tally and the due part of its expiry index, as
+    /// [`Store::len`] does (a few blocks per keyspace, so the time grows with the number of
+    /// keyspaces, not of keys), and does not count bytes per keyspace (its sizes are in
+    /// [`crate::DiskStats`]: tables per level, memtables); `remote` asks the server
+    /// (`INFO keyspace`).
     pub fn stats(&self) -> Result<Stats> {
         self.check_open()?;
-        let keyspaces: Vec<KeyspaceStats> = self.shared.engine.keyspace_usage()?;
+        let keyspaces: Vec<KeyspaceStats> =
+            self.shared.engine.keyspace_usage(self.shared.keyspaces)?;
         Ok(Stats {
             keys: keyspaces.iter().map(|k| k.keys).sum(),
             bytes: keyspaces.iter().map(|k| k.bytes).sum(),

@@ -204,6 +204,23 @@ pub fn observe(store: &Store) -> Result<State, String> {
     if len != state.len() {
         return Err(format!("len() = {len} but {} keys are live", state.len()));
     }
+    // `stats` counts keys, and keys with an expiry, without a walk (disk: from the keyspace's
+    // tally and its expiry index); the model uses one keyspace.
+    let stats = store.stats().map_err(|e| format!("stats(): {e}"))?;
+    let expiring = state
+        .values()
+        .filter(|(_, ttl)| matches!(ttl, Some(Ttl::ExpiresIn(_))))
+        .count() as u64;
+    let expires: u64 = stats.keyspaces.iter().map(|k| k.expires).sum();
+    if stats.keys != state.len() as u64 || expires != expiring {
+        return Err(format!(
+            "stats() counts {} keys, {expires} with an expiry, but {} keys are live, {expiring} \
+             with an expiry: {:?}",
+            stats.keys,
+            state.len(),
+            stats.keyspaces
+        ));
+    }
     let strings: Vec<(B, B)> = state
         .iter()
         .filter_map(|(k, (v, _))| match v {

@@ -143,6 +143,7 @@ impl Engine for DiskEngine {
             exact_len: true,
             single_keyspace: false,
             f64_float_increments: true,
+            counts_bytes: false,
         }
     }
     fn settle(&self) -> Result<()> {
@@ -178,8 +179,8 @@ impl Engine for DiskEngine {
     fn stats(&self) -> Result<BackendStats> {
         Ok(BackendStats::Disk(Box::new(self.inner.disk_stats())))
     }
-    fn keyspace_usage(&self) -> Result<Vec<crate::stats::KeyspaceStats>> {
-        self.inner.keyspace_usage()
+    fn keyspace_usage(&self, keyspaces: u32) -> Result<Vec<crate::stats::KeyspaceStats>> {
+        self.inner.keyspace_usage(keyspaces)
     }
     fn seal(&self) -> Result<()> {
         self.inner.writer.lock().sealed = true;

@@ -4,10 +4,11 @@
 //! When a record commits, each user key it writes is compared with what the key held before the
 //! record. That gives:
 //!
-//! 1. **The count** of each keyspace: the number of user keys whose newest version is a string or
-//!    a list, live **or expired**. It is kept in memory by the writer (`Writer::counts`, exact at
-//!    `last_seq`) and written into the tree as a count entry (space `KeyCount`, empty user key; a
-//!    string cell holding a `u64`, big-endian; absent or a tombstone = 0) in the memtable that is
+//! 1. **The tally** of each keyspace (`tally.rs`): the number of user keys whose newest version is
+//!    a string or a list, live **or expired**, and how many of them have an expiry. It is kept in
+//!    memory by the writer (`Writer::counts`, exact at `last_seq`) and written into the tree as a
+//!    count entry (space `KeyCount`, empty user key; a string cell holding both numbers; absent
+//!    or a tombstone = no keys) in the memtable that is
 //!    being frozen, at its last sequence number, whenever a memtable is frozen (`rotate`). So the
 //!    newest count entry in the tables is exact as of the last flushed memtable, and a keyspace
 //!    the writer has no count for (none written since open) has an exact count entry.
@@ -20,7 +21,8 @@
 //!    due keys with tombstones, as Redis's active expiry does.
 //!
 //! Hence the live keys of `ks` at time `now` are its count minus its index entries with
-//! `at <= now`; `len` reads the count and the due part of the index at the same sequence number,
+//! `at <= now`, and its live keys with an expiry are its second number minus the same entries;
+//! `len` and `stats` read the tally and the due part of the index at the same sequence number,
 //! and the sweeper keeps that part short.
 //!
 //! None of this is **logged**: it is a function of the records alone, and replaying the log on
@@ -36,8 +38,8 @@
 
 use bytes::Bytes;
 
-use super::record_account::settled_count;
 use super::scan::Visible;
+use super::tally::Tally;
 use super::txn::Txn;
 use super::view::{decode_cell, decode_stored, View};
 use super::{Inner, SuperVersion};
@@ -102,21 +104,6 @@ fn index_prefix(user_prefix: &[u8], at: u64) -> Option<Vec<u8>> {
     Some(prefix)
 }
 
-fn count_from(cell: Cell) -> Result<u64> {
-    match cell {
-        Cell::Tombstone => Ok(0),
-        Cell::Str { value, .. } => decode_count(&value),
-        _ => Err(Error::corruption("(key count)", 0, "not a count")),
-    }
-}
-
-fn decode_count(value: &[u8]) -> Result<u64> {
-    let bytes: [u8; 8] = value
-        .try_into()
-        .map_err(|_| Error::corruption("(key count)", 0, "a count is not 8 bytes"))?;
-    Ok(u64::from_be_bytes(bytes))
-}
-
 /// The cell of an expiry-index entry (the key says it all).
 pub(super) fn index_marker() -> Cell {
     Cell::Str {
@@ -125,22 +112,11 @@ pub(super) fn index_marker() -> Cell {
     }
 }
 
-/// The count entry's cell: a tombstone for 0, so an emptied keyspace leaves nothing behind.
-pub(super) fn count_cell(count: u64) -> Cell {
-    if count == 0 {
-        return Cell::Tombstone;
-    }
-    Cell::Str {
-        value: Bytes::copy_from_slice(&count.to_be_bytes()),
-        expires_at: None,
-    }
-}
-
-/// The count entry of keyspace `ks` at or below sequence number `seq` in `sources`.
-pub(crate) fn count_in(sources: &SuperVersion, ks: u32, seq: u64) -> Result<u64> {
+/// The tally in keyspace `ks`'s count entry at or below sequence number `seq` in `sources`.
+pub(crate) fn count_in(sources: &SuperVersion, ks: u32, seq: u64) -> Result<Tally> {
     match sources.get(&LookupKey::new(count_prefix(ks), seq))? {
-        None => Ok(0),
-        Some((_, bytes)) => count_from(decode_cell(bytes)?),
+        None => Ok(Tally::default()),
+        Some((_, bytes)) => Tally::from_cell(ks, decode_cell(bytes)?),
     }
 }
 
@@ -227,7 +203,7 @@ impl<'v> DueEntries<'v> {
 }
 
 /// Where keyspace `ks`'s expiry index starts.
-fn index_start(ks: u32) -> Vec<u8> {
+pub(super) fn index_start(ks: u32) -> Vec<u8> {
     let mut start = ks.to_be_bytes().to_vec();
     start.push(Space::ExpiryIndex as u8);
     start
@@ -247,33 +223,34 @@ impl Inner {
     /// The number of live keys in keyspace `ks`: its count minus its due index entries, both as
     /// of the visible sequence number.
     pub(crate) fn len(&self, ks: u32) -> Result<u64> {
-        let (count, seq, sources) = {
+        Ok(self.live_tally(ks)?.0)
+    }
+
+    /// Keyspace `ks`'s live keys and live keys with an expiry: its tally minus its due index
+    /// entries (each one a key with an expiry), both as of the visible sequence number.
+    pub(crate) fn live_tally(&self, ks: u32) -> Result<(u64, u64)> {
+        let ((count, expiring), seq, sources) = {
             let mut writer = self.writer.lock();
             self.settle_counts(&mut writer)?;
             let sources = self.current();
             let seq = self.visible();
-            let count = match writer.counts.get(&ks) {
-                Some(&count) => count,
+            let tally = match writer.counts.get(&ks) {
+                Some(&tally) => tally,
                 None => {
                     // No write to `ks` since open: its newest count entry is exact.
-                    let count = count_in(&sources, ks, writer.last_seq)?;
-                    let count = i64::try_from(count).map_err(|_| {
-                        Error::corruption("(key count)", u64::from(ks), "a count over 2^63")
-                    })?;
-                    writer.counts.insert(ks, count);
-                    count
+                    let tally = count_in(&sources, ks, writer.last_seq)?;
+                    writer.counts.insert(ks, tally);
+                    tally
                 }
             };
             // In `Sync` mode the writer's count may include records still waiting for their
             // fsync: take their changes back out to answer as of the visible one.
-            let waiting: i64 = writer
+            let waiting = writer
                 .count_changes
                 .iter()
                 .filter(|(at, changed, _)| *at > seq && *changed == ks)
-                .map(|(_, _, delta)| delta)
-                .sum();
-            let count = settled_count(ks, count.saturating_sub(waiting))?;
-            (count, seq, sources)
+                .fold(Tally::default(), |sum, (_, _, delta)| sum + *delta);
+            ((tally - waiting).settled(ks)?, seq, sources)
         };
         let view = View {
             sources,
@@ -285,7 +262,10 @@ impl Inner {
         while due.next()?.is_some() {
             expired += 1;
         }
-        Ok(count.saturating_sub(expired))
+        Ok((
+            count.saturating_sub(expired),
+            expiring.saturating_sub(expired),
+        ))
     }
 
     /// Deletes up to [`SWEEP_BATCH`] keys that have expired, in one write; returns how many due

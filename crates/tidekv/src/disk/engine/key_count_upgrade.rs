@@ -1,51 +1,88 @@
-//! Opening a store written before key counts existed (its version lacks
-//! [`FEATURE_KEY_COUNTS`]): one walk writes every keyspace's count and expiry index, then a
-//! manifest edit marks the store as keeping them. From then on every record keeps them
+//! Opening a store written before key counts existed, or before they counted keys with an
+//! expiry.
+//!
+//! - Without [`FEATURE_KEY_COUNTS`]: one walk of the store writes every keyspace's tally and
+//!   the expiry index.
+//! - With it but without [`FEATURE_EXPIRY_COUNTS`] (8-byte count entries, `tally.rs`): one walk
+//!   of the expiry index alone counts each keyspace's keys with an expiry, and every keyspace's
+//!   tally is written again with that number.
+//!
+//! Then a manifest edit marks the store as keeping both; from then on every record keeps them
 //! (`key_count.rs`).
 //!
-//! Crash safety: the walk's result is one log record, synced before the edit. A crash before the edit leaves a store that is upgraded again
-//! on the next open; the record it may have left is harmless, because the upgrade writes absolute
-//! counts and the same index entries again. A test cuts the power at every file operation of an
-//! upgrading open.
+//! Crash safety: the result is one log record of absolute tallies (and index entries), synced
+//! before the edit. A crash before the edit leaves a store that is upgraded again on the next
+//! open; the record it may have left is harmless, because the upgrade writes the same absolute
+//! tallies and index entries again. A test cuts the power at every file operation of an
+//! upgrading open, for both kinds.
 //!
-//! Limit: the record holds an index entry per key with an expiry (about 40 bytes each), so a
-//! store with more than some 20 million of them exceeds the 1 GiB record limit and refuses to
-//! open with that error; it must be dumped by the build that wrote it and loaded by this one.
+//! Limit: the first kind's record holds an index entry per key with an expiry (about 40 bytes
+//! each), so a store with more than some 20 million of them exceeds the 1 GiB record limit and
+//! refuses to open with that error; it must be dumped by the build that wrote it and loaded by
+//! this one.
 
 use std::collections::BTreeMap;
 
 use super::edits::Retire;
-use super::key_count::{count_cell, count_prefix, index_marker, index_of, keyspace_of};
+use super::key_count::{count_in, count_prefix, index_marker, index_of, index_start, keyspace_of};
 use super::scan::Visible;
+use super::tally::Tally;
 use super::view::View;
 use super::Inner;
+use crate::config::MAX_KEYSPACES;
 use crate::disk::key::Space;
-use crate::disk::version::edit::{VersionEdit, FEATURE_KEY_COUNTS};
+use crate::disk::version::edit::{VersionEdit, FEATURE_EXPIRY_COUNTS, FEATURE_KEY_COUNTS};
 use crate::error::Result;
 
 impl Inner {
-    /// Upgrades a store without key counts (see the module docs); nothing if it has them. Runs
-    /// on open, before the background threads start.
+    /// Upgrades a store without full tallies (see the module docs); nothing if it has them.
+    /// Runs on open, after the log replay and before the background threads start.
     pub(crate) fn upgrade_key_counts(&self) -> Result<()> {
-        let version = std::sync::Arc::clone(&self.current().version);
-        if version.features & FEATURE_KEY_COUNTS != 0 {
+        let features = self.current().version.features;
+        if features & FEATURE_KEY_COUNTS == 0 {
+            self.count_by_walking_the_store()?;
+        } else if features & FEATURE_EXPIRY_COUNTS == 0 {
+            self.count_by_walking_the_index()?;
+        } else {
             return Ok(());
         }
+        self.sync_all()?;
+        {
+            // Whatever the resolver holds is part of what was counted.
+            let mut writer = self.writer.lock();
+            self.settle_counts(&mut writer)?;
+            writer.counts.clear();
+        }
+        let mut versions = self.versions.lock();
+        let edit = VersionEdit {
+            features: Some(features | FEATURE_KEY_COUNTS | FEATURE_EXPIRY_COUNTS),
+            ..VersionEdit::default()
+        };
+        self.commit_edit(&mut versions, edit, &[], Retire::Nothing)?;
+        Ok(())
+    }
+
+    /// The first kind: tallies and index entries from every stored string and list.
+    fn count_by_walking_the_store(&self) -> Result<()> {
         // At time 0 nothing is expired: the walk sees every stored string and list, as the
         // counts must.
         let view = View {
             now: 0,
             ..self.view()
         };
-        let mut counts: BTreeMap<u32, u64> = BTreeMap::new();
+        let mut tallies: BTreeMap<u32, Tally> = BTreeMap::new();
         let mut index = Vec::new();
         let mut keys = Visible::new(&view, b"")?;
         while let Some((prefix, cell)) = keys.next_cell()? {
             if prefix.get(4) != Some(&(Space::User as u8)) {
                 continue;
             }
-            *counts.entry(keyspace_of(&prefix)?).or_default() += 1;
-            if let Some(at) = cell.expires_at() {
+            let expires_at = cell.expires_at();
+            *tallies.entry(keyspace_of(&prefix)?).or_default() += Tally {
+                keys: 1,
+                expiring: i64::from(expires_at.is_some()),
+            };
+            if let Some(at) = expires_at {
                 index.push(index_of(&prefix, at)?);
             }
         }
@@ -53,24 +90,62 @@ impl Inner {
             for entry in index {
                 txn.set(entry, index_marker());
             }
-            for (&ks, &count) in &counts {
-                txn.set(count_prefix(ks), count_cell(count));
+            for (&ks, &tally) in &tallies {
+                txn.set(count_prefix(ks), Tally::cell(ks, tally)?);
             }
             Ok(())
         })?;
-        self.sync_all()?;
+        Ok(())
+    }
+
+    /// The second kind: each keyspace's key count as it is, with its index entries counted.
+    fn count_by_walking_the_index(&self) -> Result<()> {
+        let view = self.view();
+        let mut expiring: BTreeMap<u32, i64> = BTreeMap::new();
+        let mut ks = 0u32;
+        'keyspaces: loop {
+            let mut entries = Visible::new(&view, &index_start(ks))?;
+            let next = loop {
+                let Some((prefix, _)) = entries.next_cell()? else {
+                    break 'keyspaces;
+                };
+                let at = keyspace_of(&prefix)?;
+                if at == ks && prefix.get(4) == Some(&(Space::ExpiryIndex as u8)) {
+                    *expiring.entry(ks).or_default() += 1;
+                    continue;
+                }
+                // Past this keyspace's index: on to the next keyspace that has one.
+                match (at > ks).then_some(at).or_else(|| ks.checked_add(1)) {
+                    Some(next) => break next,
+                    None => break 'keyspaces,
+                }
+            };
+            ks = next;
+        }
+        // Every keyspace with keys gets a full tally: those without index entries too, as the
+        // log replay may have written their tally from an 8-byte one plus changes.
+        let mut tallies = BTreeMap::new();
         {
-            // Whatever the resolver holds is part of what the walk counted.
             let mut writer = self.writer.lock();
             self.settle_counts(&mut writer)?;
-            writer.counts.clear();
+            let sources = self.current();
+            for ks in 0..MAX_KEYSPACES {
+                let keys = match writer.counts.get(&ks) {
+                    Some(tally) => tally.keys,
+                    None => count_in(&sources, ks, writer.last_seq)?.keys,
+                };
+                let expiring = expiring.get(&ks).copied().unwrap_or(0);
+                if keys != 0 || expiring != 0 {
+                    tallies.insert(ks, Tally { keys, expiring });
+                }
+            }
         }
-        let mut versions = self.versions.lock();
-        let edit = VersionEdit {
-            features: Some(version.features | FEATURE_KEY_COUNTS),
-            ..VersionEdit::default()
-        };
-        self.commit_edit(&mut versions, edit, &[], Retire::Nothing)?;
+        self.write(|txn| {
+            for (&ks, &tally) in &tallies {
+                txn.set(count_prefix(ks), Tally::cell(ks, tally)?);
+            }
+            Ok(())
+        })?;
         Ok(())
     }
 }
@@ -90,16 +165,34 @@ mod tests {
     use crate::disk::fs::{Damage, MemFs, Trigger};
     use crate::engine::{End, Engine};
 
-    /// Makes the store look as a build before key counts left it: no count or index entries,
-    /// no feature bit.
-    fn forget_key_counts(inner: &Inner, keys: &[(u32, &str, Option<u64>)]) {
+    /// What an older build left.
+    #[derive(Debug, Clone, Copy)]
+    enum Legacy {
+        /// No count or index entries, no feature bit.
+        NoCounts,
+        /// 8-byte count entries (keys only) and the index; [`FEATURE_KEY_COUNTS`] alone.
+        KeysOnly,
+    }
+
+    /// Makes the store look as `legacy` describes, holding `keys`.
+    fn forget(inner: &Inner, legacy: Legacy, keys: &[(u32, &str, Option<u64>)]) {
         inner
             .write(|txn| {
-                for ks in 0..3 {
-                    txn.set(count_prefix(ks), Cell::Tombstone);
+                for ks in 0..3u32 {
+                    let cell = match legacy {
+                        Legacy::NoCounts => Cell::Tombstone,
+                        Legacy::KeysOnly => {
+                            let n = keys.iter().filter(|k| k.0 == ks).count() as u64;
+                            Cell::Str {
+                                value: Bytes::copy_from_slice(&n.to_be_bytes()),
+                                expires_at: None,
+                            }
+                        }
+                    };
+                    txn.set(count_prefix(ks), cell);
                 }
                 for &(ks, key, at) in keys {
-                    if let Some(at) = at {
+                    if let (Legacy::NoCounts, Some(at)) = (legacy, at) {
                         txn.set(
                             index_of(&user_prefix(ks, key.as_bytes()), at)?,
                             Cell::Tombstone,
@@ -117,7 +210,10 @@ mod tests {
         }
         let mut versions = inner.versions.lock();
         let edit = VersionEdit {
-            features: Some(0),
+            features: Some(match legacy {
+                Legacy::NoCounts => 0,
+                Legacy::KeysOnly => FEATURE_KEY_COUNTS,
+            }),
             ..VersionEdit::default()
         };
         inner
@@ -135,8 +231,10 @@ mod tests {
         (2, "list", Some(LATER)),
     ];
 
-    /// Leaves on `fs` a closed store as a build before key counts left it, holding [`KEYS`].
-    fn legacy_store(fs: &MemFs, options: &DiskOptions) {
+    /// Leaves on `fs` a closed store as `legacy` describes, holding [`KEYS`] and then one more
+    /// key with an expiry, written by the older build (a `KeysOnly` store writes its keyspace's
+    /// tally at the close from the 8-byte count plus that write: wrong in its second number).
+    fn legacy_store(fs: &MemFs, options: &DiskOptions, legacy: Legacy) {
         let engine = open_on(fs, options).unwrap();
         for &(ks, key, at) in &KEYS {
             let key = Bytes::copy_from_slice(key.as_bytes());
@@ -153,23 +251,33 @@ mod tests {
                 engine.put(ks, key, Bytes::from("v"), at).unwrap();
             }
         }
-        forget_key_counts(&engine.inner, &KEYS);
-        assert_eq!(engine.len(0).unwrap(), 0, "the counts are really gone");
+        forget(&engine.inner, legacy, &KEYS);
+        if let Legacy::NoCounts = legacy {
+            assert_eq!(engine.len(0).unwrap(), 0, "the counts are really gone");
+        }
+        engine
+            .put(0, Bytes::from("late"), Bytes::from("v"), Some(LATER))
+            .unwrap();
         engine.close().unwrap();
     }
 
-    /// Opens the store on `fs` and checks that it keeps counts and that they are right, now
-    /// and — through the expiry index — once the keys with a TTL have expired.
+    /// `(live keys, live keys with an expiry)` of keyspaces 0, 1 and 2.
+    fn tallies(engine: &crate::disk::engine::DiskEngine) -> [(u64, u64); 3] {
+        [0, 1, 2].map(|ks| engine.inner.live_tally(ks).unwrap())
+    }
+
+    /// Opens the store on `fs` and checks that it keeps full tallies and that they are right,
+    /// now and — through the expiry index — once the keys with a TTL have expired.
     fn check_counted(fs: &MemFs, options: &DiskOptions, what: &str) {
         let engine = open_on(fs, options).unwrap_or_else(|e| panic!("{what}: open: {e}"));
         assert_eq!(
-            [0, 1, 2].map(|ks| engine.len(ks).unwrap()),
-            [2, 1, 1],
+            tallies(&engine),
+            [(3, 2), (1, 0), (1, 1)],
             "{what}: counted on open"
         );
-        assert_ne!(
-            engine.inner.current().version.features & FEATURE_KEY_COUNTS,
-            0,
+        assert_eq!(
+            engine.inner.current().version.features,
+            FEATURE_KEY_COUNTS | FEATURE_EXPIRY_COUNTS,
             "{what}"
         );
         engine.close().unwrap();
@@ -181,9 +289,9 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            [0, 1, 2].map(|ks| engine.len(ks).unwrap()),
-            [1, 1, 0],
-            "{what}: the index lets expired keys out of the counts"
+            tallies(&engine),
+            [(1, 0), (1, 0), (0, 0)],
+            "{what}: the index lets expired keys out of the tallies"
         );
         engine.close().unwrap();
     }
@@ -192,44 +300,55 @@ mod tests {
     fn a_store_without_key_counts_gets_them_on_open() {
         let fs = MemFs::new();
         let options = DiskOptions::new(PathBuf::from("/db"));
-        legacy_store(&fs, &options);
+        legacy_store(&fs, &options, Legacy::NoCounts);
         check_counted(&fs, &options, "a clean upgrade");
     }
 
+    #[test]
+    fn a_store_whose_counts_lack_keys_with_an_expiry_gets_them_on_open() {
+        let fs = MemFs::new();
+        let options = DiskOptions::new(PathBuf::from("/db"));
+        legacy_store(&fs, &options, Legacy::KeysOnly);
+        check_counted(&fs, &options, "a clean upgrade of 8-byte counts");
+    }
+
     /// The upgrade's crash safety: the power is cut at every file operation of an upgrading
-    /// open (the walk's record, its sync, the manifest edit), losing or garbling what was not
-    /// synced, or the process dies there; the next open must end with the right counts and
-    /// index, whether it finds the upgrade done, half done or not begun.
+    /// open (the record, its sync, the manifest edit), losing or garbling what was not synced,
+    /// or the process dies there; the next open must end with the right tallies and index,
+    /// whether it finds the upgrade done, half done or not begun.
     #[test]
     fn a_cut_anywhere_in_the_upgrade_leaves_a_store_that_opens_upgraded_and_right() {
         let options = DiskOptions::new(PathBuf::from("/db"));
-        let fs = MemFs::new();
-        legacy_store(&fs, &options);
-        let before = fs.counts().0;
-        let engine = open_bound(&fs, &options).unwrap();
-        let open_ops = fs.counts().0 - before;
-        drop(engine);
-        assert!(
-            open_ops > 5,
-            "an upgrading open took only {open_ops} operations"
-        );
-        for n in 1..=open_ops + 2 {
-            let damage = match n % 3 {
-                0 => Damage::LoseUnsynced,
-                1 => Damage::Garbage { seed: n },
-                _ => Damage::ProcessCrash,
-            };
+        for legacy in [Legacy::NoCounts, Legacy::KeysOnly] {
             let fs = MemFs::new();
-            legacy_store(&fs, &options);
-            fs.set_trigger(Some(Trigger::CutAtOp(n, damage)));
-            if let Ok(engine) = open_bound(&fs, &options) {
-                // The open got past the cut's operation number (or the cut hit a background
-                // thread after it): cut now, so that every case ends in a crash.
-                fs.power_cut(damage);
-                drop(engine);
+            legacy_store(&fs, &options, legacy);
+            let before = fs.counts().0;
+            let engine = open_bound(&fs, &options).unwrap();
+            let open_ops = fs.counts().0 - before;
+            drop(engine);
+            assert!(
+                open_ops > 5,
+                "{legacy:?}: an upgrading open took only {open_ops} operations"
+            );
+            for n in 1..=open_ops + 2 {
+                let damage = match n % 3 {
+                    0 => Damage::LoseUnsynced,
+                    1 => Damage::Garbage { seed: n },
+                    _ => Damage::ProcessCrash,
+                };
+                let fs = MemFs::new();
+                legacy_store(&fs, &options, legacy);
+                fs.set_trigger(Some(Trigger::CutAtOp(n, damage)));
+                if let Ok(engine) = open_bound(&fs, &options) {
+                    // The open got past the cut's operation number (or the cut hit a
+                    // background thread after it): cut now, so that every case ends in a crash.
+                    fs.power_cut(damage);
+                    drop(engine);
+                }
+                fs.set_trigger(None);
+                let what = format!("{legacy:?}, cut at operation {n} ({damage:?})");
+                check_counted(&fs, &options, &what);
             }
-            fs.set_trigger(None);
-            check_counted(&fs, &options, &format!("cut at operation {n} ({damage:?})"));
         }
     }
 }

@@ -37,6 +37,7 @@ mod stats;
 mod store_dir;
 mod strings;
 mod table_output;
+mod tally;
 mod txn;
 mod view;
 mod worker;
@@ -85,16 +86,16 @@ pub(crate) struct Writer {
     pub(crate) wal: WalWriter,
     pub(crate) last_seq: u64,
     pub(crate) sealed: bool,
-    /// The newest key count of each keyspace read or written so far (`key_count.rs`); a
-    /// keyspace not here is read from the tree. Signed: while deferred writes wait for the
-    /// resolver (`resolver.rs`), a count may run below its true value, even below zero (a key
-    /// whose insert is pending and whose delete is not); it is exact once settled.
-    pub(crate) counts: std::collections::BTreeMap<u32, i64>,
+    /// The newest tally of each keyspace read or written so far (`key_count.rs`); a keyspace
+    /// not here is read from the tree. Signed: while deferred writes wait for the resolver
+    /// (`resolver.rs`), a count may run below its true value, even below zero (a key whose
+    /// insert is pending and whose delete is not); it is exact once settled.
+    pub(crate) counts: std::collections::BTreeMap<u32, tally::Tally>,
     /// Count changes of records that may not be visible yet: `(record's last sequence number,
     /// keyspace, change)`, in the order they were applied (a deferred one comes after later
     /// records'). Only `Sync` mode keeps any for long (a record waits for its fsync); `len`
     /// takes those above the visible sequence number back out.
-    pub(crate) count_changes: Vec<(u64, u32, i64)>,
+    pub(crate) count_changes: Vec<(u64, u32, tally::Tally)>,
     /// Writes whose bookkeeping waits for a batch lookup (`pending_keys.rs`).
     pub(crate) pending: pending_keys::PendingKeys,
     /// Where the keys and cells of committed writes are carved from (`memtable/arena.rs`).

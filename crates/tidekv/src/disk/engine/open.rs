@@ -33,7 +33,7 @@ use crate::disk::key::with_seq;
 use crate::disk::memtable::{Memtable, Recycled};
 use crate::disk::table::cache::BlockCache;
 use crate::disk::table::table_cache::TableCache;
-use crate::disk::version::edit::{TableMeta, VersionEdit, FEATURE_KEY_COUNTS};
+use crate::disk::version::edit::{TableMeta, VersionEdit, FEATURE_KEY_COUNTS, KNOWN_FEATURES};
 use crate::disk::version::manifest::{self, ManifestWriter};
 use crate::disk::version::set::{TableFile, Version, LEVELS};
 use crate::disk::wal::record::EntryKind;
@@ -90,7 +90,7 @@ pub(crate) fn open_with_fs(
         Some(m) => fold(&m.edits, &manifest_file)?,
         // A new store keeps key counts from its first record.
         None => Folded {
-            features: FEATURE_KEY_COUNTS,
+            features: KNOWN_FEATURES,
             ..Folded::default()
         },
     };

@@ -31,6 +31,7 @@ use std::collections::BTreeMap;
 use super::active_keys::ActiveKeys;
 use super::key_count::{keyspace_of, Presence};
 use super::record_account::bookkeep;
+use super::tally::Tally;
 use super::SuperVersion;
 use crate::disk::lookup::LookupKey;
 use crate::disk::table::bloom::BloomFilter;
@@ -128,8 +129,8 @@ impl PendingKeys {
         sources: &SuperVersion,
         active: &mut ActiveKeys,
         visible: u64,
-        deltas: &mut BTreeMap<u32, i64>,
-        changes: &mut Vec<(u64, u32, i64)>,
+        deltas: &mut BTreeMap<u32, Tally>,
+        changes: &mut Vec<(u64, u32, Tally)>,
     ) -> Result<()> {
         active.follow(sources.mem_log);
         let mut filters = BatchFilters::new(sources);
@@ -162,7 +163,7 @@ impl PendingKeys {
                 None => Presence::Absent,
             };
             let change = bookkeep(&sources.mem, prefix, key.last_seq, before, key.after)?;
-            if change != 0 {
+            if !change.is_zero() {
                 let ks = keyspace_of(prefix)?;
                 *deltas.entry(ks).or_default() += change;
                 if key.last_seq > visible {

@@ -14,8 +14,9 @@ use std::collections::BTreeMap;
 
 use bytes::Bytes;
 
-use super::key_count::{count_cell, count_in, index_marker, index_of, keyspace_of, Presence};
+use super::key_count::{count_in, index_marker, index_of, keyspace_of, Presence};
 use super::pending_keys::PendingKeys;
+use super::tally::Tally;
 use super::SuperVersion;
 use crate::disk::cell::Cell;
 use crate::disk::key::SEQ_LEN;
@@ -118,7 +119,7 @@ impl<'a> RecordAccount<'a> {
             )?),
         };
         let change = bookkeep(&self.sources.mem, prefix, self.last_seq, before, after)?;
-        if change != 0 {
+        if !change.is_zero() {
             self.deltas.add(keyspace_of(prefix)?, change);
         }
         Ok(())
@@ -128,8 +129,8 @@ impl<'a> RecordAccount<'a> {
     /// `changed(keyspace, delta)` for each.
     pub(crate) fn finish(
         self,
-        counts: &mut BTreeMap<u32, i64>,
-        mut changed: impl FnMut(u32, i64),
+        counts: &mut BTreeMap<u32, Tally>,
+        mut changed: impl FnMut(u32, Tally),
     ) -> Result<()> {
         if let Some(e) = self.failed {
             return Err(e);
@@ -146,12 +147,12 @@ impl<'a> RecordAccount<'a> {
 /// allocation per write); changes of further keyspaces go to `more`.
 #[derive(Default)]
 pub(super) struct CountDeltas {
-    first: Option<(u32, i64)>,
-    more: Vec<(u32, i64)>,
+    first: Option<(u32, Tally)>,
+    more: Vec<(u32, Tally)>,
 }
 
 impl CountDeltas {
-    pub(super) fn add(&mut self, ks: u32, change: i64) {
+    pub(super) fn add(&mut self, ks: u32, change: Tally) {
         match &mut self.first {
             None => self.first = Some((ks, change)),
             Some((first, delta)) if *first == ks => *delta += change,
@@ -163,25 +164,25 @@ impl CountDeltas {
     }
 
     /// The non-zero changes.
-    pub(super) fn into_iter(self) -> impl Iterator<Item = (u32, i64)> {
+    pub(super) fn into_iter(self) -> impl Iterator<Item = (u32, Tally)> {
         self.first
             .into_iter()
             .chain(self.more)
-            .filter(|(_, d)| *d != 0)
+            .filter(|(_, d)| !d.is_zero())
     }
 }
 
 /// Records one user key's change from `before` to `after` at sequence number `last_seq`: the
-/// expiry-index entries it changes go into `mem`; returns the key count's change.
+/// expiry-index entries it changes go into `mem`; returns its keyspace's tally's change.
 pub(super) fn bookkeep(
     mem: &Memtable,
     prefix: &[u8],
     last_seq: u64,
     before: Presence,
     after: Presence,
-) -> Result<i64> {
+) -> Result<Tally> {
     if before == after {
-        return Ok(0);
+        return Ok(Tally::default());
     }
     if let Presence::Present(Some(at)) = before {
         index(mem, index_of(prefix, at)?, last_seq, Cell::Tombstone);
@@ -189,7 +190,11 @@ pub(super) fn bookkeep(
     if let Presence::Present(Some(at)) = after {
         index(mem, index_of(prefix, at)?, last_seq, index_marker());
     }
-    Ok(i64::from(after != Presence::Absent) - i64::from(before != Presence::Absent))
+    let expiring = |p: Presence| i64::from(matches!(p, Presence::Present(Some(_))));
+    Ok(Tally {
+        keys: i64::from(after != Presence::Absent) - i64::from(before != Presence::Absent),
+        expiring: expiring(after) - expiring(before),
+    })
 }
 
 fn index(mem: &Memtable, mut prefix: Vec<u8>, seq: u64, cell: Cell) {
@@ -197,45 +202,33 @@ fn index(mem: &Memtable, mut prefix: Vec<u8>, seq: u64, cell: Cell) {
     mem.insert(Bytes::from(prefix), cell.encode());
 }
 
-/// Adds `delta` to keyspace `ks`'s count in `counts` (the newest count of each keyspace known
+/// Adds `delta` to keyspace `ks`'s tally in `counts` (the newest tally of each keyspace known
 /// so far; a missing one is read from `sources` at `seq`, where it is exact).
 pub(super) fn apply_delta(
     sources: &SuperVersion,
-    counts: &mut BTreeMap<u32, i64>,
+    counts: &mut BTreeMap<u32, Tally>,
     ks: u32,
-    delta: i64,
+    delta: Tally,
     seq: u64,
 ) -> Result<()> {
     let old = match counts.get(&ks) {
-        Some(&count) => count,
-        None => i64::try_from(count_in(sources, ks, seq)?).map_err(|_| count_error(ks))?,
+        Some(&tally) => tally,
+        None => count_in(sources, ks, seq)?,
     };
-    let new = old.checked_add(delta).ok_or_else(|| count_error(ks))?;
+    let new = old
+        .checked_add(delta)
+        .ok_or_else(|| Error::corruption("(key count)", u64::from(ks), "a key count overflowed"))?;
     counts.insert(ks, new);
     Ok(())
 }
 
-/// A settled count (see `Writer::counts`) as stored: never below zero.
-pub(super) fn settled_count(ks: u32, count: i64) -> Result<u64> {
-    u64::try_from(count).map_err(|_| count_error(ks))
-}
-
-fn count_error(ks: u32) -> Error {
-    Error::corruption(
-        "(key count)",
-        u64::from(ks),
-        format!("keyspace {ks}'s key count left the range 0..2^63"),
-    )
-}
-
 /// Writes `counts` (settled) into `mem` (about to be frozen) at `seq`, its last sequence
 /// number: the tables then hold every count as of the memtable's end (`key_count.rs`).
-pub(crate) fn write_counts(counts: &BTreeMap<u32, i64>, mem: &Memtable, seq: u64) -> Result<()> {
-    for (&ks, &count) in counts {
-        let count = settled_count(ks, count)?;
+pub(crate) fn write_counts(counts: &BTreeMap<u32, Tally>, mem: &Memtable, seq: u64) -> Result<()> {
+    for (&ks, &tally) in counts {
         let mut key = super::key_count::count_prefix(ks);
         key.extend_from_slice(&(!seq).to_be_bytes());
-        mem.insert(Bytes::from(key), count_cell(count).encode());
+        mem.insert(Bytes::from(key), Tally::cell(ks, tally)?.encode());
     }
     Ok(())
 }

@@ -14,6 +14,7 @@ use parking_lot::{Condvar, Mutex};
 use super::active_keys::ActiveKeys;
 use super::pending_keys::PendingKeys;
 use super::record_account::apply_delta;
+use super::tally::Tally;
 use super::{Inner, Writer};
 use crate::error::Result;
 
@@ -35,9 +36,9 @@ struct ResolverState {
     /// Whether a batch is being worked on (it left the queue).
     busy: bool,
     /// Count changes found and not yet folded into `Writer::counts`, by keyspace.
-    deltas: BTreeMap<u32, i64>,
+    deltas: BTreeMap<u32, Tally>,
     /// The same by record: `(record's last sequence number, keyspace, change)`.
-    changes: Vec<(u64, u32, i64)>,
+    changes: Vec<(u64, u32, Tally)>,
     /// Emptied batches, kept for their allocations.
     spare: Vec<PendingKeys>,
     /// The filter of the active memtable's keys (`active_keys.rs`); whoever resolves a batch

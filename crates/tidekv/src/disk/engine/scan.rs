@@ -1,6 +1,5 @@
 //! Scans, dumps and counts: what a reader at one sequence number sees, built on [`Merge`].
 
-use std::collections::BTreeMap;
 use std::ops::Bound;
 
 use bytes::Bytes;
@@ -279,30 +278,6 @@ impl Inner {
 
     pub(crate) fn scan(&self, ks: u32, range: KeyRange) -> Result<EngineScan> {
         self.scan_view(&self.view(), ks, range)
-    }
-
-    /// `(keyspace, keys, bytes)` of every non-empty keyspace, by walking everything.
-    pub(crate) fn keyspace_usage(&self) -> Result<Vec<crate::stats::KeyspaceStats>> {
-        let mut usage: BTreeMap<u32, crate::stats::KeyspaceStats> = BTreeMap::new();
-        for record in self.dump()? {
-            let record = record?;
-            let bytes = match &record.value {
-                StoredValue::String(v) => v.len(),
-                StoredValue::List(items) => items.iter().map(Bytes::len).sum(),
-            };
-            let slot = usage
-                .entry(record.keyspace)
-                .or_insert(crate::stats::KeyspaceStats {
-                    id: record.keyspace,
-                    keys: 0,
-                    expires: 0,
-                    bytes: 0,
-                });
-            slot.keys += 1;
-            slot.expires += u64::from(record.expires_at.is_some());
-            slot.bytes += (record.key.len() + bytes) as u64;
-        }
-        Ok(usage.into_values().collect())
     }
 
     pub(crate) fn dump(&self) -> Result<EngineDump> {

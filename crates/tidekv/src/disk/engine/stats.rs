@@ -3,9 +3,28 @@
 use std::sync::atomic::Ordering;
 
 use super::Inner;
-use crate::stats::{DiskStats, LevelStats};
+use crate::error::Result;
+use crate::stats::{DiskStats, KeyspaceStats, LevelStats};
 
 impl Inner {
+    /// Keys and keys with an expiry of each non-empty keyspace among the first `keyspaces`,
+    /// from their tallies (`key_count.rs`): no walk of the keys. Bytes are not counted (0).
+    pub(crate) fn keyspace_usage(&self, keyspaces: u32) -> Result<Vec<KeyspaceStats>> {
+        let mut usage = Vec::new();
+        for ks in 0..keyspaces {
+            let (keys, expires) = self.live_tally(ks)?;
+            if keys > 0 {
+                usage.push(KeyspaceStats {
+                    id: ks,
+                    keys,
+                    expires,
+                    bytes: 0,
+                });
+            }
+        }
+        Ok(usage)
+    }
+
     pub(crate) fn disk_stats(&self) -> DiskStats {
         let sources = self.current();
         let c = &self.counters;

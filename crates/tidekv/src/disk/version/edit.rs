@@ -18,6 +18,13 @@ const TAG_FEATURES: u8 = 7;
 /// count and expiry index (`disk/engine/key_count.rs`). A store without it is upgraded on open.
 pub(crate) const FEATURE_KEY_COUNTS: u64 = 1;
 
+/// Feature bit: each keyspace's count entry also counts its keys with an expiry
+/// (`disk/engine/tally.rs`). A store without it is upgraded on open.
+pub(crate) const FEATURE_EXPIRY_COUNTS: u64 = 2;
+
+/// Every feature bit this build knows.
+pub(crate) const KNOWN_FEATURES: u64 = FEATURE_KEY_COUNTS | FEATURE_EXPIRY_COUNTS;
+
 /// One table as the manifest describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct TableMeta {
@@ -109,9 +116,9 @@ impl VersionEdit {
                 TAG_LAST_SEQUENCE => edit.last_sequence = Some(take_u64(&mut buf, "edit")?),
                 TAG_FEATURES => {
                     let features = take_u64(&mut buf, "edit")?;
-                    if features & !FEATURE_KEY_COUNTS != 0 {
+                    if features & !KNOWN_FEATURES != 0 {
                         return Err(format!(
-                            "features {features:#x}: written by a newer build (this one knows {FEATURE_KEY_COUNTS:#x})"
+                            "features {features:#x}: written by a newer build (this one knows {KNOWN_FEATURES:#x})"
                         ));
                     }
                     edit.features = Some(features);
@@ -187,7 +194,7 @@ mod tests {
     #[test]
     fn a_feature_this_build_does_not_know_is_refused() {
         let edit = VersionEdit {
-            features: Some(FEATURE_KEY_COUNTS | 2),
+            features: Some(KNOWN_FEATURES | 4),
             ..VersionEdit::default()
         };
         let mut out = Vec::new();
