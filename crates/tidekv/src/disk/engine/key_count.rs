@@ -229,6 +229,8 @@ impl Inner {
     /// Keyspace `ks`'s live keys and live keys with an expiry: its tally minus its due index
     /// entries (each one a key with an expiry), both as of the visible sequence number.
     pub(crate) fn live_tally(&self, ks: u32) -> Result<(u64, u64)> {
+        // As the sweeper does: most of the settling without holding up writers.
+        self.drain_resolver();
         let ((count, expiring), seq, sources) = {
             let mut writer = self.writer.lock();
             self.settle_counts(&mut writer)?;
@@ -273,7 +275,9 @@ impl Inner {
     /// changed meanwhile, or a clock that stepped back, leaves the second smaller).
     pub(crate) fn sweep_expired(&self) -> Result<(usize, usize)> {
         let _one_sweep_at_a_time = self.sweeping.lock();
-        // Index entries of deferred writes are not in yet (`pending_keys.rs`).
+        // Index entries of deferred writes are not in yet (`pending_keys.rs`). The resolver
+        // puts them in while writers go on; only what came since is settled under the lock.
+        self.drain_resolver();
         {
             let mut writer = self.writer.lock();
             if !writer.sealed {

@@ -87,6 +87,28 @@ impl Inner {
         }
     }
 
+    /// Lets the resolver work off every write deferred so far while the writer lock is free, so
+    /// that writers go on meanwhile: hands the writer's pending keys over (a brief hold of the
+    /// lock), then waits until the resolver has nothing queued or in hand. Their index entries
+    /// are then in the memtable, and a [`Inner::settle_counts`] right after has only the writes
+    /// since to resolve under the lock: a few, instead of up to a batch's table lookups (tens
+    /// of milliseconds when the keys are overwrites of keys in uncached tables). Returns early
+    /// when the resolver paused on a failed batch or is stopping: `settle_counts` then does the
+    /// rest, and reports the error.
+    pub(crate) fn drain_resolver(&self) {
+        {
+            let mut writer = self.writer.lock();
+            if !writer.pending.is_empty() {
+                self.resolver.hand_over(&mut writer.pending);
+            }
+        }
+        let mut state = self.resolver.state.lock();
+        while (state.busy || !state.queue.is_empty()) && !state.paused && !state.stopping {
+            self.hook("drain_resolver:wait");
+            self.resolver.changed.wait(&mut state);
+        }
+    }
+
     /// Makes `writer.counts` and the expiry index complete: hands over what is pending, waits
     /// for the batch the resolver is working on, resolves whatever is still queued here (the
     /// caller holds the writer lock, so nothing new is queued meanwhile), and folds the
@@ -175,6 +197,7 @@ impl Inner {
                 state.busy = true;
                 (state.queue.remove(0), std::mem::take(&mut state.active))
             };
+            self.hook("resolve:batch");
             // The active memtable is the one these writes went to: a rotation settles first.
             let result = batch.resolve(
                 &self.current(),
