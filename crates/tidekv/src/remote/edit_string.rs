@@ -6,14 +6,12 @@
 //! see one moment, as in the transaction path (`ops::strings`), and a result too large changes
 //! nothing. `STRLEN` answers `WRONGTYPE` for a list, before anything is written.
 
-use std::sync::Arc;
 use std::sync::LazyLock;
 
 use redis::Script;
 
 use crate::error::{Error, Result};
 use crate::remote::engine::RemoteEngine;
-use crate::remote::errors::{from_redis, Expected};
 
 /// `ARGV`: the edit (`append` or `setrange`), the bytes, the limit, the offset (`setrange`;
 /// capped by the caller at limit + 1 so that Lua's doubles stay exact). Answers `{1, new
@@ -57,14 +55,7 @@ pub(crate) fn edit_string(
             .arg(limit)
             .arg((*offset).min(limit.saturating_add(1))),
     };
-    let (conns, options) = (Arc::clone(&engine.conns), Arc::clone(&engine.options));
-    let (done, len): (i64, u64) = engine.bridge.run(async move {
-        let mut shared = conns.shared(ks, &options).await?;
-        invocation
-            .invoke_async::<(i64, u64)>(&mut shared)
-            .await
-            .map_err(|e| from_redis(&e, "EVALSHA", Expected::String))
-    })??;
+    let (done, len): (i64, u64) = engine.invoke_script(ks, "EVALSHA", invocation)?;
     if done == 1 {
         return i64::try_from(len).map_err(|_| Error::Overflow);
     }

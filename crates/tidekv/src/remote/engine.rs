@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use redis::{Cmd, FromRedisValue, Value};
+use redis::{Cmd, FromRedisValue, ScriptInvocation, Value};
 
 use crate::clock::Clock;
 use crate::config::RemoteOptions;
@@ -183,6 +183,25 @@ impl Remote {
                 }
                 attempt += 1;
             }
+        })?
+    }
+
+    /// Runs a script of the store's (`EVALSHA`, `EVAL` when the server does not have it yet) on
+    /// keyspace `ks` over the shared connection; errors name `command`. Never repeated after a
+    /// broken connection: the script may have run.
+    pub(crate) fn invoke_script<T: FromRedisValue + Send + 'static>(
+        &self,
+        ks: u32,
+        command: &'static str,
+        invocation: ScriptInvocation<'static>,
+    ) -> Result<T> {
+        let (conns, options) = (Arc::clone(&self.conns), Arc::clone(&self.options));
+        self.bridge.run(async move {
+            let mut shared = conns.shared(ks, &options).await?;
+            invocation
+                .invoke_async::<T>(&mut shared)
+                .await
+                .map_err(|e| from_redis(&e, command, Expected::String))
         })?
     }
 

@@ -7,14 +7,13 @@
 //! error for an infinite result. The script is atomic, so no other client sees the value between.
 //! Within the `f64` range the sum is the server's (`docs/backends.md` says where that differs).
 
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 
 use bytes::Bytes;
 use redis::{Script, Value};
 
 use crate::error::{Error, Result};
 use crate::remote::engine::{bytes_of, RemoteEngine};
-use crate::remote::errors::{from_redis, Expected};
 
 /// `ARGV[1]`: the increment. Errors of `GET` (a list) and of `INCRBYFLOAT` (not a float) are
 /// returned as the server worded them (`pcall`, so that no script location is appended).
@@ -39,14 +38,7 @@ static INCR_BY_FLOAT: LazyLock<Script> = LazyLock::new(|| {
 pub(crate) fn incr_by_float(engine: &RemoteEngine, ks: u32, key: &[u8], delta: f64) -> Result<f64> {
     let mut invocation = INCR_BY_FLOAT.key(key);
     invocation.arg(delta);
-    let (conns, options) = (Arc::clone(&engine.conns), Arc::clone(&engine.options));
-    let reply: Value = engine.bridge.run(async move {
-        let mut shared = conns.shared(ks, &options).await?;
-        invocation
-            .invoke_async::<Value>(&mut shared)
-            .await
-            .map_err(|e| from_redis(&e, "INCRBYFLOAT", Expected::String))
-    })??;
+    let reply: Value = engine.invoke_script(ks, "INCRBYFLOAT", invocation)?;
     let text = bytes_of(reply)?.unwrap_or_else(Bytes::new);
     std::str::from_utf8(&text)
         .ok()

@@ -1,0 +1,4 @@
+//! Helpers of `disk_bit_flips.rs`.
+
+pub mod model;
+pub mod sweep;
