@@ -118,13 +118,33 @@ pub struct Line {
     pub points: Vec<(f64, f64)>,
 }
 
+/// How a line chart's y axis maps values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum YScale {
+    /// Powers of ten equally spaced (latencies in milliseconds).
+    Log,
+    /// From zero up, with round ticks (memory in MiB).
+    Linear,
+}
+
 /// Lines over time with a logarithmic y axis (latencies in milliseconds).
 pub fn log_lines(title: &str, x_label: &str, y_label: &str, lines: &[Line]) -> String {
+    line_chart(title, x_label, y_label, lines, YScale::Log)
+}
+
+/// Lines over `x` from 0 with the given y axis; a log axis leaves out points at or below 0.
+pub fn line_chart(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    lines: &[Line],
+    scale: YScale,
+) -> String {
     const LEFT: f64 = 70.0;
     const TOP: f64 = 40.0;
     const PLOT_W: f64 = 800.0;
     const PLOT_H: f64 = 360.0;
-    let positive = |p: &&(f64, f64)| p.1 > 0.0;
+    let positive = |p: &&(f64, f64)| scale == YScale::Linear || p.1 > 0.0;
     let x_max = lines
         .iter()
         .flat_map(|l| l.points.iter().map(|p| p.0))
@@ -133,24 +153,39 @@ pub fn log_lines(title: &str, x_label: &str, y_label: &str, lines: &[Line]) -> S
         .iter()
         .flat_map(|l| l.points.iter().filter(positive).map(|p| p.1))
         .fold((f64::MAX, f64::MIN), |(lo, hi), y| (lo.min(y), hi.max(y)));
-    let (e_lo, e_hi) = if y_lo > y_hi {
-        (-2, 3)
-    } else {
-        (
-            y_lo.log10().floor() as i32,
-            (y_hi.log10().ceil() as i32).max(y_lo.log10().floor() as i32 + 1),
-        )
+    // The ticks, and the fraction of the plot's height at which a value sits.
+    let (ticks, frac): (Vec<f64>, Box<dyn Fn(f64) -> f64>) = match scale {
+        YScale::Log => {
+            let (e_lo, e_hi) = if y_lo > y_hi {
+                (-2, 3)
+            } else {
+                (
+                    y_lo.log10().floor() as i32,
+                    (y_hi.log10().ceil() as i32).max(y_lo.log10().floor() as i32 + 1),
+                )
+            };
+            let span = f64::from(e_hi - e_lo);
+            (
+                (e_lo..=e_hi).map(|e| 10f64.powi(e)).collect(),
+                Box::new(move |v: f64| (v.log10() - f64::from(e_lo)) / span),
+            )
+        }
+        YScale::Linear => {
+            let step = nice_step(if y_lo > y_hi { 1.0 } else { y_hi.max(1e-9) });
+            let top = step * ((y_hi.max(0.0) / step).ceil()).max(1.0);
+            let count = (top / step).round() as u32;
+            (
+                (0..=count).map(|i| step * f64::from(i)).collect(),
+                Box::new(move |v: f64| v / top),
+            )
+        }
     };
     let x = |v: f64| LEFT + PLOT_W * v / x_max;
-    let y = |v: f64| {
-        let f = (v.log10() - f64::from(e_lo)) / f64::from(e_hi - e_lo);
-        TOP + PLOT_H * (1.0 - f)
-    };
+    let y = |v: f64| TOP + PLOT_H * (1.0 - frac(v));
     let legend_rows = lines.len().div_ceil(3) as f64;
     let height = TOP + PLOT_H + 50.0 + 18.0 * legend_rows;
     let mut svg = header(LEFT + PLOT_W + 30.0, height, title);
-    for e in e_lo..=e_hi {
-        let v = 10f64.powi(e);
+    for &v in &ticks {
         let ty = y(v);
         let _ = write!(
             svg,
@@ -212,6 +247,17 @@ pub fn log_lines(title: &str, x_label: &str, y_label: &str, lines: &[Line]) -> S
     }
     svg.push_str("</svg>\n");
     svg
+}
+
+/// A round tick step (1, 2 or 5 times a power of ten) giving 4 to 10 ticks up to `max`.
+fn nice_step(max: f64) -> f64 {
+    let rough = max / 5.0;
+    let power = 10f64.powf(rough.log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * power)
+        .find(|&step| step >= rough)
+        .unwrap_or(10.0 * power)
 }
 
 fn fmt_tick(v: f64) -> String {

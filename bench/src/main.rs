@@ -32,9 +32,9 @@ struct Cli {
     /// Rounds; each runs every workload on each engine in turn. The report gives medians.
     #[arg(long, default_value_t = 3)]
     rounds: u32,
-    /// Workloads to run, comma-separated: insert, get, scan, mix, sync-N for N writer threads in
-    /// 1, 2, 8, 32, open-after-close, open-after-crash, and the prefix scans fresh-scan-N and
-    /// compact-scan-N for N in 1, 10, 100, 1000.
+    /// Workloads to run, comma-separated: insert, get, fresh-get, scan, mix, mix-50, sync-N for N
+    /// writer threads in 1, 2, 8, 32, open-after-close, open-after-crash, latency, and the prefix
+    /// scans fresh-scan-N and compact-scan-N for N in 1, 10, 100, 1000.
     #[arg(
         long,
         value_delimiter = ',',

@@ -20,6 +20,7 @@ mod prefix_scan;
 mod reopen;
 mod sync_writes;
 mod watchdog;
+mod write_amp;
 
 use self::insert::insert;
 use self::latency::latency;
@@ -30,14 +31,19 @@ use self::reopen::{open_after_close, open_after_crash};
 use self::sync_writes::sync_writes;
 pub use self::sync_writes::SYNC_THREADS;
 use self::watchdog::Watchdog;
+use self::write_amp::mix_50;
 
 /// One workload (see the README of the harness, `bench/README.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Workload {
     Insert,
     Get,
+    /// `get` on the store right after the fill: no close, no reopen, no warm-up.
+    FreshGet,
     Scan,
     Mix,
+    /// A fill, then reads and overwrites half and half; write amplification (`write_amp.rs`).
+    Mix50,
     /// Durable writes from `SYNC_THREADS[i]` threads.
     Sync(usize),
     /// Time to open a store, and to read from it, after a clean close.
@@ -51,11 +57,13 @@ pub enum Workload {
 }
 
 impl Workload {
-    pub const ALL: [Workload; 19] = [
+    pub const ALL: [Workload; 21] = [
         Workload::Insert,
         Workload::Get,
+        Workload::FreshGet,
         Workload::Scan,
         Workload::Mix,
+        Workload::Mix50,
         Workload::Sync(0),
         Workload::Sync(1),
         Workload::Sync(2),
@@ -77,8 +85,10 @@ impl Workload {
         match self {
             Workload::Insert => "insert",
             Workload::Get => "get",
+            Workload::FreshGet => "fresh-get",
             Workload::Scan => "scan",
             Workload::Mix => "mix",
+            Workload::Mix50 => "mix-50",
             Workload::Sync(i) => ["sync-1", "sync-2", "sync-8", "sync-32"]
                 .get(i)
                 .copied()
@@ -101,7 +111,7 @@ impl FromStr for Workload {
             .find(|w| w.name() == s)
             .ok_or_else(|| {
                 anyhow::anyhow!(
-                    "unknown workload {s:?} (insert, get, scan, mix, sync-{{1,2,8,32}}, \
+                    "unknown workload {s:?} (insert, get, fresh-get, scan, mix, mix-50, sync-{{1,2,8,32}}, \
                      open-after-close, open-after-crash, latency, fresh-scan-{{1,10,100,1000}}, \
                      compact-scan-{{1,10,100,1000}})"
                 )
@@ -136,6 +146,10 @@ impl Report {
         self.0.push((name, value.into()));
     }
 
+    fn get(&self, name: &str) -> Option<f64> {
+        self.0.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+    }
+
     pub fn line(&self) -> String {
         let mut line = String::from("RESULT");
         for (name, value) in &self.0 {
@@ -164,14 +178,19 @@ pub fn run(spec: &RunSpec<'_>) -> Result<Report> {
             let kv = loaded(spec, &dog, &load_order, &values)?;
             get(spec, &dog, &kv, &mut report)?;
         }
+        Workload::FreshGet => {
+            let kv = filled(spec, &dog, &load_order, &values)?;
+            get(spec, &dog, &kv, &mut report)?;
+        }
         Workload::Scan => {
             let kv = loaded(spec, &dog, &load_order, &values)?;
             scan(spec, &dog, &kv, &mut report)?;
         }
         Workload::Mix => {
             let kv = loaded(spec, &dog, &load_order, &values)?;
-            mix(spec, &dog, &kv, &values, &mut report)?;
+            mix(spec, &dog, &kv, &values, 20, &mut report)?;
         }
+        Workload::Mix50 => mix_50(spec, &dog, &load_order, &values, &mut report)?,
         Workload::Sync(i) => {
             let threads = SYNC_THREADS.get(i).copied().unwrap_or(1);
             sync_writes(spec, &dog, &load_order, &values, threads, &mut report)?;
@@ -331,18 +350,20 @@ fn scan(spec: &RunSpec<'_>, dog: &Watchdog, kv: &Arc<dyn Kv>, report: &mut Repor
     Ok(())
 }
 
-/// `mix`: `keys` operations, each a read (80 %) or an overwrite (20 %) of a random existing key.
+/// `mix`: `keys` operations, each an overwrite (`write_percent` %) or a read of a random existing
+/// key.
 fn mix(
     spec: &RunSpec<'_>,
     dog: &Watchdog,
     kv: &Arc<dyn Kv>,
     values: &Values,
+    write_percent: u64,
     report: &mut Report,
 ) -> Result<()> {
     let mut rng = Rng::new(spec.seed ^ 0x313);
     // (key number, is a write)
     let ops: Vec<(u64, bool)> = (0..spec.keys)
-        .map(|_| (rng.below(spec.keys), rng.below(100) < 20))
+        .map(|_| (rng.below(spec.keys), rng.below(100) < write_percent))
         .collect();
     let keys: Vec<[u8; KEY_LEN]> = ops.iter().map(|&(i, _)| data::key(i)).collect();
     dog.phase("mix", Some(kv));

@@ -18,8 +18,7 @@ pub(super) fn insert_table(w: &mut String, plan: &Plan, runs: &[Run]) {
         w,
         "Each engine loads the keys in its own child process. Peak RSS is `VmHWM` after the \
          inserts and the flush, and again at the end, after the memtables are written out and the \
-         store closed (tidekv's end figure also holds the block-cache fill of one `stats()` call, \
-         which reads the whole store); the harness's own data (keys, value pool) is the baseline, \
+         store closed; the harness's own data (keys, value pool) is the baseline, \
          measured before the engine opens. \
          Disk is the directory's files after the final flush and close: their lengths, and the \
          blocks allocated to them (fjall's journal is a sparse 64 MiB file that stays after its \
@@ -132,6 +131,27 @@ pub(super) fn details(w: &mut String, plan: &Plan, runs: &[Run]) {
                 "- tidekv sync-{threads}: {syncs} log fsyncs for {ops} writes ({:.2} writes per \
                  fsync)",
                 ops / syncs
+            );
+        }
+    }
+    for &engine in &plan.engines {
+        let d = done(runs, Workload::Mix50, engine);
+        let f = |n: &str| median(d.iter().filter_map(|(_, m)| get(m, n)).collect());
+        if let (Some(user), Some(written), Some(mix_user), Some(mix_written)) = (
+            f("user_bytes"),
+            f("write_bytes"),
+            f("mix_user_bytes"),
+            f("mix_write_bytes"),
+        ) {
+            let _ = writeln!(
+                w,
+                "- {} mix-50: write amplification {:.2} over the whole run ({} MiB written for \
+                 {} MiB of inserts), {:.2} over the mix and close",
+                engine.name(),
+                written / user,
+                mib(Some(written)),
+                mib(Some(user)),
+                mix_written / mix_user
             );
         }
     }

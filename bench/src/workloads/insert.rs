@@ -33,8 +33,6 @@ pub(super) fn insert(
     let start = Instant::now();
     kv.flush()?;
     report.put("flush_secs", secs(start));
-    // Before any stats call: tidekv's `stats()` reads the whole store (for exact key counts),
-    // filling its block cache, which would count against its peak memory.
     report.put("load_peak_rss_kib", proc_stats::peak_rss_kib()? as f64);
 
     if let Some(stats) = kv.tidekv_stats() {
