@@ -21,8 +21,8 @@ mod charts;
 #[allow(dead_code)] // The shared dataset module also serves `tidekv-bench`'s workloads.
 mod data;
 
-use std::fmt::Write as _;
 use std::fs;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -125,12 +125,14 @@ fn run(
         None => tempfile::tempdir()?,
     };
     let values = Values::new(1);
-    let mut out = String::from(
-        "preset,keys,phase,rss_kib,hwm_kib,secs,memtable_bytes,immutable_memtables,\
+    // Each row goes to the file as it is made, so a run stopped early keeps its checkpoints.
+    let mut out = fs::File::create(csv).with_context(|| format!("creating {}", csv.display()))?;
+    out.write_all(
+        b"preset,keys,phase,rss_kib,hwm_kib,secs,memtable_bytes,immutable_memtables,\
          block_cache_bytes,table_metadata_bytes,open_tables,tables\n",
-    );
+    )?;
     let start = Instant::now();
-    let row = |out: &mut String, store: Option<&Store>, loaded: u64, phase: &str| {
+    let row = |out: &mut fs::File, store: Option<&Store>, loaded: u64, phase: &str| {
         let (rss, hwm) = (status_kib("VmRSS")?, status_kib("VmHWM")?);
         let secs = start.elapsed().as_secs_f64();
         // The store's own budgets beside the process's resident set (`stats` reads no keys).
@@ -183,7 +185,7 @@ fn run(
     }
     row(&mut out, Some(&store), keys, "after reads")?;
     store.close()?;
-    fs::write(csv, out).with_context(|| format!("writing {}", csv.display()))?;
+    out.sync_all()?;
     Ok(())
 }
 
