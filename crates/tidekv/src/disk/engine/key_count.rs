@@ -185,12 +185,8 @@ impl<'v> DueEntries<'v> {
             }
             // Past this keyspace's due entries: go on with the next keyspace that has an
             // index, if asked to.
-            let next = match keyspace_of(&prefix)? {
-                ks if ks > self.ks => ks,
-                ks => match ks.checked_add(1) {
-                    Some(next) => next,
-                    None => return Ok(None),
-                },
+            let Some(next) = next_indexed_keyspace(self.ks, keyspace_of(&prefix)?) else {
+                return Ok(None);
             };
             if self.one_keyspace {
                 return Ok(None);
@@ -199,6 +195,17 @@ impl<'v> DueEntries<'v> {
             self.bound = due_bound(next, self.view.now);
             self.visible = Visible::new(self.view, &index_start(next))?;
         }
+    }
+}
+
+/// Where to look for the next keyspace's expiry index, once a read of keyspace `current`'s
+/// index found a key of keyspace `found` past it: `found` if it is a later keyspace, else the
+/// keyspace after `current` (`None` past the last).
+pub(super) fn next_indexed_keyspace(current: u32, found: u32) -> Option<u32> {
+    if found > current {
+        Some(found)
+    } else {
+        current.checked_add(1)
     }
 }
 
@@ -223,14 +230,16 @@ impl Inner {
     /// The number of live keys in keyspace `ks`: its count minus its due index entries, both as
     /// of the visible sequence number.
     pub(crate) fn len(&self, ks: u32) -> Result<u64> {
+        // As the sweeper does: most of the settling without holding up writers.
+        self.drain_resolver();
         Ok(self.live_tally(ks)?.0)
     }
 
     /// Keyspace `ks`'s live keys and live keys with an expiry: its tally minus its due index
-    /// entries (each one a key with an expiry), both as of the visible sequence number.
+    /// entries (each one a key with an expiry), both as of the visible sequence number. Exact
+    /// either way; callers on a live store drain the resolver first ([`Inner::drain_resolver`]),
+    /// once for however many keyspaces they read, so that little is settled under the lock.
     pub(crate) fn live_tally(&self, ks: u32) -> Result<(u64, u64)> {
-        // As the sweeper does: most of the settling without holding up writers.
-        self.drain_resolver();
         let ((count, expiring), seq, sources) = {
             let mut writer = self.writer.lock();
             self.settle_counts(&mut writer)?;

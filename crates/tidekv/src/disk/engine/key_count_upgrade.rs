@@ -24,7 +24,9 @@
 use std::collections::BTreeMap;
 
 use super::edits::Retire;
-use super::key_count::{count_in, count_prefix, index_marker, index_of, index_start, keyspace_of};
+use super::key_count::{
+    count_in, count_prefix, index_marker, index_of, index_start, keyspace_of, next_indexed_keyspace,
+};
 use super::scan::Visible;
 use super::tally::Tally;
 use super::view::View;
@@ -115,7 +117,7 @@ impl Inner {
                     continue;
                 }
                 // Past this keyspace's index: on to the next keyspace that has one.
-                match (at > ks).then_some(at).or_else(|| ks.checked_add(1)) {
+                match next_indexed_keyspace(ks, at) {
                     Some(next) => break next,
                     None => break 'keyspaces,
                 }

@@ -10,6 +10,7 @@ impl Inner {
     /// Keys and keys with an expiry of each non-empty keyspace among the first `keyspaces`,
     /// from their tallies (`key_count.rs`): no walk of the keys. Bytes are not counted (0).
     pub(crate) fn keyspace_usage(&self, keyspaces: u32) -> Result<Vec<KeyspaceStats>> {
+        self.drain_resolver();
         let mut usage = Vec::new();
         for ks in 0..keyspaces {
             let (keys, expires) = self.live_tally(ks)?;
