@@ -29,7 +29,8 @@ pub enum DurabilityMode {
     /// The log is fsynced every `sync-interval-ms` (Redis `appendfsync everysec`). The default.
     #[default]
     Periodic,
-    /// The operating system decides when (Redis `appendfsync no`).
+    /// The operating system decides when, but for a background fsync per 4 MiB of log (Redis
+    /// `appendfsync no`).
     Buffered,
 }
 

@@ -20,9 +20,12 @@ use crate::error::{Error, Result};
 /// |---|---|---|
 /// | `Sync` | always | one fsync per write, shared by concurrent writers (group commit) |
 /// | `Periodic(t)` | once the next background fsync has run (within about `t`) | a background fsync every `t` |
-/// | `Buffered` | only after [`crate::Store::flush`] or once the OS writes it back | none |
+/// | `Buffered` | after [`crate::Store::flush`], the next background fsync, or the OS's writeback | a background fsync per [`Config::wal_sync_bytes`] of log |
 ///
-/// [`crate::Store::flush`] makes every earlier write survive power loss in every mode.
+/// [`crate::Store::flush`] makes every earlier write survive power loss in every mode. In
+/// `Periodic` and `Buffered` modes the log is also fsynced in the background each time it has
+/// grown by [`Config::wal_sync_bytes`]: a log must be durable before its memtable is frozen, and
+/// that fsync runs under the writer lock, so this keeps what it has left to write small.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Durability {
     /// fsync the log before each write returns; writers that arrive while an fsync runs share the
@@ -31,7 +34,8 @@ pub enum Durability {
     /// fsync the log in the background at this interval (Redis `appendfsync everysec` is
     /// `Periodic(1 s)`).
     Periodic(Duration),
-    /// Never fsync the log on its own; the OS decides.
+    /// fsync the log only in the background once it has grown by [`Config::wal_sync_bytes`]
+    /// (and when a memtable is frozen); otherwise the OS decides.
     Buffered,
 }
 
@@ -40,6 +44,8 @@ pub enum Durability {
 pub(crate) struct DiskOptions {
     pub(crate) path: PathBuf,
     pub(crate) durability: Durability,
+    /// Log bytes after which a background fsync runs, outside `Sync` mode (0: never).
+    pub(crate) wal_sync_bytes: u64,
     pub(crate) truncate: bool,
     pub(crate) memtable_size: usize,
     pub(crate) max_immutable_memtables: usize,
@@ -67,6 +73,7 @@ impl DiskOptions {
         DiskOptions {
             path,
             durability: Durability::Periodic(Duration::from_millis(100)),
+            wal_sync_bytes: 4 << 20,
             truncate: false,
             memtable_size: 64 << 20,
             max_immutable_memtables: 4,
@@ -223,6 +230,23 @@ impl Config {
     pub fn durability(mut self, durability: Durability) -> Self {
         if let Some(d) = self.disk_options("durability") {
             d.durability = durability;
+        }
+        self
+    }
+
+    /// In `Periodic` and `Buffered` modes, fsync the log in the background each time this many
+    /// bytes were appended to it since the last such fsync (disk backend; 0: never). Default
+    /// 4 MiB.
+    ///
+    /// A memtable's log is fsynced when the memtable is frozen, under the writer lock (an older
+    /// log must be durable once a newer one exists, `docs/format/wal.md`); without these
+    /// background fsyncs, in `Buffered` mode that one fsync writes the whole memtable's log and
+    /// every writer waits for it. Smaller means shorter waits at a freeze and a shorter window of
+    /// writes a power cut can take, for more fsyncs. Like RocksDB's `wal_bytes_per_sync`, except
+    /// that each one is an fsync, so what it covers survives power loss.
+    pub fn wal_sync_bytes(mut self, bytes: u64) -> Self {
+        if let Some(d) = self.disk_options("wal_sync_bytes") {
+            d.wal_sync_bytes = bytes;
         }
         self
     }

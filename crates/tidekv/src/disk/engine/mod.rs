@@ -139,6 +139,8 @@ pub(crate) struct BgState {
     pub(crate) abandoned: bool,
     /// The first background failure; every later write reports it.
     pub(crate) error: Option<String>,
+    /// The log has grown by `wal_sync_bytes` since the sync thread last looked: it fsyncs it.
+    pub(crate) writeback_due: bool,
 }
 
 /// What the background threads wait on, and what they report.
@@ -312,3 +314,5 @@ mod sweep_tests;
 mod sync_tests;
 #[cfg(test)]
 mod test_support;
+#[cfg(test)]
+mod writeback_tests;

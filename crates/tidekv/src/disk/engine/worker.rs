@@ -1,7 +1,8 @@
 //! The background threads: one flushes frozen memtables, one compacts, one deletes expired keys
 //! (`key_count.rs`), one looks up the keys of deferred key-count bookkeeping (`resolver.rs`),
-//! and with `Durability::Periodic` one syncs the log. Each sleeps until there is work or the
-//! engine shuts down; a failure is recorded (`Inner::fail`) and stops further writes.
+//! and outside `Durability::Sync` one syncs the log (every interval with `Periodic`, and each
+//! time the log has grown by `wal_sync_bytes`). Each sleeps until there is work or the engine
+//! shuts down; a failure is recorded (`Inner::fail`) and stops further writes.
 
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
@@ -29,8 +30,11 @@ pub(crate) fn spawn(inner: &Arc<Inner>) -> Result<Vec<JoinHandle<()>>> {
     threads.push(spawn("compact", compact_loop)?);
     threads.push(spawn("expiry", expiry_loop)?);
     threads.push(spawn("resolve", Inner::resolve_loop)?);
-    if let Durability::Periodic(_) = inner.options.durability {
-        threads.push(spawn("sync", sync_loop)?);
+    let writeback = inner.options.wal_sync_bytes > 0;
+    match inner.options.durability {
+        Durability::Periodic(_) => threads.push(spawn("sync", sync_loop)?),
+        Durability::Buffered if writeback => threads.push(spawn("sync", sync_loop)?),
+        Durability::Buffered | Durability::Sync => {}
     }
     Ok(threads)
 }
@@ -85,15 +89,46 @@ fn job_loop(
     }
 }
 
+/// Syncs the log every interval (`Periodic`) and whenever a write asks for it because the log has
+/// grown by `wal_sync_bytes` (`Inner::request_writeback`). The fsync runs through group commit,
+/// without the writer lock: writes go on while it runs.
 fn sync_loop(inner: &Inner) {
-    let Durability::Periodic(interval) = inner.options.durability else {
-        return;
+    let interval = match inner.options.durability {
+        Durability::Periodic(interval) => Some(interval),
+        Durability::Buffered => None,
+        Durability::Sync => return,
     };
-    // A failure is recorded by `sync_to` itself.
-    every(inner, interval, |inner| {
+    loop {
+        {
+            let deadline = interval.map(|interval| Instant::now() + interval);
+            let mut bg = inner.background.state.lock();
+            // Other wake-ups of `background.wake` (flushes, stalls) must not shorten the interval.
+            while !bg.shutdown && bg.error.is_none() && !bg.writeback_due {
+                match deadline {
+                    Some(deadline) if Instant::now() >= deadline => break,
+                    Some(deadline) => {
+                        inner.background.wake.wait_until(&mut bg, deadline);
+                    }
+                    None => inner.background.wake.wait(&mut bg),
+                }
+            }
+            if bg.shutdown || bg.error.is_some() {
+                return;
+            }
+            bg.writeback_due = false;
+        }
+        // A failure is recorded by `sync_to` itself.
         let _ = inner.sync_all();
-        false
-    });
+    }
+}
+
+impl Inner {
+    /// Wakes the sync thread for a background fsync of the log (`Config::wal_sync_bytes`).
+    pub(crate) fn request_writeback(&self) {
+        let mut bg = self.background.state.lock();
+        bg.writeback_due = true;
+        self.background.wake.notify_all();
+    }
 }
 
 /// Deletes expired keys every sweep interval, and again at once while it finds a full batch.

@@ -117,6 +117,11 @@ impl Inner {
             .wal_bytes
             .fetch_add(wal_after - wal_before, Ordering::Relaxed);
         self.counters.wal_size.store(wal_after, Ordering::Relaxed);
+        if self.options.durability != Durability::Sync
+            && writer.wal.writeback_due(self.options.wal_sync_bytes)
+        {
+            self.request_writeback();
+        }
         let last = first_seq + writes.len() as u64 - 1;
         writer.last_seq = last;
         let keep = sources.version.features & FEATURE_KEY_COUNTS != 0;

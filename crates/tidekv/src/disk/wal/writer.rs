@@ -21,6 +21,8 @@ pub(crate) struct WalWriter {
     buffer: Vec<u8>,
     /// The sync handle, once asked for.
     syncer: Option<Arc<LogSyncer>>,
+    /// The log's length when a background fsync was last asked for (see [`Self::writeback_due`]).
+    writeback_from: u64,
 }
 
 impl WalWriter {
@@ -35,10 +37,12 @@ impl WalWriter {
         let header = encode_header(number);
         let path = wal_path(dir, number);
         let log = LogFile::create(fs, &path, number, &header, max_record, RESERVE_AHEAD)?;
+        let writeback_from = log.len();
         Ok(WalWriter {
             log,
             buffer: Vec::new(),
             syncer: None,
+            writeback_from,
         })
     }
 
@@ -49,6 +53,7 @@ impl WalWriter {
             log: LogFile::resume(fs, path, number, len)?,
             buffer: Vec::new(),
             syncer: None,
+            writeback_from: len,
         })
     }
 
@@ -93,6 +98,17 @@ impl WalWriter {
         let syncer = Arc::new(self.log.syncer()?);
         self.syncer = Some(Arc::clone(&syncer));
         Ok(syncer)
+    }
+
+    /// Whether the log has grown by `every` bytes (0: never) since this last answered yes, or
+    /// since the log was created: time to ask for a background fsync (`Config::wal_sync_bytes`).
+    pub(crate) fn writeback_due(&mut self, every: u64) -> bool {
+        let len = self.len();
+        if every == 0 || len - self.writeback_from < every {
+            return false;
+        }
+        self.writeback_from = len;
+        true
     }
 
     /// Bytes in the log, header included.
