@@ -128,7 +128,7 @@ fn run(
     // Each row goes to the file as it is made, so a run stopped early keeps its checkpoints.
     let mut out = fs::File::create(csv).with_context(|| format!("creating {}", csv.display()))?;
     out.write_all(
-        b"preset,keys,phase,rss_kib,hwm_kib,secs,memtable_bytes,immutable_memtables,\
+        b"preset,keys,phase,rss_kib,hwm_kib,secs,memtable_bytes,immutable_memtable_bytes,\
          block_cache_bytes,table_metadata_bytes,open_tables,tables\n",
     )?;
     let start = Instant::now();
@@ -146,7 +146,7 @@ fn run(
                 format!(
                     "{},{},{},{},{},{}",
                     d.memtable_bytes,
-                    d.immutable_memtables,
+                    d.immutable_memtable_bytes,
                     d.block_cache_usage,
                     d.table_metadata_bytes,
                     d.open_tables,

@@ -99,6 +99,9 @@ pub struct DiskStats {
     pub memtable_entries: u64,
     /// Frozen memtables waiting for their flush.
     pub immutable_memtables: u64,
+    /// Approximate bytes in the frozen memtables, counted as `memtable_bytes` is: with it, the
+    /// memory all memtables hold (bounded by `memtable_size × (1 + max_immutable_memtables)`).
+    pub immutable_memtable_bytes: u64,
     /// Tables, bytes and entries of each level, level 0 first.
     pub levels: Vec<LevelStats>,
     /// Block cache: configured capacity in bytes.

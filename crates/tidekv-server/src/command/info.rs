@@ -173,11 +173,12 @@ fn store(s: &Session, out: &mut String) -> Result<(), super::fail::Fail> {
             let _ = write!(
                 out,
                 "store_engine:disk\r\nmemtable_bytes:{}\r\nimmutable_memtables:{}\r\n\
-                 block_cache_usage:{}\r\nblock_cache_hits:{}\r\nblock_cache_misses:{}\r\n\
+                 immutable_memtable_bytes:{}\r\nblock_cache_usage:{}\r\nblock_cache_hits:{}\r\nblock_cache_misses:{}\r\n\
                  open_tables:{}\r\nwal_bytes:{}\r\nwrite_amplification:{:.2}\r\nflushes:{}\r\n\
                  compactions:{}\r\nwrite_stalls:{}\r\nlog_syncs:{}\r\n",
                 d.memtable_bytes,
                 d.immutable_memtables,
+                d.immutable_memtable_bytes,
                 d.block_cache_usage,
                 d.block_cache_hits,
                 d.block_cache_misses,

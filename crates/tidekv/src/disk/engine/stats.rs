@@ -52,6 +52,11 @@ impl Inner {
             memtable_bytes: sources.mem.approximate_size() as u64,
             memtable_entries: sources.mem.len() as u64,
             immutable_memtables: sources.imms.len() as u64,
+            immutable_memtable_bytes: sources
+                .imms
+                .iter()
+                .map(|(mem, _)| mem.approximate_size() as u64)
+                .sum(),
             levels,
             block_cache_capacity: cache.capacity as u64,
             block_cache_usage: cache.usage as u64,

@@ -222,7 +222,15 @@ fn a_stalled_writer_blocks_neither_the_sync_leader_nor_stats() {
                 }
             }
         }
+        // The frozen memtable the stall waits on is counted with its bytes: it was full.
+        let disk = engine.inner.disk_stats();
         gate.open();
+        assert_eq!(disk.immutable_memtables, 1);
+        assert!(
+            disk.immutable_memtable_bytes >= 1024,
+            "a full frozen memtable of {} bytes",
+            disk.immutable_memtable_bytes
+        );
         writer.join().unwrap().unwrap();
     });
 }
