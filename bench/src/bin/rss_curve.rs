@@ -32,6 +32,11 @@ use tidekv::{BackendStats, Config, Durability, Store};
 
 use data::{Rng, Values};
 
+/// The process allocates through this when built with `--features mimalloc` (BENCHMARKS.md).
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser, Debug)]
 #[command(about = "tidekv's resident memory against keys loaded, per configuration preset")]
 struct Cli {
