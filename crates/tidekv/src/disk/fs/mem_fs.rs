@@ -229,7 +229,7 @@ pub(super) fn injected() -> io::Error {
 const INJECTED: &str = "injected fault";
 
 /// Whether `e` is an injected fault (as opposed to the power being off).
-fn is_injected(e: &io::Error) -> bool {
+pub(super) fn is_injected(e: &io::Error) -> bool {
     e.kind() == io::ErrorKind::Other && e.to_string() == INJECTED
 }
 
@@ -352,57 +352,6 @@ impl MemFs {
         let mut state = self.state.lock();
         state.enter(self.epoch, sync)?;
         Ok(state)
-    }
-
-    /// Marks every byte of `inode` written before the sync began synced — or, if the sync fails
-    /// by injection, loses the bytes it did not make durable for good: a failed fsync may drop
-    /// dirty pages, and a later fsync that "succeeds" does not bring them back (the PostgreSQL
-    /// fsync lesson).
-    ///
-    /// The state lock is held from the start of the sync to its effect, as in every operation:
-    /// a power cut (which takes it) then falls wholly before or wholly after the sync. Released
-    /// between, a cut could land after the sync began and before it marked the bytes — and the
-    /// sync would return `Ok` for bytes the cut had lost, a durability no real disk gives.
-    ///
-    /// Except at a test's gate ([`MemFs::gate_syncs`]): there the sync waits without the lock,
-    /// as a real fsync runs, so appends to the file go on meanwhile (and are not covered). A
-    /// power cut while it waits makes it fail instead.
-    pub(super) fn sync_inode(&self, inode: &InodeRef) -> io::Result<()> {
-        #[allow(unused_mut)] // reassigned only at a test's gate
-        let (mut state, failed) = match self.enter(true) {
-            Ok(mut state) => {
-                let failed = state.take_fault(Fault::Sync).then(injected);
-                (state, failed)
-            }
-            Err(e) if is_injected(&e) => (self.state.lock(), Some(e)),
-            Err(e) => return Err(e),
-        };
-        let (len, reserved) = {
-            let inode = inode.lock();
-            (inode.data.len(), inode.reserved)
-        };
-        #[cfg(test)]
-        if let Some(gate) = state.sync_gate.clone() {
-            let epoch = state.epoch;
-            drop(state);
-            gate.pass();
-            state = self.state.lock();
-            if state.epoch != epoch {
-                return Err(io::Error::other("the power was cut during the sync"));
-            }
-        }
-        let mut inode = inode.lock();
-        if let Some(e) = failed {
-            let synced = inode.synced;
-            inode.lost_from = Some(inode.lost_from.map_or(synced, |at| at.min(synced)));
-            return Err(e);
-        }
-        // A sync that ran meanwhile may have covered more; a trim meanwhile, less.
-        let covered = inode.lost_from.map_or(len, |at| at.min(len));
-        inode.synced = inode.synced.max(covered).min(inode.data.len());
-        inode.reserved_synced = reserved;
-        drop(state);
-        Ok(())
     }
 }
 
