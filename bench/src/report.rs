@@ -20,6 +20,11 @@ fn get(r: &HashMap<String, f64>, name: &str) -> Option<f64> {
     r.get(name).copied()
 }
 
+/// Operations per second: the metric of most rows.
+fn rate(r: &HashMap<String, f64>) -> Option<f64> {
+    Some(get(r, "ops")? / get(r, "secs")?)
+}
+
 /// The rows of the throughput table: label, unit, workload, metric.
 fn rows() -> Vec<(&'static str, &'static str, Workload, Metric)> {
     let mut rows = FIXED_ROWS.to_vec();
@@ -30,14 +35,11 @@ fn rows() -> Vec<(&'static str, &'static str, Workload, Metric)> {
         "durable writes, 32 threads",
     ];
     for (i, label) in SYNC_LABELS.iter().enumerate().take(SYNC_THREADS.len()) {
-        let rate: Metric = |r| Some(get(r, "ops")? / get(r, "secs")?);
         rows.push((label, "ops/s", Workload::Sync(i), rate));
     }
+    rows.push(("mix 50/50 after a fill", "ops/s", Workload::Mix50, rate));
     // Lower write amplification is better: the row shows its inverse, so that a ratio above 1
     // means tidekv wrote less, like every other row.
-    rows.push(("mix 50/50 after a fill", "ops/s", Workload::Mix50, |r| {
-        Some(get(r, "ops")? / get(r, "secs")?)
-    }));
     rows.push((
         "mix 50/50: 1 ÷ write amplification, whole run",
         "user B per B written",
@@ -54,7 +56,7 @@ fn rows() -> Vec<(&'static str, &'static str, Workload, Metric)> {
         "get right after a fill (no reopen)",
         "ops/s",
         Workload::FreshGet,
-        |r| Some(get(r, "ops")? / get(r, "secs")?),
+        rate,
     ));
     let opens: Metric = |r| Some(1.0 / get(r, "open_secs")?);
     let with_reads: Metric = |r| Some(1.0 / get(r, "secs")?);
@@ -83,16 +85,13 @@ fn rows() -> Vec<(&'static str, &'static str, Workload, Metric)> {
         with_reads,
     ));
     for (i, (name, _, _)) in PREFIX_SCANS.iter().enumerate() {
-        let rate: Metric = |r| Some(get(r, "ops")? / get(r, "secs")?);
         rows.push((name, "scans/s", Workload::PrefixScan(i), rate));
     }
     rows
 }
 
 const FIXED_ROWS: [(&str, &str, Workload, Metric); 6] = [
-    ("insert", "ops/s", Workload::Insert, |r| {
-        Some(get(r, "ops")? / get(r, "secs")?)
-    }),
+    ("insert", "ops/s", Workload::Insert, rate),
     (
         "insert, incl. flush + memtables to tables",
         "ops/s",
@@ -103,18 +102,12 @@ const FIXED_ROWS: [(&str, &str, Workload, Metric); 6] = [
             )
         },
     ),
-    ("get", "ops/s", Workload::Get, |r| {
-        Some(get(r, "ops")? / get(r, "secs")?)
-    }),
-    ("scan", "scans/s", Workload::Scan, |r| {
-        Some(get(r, "ops")? / get(r, "secs")?)
-    }),
+    ("get", "ops/s", Workload::Get, rate),
+    ("scan", "scans/s", Workload::Scan, rate),
     ("scan", "entries/s", Workload::Scan, |r| {
         Some(get(r, "entries")? / get(r, "secs")?)
     }),
-    ("mix 80/20", "ops/s", Workload::Mix, |r| {
-        Some(get(r, "ops")? / get(r, "secs")?)
-    }),
+    ("mix 80/20", "ops/s", Workload::Mix, rate),
 ];
 
 fn median(mut xs: Vec<f64>) -> Option<f64> {
