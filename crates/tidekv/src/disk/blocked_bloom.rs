@@ -23,16 +23,33 @@ pub(crate) const BLOCK_BYTES: usize = 64;
 /// The multiplier that steps a key's probe state (2^32 divided by the golden ratio, odd).
 const STEP: u32 = 0x9E37_79B9;
 
+/// The block that holds every probe of `hash` in a bit array of `blocks` blocks
+/// (`blocks < 2^32`; below `blocks` when `blocks > 0`).
+pub(crate) fn block_of(hash: u64, blocks: u64) -> u64 {
+    ((hash >> 32) * blocks) >> 32
+}
+
 /// The byte and bit mask of each of the `k` probes of `hash` in a bit array of `blocks` blocks
 /// (`blocks < 2^32`; with 0 blocks the offsets are meaningless and callers must not probe).
 pub(crate) fn probes(hash: u64, k: u8, blocks: u64) -> impl Iterator<Item = (usize, u8)> {
-    let block = (((hash >> 32) * blocks) >> 32) as usize * BLOCK_BYTES;
+    let block = block_of(hash, blocks) as usize * BLOCK_BYTES;
+    line_probes(hash, k).map(move |(byte, mask)| (block + byte, mask))
+}
+
+/// The byte (within its block) and bit mask of each of the `k` probes of `hash`.
+fn line_probes(hash: u64, k: u8) -> impl Iterator<Item = (usize, u8)> {
     let mut x = hash as u32;
     (0..k).map(move |_| {
         x = x.wrapping_mul(STEP);
         let bit = (x >> 23) as usize;
-        (block + bit / 8, 1u8 << (bit % 8))
+        (bit / 8, 1u8 << (bit % 8))
     })
+}
+
+/// `false` only if `hash` was certainly not inserted, given `line`: the block
+/// [`block_of`] names for it (a partitioned filter reads only that block's partition).
+pub(crate) fn line_may_contain(line: &[u8], k: u8, hash: u64) -> bool {
+    line_probes(hash, k).all(|(byte, mask)| line.get(byte).is_some_and(|b| b & mask != 0))
 }
 
 /// Sets the `k` probe bits of `hash` in `bits` (a whole number of blocks, at least one).

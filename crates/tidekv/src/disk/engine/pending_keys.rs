@@ -27,6 +27,7 @@
 //!    in one (see `active_keys.rs`).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use super::active_keys::ActiveKeys;
 use super::key_count::{keyspace_of, Presence};
@@ -34,7 +35,7 @@ use super::record_account::bookkeep;
 use super::tally::Tally;
 use super::SuperVersion;
 use crate::disk::lookup::LookupKey;
-use crate::disk::table::bloom::BloomFilter;
+use crate::disk::table::reader::TableReader;
 use crate::error::Result;
 
 /// User-key writes whose former state is unknown, in write order.
@@ -175,13 +176,15 @@ impl PendingKeys {
     }
 }
 
-/// The filters of the sources outside the active memtable, for one batch. A table's filter is
+/// The filters of the sources outside the active memtable, for one batch. A table's reader is
 /// fetched once per batch: going through its reader slot costs a full memory barrier (an
-/// `ArcSwap` load), which would stall the overlapping cache misses the batch is for.
+/// `ArcSwap` load), which would stall the overlapping cache misses the batch is for. A table
+/// whose filter is not in memory answers from the one partition a key needs
+/// (`reader/filter.rs`).
 struct BatchFilters<'s> {
     sources: &'s SuperVersion,
-    /// Per level, per table position, the filter once fetched.
-    tables: Vec<Vec<Option<BloomFilter>>>,
+    /// Per level, per table position, the reader once fetched.
+    tables: Vec<Vec<Option<Arc<TableReader>>>>,
 }
 
 impl<'s> BatchFilters<'s> {
@@ -195,8 +198,8 @@ impl<'s> BatchFilters<'s> {
         BatchFilters { sources, tables }
     }
 
-    /// The filter of the table at `at` of `level`.
-    fn filter(&mut self, level: usize, at: usize) -> Result<Option<&BloomFilter>> {
+    /// The reader of the table at `at` of `level`.
+    fn reader(&mut self, level: usize, at: usize) -> Result<Option<&TableReader>> {
         let Some(slot) = self.tables.get_mut(level).and_then(|l| l.get_mut(at)) else {
             return Ok(None);
         };
@@ -208,10 +211,10 @@ impl<'s> BatchFilters<'s> {
                 .get(level)
                 .and_then(|l| l.get(at));
             if let Some(table) = table {
-                *slot = Some(table.with_reader(|reader| Ok(reader.filter().clone()))?);
+                *slot = Some(table.reader()?);
             }
         }
-        Ok(slot.as_ref())
+        Ok(slot.as_deref())
     }
 
     /// Loads the filter line of every source that may hold the key (see the module docs).
@@ -222,8 +225,8 @@ impl<'s> BatchFilters<'s> {
             sum = sum.wrapping_add(imm.touch(hash));
         }
         for (level, at) in sources.version.candidate_positions(prefix) {
-            if let Some(filter) = self.filter(level, at)? {
-                sum = sum.wrapping_add(filter.touch(hash));
+            if let Some(reader) = self.reader(level, at)? {
+                sum = sum.wrapping_add(reader.touch(hash));
             }
         }
         Ok(sum)
@@ -240,11 +243,9 @@ impl<'s> BatchFilters<'s> {
             return Ok(true);
         }
         for (level, at) in sources.version.candidate_positions(prefix) {
-            if self
-                .filter(level, at)?
-                .is_none_or(|f| f.may_contain_hash(hash))
-            {
-                return Ok(true);
+            match self.reader(level, at)? {
+                Some(reader) if !reader.may_contain_hash(hash)? => {}
+                _ => return Ok(true),
             }
         }
         Ok(false)

@@ -205,12 +205,13 @@ impl Inner {
             match span {
                 Span::Table(table) => {
                     let (prev, blocks) = table.with_reader(|reader| {
-                        let blocks = reader.block_count().max(1);
+                        let blocks = reader.block_count()?.max(1);
                         let i = usize::try_from(pick % blocks as u64).unwrap_or(0);
-                        Ok((
-                            i.checked_sub(1).and_then(|p| reader.block_last_key(p)),
-                            blocks,
-                        ))
+                        let prev = match i.checked_sub(1) {
+                            Some(p) => reader.block_last_key(p)?,
+                            None => None,
+                        };
+                        Ok((prev, blocks))
                     })?;
                     if let Some(prev) = prev.filter(|k: &Bytes| in_keyspace(k)) {
                         if let Some(user) = user_of(&prev) {

@@ -13,12 +13,13 @@
 use bytes::Bytes;
 use xxhash_rust::xxh3::xxh3_64;
 
+use super::bloom_partitioned::encode_region;
 use super::bloom_standard::StandardLayout;
 use crate::disk::blocked_bloom::{self, BLOCK_BYTES};
 
 /// The largest probe count a filter may carry. More probes than this never pays off, and it keeps
 /// the per-lookup cost bounded whatever a damaged file claims.
-const MAX_PROBES: u8 = 30;
+pub(crate) const MAX_PROBES: u8 = 30;
 
 /// Collects key hashes while a table is built, then lays out its filter (blocked, version 2).
 #[derive(Debug)]
@@ -41,18 +42,32 @@ impl BloomBuilder {
         self.hashes.push(bloom_hash(key));
     }
 
-    /// The filter bytes. With no keys or no bits per key the bit array is empty, which readers
-    /// take as "may contain anything".
+    /// The filter bytes of format version 2: the bit array, then `k`. With no keys or no bits
+    /// per key the bit array is empty, which readers take as "may contain anything".
+    #[cfg(test)]
     pub(crate) fn finish(self) -> Vec<u8> {
-        let k = probes(self.bits_per_key);
-        let mut out = vec![0u8; blocked_bloom::array_len(self.hashes.len(), self.bits_per_key)];
-        if !out.is_empty() {
-            for &h in &self.hashes {
-                blocked_bloom::insert(&mut out, k, h);
-            }
-        }
+        let (mut out, k) = self.bits();
         out.push(k);
         out
+    }
+
+    /// The filter region of format version 3 (`bloom_partitioned.rs`): partitions and
+    /// descriptor, each a physical block.
+    pub(crate) fn finish_partitioned(self) -> Result<Vec<u8>, String> {
+        let (bits, k) = self.bits();
+        encode_region(&bits, k)
+    }
+
+    /// The blocked bit array and its probe count.
+    fn bits(self) -> (Vec<u8>, u8) {
+        let k = probes(self.bits_per_key);
+        let mut bits = vec![0u8; blocked_bloom::array_len(self.hashes.len(), self.bits_per_key)];
+        if !bits.is_empty() {
+            for &h in &self.hashes {
+                blocked_bloom::insert(&mut bits, k, h);
+            }
+        }
+        (bits, k)
     }
 }
 

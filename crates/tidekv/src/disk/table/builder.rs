@@ -6,6 +6,8 @@
 //! data block 0 | ... | data block n-1 | filter | properties | index | footer (64 bytes)
 //! ```
 //!
+//! The filter is a region of physical blocks of its own (`bloom_partitioned.rs`).
+//!
 //! Every block is a physical block (`super::compression`: stored bytes, type, CRC32C). The index is a
 //! block of the data-block format whose keys are each data block's last key and whose values are
 //! block handles (offset u64 LE, size u64 LE of the physical block, trailer included).
@@ -23,8 +25,9 @@ use crate::error::{Error, Result};
 /// The last 8 bytes of every table.
 pub(crate) const MAGIC: [u8; 8] = *b"TIDEKVST";
 /// The table format this code writes. Bump it on any layout change. Version 2 changed the
-/// bloom filter's layout to blocked; this code reads versions [`OLDEST_READ_VERSION`] and up.
-pub(crate) const FORMAT_VERSION: u32 = 2;
+/// bloom filter's layout to blocked, version 3 cut it into partitions; this code reads versions
+/// [`OLDEST_READ_VERSION`] and up.
+pub(crate) const FORMAT_VERSION: u32 = 3;
 /// The oldest table format this code reads (version 1: standard bloom filters).
 pub(crate) const OLDEST_READ_VERSION: u32 = 1;
 /// Bytes in the footer: three handles (48), version (4), CRC32C (4), magic (8).
@@ -212,8 +215,13 @@ impl TableBuilder {
         if !self.block.is_empty() {
             self.flush_block()?;
         }
-        let bloom = std::mem::replace(&mut self.bloom, BloomBuilder::new(0)).finish();
-        let filter = self.write_block(&bloom, Compression::None, "filter")?;
+        let filter = std::mem::replace(&mut self.bloom, BloomBuilder::new(0))
+            .finish_partitioned()
+            .map_err(|why| {
+                self.failed = true;
+                Error::invalid("bloom filter", why)
+            })?;
+        let filter = self.append_region(&filter, "filter")?;
         let largest = Bytes::copy_from_slice(&self.last_key);
         let info = TableInfo {
             size: 0,
@@ -278,6 +286,17 @@ impl TableBuilder {
             size: physical.len() as u64,
         };
         self.append(&physical, what)?;
+        Ok(handle)
+    }
+
+    /// Appends `physical`, one or more physical blocks already encoded, and returns the handle
+    /// that spans them.
+    fn append_region(&mut self, physical: &[u8], what: &str) -> Result<BlockHandle> {
+        let handle = BlockHandle {
+            offset: self.offset,
+            size: physical.len() as u64,
+        };
+        self.append(physical, what)?;
         Ok(handle)
     }
 

@@ -1,15 +1,16 @@
 //! The table cache: which tables are held open between reads, bounded by a count of open files
 //! (`max_open_files`) and by the memory their pinned metadata (index and bloom filter) takes.
 //!
-//! An open table holds a file descriptor and its index and filter in memory. With one of each
-//! per table for the life of the store, a store of some thousand tables failed with "too many open
+//! An open table holds a file descriptor and some metadata in memory. With one of each per
+//! table for the life of the store, a store of some thousand tables failed with "too many open
 //! files" at the default limit, and metadata grew with the data outside any budget. Here a table
 //! is opened on first use and may be closed again: the cache keeps at most `max_open` tables open,
-//! and their metadata is charged to the block cache (which shrinks its room for data blocks to
-//! match) up to `max_metadata` bytes. Past either bound, tables not used lately are closed — the
-//! CLOCK approximation of least-recently-used that the block cache uses too: a table's bit is set
-//! by a read, a table whose bit is clear when the hand passes is closed. A closed table is
-//! reopened (its footer, index and filter read again) the next time it is needed.
+//! and what their readers pin is charged to a [`MetadataBudget`] (and so to the block cache,
+//! which shrinks its room for data blocks to match) of `max_metadata` bytes. Past either bound,
+//! tables not used lately are closed — the CLOCK approximation of least-recently-used that the
+//! block cache uses too: a table's bit is set by a read, a table whose bit is clear when the hand
+//! passes is closed. A closed table is reopened the next time it is needed (`reader/open.rs`
+//! says what that reads).
 //!
 //! A read in progress keeps the reader it started with (an `Arc`), so closing a table never
 //! disturbs a read; its descriptor closes when the last such read is done. The bound is on
@@ -17,9 +18,7 @@
 //! (one per level, every level-0 table).
 //!
 //! Invariants (under `ring`):
-//! 1. `open` is the number of [`TableFile`]s whose reader slot is filled, and `metadata` the sum of
-//!    their readers' [`TableReader::metadata_bytes`], which is also what is reserved in the block
-//!    cache on their behalf.
+//! 1. `open` is the number of [`TableFile`]s whose reader slot is filled.
 //! 2. Every table with a filled slot is on the ring (which may also hold tables since closed or
 //!    dropped).
 
@@ -32,6 +31,7 @@ use parking_lot::{Mutex, RwLock};
 
 use crate::disk::fs::Fs;
 use crate::disk::table::cache::BlockCache;
+use crate::disk::table::metadata_budget::MetadataBudget;
 use crate::disk::table::reader::TableReader;
 use crate::disk::version::set::TableFile;
 use crate::error::Result;
@@ -40,9 +40,8 @@ use crate::error::Result;
 #[derive(Debug)]
 pub(crate) struct TableCache {
     fs: Arc<dyn Fs>,
-    blocks: Arc<BlockCache>,
+    budget: Arc<MetadataBudget>,
     max_open: usize,
-    max_metadata: usize,
     ring: Mutex<Ring>,
     /// Tables opened since the store was (cache misses).
     opens: AtomicU64,
@@ -55,7 +54,6 @@ pub(crate) struct TableCache {
 struct Ring {
     tables: VecDeque<Weak<TableFile>>,
     open: usize,
-    metadata: usize,
 }
 
 /// What the cache holds now.
@@ -78,9 +76,8 @@ impl TableCache {
     ) -> Arc<TableCache> {
         Arc::new(TableCache {
             fs,
-            blocks,
+            budget: MetadataBudget::new(blocks, max_metadata),
             max_open: max_open.max(1),
-            max_metadata,
             ring: Mutex::new(Ring::default()),
             opens: AtomicU64::new(0),
             closed: RwLock::new(false),
@@ -106,15 +103,15 @@ impl TableCache {
         *self.closed.write() = true;
     }
 
-    /// Opens `table` (reading its footer, index and filter), fills its slot and closes others as
-    /// the bounds require. The file is read without the cache's lock held.
+    /// Opens `table`, fills its slot and closes others as the bounds require. The file is read
+    /// without the cache's lock held.
     pub(crate) fn open(&self, table: &Arc<TableFile>) -> Result<Arc<TableReader>> {
         let number = table.meta.number;
         let reader = Arc::new(TableReader::open(
             self.fs.as_ref(),
             table.path(),
             number,
-            Arc::clone(&self.blocks),
+            Arc::clone(&self.budget),
         )?);
         let mut closed = Vec::new();
         let reader = {
@@ -123,10 +120,7 @@ impl TableCache {
                 // Another reader opened it meanwhile: use that one, drop ours.
                 return Ok(raced);
             }
-            let bytes = reader.metadata_bytes();
             ring.open += 1;
-            ring.metadata += bytes;
-            self.blocks.reserve(bytes);
             table.slot().store(Some(Arc::clone(&reader)));
             ring.tables.push_back(Arc::downgrade(table));
             self.opens.fetch_add(1, Ordering::Relaxed);
@@ -143,7 +137,7 @@ impl TableCache {
     fn evict(&self, ring: &mut Ring, keep: &Arc<TableFile>, closed: &mut Vec<Arc<TableFile>>) {
         // Each entry is passed at most twice (once to clear its bit, once to close it).
         let mut budget = ring.tables.len() * 2;
-        while (ring.open > self.max_open || ring.metadata > self.max_metadata) && budget > 0 {
+        while (ring.open > self.max_open || self.budget.over()) && budget > 0 {
             budget -= 1;
             let Some(weak) = ring.tables.pop_front() else {
                 break;
@@ -153,11 +147,9 @@ impl TableCache {
             };
             if Arc::ptr_eq(&table, keep) || table.take_reference() {
                 ring.tables.push_back(weak);
-            } else if let Some(reader) = table.slot().swap(None) {
-                let bytes = reader.metadata_bytes();
+            } else if table.slot().swap(None).is_some() {
+                // Its charges go when its last reference does (a running read may hold it).
                 ring.open -= 1;
-                ring.metadata -= bytes;
-                self.blocks.release(bytes);
             }
             closed.push(table);
         }
@@ -173,13 +165,9 @@ impl TableCache {
         }
     }
 
-    /// Forgets `reader`, the reader of a table being dropped.
-    pub(crate) fn dropped(&self, reader: &TableReader) {
-        let bytes = reader.metadata_bytes();
-        let mut ring = self.ring.lock();
-        ring.open -= 1;
-        ring.metadata -= bytes;
-        self.blocks.release(bytes);
+    /// Forgets the reader of a table being dropped.
+    pub(crate) fn dropped(&self) {
+        self.ring.lock().open -= 1;
     }
 
     pub(crate) fn stats(&self) -> TableCacheStats {
@@ -187,7 +175,7 @@ impl TableCache {
         TableCacheStats {
             open: ring.open,
             max_open: self.max_open,
-            metadata_bytes: ring.metadata,
+            metadata_bytes: self.budget.used(),
             opens: self.opens.load(Ordering::Relaxed),
         }
     }

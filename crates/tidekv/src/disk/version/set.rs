@@ -127,6 +127,17 @@ impl TableFile {
         read(&reader)
     }
 
+    /// The table's reader, opening the table if the table cache had closed it.
+    pub(crate) fn reader(self: &Arc<Self>) -> Result<Arc<TableReader>> {
+        if let Some(reader) = self.open.load_full() {
+            if !self.referenced.load(Ordering::Relaxed) {
+                self.referenced.store(true, Ordering::Relaxed);
+            }
+            return Ok(reader);
+        }
+        self.cache.open(self)
+    }
+
     /// The newest version of `lookup`'s key in this table visible at its snapshot.
     pub(crate) fn get(self: &Arc<Self>, lookup: &LookupKey) -> Result<Option<(u64, Bytes)>> {
         self.with_reader(|reader| reader.get(lookup, &self.filter_skips))
@@ -134,7 +145,7 @@ impl TableFile {
 
     /// `false` only if the table's bloom filter rules out every key with this prefix hash.
     pub(crate) fn may_contain_hash(self: &Arc<Self>, hash: u64) -> Result<bool> {
-        self.with_reader(|reader| Ok(reader.may_contain_hash(hash)))
+        self.with_reader(|reader| reader.may_contain_hash(hash))
     }
 
     /// How many point reads this table's bloom filter answered.
@@ -173,8 +184,8 @@ impl TableFile {
 
 impl Drop for TableFile {
     fn drop(&mut self) {
-        if let Some(reader) = self.open.swap(None) {
-            self.cache.dropped(&reader);
+        if self.open.swap(None).is_some() {
+            self.cache.dropped();
         }
         // The file itself goes with the last `OnDisk` reference, after this reader is closed.
     }

@@ -3,8 +3,9 @@
 
 use super::test_support::*;
 use super::*;
-use crate::disk::fs::{Fault, MemFs};
-use crate::disk::table::builder::TableOptions;
+use crate::disk::fs::{Fault, Fs, MemFs};
+use crate::disk::table::bloom_partitioned::DESCRIPTOR_LEN;
+use crate::disk::table::builder::{TableOptions, FOOTER_LEN};
 
 #[test]
 fn a_flipped_bit_in_a_data_block_is_reported_by_the_get_and_iter_that_read_it() {
@@ -23,11 +24,9 @@ fn a_flipped_bit_in_a_data_block_is_reported_by_the_get_and_iter_that_read_it() 
         let table = open(&fs).unwrap();
         let block_keys: Vec<usize> = (0..500)
             .filter(|&i| {
-                let at = table
-                    .inner
-                    .index
-                    .partition_point(|e| e.last_key < entries[i].0);
-                table.inner.index[at].handle.offset == victim
+                let index = table.inner.index().unwrap();
+                let at = index.partition_point(|e| e.last_key < entries[i].0);
+                index[at].handle.offset == victim
             })
             .collect();
         assert!(!block_keys.is_empty());
@@ -50,25 +49,48 @@ fn a_flipped_bit_in_a_data_block_is_reported_by_the_get_and_iter_that_read_it() 
     }
 }
 
+/// The filter's descriptor, the properties and the footer are read at open: a flipped bit there
+/// fails it. The index and the filter's partitions are read later: a flipped bit there fails the
+/// first read that needs them, at the damaged block's offset.
 #[test]
-fn a_flipped_bit_in_the_filter_properties_index_or_footer_fails_open() {
+fn a_flipped_bit_in_the_metadata_fails_the_open_or_the_read_that_needs_it() {
     let fs = MemFs::new();
-    write(&fs, &many(500), TableOptions::default());
+    write(&fs, &many(5_000), TableOptions::default());
     let (_, filter, properties, index, footer) = layout(&open(&fs).unwrap());
     let size = fs.read_all(&path()).unwrap().len() as u64;
-    let regions = [
-        (filter, properties, filter),
+    let descriptor = properties - DESCRIPTOR_LEN as u64;
+    // 5,000 keys × 10 bits: 98 blocks, so two partitions, the second 4,101 bytes in.
+    let second = filter + 4096 + 5;
+    assert!(second < descriptor);
+    let at_open = [
+        (descriptor, properties, descriptor),
         (properties, index, properties),
-        (index, footer, index),
         (footer, size, footer),
     ];
-    for (start, end, reported) in regions {
+    let at_read = [
+        (index, footer, index),
+        (filter, second, filter),
+        (second, descriptor, second),
+    ];
+    let damaged = |offset, bit| {
+        let fs = MemFs::new();
+        write(&fs, &many(5_000), TableOptions::default());
+        flip(&fs, offset, bit);
+        fs
+    };
+    for (start, end, reported) in at_open {
         for offset in [start, (start + end) / 2, end - 1] {
             for bit in [0, 7] {
-                let fs = MemFs::new();
-                write(&fs, &many(500), TableOptions::default());
-                flip(&fs, offset, bit);
-                assert_corruption(open(&fs), reported);
+                assert_corruption(open(&damaged(offset, bit)), reported);
+            }
+        }
+    }
+    for (start, end, reported) in at_read {
+        for offset in [start, (start + end) / 2, end - 1] {
+            for bit in [0, 7] {
+                let table = open(&damaged(offset, bit)).unwrap();
+                // With room in the budget, the first lookup reads the whole filter.
+                assert_corruption(table.get_at(&prefix("user:000042"), u64::MAX), reported);
             }
         }
     }
@@ -101,7 +123,7 @@ fn a_truncated_file_is_corruption() {
 /// Every single-bit flip anywhere in a small table is caught: open fails, or every read either
 /// fails or returns exactly what was written. With a cache, every read is done twice, so a damaged
 /// block is never cached and later served as if it were good.
-fn no_flipped_bit_ever_yields_a_wrong_value(cache_bytes: usize) {
+fn no_flipped_bit_ever_yields_a_wrong_value(cache_bytes: usize, metadata_budget: usize) {
     let entries: Vec<_> = (0..40)
         .map(|i| {
             (
@@ -117,6 +139,8 @@ fn no_flipped_bit_ever_yields_a_wrong_value(cache_bytes: usize) {
     let fs = MemFs::new();
     write(&fs, &entries, options);
     let original = fs.read_all(&path()).unwrap();
+    let (_, filter, properties, ..) = layout(&open(&fs).unwrap());
+    let descriptor = properties - DESCRIPTOR_LEN as u64;
     let passes = if cache_bytes == 0 { 1 } else { 2 };
     for offset in 0..original.len() {
         for bit in 0..8 {
@@ -124,12 +148,15 @@ fn no_flipped_bit_ever_yields_a_wrong_value(cache_bytes: usize) {
             damaged[offset] ^= 1 << bit;
             fs.put(&path(), damaged);
             // A fresh cache: the same table number now names different bytes.
-            let Ok(table) = open_with(&fs, BlockCache::new(cache_bytes)) else {
+            let opened = open_with_budget(&fs, BlockCache::new(cache_bytes), metadata_budget);
+            let Ok(table) = opened else {
                 continue;
             };
             for _ in 0..passes {
                 match collect(table.iter()) {
-                    Ok(all) => panic!(
+                    // Iteration never reads the filter: damage there leaves it whole.
+                    Ok(all) => assert!(
+                        (filter..descriptor).contains(&(offset as u64)) && all == entries,
                         "byte {offset} bit {bit}: iteration read {} entries",
                         all.len()
                     ),
@@ -148,12 +175,18 @@ fn no_flipped_bit_ever_yields_a_wrong_value(cache_bytes: usize) {
 
 #[test]
 fn no_flipped_bit_ever_yields_a_wrong_value_without_a_cache() {
-    no_flipped_bit_ever_yields_a_wrong_value(0);
+    no_flipped_bit_ever_yields_a_wrong_value(0, usize::MAX);
 }
 
 #[test]
 fn no_flipped_bit_ever_yields_a_wrong_value_through_a_cache() {
-    no_flipped_bit_ever_yields_a_wrong_value(1 << 20);
+    no_flipped_bit_ever_yields_a_wrong_value(1 << 20, usize::MAX);
+}
+
+/// With no room to keep the filter, each lookup reads and checks one partition of it.
+#[test]
+fn no_flipped_bit_ever_yields_a_wrong_value_reading_filter_partitions() {
+    no_flipped_bit_ever_yields_a_wrong_value(0, 0);
 }
 
 #[test]
@@ -195,7 +228,7 @@ fn a_table_cut_short_after_it_was_opened_is_corruption_at_the_missing_block() {
     let entries = many(500);
     write(&fs, &entries, TableOptions::default());
     let table = open_with(&fs, BlockCache::new(0)).unwrap();
-    let (data, ..) = layout(&table);
+    let (data, filter, ..) = layout(&table);
     let victim = data[data.len() / 2];
     fs.truncate(&path(), victim + 1).unwrap();
     let mut iter = table.iter();
@@ -204,8 +237,6 @@ fn a_table_cut_short_after_it_was_opened_is_corruption_at_the_missing_block() {
     assert!(iter.next().is_none());
     assert_corruption(collect(table.iter()), victim);
     assert_corruption(collect(table.seek(&entries[499].0)), data[data.len() - 1]);
-    assert_eq!(
-        table.get_at(&prefix("user:000000"), u64::MAX).unwrap(),
-        Some((1, entries[0].1.clone()))
-    );
+    // The filter, read on the first lookup, is gone too.
+    assert_corruption(table.get_at(&prefix("user:000000"), u64::MAX), filter);
 }

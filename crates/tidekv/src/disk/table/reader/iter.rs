@@ -44,12 +44,19 @@ impl TableIter {
 
     /// Moves to the first entry with key `>= target`.
     pub(crate) fn seek(&mut self, target: &[u8]) {
-        let index = &self.table.index;
-        let at = index.partition_point(|e| e.last_key.as_ref() < target);
         self.current = None;
         self.yielded = false;
         self.pending = None;
         self.done = false;
+        let index = match self.table.index() {
+            Ok(index) => index,
+            Err(e) => {
+                // Reported by the next call to `next`.
+                self.pending = Some(e);
+                return;
+            }
+        };
+        let at = index.partition_point(|e| e.last_key.as_ref() < target);
         self.next_block = at;
         let Some(entry) = index.get(at) else {
             self.done = true;
@@ -69,20 +76,17 @@ impl TableIter {
     }
 
     fn step(&mut self) -> Result<Option<(Bytes, Bytes)>> {
+        // Borrows only the `table` field, so the others stay free to change below.
+        let index = self.table.index()?;
         loop {
             let block_index = self.next_block.wrapping_sub(1);
-            let offset = || {
-                self.table
-                    .index
-                    .get(block_index)
-                    .map_or(0, |e| e.handle.offset)
-            };
+            let offset = || index.get(block_index).map_or(0, |e| e.handle.offset);
             if let Some(iter) = self.current.as_mut() {
                 match iter.next() {
                     Some(Ok((key, value))) => {
                         if !self.yielded && block_index > 0 {
                             // The first key of a block must follow the previous block's last key.
-                            let prev = self.table.index.get(block_index - 1);
+                            let prev = index.get(block_index - 1);
                             if prev.is_some_and(|p| key <= p.last_key) {
                                 return Err(self.table.corrupt(
                                     offset(),
@@ -96,11 +100,7 @@ impl TableIter {
                     }
                     Some(Err(why)) => return Err(self.table.corrupt(offset(), why)),
                     None => {
-                        let expected = self
-                            .table
-                            .index
-                            .get(block_index)
-                            .map(|e| e.last_key.as_ref());
+                        let expected = index.get(block_index).map(|e| e.last_key.as_ref());
                         if !self.yielded || iter.last_key() != expected {
                             return Err(self.table.corrupt(
                                 offset(),
@@ -113,7 +113,7 @@ impl TableIter {
                     }
                 }
             }
-            let Some(entry) = self.table.index.get(self.next_block) else {
+            let Some(entry) = index.get(self.next_block) else {
                 return Ok(None);
             };
             let block = self.table.read_block(entry.handle)?;

@@ -2,39 +2,49 @@
 //! a snapshot, and ordered, seekable iteration. `docs/format/sstable.md` ("Table layout") is the
 //! specification.
 //!
-//! Opening a table reads its footer, filter, properties and index, which stay pinned in memory for
-//! as long as the table is open — which the table cache (`table_cache.rs`) bounds. Data blocks are read on demand through the shared
-//! [`BlockCache`] (`docs/block-cache.md`): a miss reads the physical block with one positioned
-//! read, checks and decodes it, and caches the decoded block.
+//! What an open table keeps in memory depends on its format version (`open.rs`). Versions 1 and
+//! 2 read their filter, properties and index at open and pin them. Version 3 reads only its
+//! filter's descriptor and its properties at open; the index is read and pinned on first use, and
+//! the partitioned filter is pinned whole if the metadata budget has room, or else read one
+//! partition per lookup (`filter.rs`). Whatever a reader pins is charged to the
+//! [`MetadataBudget`] while it lives, and the table cache (`table_cache.rs`) closes tables to
+//! keep the charges within it. Data blocks are read on demand through the shared [`BlockCache`]
+//! (`docs/block-cache.md`): a miss reads the physical block with one positioned read, checks and
+//! decodes it, and caches the decoded block.
 //!
 //! Every check that fails is an [`Error::Corruption`] naming the table file and the offset of the
 //! damaged block (the footer's offset for a bad footer), never a panic or a wrong value. A failed
 //! read is an [`Error::Io`] naming the file.
 //!
+//! - `open.rs`: [`TableReader::open`], per format version.
+//! - `filter.rs`: the bloom filter as a reader holds it.
 //! - `iter.rs`: [`TableIter`], ordered and seekable iteration over the data blocks.
 //! - `meta.rs`: parsing and checking the footer, the properties block and the index.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
 
-use crate::disk::fs::{Fs, RandomAccessFile};
+use crate::disk::fs::RandomAccessFile;
 use crate::disk::key::split_seq;
 use crate::disk::lookup::LookupKey;
 use crate::disk::table::block::Block;
-use crate::disk::table::bloom::BloomFilter;
-use crate::disk::table::builder::{BlockHandle, TableInfo, FOOTER_LEN};
+use crate::disk::table::builder::{BlockHandle, TableInfo};
 use crate::disk::table::cache::BlockCache;
 use crate::disk::table::compression::decode_block;
+use crate::disk::table::metadata_budget::MetadataBudget;
 use crate::error::{Error, Result};
 
+mod filter;
 mod iter;
 mod meta;
+mod open;
 
+use self::filter::TableFilter;
 pub(crate) use self::iter::TableIter;
-use self::meta::{parse_footer, parse_index, parse_properties, physical};
+use self::meta::parse_index;
 
 /// An open table. Cheap to clone; clones share the open file, the pinned metadata and the skip
 /// counter.
@@ -43,24 +53,38 @@ pub(crate) struct TableReader {
     inner: Arc<Inner>,
 }
 
-/// Invariants (checked by [`TableReader::open`]):
-/// 1. `index` is non-empty, its keys strictly increase, and the last one is `info.largest`.
-/// 2. The data blocks named by `index` are contiguous from offset 0 and end where the filter
-///    starts; each lies inside `file`.
+/// Invariants (checked by [`TableReader::open`], and by [`Inner::index`] for an index read
+/// later):
+/// 1. `index`, once set, is non-empty, its keys strictly increase, and the last one is
+///    `info.largest`.
+/// 2. The data blocks named by `index` are contiguous from offset 0 and end at `data_end`, where
+///    the filter starts; each lies inside `file`.
 /// 3. `cache` holds, under `number`, only blocks read from `file`: the table's number is unique
 ///    among the tables sharing the cache.
+/// 4. `charges` are charged to `budget` on this reader's behalf, each by one call, and released
+///    the same way when it is dropped.
 #[derive(Debug)]
 struct Inner {
     path: PathBuf,
     number: u64,
     file: Arc<dyn RandomAccessFile>,
     cache: Arc<BlockCache>,
-    index: Vec<IndexEntry>,
-    filter: BloomFilter,
+    budget: Arc<MetadataBudget>,
+    charges: Charges,
+    /// Where the index block is, and the index once read.
+    index_handle: BlockHandle,
+    index: OnceLock<Vec<IndexEntry>>,
+    data_end: u64,
+    filter: TableFilter,
     info: TableInfo,
-    /// Bytes this reader pins in memory (metadata read at open, and the parsed index), charged
-    /// to the block cache while the table cache holds the table open.
-    metadata_bytes: usize,
+}
+
+/// What a reader has charged to its budget: at open, for its index, for its whole filter.
+#[derive(Debug, Default)]
+struct Charges {
+    open: usize,
+    index: AtomicUsize,
+    filter: AtomicUsize,
 }
 
 /// One data block: its last key and where it is.
@@ -70,91 +94,15 @@ struct IndexEntry {
     handle: BlockHandle,
 }
 
-impl TableReader {
-    /// Opens table number `number` at `path`, checks its footer and loads its index, filter and
-    /// properties. Its data blocks are read later, through `cache`, keyed by `number`.
-    pub(crate) fn open(
-        fs: &dyn Fs,
-        path: &Path,
-        number: u64,
-        cache: Arc<BlockCache>,
-    ) -> Result<TableReader> {
-        let file = fs
-            .open_read(path)
-            .map_err(|e| Error::io(format!("opening table {}", path.display()), e))?;
-        let corrupt = |offset: u64, why: String| Error::corruption(path, offset, why);
-        let size = file.len();
-        let Some(footer_at) = size.checked_sub(FOOTER_LEN as u64) else {
-            return Err(corrupt(
-                0,
-                format!(
-                    "file of {size} bytes is shorter than the {FOOTER_LEN}-byte footer (truncated?)"
-                ),
-            ));
-        };
-        let footer = parse_footer(&read(&*file, path, footer_at, FOOTER_LEN, "footer")?)
-            .map_err(|why| corrupt(footer_at, why))?;
-        // The blocks follow each other in this order, ending at the footer.
-        let order = [
-            (footer.filter, footer.filter.offset, "filter"),
-            (footer.properties, footer.filter.end(), "properties block"),
-            (footer.index, footer.properties.end(), "index block"),
-        ];
-        for (handle, expected, what) in order {
-            if handle.offset != expected || handle.end() > footer_at {
-                return Err(corrupt(
-                    footer_at,
-                    format!(
-                        "footer places the {what} at {}..{}, outside the table's layout",
-                        handle.offset,
-                        handle.end()
-                    ),
-                ));
-            }
-        }
-        if footer.index.end() != footer_at {
-            return Err(corrupt(
-                footer_at,
-                "index block does not end at the footer".into(),
-            ));
-        }
-        // Filter, properties and index are contiguous: one read fetches all three.
-        let meta_start = footer.filter.offset;
-        let meta_len = usize::try_from(footer_at - meta_start)
-            .map_err(|_| corrupt(footer_at, "table metadata too large to read".into()))?;
-        let meta = Bytes::from(read(&*file, path, meta_start, meta_len, "metadata blocks")?);
-        let raw_block = |handle: BlockHandle, what: &str| {
-            physical(&meta, meta_start, handle)
-                .and_then(|block| decode_block(meta.slice_ref(block)))
-                .map_err(|why| corrupt(handle.offset, format!("{what}: {why}")))
-        };
-        let filter = BloomFilter::new(raw_block(footer.filter, "filter")?, footer.version)
-            .map_err(|why| corrupt(footer.filter.offset, why))?;
-        let mut info = parse_properties(&raw_block(footer.properties, "properties block")?)
-            .map_err(|why| corrupt(footer.properties.offset, format!("properties block: {why}")))?;
-        info.size = size;
-        let index = Block::new(raw_block(footer.index, "index block")?)
-            .and_then(|block| parse_index(&block, footer.filter.offset, &info))
-            .map_err(|why| corrupt(footer.index.offset, format!("index block: {why}")))?;
-        let metadata_bytes = meta_len
-            + index
-                .iter()
-                .map(|e| e.last_key.len() + std::mem::size_of::<IndexEntry>())
-                .sum::<usize>();
-        Ok(TableReader {
-            inner: Arc::new(Inner {
-                path: path.to_path_buf(),
-                number,
-                file,
-                cache,
-                index,
-                filter,
-                info,
-                metadata_bytes,
-            }),
-        })
-    }
+/// The bytes a parsed index pins.
+fn index_bytes(index: &[IndexEntry]) -> usize {
+    index
+        .iter()
+        .map(|e| e.last_key.len() + std::mem::size_of::<IndexEntry>())
+        .sum()
+}
 
+impl TableReader {
     /// The newest version of `lookup`'s key visible at its snapshot, as `(seq, value)`. A read
     /// the bloom filter answers counts itself in `filter_skips`.
     pub(crate) fn get(
@@ -166,12 +114,12 @@ impl TableReader {
             // Every version here is newer than the read.
             return Ok(None);
         }
-        if !self.inner.filter.may_contain_hash(lookup.hash()) {
+        if !self.inner.filter.may_contain(&self.inner, lookup.hash())? {
             filter_skips.fetch_add(1, Ordering::Relaxed);
             return Ok(None);
         }
         let target = lookup.seek().bytes().as_ref();
-        let index = &self.inner.index;
+        let index = self.inner.index()?;
         let at = index.partition_point(|e| e.last_key.as_ref() < target);
         let Some(entry) = index.get(at) else {
             return Ok(None);
@@ -199,13 +147,16 @@ impl TableReader {
     /// filter rules it out).
     ///
     /// [`bloom_hash`]: crate::disk::table::bloom::bloom_hash
-    pub(crate) fn may_contain_hash(&self, hash: u64) -> bool {
-        self.inner.filter.may_contain_hash(hash)
+    /// May read the filter, or the one partition of it the lookup needs.
+    pub(crate) fn may_contain_hash(&self, hash: u64) -> Result<bool> {
+        self.inner.filter.may_contain(&self.inner, hash)
     }
 
-    /// The table's bloom filter.
-    pub(crate) fn filter(&self) -> &BloomFilter {
-        &self.inner.filter
+    /// Reads the byte of the filter that a lookup of `hash` starts at, if the filter is in
+    /// memory (0 otherwise): a batch of lookups loads every line first, so that their cache
+    /// misses overlap.
+    pub(crate) fn touch(&self, hash: u64) -> u8 {
+        self.inner.filter.touch(hash)
     }
 
     /// [`TableReader::get`] of the key with identifying prefix `prefix` at `snapshot`.
@@ -229,14 +180,15 @@ impl TableReader {
         iter
     }
 
-    /// How many data blocks the table has.
-    pub(crate) fn block_count(&self) -> usize {
-        self.inner.index.len()
+    /// How many data blocks the table has (reads the index if it is not in memory yet).
+    pub(crate) fn block_count(&self) -> Result<usize> {
+        Ok(self.inner.index()?.len())
     }
 
-    /// The last internal key of data block `i`, if there is one.
-    pub(crate) fn block_last_key(&self, i: usize) -> Option<Bytes> {
-        self.inner.index.get(i).map(|e| e.last_key.clone())
+    /// The last internal key of data block `i`, if there is one (reads the index if it is not
+    /// in memory yet).
+    pub(crate) fn block_last_key(&self, i: usize) -> Result<Option<Bytes>> {
+        Ok(self.inner.index()?.get(i).map(|e| e.last_key.clone()))
     }
 
     /// The table's file number, its key in the block cache.
@@ -251,15 +203,42 @@ impl TableReader {
         &self.inner.info
     }
 
-    /// Bytes this reader holds in memory while open (see [`TableCache`](super::table_cache)).
+    /// Bytes this reader has pinned in memory and charged to its [`MetadataBudget`].
+    #[cfg(test)]
     pub(crate) fn metadata_bytes(&self) -> usize {
-        self.inner.metadata_bytes
+        let charges = &self.inner.charges;
+        charges.open
+            + charges.index.load(Ordering::Relaxed)
+            + charges.filter.load(Ordering::Relaxed)
     }
 }
 
 impl Inner {
     fn corrupt(&self, offset: u64, why: String) -> Error {
         Error::corruption(&self.path, offset, why)
+    }
+
+    /// The index, read, checked and pinned on first use.
+    fn index(&self) -> Result<&[IndexEntry]> {
+        if let Some(index) = self.index.get() {
+            return Ok(index);
+        }
+        let handle = self.index_handle;
+        let size = usize::try_from(handle.size)
+            .map_err(|_| self.corrupt(handle.offset, "index block too large to read".into()))?;
+        let physical = read(&*self.file, &self.path, handle.offset, size, "index block")?;
+        let index = decode_block(Bytes::from(physical))
+            .and_then(Block::new)
+            .and_then(|block| parse_index(&block, self.data_end, &self.info))
+            .map_err(|why| self.corrupt(handle.offset, format!("index block: {why}")))?;
+        let bytes = index_bytes(&index);
+        if self.index.set(index).is_ok() {
+            // Pinned whatever the budget: the table cannot be read without it, and the table
+            // cache closes other tables to make up for it.
+            self.budget.charge(bytes);
+            self.charges.index.store(bytes, Ordering::Relaxed);
+        }
+        Ok(self.index.get().map_or(&[], Vec::as_slice))
     }
 
     /// The data block at `handle`: from the cache, or read, checked, decoded and cached.
@@ -279,6 +258,21 @@ impl Inner {
         self.cache
             .insert(self.number, handle.offset, block.clone(), bytes);
         Ok(block)
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        let charges = &mut self.charges;
+        for bytes in [
+            charges.open,
+            *charges.index.get_mut(),
+            *charges.filter.get_mut(),
+        ] {
+            if bytes > 0 {
+                self.budget.release(bytes);
+            }
+        }
     }
 }
 
@@ -316,6 +310,12 @@ mod test_support;
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod format_tests;
+
+#[cfg(test)]
+mod partitioned_tests;
 
 #[cfg(test)]
 mod damage_tests;

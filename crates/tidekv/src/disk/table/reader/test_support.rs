@@ -3,11 +3,13 @@
 
 use std::path::PathBuf;
 
+use super::meta::parse_footer;
 use super::*;
 use crate::config::Compression;
-use crate::disk::fs::MemFs;
+use crate::disk::fs::{Fs, MemFs};
 use crate::disk::key::{internal_key, put_prefix, Space};
-use crate::disk::table::builder::{TableBuilder, TableOptions};
+use crate::disk::table::builder::{TableBuilder, TableOptions, FOOTER_LEN};
+use crate::disk::table::metadata_budget::MetadataBudget;
 
 pub(super) const ALL: [Compression; 4] = [
     Compression::None,
@@ -46,8 +48,19 @@ pub(super) fn open(fs: &MemFs) -> Result<TableReader> {
     open_with(fs, BlockCache::new(1 << 20))
 }
 
+/// Opens the table with room in its metadata budget for anything it may pin.
 pub(super) fn open_with(fs: &MemFs, cache: Arc<BlockCache>) -> Result<TableReader> {
-    TableReader::open(fs, &path(), NUMBER, cache)
+    open_with_budget(fs, cache, usize::MAX)
+}
+
+/// Opens the table with a metadata budget of `budget` bytes (with 0, a lookup reads one
+/// partition of the filter and keeps nothing).
+pub(super) fn open_with_budget(
+    fs: &MemFs,
+    cache: Arc<BlockCache>,
+    budget: usize,
+) -> Result<TableReader> {
+    TableReader::open(fs, &path(), NUMBER, MetadataBudget::new(cache, budget))
 }
 
 /// `n` distinct keys, one version each, with values long enough to fill many blocks.
@@ -81,7 +94,13 @@ pub(super) fn layout(table: &TableReader) -> (Vec<u64>, u64, u64, u64, u64) {
     let file = &table.inner.file;
     let footer_at = file.len() - FOOTER_LEN as u64;
     let footer = parse_footer(&file.read_at(footer_at, FOOTER_LEN).unwrap()).unwrap();
-    let data = table.inner.index.iter().map(|e| e.handle.offset).collect();
+    let data = table
+        .inner
+        .index()
+        .unwrap()
+        .iter()
+        .map(|e| e.handle.offset)
+        .collect();
     (
         data,
         footer.filter.offset,

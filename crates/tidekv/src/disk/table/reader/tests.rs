@@ -8,8 +8,9 @@ use proptest::prelude::*;
 use super::test_support::*;
 use super::*;
 use crate::config::Compression;
-use crate::disk::fs::MemFs;
+use crate::disk::fs::{Fs, MemFs};
 use crate::disk::table::builder::{TableBuilder, TableOptions};
+use crate::disk::table::metadata_budget::MetadataBudget;
 
 #[test]
 fn thousands_of_entries_round_trip_across_many_blocks_with_every_compression() {
@@ -28,7 +29,7 @@ fn thousands_of_entries_round_trip_across_many_blocks_with_every_compression() {
         assert_eq!((info.min_seq, info.max_seq), (1, 5_000));
         assert_eq!(info.smallest, entries[0].0);
         assert_eq!(info.largest, entries[4_999].0);
-        assert!(table.inner.index.len() > 50, "{compression:?}");
+        assert!(table.inner.index().unwrap().len() > 50, "{compression:?}");
         assert_eq!(collect(table.iter()).unwrap(), entries, "{compression:?}");
         for (i, (_, v)) in entries.iter().enumerate() {
             let got = table
@@ -76,7 +77,7 @@ fn get_returns_the_newest_version_at_or_below_the_snapshot() {
     };
     write(&fs, &entries, options);
     let table = open(&fs).unwrap();
-    assert!(table.inner.index.len() > 5);
+    assert!(table.inner.index().unwrap().len() > 5);
     let get = |user: &str, snap| table.get_at(&prefix(user), snap).unwrap();
     assert_eq!(get("k", 1), None);
     assert_eq!(get("k", 2), Some((2, Bytes::from("v2"))));
@@ -180,7 +181,7 @@ fn seek_lands_on_the_first_key_at_or_after_the_target() {
         assert_eq!(from(&after_prev), &entries[i..]);
     }
     // The last key of every block, and just past it (the next block's first key).
-    for e in &table.inner.index {
+    for e in table.inner.index().unwrap() {
         let at = entries.iter().position(|(k, _)| *k == e.last_key).unwrap();
         assert_eq!(from(&e.last_key), &entries[at..]);
         let mut past = e.last_key.to_vec();
@@ -228,70 +229,6 @@ fn a_table_with_one_entry() {
     }
 }
 
-/// The worked example of `docs/format/sstable.md` ("Table layout"): one entry, no compression, no
-/// filter bits.
-/// Writes the table of the worked example: one entry, no compression, no filter bits.
-fn write_documented_example(fs: &MemFs) -> TableInfo {
-    let options = TableOptions {
-        compression: Compression::None,
-        bloom_bits_per_key: 0,
-        ..TableOptions::default()
-    };
-    write(fs, &[(key("k", 1), Bytes::from("v"))], options)
-}
-
-#[test]
-fn documented_example_layout() {
-    let fs = MemFs::new();
-    let info = write_documented_example(&fs);
-    let table = open(&fs).unwrap();
-    assert_eq!(layout(&table), (vec![0], 33, 39, 108, 156));
-    assert_eq!(info.size, 220);
-    let raw = fs.read_all(&path()).unwrap();
-    #[rustfmt::skip]
-    let footer: &[u8] = &[
-        33, 0, 0, 0, 0, 0, 0, 0,   6, 0, 0, 0, 0, 0, 0, 0,    // filter at 33, 6 bytes
-        39, 0, 0, 0, 0, 0, 0, 0,   69, 0, 0, 0, 0, 0, 0, 0,   // properties at 39, 69 bytes
-        108, 0, 0, 0, 0, 0, 0, 0,  48, 0, 0, 0, 0, 0, 0, 0,   // index at 108, 48 bytes
-        2, 0, 0, 0,                                           // format version 2
-    ];
-    assert_eq!(&raw[156..208], footer);
-    let crc = crc32c::crc32c_append(crc32c::crc32c(footer), b"TIDEKVST");
-    assert_eq!(crc, 0xA7C1_5B5D);
-    assert_eq!(&raw[208..212], [0x5D, 0x5B, 0xC1, 0xA7]);
-    assert_eq!(&raw[212..], b"TIDEKVST");
-}
-
-/// The table of `documented_example_layout` with its footer claiming `version` (and a footer
-/// checksum to match).
-fn with_footer_version(fs: &MemFs, version: u32) {
-    let mut raw = fs.read_all(&path()).unwrap();
-    raw[204..208].copy_from_slice(&version.to_le_bytes());
-    let crc = crc32c::crc32c_append(crc32c::crc32c(&raw[156..208]), b"TIDEKVST");
-    raw[208..212].copy_from_slice(&crc.to_le_bytes());
-    fs.put(&path(), raw);
-}
-
-/// Tables written before the blocked filters (format version 1) are still read; a version from
-/// a newer build is refused by name.
-#[test]
-fn version_1_tables_are_read_and_unknown_versions_refused() {
-    let fs = MemFs::new();
-    write_documented_example(&fs);
-    with_footer_version(&fs, 1);
-    let table = open(&fs).unwrap();
-    assert_eq!(
-        table.get_at(&prefix("k"), u64::MAX).unwrap(),
-        Some((1, Bytes::from("v")))
-    );
-    with_footer_version(&fs, 3);
-    let err = open(&fs).unwrap_err().to_string();
-    assert!(
-        err.contains("table format version 3 is not supported"),
-        "{err}"
-    );
-}
-
 #[test]
 fn a_second_get_of_the_same_key_is_a_cache_hit() {
     let fs = MemFs::new();
@@ -331,7 +268,15 @@ fn tables_sharing_a_cache_never_see_each_others_blocks() {
         let mut b = TableBuilder::new(fs.create(&path).unwrap(), TableOptions::default());
         b.add(&key("k", 1), value.as_bytes()).unwrap();
         b.finish().unwrap();
-        tables.push(TableReader::open(&fs, &path, number, Arc::clone(&cache)).unwrap());
+        tables.push(
+            TableReader::open(
+                &fs,
+                &path,
+                number,
+                MetadataBudget::new(Arc::clone(&cache), usize::MAX),
+            )
+            .unwrap(),
+        );
     }
     for _ in 0..2 {
         for table in &tables {
