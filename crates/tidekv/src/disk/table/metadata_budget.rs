@@ -9,9 +9,10 @@
 //! ([`MetadataBudget::try_charge`]), and otherwise reads the one partition a lookup needs.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock, Weak};
 
 use crate::disk::table::cache::BlockCache;
+use crate::disk::table::table_cache::TableCache;
 
 /// See the module docs.
 #[derive(Debug)]
@@ -20,6 +21,8 @@ pub(crate) struct MetadataBudget {
     max: usize,
     /// Bytes charged by readers not yet dropped.
     used: AtomicUsize,
+    /// The table cache that closes tables when a charge that must be held goes over.
+    owner: OnceLock<Weak<TableCache>>,
 }
 
 impl MetadataBudget {
@@ -29,14 +32,28 @@ impl MetadataBudget {
             blocks,
             max,
             used: AtomicUsize::new(0),
+            owner: OnceLock::new(),
         })
     }
 
+    /// Makes `cache` close tables whenever [`MetadataBudget::charge`] leaves the budget over.
+    pub(crate) fn set_owner(&self, cache: &Arc<TableCache>) {
+        let _ = self.owner.set(Arc::downgrade(cache));
+    }
+
     /// Charges `bytes` that must be held whatever the budget (a table cannot be read without
-    /// its index); the table cache closes other tables to make up for it.
+    /// its index); if that goes over, the owning table cache closes tables not used lately to
+    /// make up for it. Without this, an index read after its table's open (format 3) could push
+    /// the charges past the budget with no open to trigger a close, and starve the block cache
+    /// of room for data blocks. Never call it with the table cache's lock held.
     pub(crate) fn charge(&self, bytes: usize) {
         self.used.fetch_add(bytes, Ordering::Relaxed);
         self.blocks.reserve(bytes);
+        if self.over() {
+            if let Some(cache) = self.owner.get().and_then(Weak::upgrade) {
+                cache.shrink();
+            }
+        }
     }
 
     /// Charges `bytes` if they fit under the budget; returns whether they were charged.

@@ -74,14 +74,16 @@ impl TableCache {
         max_open: usize,
         max_metadata: usize,
     ) -> Arc<TableCache> {
-        Arc::new(TableCache {
+        let cache = Arc::new(TableCache {
             fs,
             budget: MetadataBudget::new(blocks, max_metadata),
             max_open: max_open.max(1),
             ring: Mutex::new(Ring::default()),
             opens: AtomicU64::new(0),
             closed: RwLock::new(false),
-        })
+        });
+        cache.budget.set_owner(&cache);
+        cache
     }
 
     /// Removes the file of an obsolete table whose last reference is gone — unless the store has
@@ -124,7 +126,7 @@ impl TableCache {
             table.slot().store(Some(Arc::clone(&reader)));
             ring.tables.push_back(Arc::downgrade(table));
             self.opens.fetch_add(1, Ordering::Relaxed);
-            self.evict(&mut ring, table, &mut closed);
+            self.evict(&mut ring, Some(table), &mut closed);
             reader
         };
         // Tables upgraded while evicting are dropped here, outside the lock (a last reference
@@ -133,8 +135,22 @@ impl TableCache {
         Ok(reader)
     }
 
+    /// Closes tables not used lately until both bounds hold (a reader's charge that must be held
+    /// went over the metadata budget).
+    pub(crate) fn shrink(&self) {
+        let mut closed = Vec::new();
+        self.evict(&mut self.ring.lock(), None, &mut closed);
+        // Dropped outside the lock, as in `open`.
+        drop(closed);
+    }
+
     /// Closes tables not used lately until both bounds hold, sparing `keep` (just opened).
-    fn evict(&self, ring: &mut Ring, keep: &Arc<TableFile>, closed: &mut Vec<Arc<TableFile>>) {
+    fn evict(
+        &self,
+        ring: &mut Ring,
+        keep: Option<&Arc<TableFile>>,
+        closed: &mut Vec<Arc<TableFile>>,
+    ) {
         // Each entry is passed at most twice (once to clear its bit, once to close it).
         let mut budget = ring.tables.len() * 2;
         while (ring.open > self.max_open || self.budget.over()) && budget > 0 {
@@ -145,7 +161,7 @@ impl TableCache {
             let Some(table) = weak.upgrade() else {
                 continue;
             };
-            if Arc::ptr_eq(&table, keep) || table.take_reference() {
+            if keep.is_some_and(|keep| Arc::ptr_eq(&table, keep)) || table.take_reference() {
                 ring.tables.push_back(weak);
             } else if table.slot().swap(None).is_some() {
                 // Its charges go when its last reference does (a running read may hold it).
@@ -178,5 +194,78 @@ impl TableCache {
             metadata_bytes: self.budget.used(),
             opens: self.opens.load(Ordering::Relaxed),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::disk::file_name::table_path;
+    use crate::disk::fs::MemFs;
+    use crate::disk::key::{internal_key, Space};
+    use crate::disk::table::builder::{TableBuilder, TableOptions};
+    use crate::disk::version::edit::TableMeta;
+
+    /// Writes table `number` of 2,000 keys, each 100-byte value in a block of its own, so that
+    /// its index is several KiB.
+    fn table(fs: &MemFs, dir: &Path, number: u64, cache: &Arc<TableCache>) -> Arc<TableFile> {
+        let options = TableOptions {
+            block_size: 64,
+            ..TableOptions::default()
+        };
+        let mut builder = TableBuilder::new(fs.create(&table_path(dir, number)).unwrap(), options);
+        for i in 0..2_000u64 {
+            let key = internal_key(0, Space::User, format!("k{i:05}").as_bytes(), b"", i + 1);
+            builder.add(&key, &[b'v'; 100]).unwrap();
+        }
+        let info = builder.finish().unwrap();
+        let meta = TableMeta {
+            level: 1,
+            number,
+            size: info.size,
+            entries: info.entries,
+            smallest: info.smallest,
+            largest: info.largest,
+            garbage: Default::default(),
+        };
+        TableFile::new(meta, dir, cache)
+    }
+
+    /// Indexes are read after their tables open (format 3), and must be held whatever the
+    /// budget; once they go over it, the cache closes tables without waiting for another open.
+    #[test]
+    fn indexes_read_after_open_that_go_over_the_budget_close_tables() {
+        let mem = MemFs::new();
+        let dir = Path::new("/store");
+        mem.create_dir_all(dir).unwrap();
+        let fs: Arc<dyn Fs> = Arc::new(mem.clone());
+        let cache = TableCache::new(fs, BlockCache::new(1 << 20), 100, 64 << 10);
+        let tables: Vec<_> = (1..=8).map(|n| table(&mem, dir, n, &cache)).collect();
+        for table in &tables {
+            table.with_reader(|_| Ok(())).unwrap();
+        }
+        assert_eq!(cache.stats().open, 8, "eight small opens fit the budget");
+        let mut largest = 0;
+        for table in &tables {
+            let index = table.with_reader(|reader| {
+                let before = reader.metadata_bytes();
+                reader.block_count()?;
+                Ok(reader.metadata_bytes() - before)
+            });
+            largest = largest.max(index.unwrap());
+        }
+        assert!(
+            largest > 16 << 10,
+            "an index of {largest} bytes is too small to test with"
+        );
+        let stats = cache.stats();
+        assert!(stats.open < 8, "{} tables still open", stats.open);
+        assert!(
+            stats.metadata_bytes <= (64 << 10) + largest,
+            "{} bytes of metadata held",
+            stats.metadata_bytes
+        );
     }
 }
