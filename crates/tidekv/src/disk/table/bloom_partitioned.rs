@@ -38,22 +38,14 @@ pub(crate) struct FilterShape {
 impl FilterShape {
     /// Reads a raw descriptor.
     pub(crate) fn parse(raw: &[u8]) -> Result<FilterShape, String> {
-        let (Some(&k), Some(blocks), Some(partition_blocks)) = (
-            raw.first(),
-            raw.get(1..5).and_then(|b| <[u8; 4]>::try_from(b).ok()),
-            raw.get(5..9).and_then(|b| <[u8; 4]>::try_from(b).ok()),
-        ) else {
+        let Ok(&[k, b0, b1, b2, b3, p0, p1, p2, p3]) = <&[u8; DESCRIPTOR_RAW_LEN]>::try_from(raw)
+        else {
             return Err(format!(
                 "filter descriptor of {} bytes, not {DESCRIPTOR_RAW_LEN}",
                 raw.len()
             ));
         };
-        if raw.len() != DESCRIPTOR_RAW_LEN {
-            return Err(format!(
-                "filter descriptor of {} bytes, not {DESCRIPTOR_RAW_LEN}",
-                raw.len()
-            ));
-        }
+        let (blocks, partition_blocks) = ([b0, b1, b2, b3], [p0, p1, p2, p3]);
         if !(1..=MAX_PROBES).contains(&k) {
             return Err(format!(
                 "corrupt bloom filter: probe count {k} is outside 1..={MAX_PROBES}"
@@ -119,8 +111,7 @@ impl FilterShape {
         if self.blocks == 0 {
             return true;
         }
-        let block = blocked_bloom::block_of(hash, u64::from(self.blocks));
-        let within = (block % u64::from(self.partition_blocks)) as usize * BLOCK_BYTES;
+        let within = self.line_in_partition(hash);
         bits.get(within..within + BLOCK_BYTES)
             .is_some_and(|line| blocked_bloom::line_may_contain(line, self.k, hash))
     }
@@ -131,9 +122,13 @@ impl FilterShape {
         if self.blocks == 0 {
             return 0;
         }
+        bits.get(self.line_in_partition(hash)).copied().unwrap_or(0)
+    }
+
+    /// Where `hash`'s block starts in its partition's bits (`blocks > 0`).
+    fn line_in_partition(&self, hash: u64) -> usize {
         let block = blocked_bloom::block_of(hash, u64::from(self.blocks));
-        let within = (block % u64::from(self.partition_blocks)) as usize * BLOCK_BYTES;
-        bits.get(within).copied().unwrap_or(0)
+        (block % u64::from(self.partition_blocks)) as usize * BLOCK_BYTES
     }
 }
 

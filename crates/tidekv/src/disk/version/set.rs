@@ -116,10 +116,7 @@ impl TableFile {
     ) -> Result<T> {
         let guard = self.open.load();
         if let Some(reader) = guard.as_ref() {
-            // Only write the bit when it changes, so a hot table's line stays shared.
-            if !self.referenced.load(Ordering::Relaxed) {
-                self.referenced.store(true, Ordering::Relaxed);
-            }
+            self.mark_referenced();
             return read(reader);
         }
         drop(guard);
@@ -127,12 +124,18 @@ impl TableFile {
         read(&reader)
     }
 
+    /// Sets the table cache's reference bit — only when it changes, so that a hot table's
+    /// line stays shared.
+    fn mark_referenced(&self) {
+        if !self.referenced.load(Ordering::Relaxed) {
+            self.referenced.store(true, Ordering::Relaxed);
+        }
+    }
+
     /// The table's reader, opening the table if the table cache had closed it.
     pub(crate) fn reader(self: &Arc<Self>) -> Result<Arc<TableReader>> {
         if let Some(reader) = self.open.load_full() {
-            if !self.referenced.load(Ordering::Relaxed) {
-                self.referenced.store(true, Ordering::Relaxed);
-            }
+            self.mark_referenced();
             return Ok(reader);
         }
         self.cache.open(self)
