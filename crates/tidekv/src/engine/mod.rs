@@ -90,7 +90,7 @@ pub type KeyRange = (Bound<Bytes>, Bound<Bytes>);
 
 /// Whether `(lower, upper)` contains no key at all. Engines check this before handing bounds to an
 /// ordered structure whose range call panics on an inverted range.
-pub(crate) fn is_empty_range(lower: &Bound<Bytes>, upper: &Bound<Bytes>) -> bool {
+pub(crate) fn is_empty_range<K: Ord>(lower: &Bound<K>, upper: &Bound<K>) -> bool {
     match (lower, upper) {
         (Bound::Included(l), Bound::Included(u)) => l > u,
         (Bound::Included(l), Bound::Excluded(u))
@@ -176,7 +176,7 @@ pub(crate) trait Engine: Send + Sync + fmt::Debug {
     /// The string values of `keys`, read at one point in time.
     fn get_many(&self, ks: u32, keys: &[Bytes]) -> Result<Vec<Option<Bytes>>>;
     /// Sets a string value (replacing any kind, clearing or setting expiry).
-    fn put(&self, ks: u32, key: Bytes, value: Bytes, expires_at: Option<u64>) -> Result<()>;
+    fn put(&self, ks: u32, key: &[u8], value: Bytes, expires_at: Option<u64>) -> Result<()>;
     /// Removes a key of any kind; `true` if it existed.
     fn remove(&self, ks: u32, key: &[u8]) -> Result<bool>;
     /// What a live key holds, if it exists.
@@ -186,7 +186,7 @@ pub(crate) trait Engine: Send + Sync + fmt::Debug {
     /// The expiry state of `key`.
     fn expiry(&self, ks: u32, key: &[u8]) -> Result<KeyExpiry>;
     /// Pushes `values` (in order) onto one end of a list; returns the new length.
-    fn push(&self, ks: u32, key: Bytes, end: End, values: &[Bytes]) -> Result<u64>;
+    fn push(&self, ks: u32, key: &[u8], end: End, values: &[Bytes]) -> Result<u64>;
     /// Pops one value from one end of a list.
     fn pop(&self, ks: u32, key: &[u8], end: End) -> Result<Option<Bytes>>;
     /// The length of a list (0 if missing).

@@ -3,17 +3,16 @@
 use std::ops::Bound;
 use std::sync::Arc;
 
-use bytes::Bytes;
-
 use crate::engine::{EngineDump, Record};
 use crate::error::{Error, Result};
 use crate::memory::data::MemoryData;
 use crate::memory::entry::Entry;
+use crate::memory::key::Key;
 use crate::memory::keyspace::Shards;
 use crate::memory::view::View;
 
 /// The entries of each shard of one keyspace, read from a snapshot and waiting to be swapped in.
-type PendingKeyspace = Vec<Vec<(Bytes, Entry)>>;
+type PendingKeyspace = Vec<Vec<(Key, Entry)>>;
 
 /// A lazy dump of every keyspace, all viewed at one instant (see `View::take_many`).
 pub(crate) fn dump(data: &Arc<MemoryData>) -> Result<EngineDump> {
@@ -24,7 +23,7 @@ pub(crate) fn dump(data: &Arc<MemoryData>) -> Result<EngineDump> {
             .map(move |(key, e)| {
                 Ok(Record {
                     keyspace: ks,
-                    key,
+                    key: key.to_bytes(),
                     value: e.to_stored_value(),
                     expires_at: e.expires_at(),
                 })
@@ -63,7 +62,7 @@ pub(crate) fn load(
         let index = router.index_of(data.hasher(), &record.key);
         if let Some(entries) = shards.get_mut(index) {
             entries.push((
-                record.key,
+                Key::from(&record.key[..]),
                 Entry::from_stored(record.value, record.expires_at),
             ));
         }

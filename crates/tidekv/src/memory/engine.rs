@@ -84,10 +84,10 @@ impl Engine for MemoryEngine {
         }
     }
 
-    fn put(&self, ks: u32, key: Bytes, value: Bytes, expires_at: Option<u64>) -> Result<()> {
-        let shard = self.data.shard_for(ks, &key)?;
+    fn put(&self, ks: u32, key: &[u8], value: Bytes, expires_at: Option<u64>) -> Result<()> {
+        let shard = self.data.shard_for(ks, key)?;
         let mut state = shard.write()?;
-        self.data.watches.touch(ks, &key);
+        self.data.watches.touch(ks, key);
         let replaced = state.put(key, value, expires_at);
         drop(state);
         // Free the replaced value after the lock is released.
@@ -135,12 +135,12 @@ impl Engine for MemoryEngine {
             .unwrap_or(KeyExpiry::Missing))
     }
 
-    fn push(&self, ks: u32, key: Bytes, end: End, values: &[Bytes]) -> Result<u64> {
+    fn push(&self, ks: u32, key: &[u8], end: End, values: &[Bytes]) -> Result<u64> {
         let clock = self.clock();
-        let shard = self.data.shard_for(ks, &key)?;
+        let shard = self.data.shard_for(ks, key)?;
         let mut state = shard.write()?;
-        let len = state.push(key.clone(), end, values, clock)?;
-        self.data.watches.touch(ks, &key);
+        let len = state.push(key, end, values, clock)?;
+        self.data.watches.touch(ks, key);
         Ok(len)
     }
 
@@ -218,9 +218,9 @@ impl Engine for MemoryEngine {
             return Ok(Box::new(std::iter::empty()));
         };
         let scan = view.scan(range.0, range.1);
-        Ok(Box::new(
-            scan.map(|(key, entry)| Ok((key, entry.to_scan_value()))),
-        ))
+        Ok(Box::new(scan.map(|(key, entry)| {
+            Ok((key.to_bytes(), entry.to_scan_value()))
+        })))
     }
 
     fn clear(&self, ks: u32) -> Result<()> {
@@ -281,7 +281,7 @@ impl Engine for MemoryEngine {
                 .skip(at)
                 .chain(state.map.iter().take(at))
                 .find(|(_, e)| !e.is_expired(clock))
-                .map(|(k, _)| k.clone());
+                .map(|(k, _)| k.to_bytes());
             if found.is_some() {
                 return Ok(found);
             }

@@ -13,12 +13,12 @@ use crate::memory::shard::ShardState;
 impl ShardState {
     pub(crate) fn push(
         &mut self,
-        key: Bytes,
+        key: &[u8],
         end: End,
         values: &[Bytes],
         clock: &dyn Clock,
     ) -> Result<u64> {
-        match self.purge_expired(&key, clock).map(|e| &e.value) {
+        match self.purge_expired(key, clock).map(|e| &e.value) {
             Some(Value::Str(_)) => return Err(string_is_not_a_list()),
             Some(Value::List(_)) => {}
             None => {
@@ -34,7 +34,7 @@ impl ShardState {
         let Some(Entry {
             value: Value::List(items),
             ..
-        }) = self.touch(&key)
+        }) = self.touch(key)
         else {
             return Err(string_is_not_a_list());
         };

@@ -17,6 +17,7 @@ mod bulk;
 mod data;
 mod engine;
 mod entry;
+mod key;
 mod key_hash;
 mod keyspace;
 mod lists;

@@ -10,14 +10,15 @@
 //!    version `V` and every key in that view's copy of `order`, either `map[key].version <= V`, or
 //!    `history[key]` holds the entry as it was at `V` (see `versions.rs`).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use bytes::Bytes;
+use hashbrown::HashMap;
 use parking_lot::Mutex;
 
 use crate::clock::Clock;
 use crate::memory::entry::Entry;
+use crate::memory::key::Key;
 use crate::memory::key_hash::KeyHashBuilder;
 
 /// An entry as it was before the change made at version `superseded_at` (how views read a
@@ -29,7 +30,7 @@ pub(crate) struct PreImage {
 }
 
 /// Point operations go to a plain hash map: the fastest structure for them.
-pub(crate) type Map = HashMap<Bytes, Entry, KeyHashBuilder>;
+pub(crate) type Map = HashMap<Key, Entry, KeyHashBuilder>;
 
 /// The contents of a shard and the bookkeeping that lets views read it as it was.
 #[derive(Default)]
@@ -37,9 +38,9 @@ pub(crate) struct ShardState {
     pub(crate) map: Map,
     /// Every key of `map`, sorted by bytes, for scans. Persistent, so a view copies it in O(1);
     /// touched only when a key is created or removed.
-    pub(crate) order: imbl::OrdSet<Bytes>,
+    pub(crate) order: imbl::OrdSet<Key>,
     /// Keys with an expiry, soonest first, for the sweeper: it never scans the whole shard.
-    pub(crate) expiries: BTreeSet<(u64, Bytes)>,
+    pub(crate) expiries: BTreeSet<(u64, Key)>,
     pub(crate) bytes: u64,
     /// Expired entries removed so far (by the sweeper or by a write that met them).
     pub(crate) reclaimed: u64,
@@ -51,7 +52,7 @@ pub(crate) struct ShardState {
     /// Versions of the live views, with how many views hold each.
     pub(crate) views: Mutex<BTreeMap<u64, usize>>,
     /// Entries as they were before a change, kept while a live view may still read them.
-    pub(crate) history: HashMap<Bytes, Vec<PreImage>, KeyHashBuilder>,
+    pub(crate) history: HashMap<Key, Vec<PreImage>, KeyHashBuilder>,
     /// Number of pre-images in `history`.
     pub(crate) history_len: usize,
     /// `history_len` right after the last pruning.
@@ -88,7 +89,7 @@ impl ShardState {
     }
 
     /// Keeps `old` for live views that can see it, before it is replaced at version `superseded_at`.
-    fn preserve(&mut self, key: &Bytes, old: &Entry, superseded_at: u64) {
+    fn preserve(&mut self, key: &Key, old: &Entry, superseded_at: u64) {
         if self
             .newest_view()
             .is_some_and(|newest| old.version <= newest)
@@ -101,34 +102,49 @@ impl ShardState {
         }
     }
 
-    /// Stores `entry` at `key`, keeping every index in step; returns the entry it replaced.
-    pub(crate) fn insert_entry(&mut self, key: Bytes, mut entry: Entry) -> Option<Entry> {
+    /// Stores `entry` at `key`, keeping every index in step; returns the entry it replaced. A new
+    /// key is made into a [`Key`] (an allocation, unless `key` is one already); an existing key's
+    /// stored `Key` is reused.
+    pub(crate) fn insert_entry<K>(&mut self, key: K, mut entry: Entry) -> Option<Entry>
+    where
+        K: AsRef<[u8]> + Into<Key>,
+    {
         let version = self.next_version();
         entry.version = version;
-        let added = key.len() as u64 + entry.value_bytes();
-        let new_expiry = entry.expires_at().map(|at| (at, key.clone()));
-        let old = match self.map.get_mut(&key) {
-            Some(slot) => Some(std::mem::replace(slot, entry)),
-            None => {
-                self.order.insert(key.clone());
-                self.map.insert(key.clone(), entry);
-                None
+        let newest_view = self.newest_view();
+        let new_expiry = entry.expires_at();
+        let added = key.as_ref().len() as u64 + entry.value_bytes();
+        if let Some((stored, slot)) = self.map.get_key_value_mut(key.as_ref()) {
+            let old = std::mem::replace(slot, entry);
+            self.bytes = self.bytes + added - (stored.len() as u64 + old.value_bytes());
+            // The stored key is cloned (a reference count) only when an index needs it: a plain
+            // overwrite touches nothing but its slot.
+            let keeps_image = newest_view.is_some_and(|newest| old.version <= newest);
+            if keeps_image || new_expiry.is_some() || old.expires_at().is_some() {
+                let stored = stored.clone();
+                if keeps_image {
+                    self.preserve(&stored, &old, version);
+                }
+                // NOTE: the old expiry must leave the index before the new one enters: when both
+                // are the same `(at, key)`, the other order would remove the entry just added
+                // (invariant 2).
+                if let Some(at) = old.expires_at() {
+                    self.expiries.remove(&(at, stored.clone()));
+                }
+                if let Some(at) = new_expiry {
+                    self.expiries.insert((at, stored));
+                }
             }
-        };
-        // NOTE: the old expiry must leave the index before the new one enters: when both are the
-        // same `(at, key)`, the other order would remove the entry just added (invariant 2).
-        if let Some(old) = &old {
-            self.preserve(&key, old, version);
-            if let Some(at) = old.expires_at() {
-                self.expiries.remove(&(at, key.clone()));
-            }
-            self.bytes -= key.len() as u64 + old.value_bytes();
+            return Some(old);
         }
-        if let Some(expiry) = new_expiry {
-            self.expiries.insert(expiry);
+        let key: Key = key.into();
+        self.order.insert(key.clone());
+        if let Some(at) = new_expiry {
+            self.expiries.insert((at, key.clone()));
         }
+        self.map.insert(key, entry);
         self.bytes += added;
-        old
+        None
     }
 
     /// Removes `key`, keeping every index in step; returns the entry it held.
@@ -166,7 +182,10 @@ impl ShardState {
         };
         let old_at = entry.expires_at();
         entry.set_expires_at(expires_at);
-        let key = Bytes::copy_from_slice(key);
+        let Some((key, _)) = self.map.get_key_value(key) else {
+            return;
+        };
+        let key = key.clone();
         if let Some(at) = old_at {
             self.expiries.remove(&(at, key.clone()));
         }
@@ -176,7 +195,7 @@ impl ShardState {
     }
 
     /// Puts back what a key held before a batch touched it (rollback of a failed batch).
-    pub(crate) fn restore(&mut self, key: &Bytes, before: Option<Entry>) {
+    pub(crate) fn restore(&mut self, key: &Key, before: Option<Entry>) {
         self.remove_entry(key);
         if let Some(entry) = before {
             self.insert_entry(key.clone(), entry);
@@ -185,7 +204,7 @@ impl ShardState {
 
     /// Replaces every entry with `entries` (clear, snapshot load); returns the old entries so the
     /// caller can free them outside the lock. Live views keep seeing the old contents.
-    pub(crate) fn replace_all(&mut self, entries: Vec<(Bytes, Entry)>) -> Map {
+    pub(crate) fn replace_all(&mut self, entries: Vec<(Key, Entry)>) -> Map {
         let version = self.next_version();
         let old = std::mem::take(&mut self.map);
         if let Some(newest) = self.newest_view() {

@@ -26,7 +26,7 @@ impl ShardState {
     /// Sets a string value; returns what it replaced, for the caller to free outside the lock.
     pub(crate) fn put(
         &mut self,
-        key: Bytes,
+        key: &[u8],
         value: Bytes,
         expires_at: Option<u64>,
     ) -> Option<Entry> {
@@ -62,17 +62,18 @@ mod tests {
 
     use super::*;
     use crate::clock::ManualClock;
+    use crate::memory::key::Key;
 
     /// Checks invariants 1–3 of `ShardState`.
     fn assert_invariants(s: &ShardState) {
-        let keys: Vec<&Bytes> = s.map.keys().collect();
+        let keys: Vec<&Key> = s.map.keys().collect();
         assert_eq!(
             keys.len(),
             s.order.len(),
             "order holds exactly the keys of map"
         );
         assert!(keys.iter().all(|k| s.order.contains(*k)));
-        let expiring: BTreeSet<(u64, Bytes)> = s
+        let expiring: BTreeSet<(u64, Key)> = s
             .map
             .iter()
             .filter_map(|(k, e)| e.expires_at().map(|at| (at, k.clone())))
@@ -90,17 +91,12 @@ mod tests {
     fn overwriting_with_the_same_expiry_keeps_it_indexed() {
         let clock = ManualClock::new(1_000);
         let mut s = ShardState::default();
-        let key = Bytes::from_static(b"k");
-        s.put(key.clone(), Bytes::from_static(b"v1"), Some(2_000));
-        s.put(key.clone(), Bytes::from_static(b"v22"), Some(2_000));
+        s.put(b"k", Bytes::from_static(b"v1"), Some(2_000));
+        s.put(b"k", Bytes::from_static(b"v22"), Some(2_000));
         assert_invariants(&s);
-        s.put(Bytes::from_static(b"n"), Bytes::from_static(b"1"), None);
+        s.put(b"n", Bytes::from_static(b"1"), None);
         s.set_expiry(b"n", Some(2_000), &clock);
-        s.put(
-            Bytes::from_static(b"n"),
-            Bytes::from_static(b"2"),
-            Some(2_000),
-        );
+        s.put(b"n", Bytes::from_static(b"2"), Some(2_000));
         assert_invariants(&s);
         assert_eq!(
             s.reap_due(2_000, usize::MAX),

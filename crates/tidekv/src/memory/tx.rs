@@ -16,6 +16,7 @@ use crate::engine::{string_is_not_a_list, undeclared, End, KeyInfo, StoredValue,
 use crate::error::{Error, Result};
 use crate::memory::data::MemoryData;
 use crate::memory::entry::{Entry, List, Value};
+use crate::memory::key::Key;
 use crate::memory::shard::ShardState;
 
 /// A clock stopped at one instant: every expiry decision of a transaction uses the same time.
@@ -40,7 +41,7 @@ pub(crate) struct MemoryTx<'a> {
     now: Frozen,
     locks: Vec<Locked<'a>>,
     /// `(lock position, key, entry before the write)`, oldest first.
-    undo: Vec<(usize, Bytes, Option<Entry>)>,
+    undo: Vec<(usize, Key, Option<Entry>)>,
 }
 
 impl<'a> MemoryTx<'a> {
@@ -92,8 +93,11 @@ impl<'a> MemoryTx<'a> {
         let Some((_, guard)) = self.locks.get_mut(at) else {
             return Err(undeclared(ks, key));
         };
-        let before = guard.map.get(key).cloned();
-        self.undo.push((at, Bytes::copy_from_slice(key), before));
+        let (key, before) = match guard.map.get_key_value(key) {
+            Some((stored, entry)) => (stored.clone(), Some(entry.clone())),
+            None => (Key::from(key), None),
+        };
+        self.undo.push((at, key, before));
         Ok((&mut **guard, &self.now))
     }
 
@@ -151,7 +155,7 @@ impl Tx for MemoryTx<'_> {
         if expires_at.is_some_and(|at| at <= now) {
             state.remove(key, clock);
         } else {
-            state.put(Bytes::copy_from_slice(key), value, expires_at);
+            state.put(key, value, expires_at);
         }
         self.touch(ks, key);
         Ok(())
@@ -193,7 +197,7 @@ impl Tx for MemoryTx<'_> {
 
     fn list_push(&mut self, ks: u32, key: &[u8], end: End, values: &[Bytes]) -> Result<u64> {
         let (state, clock) = self.shard_for_write(ks, key)?;
-        let len = state.push(Bytes::copy_from_slice(key), end, values, clock)?;
+        let len = state.push(key, end, values, clock)?;
         self.touch(ks, key);
         Ok(len)
     }
@@ -242,10 +246,7 @@ impl Tx for MemoryTx<'_> {
         if empty || expires_at.is_some_and(|at| at <= now) {
             state.remove(key, clock);
         } else {
-            state.insert_entry(
-                Bytes::copy_from_slice(key),
-                Entry::from_stored(value, expires_at),
-            );
+            state.insert_entry(key, Entry::from_stored(value, expires_at));
         }
         self.touch(ks, key);
         Ok(())

@@ -16,6 +16,7 @@ use bytes::Bytes;
 use crate::engine::is_empty_range;
 use crate::memory::data::MemoryData;
 use crate::memory::entry::Entry;
+use crate::memory::key::Key;
 use crate::memory::keyspace::Shards;
 
 /// How many keys a cursor reads out of its shard per lock acquisition.
@@ -24,7 +25,7 @@ const CHUNK: usize = 64;
 /// One shard as the view sees it: its version and its key set at that version.
 struct ShardView {
     version: u64,
-    order: imbl::OrdSet<Bytes>,
+    order: imbl::OrdSet<Key>,
 }
 
 /// A registered view of one keyspace. Dropping it unregisters it from every shard, which frees the
@@ -108,14 +109,14 @@ impl Drop for View {
 /// Walks one shard of a view in key order, a chunk at a time, skipping entries dead at view time.
 struct Cursor {
     shard: usize,
-    lower: Bound<Bytes>,
-    upper: Bound<Bytes>,
-    buffer: VecDeque<(Bytes, Entry)>,
+    lower: Bound<Key>,
+    upper: Bound<Key>,
+    buffer: VecDeque<(Key, Entry)>,
     exhausted: bool,
 }
 
 impl Cursor {
-    fn next(&mut self, view: &View) -> Option<(Bytes, Entry)> {
+    fn next(&mut self, view: &View) -> Option<(Key, Entry)> {
         loop {
             if let Some(item) = self.buffer.pop_front() {
                 return Some(item);
@@ -136,9 +137,13 @@ impl Cursor {
             self.exhausted = true;
             return;
         }
-        let keys: Vec<Bytes> = shard_view
+        let range = (
+            self.lower.as_ref().map(|k| &k[..]),
+            self.upper.as_ref().map(|k| &k[..]),
+        );
+        let keys: Vec<Key> = shard_view
             .order
-            .range((self.lower.clone(), self.upper.clone()))
+            .range::<_, [u8]>(range)
             .take(CHUNK)
             .cloned()
             .collect();
@@ -162,13 +167,15 @@ impl Cursor {
 pub(crate) struct MergedScan {
     view: Arc<View>,
     cursors: Vec<Cursor>,
-    heads: BinaryHeap<Reverse<(Bytes, usize)>>,
+    heads: BinaryHeap<Reverse<(Key, usize)>>,
     pending: Vec<Option<Entry>>,
 }
 
 impl MergedScan {
     fn new(view: Arc<View>, lower: Bound<Bytes>, upper: Bound<Bytes>) -> Self {
         let count = view.shards.len();
+        let lower = lower.map(|b| Key::from(&b[..]));
+        let upper = upper.map(|b| Key::from(&b[..]));
         let mut scan = MergedScan {
             cursors: (0..count)
                 .map(|shard| Cursor {
@@ -200,7 +207,8 @@ impl MergedScan {
 }
 
 impl Iterator for MergedScan {
-    type Item = (Bytes, Entry);
+    /// Keys come out as the shard holds them; a caller outside the backend copies them out.
+    type Item = (Key, Entry);
 
     fn next(&mut self) -> Option<Self::Item> {
         let Reverse((key, i)) = self.heads.pop()?;

@@ -49,7 +49,7 @@ impl Engine for RemoteEngine {
         Ok(values)
     }
 
-    fn put(&self, ks: u32, key: Bytes, value: Bytes, expires_at: Option<u64>) -> Result<()> {
+    fn put(&self, ks: u32, key: &[u8], value: Bytes, expires_at: Option<u64>) -> Result<()> {
         self.check_writable()?;
         let mut cmd = redis::cmd("SET");
         cmd.arg(key.as_ref()).arg(value.as_ref());
@@ -97,13 +97,13 @@ impl Engine for RemoteEngine {
         })
     }
 
-    fn push(&self, ks: u32, key: Bytes, end: End, values: &[Bytes]) -> Result<u64> {
+    fn push(&self, ks: u32, key: &[u8], end: End, values: &[Bytes]) -> Result<u64> {
         self.check_writable()?;
         let mut cmd = redis::cmd(match end {
             End::Front => "LPUSH",
             End::Back => "RPUSH",
         });
-        cmd.arg(key.as_ref());
+        cmd.arg(key);
         for value in values {
             cmd.arg(value.as_ref());
         }

@@ -79,7 +79,7 @@ impl Keyspace {
         end: End,
         values: impl IntoIterator<Item = V>,
     ) -> Result<usize> {
-        let key = self.owned_key(key)?;
+        self.check_key(key)?;
         let values = values
             .into_iter()
             .map(|v| {
@@ -91,11 +91,10 @@ impl Keyspace {
         if values.is_empty() {
             return Err(Error::invalid("values", "a push needs at least one value"));
         }
-        let len = self
-            .shared
-            .engine
-            .push(self.ks, key.clone(), end, &values)?;
-        self.serve(self.ks, &key);
+        let len = self.shared.engine.push(self.ks, key, end, &values)?;
+        if self.shared.waiters.any() {
+            self.serve(self.ks, &Bytes::copy_from_slice(key));
+        }
         Ok(usize::try_from(len).unwrap_or(usize::MAX))
     }
 

@@ -15,7 +15,8 @@ impl Keyspace {
     /// `value` is any [`Encode`] type: bytes, strings, numbers (stored as decimal text), `bool`, or a
     /// serde type wrapped in [`crate::Json`].
     pub fn insert(&self, key: impl AsRef<[u8]>, value: impl Encode) -> Result<()> {
-        let key = self.owned_key(key.as_ref())?;
+        let key = key.as_ref();
+        self.check_key(key)?;
         let value = value.encode()?;
         self.check_value(&value)?;
         self.shared.engine.put(self.ks, key, value, None)

@@ -51,12 +51,12 @@ fn a_clock_that_steps_back_finds_an_expired_list_whole() {
     // An older version of the key in the last level keeps the list's metadata from being at its
     // base level in the compaction below, so that compaction keeps the (expired) metadata.
     engine
-        .put(0, key.clone(), Bytes::from_static(b"old"), None)
+        .put(0, &key, Bytes::from_static(b"old"), None)
         .unwrap();
     engine.compact().unwrap();
     assert!(engine.remove(0, &key).unwrap());
     let items: Vec<Bytes> = (0..50).map(|i| Bytes::from(format!("item{i}"))).collect();
-    engine.push(0, key.clone(), End::Back, &items).unwrap();
+    engine.push(0, &key, End::Back, &items).unwrap();
     let mut set = false;
     engine
         .transact(&[(0, key.clone())], &mut |tx| {

@@ -54,7 +54,7 @@ fn close_waits_for_a_manual_compaction_and_nothing_it_wrote_is_lost() {
     let engine = Arc::new(open(&fs).unwrap());
     for i in 0..KEYS {
         engine
-            .put(0, key(i), Bytes::from(format!("v{i}")), None)
+            .put(0, &key(i), Bytes::from(format!("v{i}")), None)
             .unwrap();
         if i % 100 == 99 {
             engine.inner.flush_memtables().unwrap();
@@ -119,7 +119,7 @@ fn close_waits_for_a_manual_compaction_and_nothing_it_wrote_is_lost() {
 fn a_compaction_after_close_is_refused() {
     let fs = MemFs::new();
     let engine = open(&fs).unwrap();
-    engine.put(0, key(1), Bytes::from("v1"), None).unwrap();
+    engine.put(0, &key(1), Bytes::from("v1"), None).unwrap();
     engine.close().unwrap();
     assert!(matches!(engine.compact(), Err(Error::Closed)));
     drop(engine);
@@ -135,7 +135,7 @@ fn a_manual_compaction_lets_others_run_between_its_levels() {
     let engine = Arc::new(open(&fs).unwrap());
     for i in 0..KEYS {
         engine
-            .put(0, key(i), Bytes::from(format!("v{i}")), None)
+            .put(0, &key(i), Bytes::from(format!("v{i}")), None)
             .unwrap();
     }
     let turns = Arc::new(parking_lot::Mutex::new(Vec::new()));
@@ -178,7 +178,7 @@ fn a_closed_store_removes_no_file_when_its_last_iterator_goes() {
     let engine = open(&fs).unwrap();
     for i in 0..KEYS {
         engine
-            .put(0, key(i), Bytes::from(format!("v{i}")), None)
+            .put(0, &key(i), Bytes::from(format!("v{i}")), None)
             .unwrap();
     }
     engine.compact().unwrap();
@@ -194,7 +194,7 @@ fn a_closed_store_removes_no_file_when_its_last_iterator_goes() {
     let range = (std::ops::Bound::Unbounded, std::ops::Bound::Unbounded);
     let scan = engine.scan(0, range).unwrap();
     for i in 0..KEYS {
-        engine.put(0, key(i), Bytes::from("new"), None).unwrap();
+        engine.put(0, &key(i), Bytes::from("new"), None).unwrap();
     }
     engine.compact().unwrap();
     engine.close().unwrap();

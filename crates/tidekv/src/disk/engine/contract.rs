@@ -91,7 +91,7 @@ impl Engine for DiskEngine {
     fn get_many(&self, ks: u32, keys: &[Bytes]) -> Result<Vec<Option<Bytes>>> {
         self.inner.get_many(ks, keys)
     }
-    fn put(&self, ks: u32, key: Bytes, value: Bytes, expires_at: Option<u64>) -> Result<()> {
+    fn put(&self, ks: u32, key: &[u8], value: Bytes, expires_at: Option<u64>) -> Result<()> {
         self.inner.put(ks, key, value, expires_at)
     }
     fn remove(&self, ks: u32, key: &[u8]) -> Result<bool> {
@@ -106,7 +106,7 @@ impl Engine for DiskEngine {
     fn expiry(&self, ks: u32, key: &[u8]) -> Result<KeyExpiry> {
         self.inner.expiry(ks, key)
     }
-    fn push(&self, ks: u32, key: Bytes, end: End, values: &[Bytes]) -> Result<u64> {
+    fn push(&self, ks: u32, key: &[u8], end: End, values: &[Bytes]) -> Result<u64> {
         self.inner.push(ks, key, end, values)
     }
     fn pop(&self, ks: u32, key: &[u8], end: End) -> Result<Option<Bytes>> {

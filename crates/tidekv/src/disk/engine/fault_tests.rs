@@ -43,7 +43,7 @@ fn write_until_failure(
 ) -> (Vec<usize>, Option<Error>) {
     let mut acked = Vec::new();
     for i in from..from + limit {
-        match engine.put(0, key(i), value(i), None) {
+        match engine.put(0, &key(i), value(i), None) {
             Ok(()) => acked.push(i),
             Err(e) => return (acked, Some(e)),
         }
@@ -79,7 +79,7 @@ fn a_failed_sync_anywhere_is_reported_stops_writes_and_loses_no_acknowledged_wri
             "before={before}: {failure}"
         );
         assert!(
-            engine.put(0, key(99_999), value(1), None).is_err(),
+            engine.put(0, &key(99_999), value(1), None).is_err(),
             "before={before}: a write was accepted after a failed sync"
         );
         assert_all_there(&engine, &acked);
@@ -87,7 +87,7 @@ fn a_failed_sync_anywhere_is_reported_stops_writes_and_loses_no_acknowledged_wri
         fs.crash();
         let engine = open(&fs).unwrap_or_else(|e| panic!("before={before}: reopen: {e}"));
         assert_all_there(&engine, &acked);
-        engine.put(0, key(0), value(7), None).unwrap();
+        engine.put(0, &key(0), value(7), None).unwrap();
         engine.close().unwrap();
     }
 }
@@ -102,20 +102,20 @@ fn a_short_write_to_the_log_fails_that_write_and_recovery_cuts_it() {
     let engine = open_on(&fs, &options).unwrap();
     let (acked, _) = write_until_failure(&engine, 0, 10);
     fs.inject(Fault::Append { after: 7 });
-    let failed = engine.put(0, key(500), value(500), None);
+    let failed = engine.put(0, &key(500), value(500), None);
     assert!(matches!(failed, Err(Error::Io { .. })), "{failed:?}");
     assert_eq!(
         engine.get(0, &key(500)).unwrap(),
         None,
         "a failed write became visible"
     );
-    assert!(engine.put(0, key(501), value(501), None).is_err());
+    assert!(engine.put(0, &key(501), value(501), None).is_err());
     drop(engine);
     fs.crash();
     let engine = open_on(&fs, &options).unwrap();
     assert_all_there(&engine, &acked);
     assert_eq!(engine.get(0, &key(500)).unwrap(), None);
-    engine.put(0, key(502), value(502), None).unwrap();
+    engine.put(0, &key(502), value(502), None).unwrap();
 }
 
 #[test]

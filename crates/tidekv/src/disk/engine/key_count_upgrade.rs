@@ -242,7 +242,7 @@ mod tests {
             let key = Bytes::copy_from_slice(key.as_bytes());
             if ks == 2 {
                 engine
-                    .push(ks, key.clone(), End::Back, &[Bytes::from("x")])
+                    .push(ks, &key, End::Back, &[Bytes::from("x")])
                     .unwrap();
                 engine
                     .transact(&[(ks, key.clone())], &mut |tx| {
@@ -250,7 +250,7 @@ mod tests {
                     })
                     .unwrap();
             } else {
-                engine.put(ks, key, Bytes::from("v"), at).unwrap();
+                engine.put(ks, &key, Bytes::from("v"), at).unwrap();
             }
         }
         forget(&engine.inner, legacy, &KEYS);
@@ -258,7 +258,7 @@ mod tests {
             assert_eq!(engine.len(0).unwrap(), 0, "the counts are really gone");
         }
         engine
-            .put(0, Bytes::from("late"), Bytes::from("v"), Some(LATER))
+            .put(0, &Bytes::from("late"), Bytes::from("v"), Some(LATER))
             .unwrap();
         engine.close().unwrap();
     }

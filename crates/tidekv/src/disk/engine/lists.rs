@@ -12,10 +12,10 @@ use crate::engine::{list_window, string_is_not_a_list, End};
 use crate::error::Result;
 
 impl Inner {
-    pub(crate) fn push(&self, ks: u32, key: Bytes, end: End, values: &[Bytes]) -> Result<u64> {
+    pub(crate) fn push(&self, ks: u32, key: &[u8], end: End, values: &[Bytes]) -> Result<u64> {
         self.write(|txn| {
-            let len = txn.push(ks, &key, end, values)?;
-            self.watches.touch(ks, &key);
+            let len = txn.push(ks, key, end, values)?;
+            self.watches.touch(ks, key);
             Ok(len)
         })
     }

@@ -89,13 +89,13 @@ fn store_with_old_data(fs: &MemFs) -> (DiskEngine, Contents) {
     for i in 0..400u32 {
         let key = Bytes::from(format!("old{i:04}"));
         engine
-            .put(i % 3, key, Bytes::from(vec![b'o'; 50]), None)
+            .put(i % 3, &key, Bytes::from(vec![b'o'; 50]), None)
             .unwrap();
     }
     engine
         .push(
             0,
-            Bytes::from_static(b"queue"),
+            &Bytes::from_static(b"queue"),
             End::Back,
             &[Bytes::from_static(b"old-job")],
         )
@@ -120,7 +120,7 @@ fn a_snapshot_many_times_the_record_limit_loads_whole_and_replaces_everything() 
     engine
         .push(
             0,
-            Bytes::from_static(b"queue"),
+            &Bytes::from_static(b"queue"),
             End::Back,
             &[Bytes::from_static(b"new")],
         )

@@ -50,7 +50,7 @@ fn hundreds_of_tables_read_back_through_sixteen_open_files() {
     let fs = MemFs::new();
     let engine = open(&fs, 16);
     for i in 0..KEYS {
-        engine.put(0, key(i), value(i), None).unwrap();
+        engine.put(0, &key(i), value(i), None).unwrap();
     }
     engine.compact().unwrap();
     assert!(tables(&engine) >= 200, "only {} tables", tables(&engine));
@@ -91,7 +91,7 @@ fn hundreds_of_tables_read_back_through_sixteen_open_files() {
     // Writes, flushes and compactions go on under the bound.
     for i in 0..KEYS / 2 {
         engine
-            .put(0, key(i), Bytes::from_static(b"rewritten"), None)
+            .put(0, &key(i), Bytes::from_static(b"rewritten"), None)
             .unwrap();
     }
     engine.compact().unwrap();
@@ -115,7 +115,7 @@ fn metadata_of_open_tables_is_charged_to_the_block_cache() {
     let fs = MemFs::new();
     let engine = open(&fs, 1_000);
     for i in 0..KEYS {
-        engine.put(0, key(i), value(i), None).unwrap();
+        engine.put(0, &key(i), value(i), None).unwrap();
     }
     engine.compact().unwrap();
     for i in 0..KEYS {

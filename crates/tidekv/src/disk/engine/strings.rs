@@ -48,13 +48,13 @@ impl Inner {
     pub(crate) fn put(
         &self,
         ks: u32,
-        key: Bytes,
+        key: &[u8],
         value: Bytes,
         expires_at: Option<u64>,
     ) -> Result<()> {
         self.write(|txn| {
-            txn.set_key(ks, &key, Cell::Str { value, expires_at });
-            self.watches.touch(ks, &key);
+            txn.set_key(ks, key, Cell::Str { value, expires_at });
+            self.watches.touch(ks, key);
             Ok(())
         })
     }

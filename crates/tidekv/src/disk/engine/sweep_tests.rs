@@ -66,7 +66,7 @@ fn a_sweep_of_everything_due_leaves_nothing_due_while_another_sweep_races_it() {
     for i in 0..keys {
         let key = Bytes::from(format!("ttl{i:05}"));
         engine
-            .put(0, key, Bytes::from_static(b"v"), Some(START + 1_000))
+            .put(0, &key, Bytes::from_static(b"v"), Some(START + 1_000))
             .unwrap();
     }
     clock.advance(Duration::from_secs(2));
@@ -116,7 +116,7 @@ fn a_sweep_waiting_for_the_resolver_does_not_hold_up_writers() {
     // A full batch of blind writes goes to the resolver, which stops in the middle of it.
     for i in 0..super::resolver::RESOLVE_BATCH {
         let key = Bytes::from(format!("key{i:05}"));
-        engine.put(0, key, Bytes::from_static(b"v"), None).unwrap();
+        engine.put(0, &key, Bytes::from_static(b"v"), None).unwrap();
     }
     resolver_held
         .recv_timeout(Duration::from_secs(10))
@@ -131,7 +131,7 @@ fn a_sweep_waiting_for_the_resolver_does_not_hold_up_writers() {
     let writer = std::thread::spawn(move || {
         let done = inner.put(
             0,
-            Bytes::from_static(b"during"),
+            &Bytes::from_static(b"during"),
             Bytes::from_static(b"v"),
             None,
         );

@@ -100,7 +100,7 @@ fn take(e: &DiskEngine) -> crate::error::Result<bool> {
 fn in_sync_mode_a_call_that_writes_nothing_waits_for_the_write_it_saw() {
     check_no_reply_before_the_sync(
         |e| {
-            e.put(0, key(), Bytes::from_static(b"v"), None)
+            e.put(0, &key(), Bytes::from_static(b"v"), None)
                 .map(|()| true)
         },
         |e| e.remove(0, &key()),
@@ -109,7 +109,7 @@ fn in_sync_mode_a_call_that_writes_nothing_waits_for_the_write_it_saw() {
     );
     check_no_reply_before_the_sync(
         |e| {
-            e.push(0, key(), End::Back, &[Bytes::from_static(b"job")])
+            e.push(0, &key(), End::Back, &[Bytes::from_static(b"job")])
                 .map(|_| true)
         },
         |e| e.pop(0, &key(), End::Front).map(|v| v.is_some()),
@@ -118,7 +118,7 @@ fn in_sync_mode_a_call_that_writes_nothing_waits_for_the_write_it_saw() {
     );
     check_no_reply_before_the_sync(
         |e| {
-            e.put(0, key(), Bytes::from_static(b"v"), None)
+            e.put(0, &key(), Bytes::from_static(b"v"), None)
                 .map(|()| true)
         },
         take,
@@ -137,7 +137,7 @@ fn a_write_whose_sync_failed_never_becomes_visible_or_durable() {
     engine
         .put(
             0,
-            Bytes::from_static(b"before"),
+            &Bytes::from_static(b"before"),
             Bytes::from_static(b"1"),
             None,
         )
@@ -145,7 +145,7 @@ fn a_write_whose_sync_failed_never_becomes_visible_or_durable() {
     fs.inject(Fault::Sync);
     let failed = engine.put(
         0,
-        Bytes::from_static(b"lost"),
+        &Bytes::from_static(b"lost"),
         Bytes::from_static(b"2"),
         None,
     );
@@ -161,7 +161,7 @@ fn a_write_whose_sync_failed_never_becomes_visible_or_durable() {
     assert!(engine
         .put(
             0,
-            Bytes::from_static(b"later"),
+            &Bytes::from_static(b"later"),
             Bytes::from_static(b"3"),
             None
         )
@@ -191,7 +191,7 @@ fn a_stalled_writer_blocks_neither_the_sync_leader_nor_stats() {
             s.spawn(move || {
                 for i in 0..200u32 {
                     let key = Bytes::from(format!("key{i:04}"));
-                    engine.put(0, key, Bytes::from(vec![b'v'; 64]), None)?;
+                    engine.put(0, &key, Bytes::from(vec![b'v'; 64]), None)?;
                 }
                 Ok::<(), Error>(())
             })
@@ -248,11 +248,11 @@ fn a_compaction_never_drops_an_element_for_a_pop_that_is_not_durable() {
     let machine = |fs: &MemFs| open_bound(fs, &options).unwrap();
     let engine = machine(&fs);
     let items = [Bytes::from_static(b"first"), Bytes::from_static(b"second")];
-    engine.push(0, key(), End::Back, &items).unwrap();
+    engine.push(0, &key(), End::Back, &items).unwrap();
     engine.inner.flush_memtables().unwrap();
     // A second level-0 table, so the compaction below merges (one table would just move down).
     let other = Bytes::from_static(b"other");
-    engine.put(0, other.clone(), other, None).unwrap();
+    engine.put(0, &other, other.clone(), None).unwrap();
     engine.inner.flush_memtables().unwrap();
     assert_eq!(
         engine.pop(0, &key(), End::Front).unwrap(),
@@ -273,7 +273,7 @@ fn a_periodic_sync_makes_earlier_writes_survive_a_power_cut() {
     let machine = |fs: &MemFs| open_bound(fs, &options).unwrap();
     let engine = machine(&fs);
     engine
-        .put(0, key(), Bytes::from_static(b"periodic"), None)
+        .put(0, &key(), Bytes::from_static(b"periodic"), None)
         .unwrap();
     // Wait (bounded) for the background sync to cover the write.
     let written = engine.inner.visible();
@@ -302,14 +302,14 @@ fn in_sync_mode_len_leaves_out_a_blind_insert_waiting_for_its_fsync() {
     let fs = MemFs::new();
     let engine = Arc::new(open(&fs, &options(Durability::Sync)));
     engine
-        .put(0, Bytes::from_static(b"old"), key(), None)
+        .put(0, &Bytes::from_static(b"old"), key(), None)
         .unwrap();
     let (gate, armed) = hold_next_sync(&engine);
     armed.store(true, Ordering::SeqCst);
     std::thread::scope(|s| {
         let writer = {
             let engine = Arc::clone(&engine);
-            s.spawn(move || engine.put(0, key(), Bytes::from_static(b"v"), None))
+            s.spawn(move || engine.put(0, &key(), Bytes::from_static(b"v"), None))
         };
         assert!(gate.wait_for_arrival(Duration::from_secs(60)));
         let waiting = engine.len(0);

@@ -34,7 +34,7 @@ fn key(i: u32) -> Bytes {
 }
 
 fn put(engine: &DiskEngine, i: u32) -> Result<()> {
-    engine.put(0, key(i), Bytes::from(vec![b'v'; VALUE]), None)
+    engine.put(0, &key(i), Bytes::from(vec![b'v'; VALUE]), None)
 }
 
 /// Five writes take the log past 4 KiB: the sync thread starts an fsync, which the test holds.
