@@ -39,6 +39,17 @@ impl EngineKind {
             EngineKind::Redb => "redb",
         }
     }
+
+    /// How the names of the engine's write-ahead log files end, or `None` for an engine
+    /// without one (redb commits in place). An open after a crash replays what these hold.
+    pub fn log_suffix(self) -> Option<&'static str> {
+        match self {
+            EngineKind::Tidekv => Some(".wal"),
+            EngineKind::Fjall => Some(".jnl"),
+            EngineKind::Rocksdb => Some(".log"),
+            EngineKind::Redb => None,
+        }
+    }
 }
 
 impl FromStr for EngineKind {

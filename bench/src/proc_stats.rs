@@ -79,15 +79,20 @@ pub struct DirSize {
 
 /// Sizes of the regular files under `dir`, recursively.
 pub fn dir_size(dir: &Path) -> Result<DirSize> {
+    files_size(dir, "")
+}
+
+/// Sizes of the regular files under `dir` whose names end with `suffix`, recursively.
+pub fn files_size(dir: &Path, suffix: &str) -> Result<DirSize> {
     let mut total = DirSize::default();
     for entry in fs::read_dir(dir).with_context(|| format!("listing {}", dir.display()))? {
         let entry = entry?;
         let meta = entry.metadata()?;
         if meta.is_dir() {
-            let sub = dir_size(&entry.path())?;
+            let sub = files_size(&entry.path(), suffix)?;
             total.apparent += sub.apparent;
             total.allocated += sub.allocated;
-        } else if meta.is_file() {
+        } else if meta.is_file() && entry.file_name().to_string_lossy().ends_with(suffix) {
             total.apparent += meta.len();
             total.allocated += meta.blocks() * 512;
         }

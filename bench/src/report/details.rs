@@ -1,5 +1,5 @@
 //! The report's tables on the insert workload (memory, disk, write amplification) and its
-//! details (tidekv's own counters, fsyncs per write, what a crash lost).
+//! details (tidekv's own counters, fsyncs per write, the log an open found, what a crash lost).
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -153,6 +153,29 @@ pub(super) fn details(w: &mut String, plan: &Plan, runs: &[Run]) {
                 mib(Some(user)),
                 mix_written / mix_user
             );
+        }
+    }
+    for workload in [Workload::OpenAfterClose, Workload::OpenAfterCrash] {
+        for &engine in &plan.engines {
+            let rounds: Vec<String> = done(runs, workload, engine)
+                .iter()
+                .filter_map(|(round, m)| {
+                    Some(format!(
+                        "round {round}: {:.3} s with {} MiB of log",
+                        get(m, "open_secs")?,
+                        mib(get(m, "log_allocated_at_open"))
+                    ))
+                })
+                .collect();
+            if !rounds.is_empty() {
+                let _ = writeln!(
+                    w,
+                    "- {} {}: open time and the log it found: {}",
+                    engine.name(),
+                    workload.name(),
+                    rounds.join("; ")
+                );
+            }
         }
     }
     for &engine in &plan.engines {

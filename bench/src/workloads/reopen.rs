@@ -10,6 +10,7 @@ use anyhow::{bail, Context, Result};
 use super::{filled, load, open, secs, Report, RunSpec, Watchdog};
 use crate::data::{self, Rng, Values, KEY_LEN};
 use crate::engines::WriteMode;
+use crate::proc_stats;
 
 /// Point reads timed after the open, at random keys: the first reads of a store pay for what
 /// its open left for later (index and filter loads, table opens).
@@ -93,6 +94,12 @@ fn timed_open(spec: &RunSpec<'_>, dog: &Watchdog, report: &mut Report) -> Result
     let reads: Vec<[u8; KEY_LEN]> = (0..FIRST_READS)
         .map(|_| data::key(rng.below(spec.keys)))
         .collect();
+    // What the open has to replay: the log files' blocks (fjall's journal and tidekv's log are
+    // sparse ahead of their writes, so the length would overstate them).
+    if let Some(suffix) = spec.engine.log_suffix() {
+        let log = proc_stats::files_size(spec.dir, suffix)?;
+        report.put("log_allocated_at_open", log.allocated as f64);
+    }
     dog.phase("timed open", None);
     let start = Instant::now();
     let kv = open(spec, WriteMode::Buffered)?;
