@@ -10,6 +10,8 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
+use crate::disk::table::block_builder::get_varint32;
+
 /// A validated raw data block. Cheap to clone: the bytes and the restart array are shared.
 ///
 /// Invariants (checked by [`Block::new`]):
@@ -212,6 +214,16 @@ impl BlockIter {
         self.has_prev.then_some(self.key.as_slice())
     }
 
+    /// The next entry as borrowed `(key, value)`, with no allocation, for a caller that copies
+    /// out what it keeps; `None` at the end. Only for an iterator from [`Block::iter`].
+    pub(crate) fn next_slices(&mut self) -> Result<Option<KeyValue<'_>>, String> {
+        let Some(entry) = self.advance()? else {
+            return Ok(None);
+        };
+        let value = self.block.raw.get(entry.value_at..entry.end);
+        Ok(Some((&self.key, value.unwrap_or_default())))
+    }
+
     fn next_entry(&mut self) -> Result<Option<(Bytes, Bytes)>, String> {
         Ok(self.advance()?.map(|entry| self.materialize(&entry)))
     }
@@ -304,6 +316,9 @@ impl Iterator for BlockIter {
     }
 }
 
+/// An entry's key and value, borrowed.
+pub(crate) type KeyValue<'a> = (&'a [u8], &'a [u8]);
+
 /// Where the parts of one entry lie in the raw block.
 struct EntryBounds {
     shared: usize,
@@ -359,26 +374,6 @@ fn decode_entry(raw: &[u8], at: usize, data_end: usize) -> Result<EntryBounds, S
         value_at,
         end,
     })
-}
-
-/// Reads a LEB128 varint of at most 5 bytes at `*pos` and moves `*pos` past it.
-pub(crate) fn get_varint32(data: &[u8], pos: &mut usize) -> Result<u32, String> {
-    let start = *pos;
-    let mut value: u32 = 0;
-    for i in 0..5 {
-        let byte = *data
-            .get(start + i)
-            .ok_or_else(|| format!("varint at offset {start} runs past the entries"))?;
-        if i == 4 && byte > 0x0F {
-            return Err(format!("varint at offset {start} overflows 32 bits"));
-        }
-        value |= u32::from(byte & 0x7F) << (7 * i);
-        if byte & 0x80 == 0 {
-            *pos = start + i + 1;
-            return Ok(value);
-        }
-    }
-    Err(format!("varint at offset {start} overflows 32 bits"))
 }
 
 fn read_u32(raw: &[u8], at: usize) -> Result<u32, String> {

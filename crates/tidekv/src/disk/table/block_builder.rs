@@ -137,6 +137,26 @@ pub(crate) fn put_varint32(out: &mut Vec<u8>, mut value: u32) {
     out.push(value as u8);
 }
 
+/// Reads a LEB128 varint of at most 5 bytes at `*pos` and moves `*pos` past it.
+pub(crate) fn get_varint32(data: &[u8], pos: &mut usize) -> Result<u32, String> {
+    let start = *pos;
+    let mut value: u32 = 0;
+    for i in 0..5 {
+        let byte = *data
+            .get(start + i)
+            .ok_or_else(|| format!("varint at offset {start} runs past the entries"))?;
+        if i == 4 && byte > 0x0F {
+            return Err(format!("varint at offset {start} overflows 32 bits"));
+        }
+        value |= u32::from(byte & 0x7F) << (7 * i);
+        if byte & 0x80 == 0 {
+            *pos = start + i + 1;
+            return Ok(value);
+        }
+    }
+    Err(format!("varint at offset {start} overflows 32 bits"))
+}
+
 fn common_prefix_len(a: &[u8], b: &[u8]) -> usize {
     a.iter().zip(b).take_while(|(x, y)| x == y).count()
 }

@@ -25,8 +25,8 @@ fn a_flipped_bit_in_a_data_block_is_reported_by_the_get_and_iter_that_read_it() 
         let block_keys: Vec<usize> = (0..500)
             .filter(|&i| {
                 let index = table.inner.index().unwrap();
-                let at = index.partition_point(|e| e.last_key < entries[i].0);
-                index[at].handle.offset == victim
+                let at = index.first_ending_at_or_after(&entries[i].0);
+                index.get(at).unwrap().handle.offset == victim
             })
             .collect();
         assert!(!block_keys.is_empty());

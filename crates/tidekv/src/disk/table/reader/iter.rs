@@ -56,7 +56,7 @@ impl TableIter {
                 return;
             }
         };
-        let at = index.partition_point(|e| e.last_key.as_ref() < target);
+        let at = index.first_ending_at_or_after(target);
         self.next_block = at;
         let Some(entry) = index.get(at) else {
             self.done = true;
@@ -87,7 +87,7 @@ impl TableIter {
                         if !self.yielded && block_index > 0 {
                             // The first key of a block must follow the previous block's last key.
                             let prev = index.get(block_index - 1);
-                            if prev.is_some_and(|p| key <= p.last_key) {
+                            if prev.is_some_and(|p| key.as_ref() <= p.last_key) {
                                 return Err(self.table.corrupt(
                                     offset(),
                                     "data block starts at or before the previous block's last key"
@@ -100,7 +100,7 @@ impl TableIter {
                     }
                     Some(Err(why)) => return Err(self.table.corrupt(offset(), why)),
                     None => {
-                        let expected = index.get(block_index).map(|e| e.last_key.as_ref());
+                        let expected = index.get(block_index).map(|e| e.last_key);
                         if !self.yielded || iter.last_key() != expected {
                             return Err(self.table.corrupt(
                                 offset(),

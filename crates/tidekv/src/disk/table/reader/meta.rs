@@ -1,12 +1,10 @@
-//! The table's metadata as pure functions over bytes: the footer, the properties block and the
-//! index, each checked against the layout of `docs/format/sstable.md` ("Table layout"). Every
+//! The table's metadata as pure functions over bytes: the footer and the properties block (the
+//! index is `index.rs`), each checked against the layout of `docs/format/sstable.md` ("Table layout"). Every
 //! failure is a reason string; the reader turns it into `Error::Corruption` at the block's offset.
 
 use bytes::Bytes;
 
-use super::IndexEntry;
 use crate::disk::key::split_seq;
-use crate::disk::table::block::Block;
 use crate::disk::table::builder::{
     footer_crc, BlockHandle, TableInfo, FOOTER_LEN, FORMAT_VERSION, HANDLE_LEN, MAGIC,
     OLDEST_READ_VERSION,
@@ -110,48 +108,6 @@ fn take<'a>(raw: &'a [u8], pos: &mut usize, n: usize) -> Result<&'a [u8], String
     Ok(bytes)
 }
 
-/// Reads every index entry and checks that the data blocks it names are contiguous from offset 0
-/// to `data_end` and that the last one ends at the table's largest key.
-pub(super) fn parse_index(
-    block: &Block,
-    data_end: u64,
-    info: &TableInfo,
-) -> Result<Vec<IndexEntry>, String> {
-    let mut index = Vec::new();
-    let mut expected = 0u64;
-    for entry in block.iter() {
-        let (last_key, value) = entry?;
-        if value.len() != HANDLE_LEN {
-            return Err(format!(
-                "block handle of {} bytes, not {HANDLE_LEN}",
-                value.len()
-            ));
-        }
-        let handle = read_handle(&value, 0);
-        if handle.offset != expected || handle.size == 0 || handle.end() > data_end {
-            return Err(format!(
-                "data block {} at {}..{} breaks the layout (expected to start at {expected}, \
-                 data ends at {data_end})",
-                index.len(),
-                handle.offset,
-                handle.end()
-            ));
-        }
-        expected = handle.end();
-        index.push(IndexEntry { last_key, handle });
-    }
-    if expected != data_end {
-        return Err(format!(
-            "data blocks end at {expected}, but the filter starts at {data_end}"
-        ));
-    }
-    match index.last() {
-        Some(last) if last.last_key == info.largest => Ok(index),
-        Some(_) => Err("last data block does not end at the table's largest key".into()),
-        None => Err("no data blocks".into()),
-    }
-}
-
 /// The physical block at `handle`, if it lies inside `region`, the bytes of the file from offset
 /// `base`.
 pub(super) fn physical(region: &[u8], base: u64, handle: BlockHandle) -> Result<&[u8], String> {
@@ -172,7 +128,7 @@ pub(super) fn physical(region: &[u8], base: u64, handle: BlockHandle) -> Result<
         })
 }
 
-fn read_handle(bytes: &[u8], at: usize) -> BlockHandle {
+pub(super) fn read_handle(bytes: &[u8], at: usize) -> BlockHandle {
     BlockHandle {
         offset: read_u64(bytes, at),
         size: read_u64(bytes, at + 8),

@@ -19,7 +19,8 @@
 //! - `open.rs`: [`TableReader::open`], per format version.
 //! - `filter.rs`: the bloom filter as a reader holds it.
 //! - `iter.rs`: [`TableIter`], ordered and seekable iteration over the data blocks.
-//! - `meta.rs`: parsing and checking the footer, the properties block and the index.
+//! - `index.rs`: [`TableIndex`], the index as a reader holds it (two allocations).
+//! - `meta.rs`: parsing and checking the footer and the properties block.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -38,13 +39,14 @@ use crate::disk::table::metadata_budget::MetadataBudget;
 use crate::error::{Error, Result};
 
 mod filter;
+mod index;
 mod iter;
 mod meta;
 mod open;
 
 use self::filter::TableFilter;
+use self::index::TableIndex;
 pub(crate) use self::iter::TableIter;
-use self::meta::parse_index;
 
 /// An open table. Cheap to clone; clones share the open file, the pinned metadata and the skip
 /// counter.
@@ -73,7 +75,7 @@ struct Inner {
     charges: Charges,
     /// Where the index block is, and the index once read.
     index_handle: BlockHandle,
-    index: OnceLock<Vec<IndexEntry>>,
+    index: OnceLock<TableIndex>,
     data_end: u64,
     filter: TableFilter,
     info: TableInfo,
@@ -85,21 +87,6 @@ struct Charges {
     open: usize,
     index: AtomicUsize,
     filter: AtomicUsize,
-}
-
-/// One data block: its last key and where it is.
-#[derive(Debug)]
-struct IndexEntry {
-    last_key: Bytes,
-    handle: BlockHandle,
-}
-
-/// The bytes a parsed index pins.
-fn index_bytes(index: &[IndexEntry]) -> usize {
-    index
-        .iter()
-        .map(|e| e.last_key.len() + std::mem::size_of::<IndexEntry>())
-        .sum()
 }
 
 impl TableReader {
@@ -120,8 +107,7 @@ impl TableReader {
         }
         let target = lookup.seek().bytes().as_ref();
         let index = self.inner.index()?;
-        let at = index.partition_point(|e| e.last_key.as_ref() < target);
-        let Some(entry) = index.get(at) else {
+        let Some(entry) = index.get(index.first_ending_at_or_after(target)) else {
             return Ok(None);
         };
         let offset = entry.handle.offset;
@@ -188,7 +174,11 @@ impl TableReader {
     /// The last internal key of data block `i`, if there is one (reads the index if it is not
     /// in memory yet).
     pub(crate) fn block_last_key(&self, i: usize) -> Result<Option<Bytes>> {
-        Ok(self.inner.index()?.get(i).map(|e| e.last_key.clone()))
+        Ok(self
+            .inner
+            .index()?
+            .get(i)
+            .map(|e| Bytes::copy_from_slice(e.last_key)))
     }
 
     /// The table's file number, its key in the block cache.
@@ -219,7 +209,7 @@ impl Inner {
     }
 
     /// The index, read, checked and pinned on first use.
-    fn index(&self) -> Result<&[IndexEntry]> {
+    fn index(&self) -> Result<&TableIndex> {
         if let Some(index) = self.index.get() {
             return Ok(index);
         }
@@ -229,16 +219,19 @@ impl Inner {
         let physical = read(&*self.file, &self.path, handle.offset, size, "index block")?;
         let index = decode_block(Bytes::from(physical))
             .and_then(Block::new)
-            .and_then(|block| parse_index(&block, self.data_end, &self.info))
+            .and_then(|block| TableIndex::parse(&block, self.data_end, &self.info))
             .map_err(|why| self.corrupt(handle.offset, format!("index block: {why}")))?;
-        let bytes = index_bytes(&index);
+        let bytes = index.pinned_bytes();
         if self.index.set(index).is_ok() {
             // Pinned whatever the budget: the table cannot be read without it, and the table
             // cache closes other tables to make up for it.
             self.budget.charge(bytes);
             self.charges.index.store(bytes, Ordering::Relaxed);
         }
-        Ok(self.index.get().map_or(&[], Vec::as_slice))
+        // `set` failed only because another thread set it first.
+        self.index.get().ok_or_else(|| {
+            self.corrupt(handle.offset, "index block: not kept after reading".into())
+        })
     }
 
     /// The data block at `handle`: from the cache, or read, checked, decoded and cached.

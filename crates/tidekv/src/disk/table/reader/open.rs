@@ -12,8 +12,9 @@ use std::sync::{Arc, OnceLock};
 use bytes::Bytes;
 
 use super::filter::TableFilter;
-use super::meta::{parse_footer, parse_index, parse_properties, physical, Footer};
-use super::{index_bytes, read, Charges, Inner, TableReader};
+use super::index::TableIndex;
+use super::meta::{parse_footer, parse_properties, physical, Footer};
+use super::{read, Charges, Inner, TableReader};
 use crate::disk::fs::{Fs, RandomAccessFile};
 use crate::disk::table::block::Block;
 use crate::disk::table::bloom::BloomFilter;
@@ -87,7 +88,7 @@ impl TableReader {
 struct Opened {
     filter: TableFilter,
     info: TableInfo,
-    index: OnceLock<Vec<super::IndexEntry>>,
+    index: OnceLock<TableIndex>,
     /// Bytes read and kept.
     pinned: usize,
 }
@@ -131,9 +132,9 @@ fn open_whole(file: &dyn RandomAccessFile, path: &Path, footer: &Footer) -> Resu
     let info = parse_properties(&raw_block(footer.properties, "properties block")?)
         .map_err(|why| corrupt(footer.properties.offset, format!("properties block: {why}")))?;
     let index = Block::new(raw_block(footer.index, "index block")?)
-        .and_then(|block| parse_index(&block, footer.filter.offset, &info))
+        .and_then(|block| TableIndex::parse(&block, footer.filter.offset, &info))
         .map_err(|why| corrupt(footer.index.offset, format!("index block: {why}")))?;
-    let pinned = meta_len + index_bytes(&index);
+    let pinned = meta_len + index.pinned_bytes();
     Ok(Opened {
         filter: TableFilter::Whole(filter),
         info,

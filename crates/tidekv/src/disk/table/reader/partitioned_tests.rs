@@ -43,7 +43,7 @@ fn an_open_reads_no_index_or_filter_and_the_first_lookup_pins_both_while_there_i
     let found = table.get_at(&prefix("user:000042"), u64::MAX).unwrap();
     assert_eq!(found.map(|(seq, _)| seq), Some(43));
     assert!(table.inner.index.get().is_some() && filter_kept(&table));
-    let index = index_bytes(table.inner.index().unwrap());
+    let index = table.inner.index().unwrap().pinned_bytes();
     let pinned = at_open + index + partitions_len(&table);
     assert_eq!(table.metadata_bytes(), pinned);
     assert_eq!((budget.used(), blocks.stats().reserved), (pinned, pinned));
@@ -88,7 +88,7 @@ fn without_room_lookups_read_one_partition_each_and_keep_no_filter() {
         "a present key was filtered out"
     );
     assert!(!filter_kept(&table), "the filter was kept past the budget");
-    let index = index_bytes(table.inner.index().unwrap());
+    let index = table.inner.index().unwrap().pinned_bytes();
     assert_eq!(budget.used(), table.metadata_bytes());
     assert!(budget.used() >= index && budget.used() < index + 1024);
 }

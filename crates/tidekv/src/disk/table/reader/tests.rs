@@ -181,9 +181,9 @@ fn seek_lands_on_the_first_key_at_or_after_the_target() {
         assert_eq!(from(&after_prev), &entries[i..]);
     }
     // The last key of every block, and just past it (the next block's first key).
-    for e in table.inner.index().unwrap() {
+    for e in table.inner.index().unwrap().iter() {
         let at = entries.iter().position(|(k, _)| *k == e.last_key).unwrap();
-        assert_eq!(from(&e.last_key), &entries[at..]);
+        assert_eq!(from(e.last_key), &entries[at..]);
         let mut past = e.last_key.to_vec();
         past.push(0);
         assert_eq!(from(&past), &entries[at + 1..]);

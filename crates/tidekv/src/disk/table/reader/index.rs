@@ -1,0 +1,219 @@
+//! [`TableIndex`]: a table's index as a reader holds it.
+//!
+//! The index block names each data block by its last internal key and its handle. A reader keeps
+//! it parsed, for binary search and for stepping block by block. It was a `Vec` of entries that
+//! each owned their key: an allocation per data block, so loading a 32 MiB table's index cost
+//! thousands of allocations and dropping it as many frees. Once a store's indexes outgrow the
+//! metadata budget, tables are closed and their indexes read again all the time, and random reads
+//! at 100M keys spent 90 % of their time there (`bench/profiles/get-100m-default-47e1e6e.txt`).
+//! Now every last key lies in one buffer and every handle in another: two allocations whatever
+//! the table's size, and about half the bytes pinned.
+
+use crate::disk::table::block::Block;
+use crate::disk::table::builder::{BlockHandle, TableInfo, HANDLE_LEN};
+
+use super::meta::read_handle;
+
+/// A table's data blocks in key order: each one's last key and where it lies.
+///
+/// Invariants (checked by [`TableIndex::parse`]):
+/// 1. `slots` is not empty; slot `i`'s key is `keys[slots[i-1].key_end..slots[i].key_end]` (from
+///    0 for the first), and the keys strictly increase.
+/// 2. The handles are contiguous from offset 0 to the table's `data_end`, each non-empty.
+#[derive(Debug)]
+pub(super) struct TableIndex {
+    keys: Vec<u8>,
+    slots: Vec<Slot>,
+}
+
+#[derive(Debug)]
+struct Slot {
+    /// Where this block's last key ends in `keys`.
+    key_end: usize,
+    handle: BlockHandle,
+}
+
+/// One data block of an index, borrowed from it.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct IndexEntry<'a> {
+    pub(super) last_key: &'a [u8],
+    pub(super) handle: BlockHandle,
+}
+
+impl TableIndex {
+    /// Reads every entry of the index `block` and checks that the data blocks it names are
+    /// contiguous from offset 0 to `data_end` and that the last one ends at the table's largest
+    /// key. Keys are copied out of the block as it is walked, with no allocation per entry.
+    pub(super) fn parse(block: &Block, data_end: u64, info: &TableInfo) -> Result<Self, String> {
+        let mut keys = Vec::new();
+        let mut slots: Vec<Slot> = Vec::new();
+        let mut expected = 0u64;
+        let mut entries = block.iter();
+        while let Some((last_key, value)) = entries
+            .next_slices()
+            .map_err(|why| format!("corrupt data block: {why}"))?
+        {
+            if value.len() != HANDLE_LEN {
+                return Err(format!(
+                    "block handle of {} bytes, not {HANDLE_LEN}",
+                    value.len()
+                ));
+            }
+            let handle = read_handle(value, 0);
+            if handle.offset != expected || handle.size == 0 || handle.end() > data_end {
+                return Err(format!(
+                    "data block {} at {}..{} breaks the layout (expected to start at {expected}, \
+                     data ends at {data_end})",
+                    slots.len(),
+                    handle.offset,
+                    handle.end()
+                ));
+            }
+            expected = handle.end();
+            keys.extend_from_slice(last_key);
+            slots.push(Slot {
+                key_end: keys.len(),
+                handle,
+            });
+        }
+        if expected != data_end {
+            return Err(format!(
+                "data blocks end at {expected}, but the filter starts at {data_end}"
+            ));
+        }
+        // Pinned for as long as the table stays open: give back what doubling left over.
+        keys.shrink_to_fit();
+        slots.shrink_to_fit();
+        let index = TableIndex { keys, slots };
+        match index.get(index.len().wrapping_sub(1)) {
+            Some(last) if last.last_key == info.largest.as_ref() => Ok(index),
+            Some(_) => Err("last data block does not end at the table's largest key".into()),
+            None => Err("no data blocks".into()),
+        }
+    }
+
+    /// How many data blocks the table has.
+    pub(super) fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Data block `i`, if there is one.
+    pub(super) fn get(&self, i: usize) -> Option<IndexEntry<'_>> {
+        let slot = self.slots.get(i)?;
+        let start = match i.checked_sub(1) {
+            Some(prev) => self.slots.get(prev)?.key_end,
+            None => 0,
+        };
+        Some(IndexEntry {
+            last_key: self.keys.get(start..slot.key_end)?,
+            handle: slot.handle,
+        })
+    }
+
+    /// The number of the first data block whose last key is `>= target`: the only block that can
+    /// hold `target` (`len()` if every key is smaller).
+    pub(super) fn first_ending_at_or_after(&self, target: &[u8]) -> usize {
+        // Keys increase (invariant 1), so "last key < target" holds for a prefix of the blocks.
+        let (mut low, mut high) = (0, self.len());
+        while low < high {
+            let mid = low + (high - low) / 2;
+            if self.get(mid).is_some_and(|e| e.last_key < target) {
+                low = mid + 1;
+            } else {
+                high = mid;
+            }
+        }
+        low
+    }
+
+    /// Every data block, in order.
+    #[cfg(test)]
+    pub(super) fn iter(&self) -> impl Iterator<Item = IndexEntry<'_>> + '_ {
+        (0..self.len()).filter_map(|i| self.get(i))
+    }
+
+    /// The bytes this index pins: both buffers, at their capacity.
+    pub(super) fn pinned_bytes(&self) -> usize {
+        self.keys.capacity() + self.slots.capacity() * std::mem::size_of::<Slot>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+
+    use super::*;
+    use crate::disk::table::block_builder::BlockBuilder;
+
+    fn handle(offset: u64, size: u64) -> Vec<u8> {
+        let mut out = Vec::new();
+        BlockHandle { offset, size }.encode(&mut out);
+        out
+    }
+
+    fn info(largest: &[u8]) -> TableInfo {
+        TableInfo {
+            size: 0,
+            entries: 0,
+            smallest: Bytes::new(),
+            largest: Bytes::copy_from_slice(largest),
+            min_seq: 0,
+            max_seq: 0,
+        }
+    }
+
+    /// An index block naming blocks of 10 bytes each, ending at `keys`.
+    fn index_block(keys: &[&[u8]]) -> Block {
+        let mut builder = BlockBuilder::new(2);
+        for (i, key) in keys.iter().enumerate() {
+            builder.add(key, &handle(i as u64 * 10, 10)).unwrap();
+        }
+        Block::new(Bytes::from(builder.finish())).unwrap()
+    }
+
+    #[test]
+    fn entries_and_searches_match_the_block() {
+        let keys: [&[u8]; 5] = [b"apple", b"apricot", b"banana", b"band", b"cherry"];
+        let index = TableIndex::parse(&index_block(&keys), 50, &info(b"cherry")).unwrap();
+        assert_eq!(index.len(), 5);
+        for (i, key) in keys.iter().enumerate() {
+            let entry = index.get(i).unwrap();
+            assert_eq!(entry.last_key, *key);
+            assert_eq!(
+                entry.handle,
+                BlockHandle {
+                    offset: i as u64 * 10,
+                    size: 10
+                }
+            );
+        }
+        assert!(index.get(5).is_none());
+        // The block that can hold a key is the first whose last key is not smaller.
+        for (target, block) in [
+            (&b""[..], 0),
+            (b"apple", 0),
+            (b"applf", 1),
+            (b"apricot", 1),
+            (b"b", 2),
+            (b"banana!", 3),
+            (b"cherry", 4),
+            (b"cherry!", 5),
+        ] {
+            assert_eq!(index.first_ending_at_or_after(target), block, "{target:?}");
+        }
+        assert!(index.pinned_bytes() >= 25 + 5 * std::mem::size_of::<Slot>());
+    }
+
+    #[test]
+    fn a_layout_the_index_breaks_is_refused() {
+        let keys: [&[u8]; 2] = [b"a", b"b"];
+        let block = index_block(&keys);
+        let gap = TableIndex::parse(&block, 30, &info(b"b")).unwrap_err();
+        assert!(gap.contains("data blocks end at 20"), "{gap}");
+        let wrong_last = TableIndex::parse(&block, 20, &info(b"c")).unwrap_err();
+        assert!(wrong_last.contains("largest key"), "{wrong_last}");
+        let empty = Block::new(Bytes::from(BlockBuilder::new(2).finish())).unwrap();
+        let none = TableIndex::parse(&empty, 0, &info(b"")).unwrap_err();
+        assert_eq!(none, "no data blocks");
+    }
+}
