@@ -258,6 +258,14 @@ impl Keyspace {
         }
     }
 
+    /// [`Keyspace::serve`] for a borrowed key: the key is copied only when some call waits, so
+    /// a push nobody waits for allocates nothing here.
+    pub(crate) fn serve_borrowed(&self, ks: u32, key: &[u8]) {
+        if self.shared.waiters.any() {
+            self.serve(ks, &Bytes::copy_from_slice(key));
+        }
+    }
+
     /// Serves the calls blocked on list `key`, oldest first, while it has elements.
     pub(crate) fn serve(&self, ks: u32, key: &Bytes) {
         let waiters: &Waiters = &self.shared.waiters;

@@ -38,7 +38,7 @@ impl Keyspace {
             })?,
         };
         if len > 0 {
-            self.serve(self.ks, &Bytes::copy_from_slice(key));
+            self.serve_borrowed(self.ks, key);
         }
         Ok(usize::try_from(len).unwrap_or(usize::MAX))
     }

@@ -92,9 +92,7 @@ impl Keyspace {
             return Err(Error::invalid("values", "a push needs at least one value"));
         }
         let len = self.shared.engine.push(self.ks, key, end, &values)?;
-        if self.shared.waiters.any() {
-            self.serve(self.ks, &Bytes::copy_from_slice(key));
-        }
+        self.serve_borrowed(self.ks, key);
         Ok(usize::try_from(len).unwrap_or(usize::MAX))
     }
 
