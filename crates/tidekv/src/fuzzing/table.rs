@@ -160,8 +160,9 @@ fn fix_table(data: &mut [u8]) {
     let magic = data.get(crc_at + 4..).unwrap_or_default();
     let crc = footer_crc(head, magic);
     put(data, crc_at, &crc.to_le_bytes());
-    // Twice: the data blocks are found through the index, which decodes once its checksum is fixed.
-    for _ in 0..2 {
+    // Three times: the data blocks are found through the index partitions, found through the top
+    // level (format 4), and each decodes only once its checksum is fixed.
+    for _ in 0..3 {
         let layout = table_layout(data);
         for (start, end) in layout.meta.into_iter().chain(layout.data) {
             let crc = crc32c::crc32c(data.get(start..end - 4).unwrap_or_default());
@@ -171,7 +172,8 @@ fn fix_table(data: &mut [u8]) {
 }
 
 /// Where the physical blocks of a table lie, as far as its footer and index say: the filter,
-/// properties and index blocks, and the data blocks (each at least 5 bytes, inside the file).
+/// properties and index blocks (from format 4, the top level and the index partitions), and the
+/// data blocks (each at least 5 bytes, inside the file).
 struct Layout {
     meta: Vec<(usize, usize)>,
     data: Vec<(usize, usize)>,
@@ -232,17 +234,35 @@ fn table_layout(data: &[u8]) -> Layout {
             layout.meta.extend(filter_blocks(data, start, end));
         }
     }
-    let index = block_at(data, footer_at + 2 * HANDLE_LEN)
-        .and_then(|(start, end)| data.get(start..end))
-        .and_then(|physical| decode_block(Bytes::copy_from_slice(physical)).ok())
-        .and_then(|raw| Block::new(raw).ok());
-    if let Some(index) = index {
-        for entry in index.iter().take(100_000) {
-            let Ok((_, handle)) = entry else { break };
-            if handle.len() == HANDLE_LEN {
-                layout.data.extend(block_at(&handle, 0));
+    let decode = |(start, end): (usize, usize)| {
+        data.get(start..end)
+            .and_then(|physical| decode_block(Bytes::copy_from_slice(physical)).ok())
+            .and_then(|raw| Block::new(raw).ok())
+    };
+    // Handles named by the entries of an index-format block (the first 16 bytes of each value).
+    let named = |block: Block| {
+        let mut handles = Vec::new();
+        for entry in block.iter().take(100_000) {
+            let Ok((_, value)) = entry else { break };
+            if value.len() >= HANDLE_LEN {
+                handles.extend(block_at(&value, 0));
             }
         }
+        handles
+    };
+    let index = block_at(data, footer_at + 2 * HANDLE_LEN);
+    let data_indexes = match (version >= 4, index.and_then(decode)) {
+        // Format 4: the footer names the top level, whose entries name the index partitions.
+        (true, Some(top)) => {
+            let partitions = named(top);
+            layout.meta.extend(partitions.iter().copied());
+            partitions.into_iter().filter_map(decode).collect()
+        }
+        (false, Some(index)) => vec![index],
+        (_, None) => Vec::new(),
+    };
+    for index in data_indexes {
+        layout.data.extend(named(index));
     }
     layout
 }

@@ -204,15 +204,8 @@ impl Inner {
             }
             match span {
                 Span::Table(table) => {
-                    let (prev, blocks) = table.with_reader(|reader| {
-                        let blocks = reader.block_count()?.max(1);
-                        let i = usize::try_from(pick % blocks as u64).unwrap_or(0);
-                        let prev = match i.checked_sub(1) {
-                            Some(p) => reader.block_last_key(p)?,
-                            None => None,
-                        };
-                        Ok((prev, blocks))
-                    })?;
+                    let (prev, blocks) = table.with_reader(|reader| reader.pick_block(pick))?;
+                    let blocks = blocks.max(1);
                     if let Some(prev) = prev.filter(|k: &Bytes| in_keyspace(k)) {
                         if let Some(user) = user_of(&prev) {
                             start = Bound::Excluded(user);

@@ -1,16 +1,18 @@
-//! Writes one SSTable: data blocks, then the bloom filter, the properties block, the index block and
-//! a fixed-size footer. `docs/format/sstable.md` ("Table layout") is the specification;
-//! [`super::reader`] reads what this writes.
+//! Writes one SSTable: data blocks, then the bloom filter, the properties block, the index
+//! partitions, the index's top level and a fixed-size footer. `docs/format/sstable.md` ("Table
+//! layout") is the specification; [`super::reader`] reads what this writes.
 //!
 //! ```text
-//! data block 0 | ... | data block n-1 | filter | properties | index | footer (64 bytes)
+//! data block 0 | ... | data block n-1 | filter | properties | index partitions | top level | footer
 //! ```
 //!
-//! The filter is a region of physical blocks of its own (`bloom_partitioned.rs`).
+//! The filter is a region of physical blocks of its own (`bloom_partitioned.rs`), and so is the
+//! index (`index_builder.rs`).
 //!
-//! Every block is a physical block (`super::compression`: stored bytes, type, CRC32C). The index is a
-//! block of the data-block format whose keys are each data block's last key and whose values are
-//! block handles (offset u64 LE, size u64 LE of the physical block, trailer included).
+//! Every block is a physical block (`super::compression`: stored bytes, type, CRC32C). An index
+//! partition is a block of the data-block format whose keys are each data block's last key and
+//! whose values are block handles (offset u64 LE, size u64 LE of the physical block, trailer
+//! included); the top level names each partition the same way, followed by where its data starts.
 
 use bytes::Bytes;
 
@@ -20,14 +22,15 @@ use crate::disk::key::{split_seq, SEQ_LEN};
 use crate::disk::table::block_builder::{BlockBuilder, DEFAULT_RESTART_INTERVAL};
 use crate::disk::table::bloom::BloomBuilder;
 use crate::disk::table::compression::encode_block;
+use crate::disk::table::index_builder::{top_level_value, IndexBuilder};
 use crate::error::{Error, Result};
 
 /// The last 8 bytes of every table.
 pub(crate) const MAGIC: [u8; 8] = *b"TIDEKVST";
 /// The table format this code writes. Bump it on any layout change. Version 2 changed the
-/// bloom filter's layout to blocked, version 3 cut it into partitions; this code reads versions
-/// [`OLDEST_READ_VERSION`] and up.
-pub(crate) const FORMAT_VERSION: u32 = 3;
+/// bloom filter's layout to blocked, version 3 cut it into partitions, version 4 cut the index
+/// into partitions; this code reads versions [`OLDEST_READ_VERSION`] and up.
+pub(crate) const FORMAT_VERSION: u32 = 4;
 /// The oldest table format this code reads (version 1: standard bloom filters).
 pub(crate) const OLDEST_READ_VERSION: u32 = 1;
 /// Bytes in the footer: three handles (48), version (4), CRC32C (4), magic (8).
@@ -45,7 +48,8 @@ pub(crate) struct TableOptions {
     /// Entries between two whole keys in a block. Default 16. Smaller makes seeks inside a block
     /// faster and blocks larger.
     pub(crate) restart_interval: usize,
-    /// Compression asked for data and index blocks. Default LZ4 (fast both ways). The filter and
+    /// Compression asked for data blocks and index partitions (an index partition is cut at
+    /// `block_size` too). Default LZ4 (fast both ways). The filter and
     /// properties blocks are never compressed: bloom bits are random, and properties are tiny.
     pub(crate) compression: Compression,
     /// Bloom filter bits per distinct key. Default 10 (about 1% false positives); 0 disables the
@@ -117,7 +121,7 @@ pub(crate) struct TableBuilder {
     options: TableOptions,
     offset: u64,
     block: BlockBuilder,
-    index: BlockBuilder,
+    index: IndexBuilder,
     bloom: BloomBuilder,
     last_key: Vec<u8>,
     smallest: Option<Bytes>,
@@ -135,7 +139,7 @@ impl TableBuilder {
             options,
             offset: 0,
             block: BlockBuilder::new(options.restart_interval),
-            index: BlockBuilder::new(options.restart_interval),
+            index: IndexBuilder::new(options.restart_interval, options.block_size),
             bloom: BloomBuilder::new(options.bloom_bits_per_key),
             last_key: Vec::new(),
             smallest: None,
@@ -233,8 +237,7 @@ impl TableBuilder {
         };
         let properties =
             self.write_block(&encode_properties(&info)?, Compression::None, "properties")?;
-        let index_raw = std::mem::replace(&mut self.index, BlockBuilder::new(1)).finish();
-        let index = self.write_block(&index_raw, self.options.compression, "index")?;
+        let index = self.write_index()?;
         let footer = encode_footer(filter, properties, index);
         self.append(&footer, "footer")?;
         self.file
@@ -261,13 +264,28 @@ impl TableBuilder {
         let restart_interval = self.options.restart_interval;
         let raw = std::mem::replace(&mut self.block, BlockBuilder::new(restart_interval)).finish();
         let handle = self.write_block(&raw, self.options.compression, "data block")?;
-        let mut value = Vec::with_capacity(HANDLE_LEN);
-        handle.encode(&mut value);
-        if let Err(why) = self.index.add(&self.last_key, &value) {
+        if let Err(why) = self.index.add(&self.last_key, handle) {
             self.failed = true;
             return Err(Error::invalid("index entry", why));
         }
         Ok(())
+    }
+
+    /// Writes the index partitions and then the top level naming them; returns the top level's
+    /// handle, which the footer records.
+    fn write_index(&mut self) -> Result<BlockHandle> {
+        let index = std::mem::replace(&mut self.index, IndexBuilder::new(1, 1));
+        let mut top = BlockBuilder::new(self.options.restart_interval);
+        for partition in index.finish() {
+            let handle =
+                self.write_block(&partition.raw, self.options.compression, "index partition")?;
+            let value = top_level_value(handle, partition.data_start);
+            if let Err(why) = top.add(&partition.last_key, &value) {
+                self.failed = true;
+                return Err(Error::invalid("index partition", why));
+            }
+        }
+        self.write_block(&top.finish(), self.options.compression, "top-level index")
     }
 
     /// Encodes `raw` as a physical block, appends it and returns its handle.

@@ -82,6 +82,11 @@ impl MetadataBudget {
         self.used.load(Ordering::Relaxed)
     }
 
+    /// Bytes that can still be charged before the budget is reached.
+    pub(crate) fn room(&self) -> usize {
+        self.max.saturating_sub(self.used())
+    }
+
     /// Whether the charges are over the budget.
     pub(crate) fn over(&self) -> bool {
         self.used() > self.max
@@ -104,7 +109,9 @@ mod tests {
         budget.charge(600);
         assert_eq!((budget.used(), blocks.stats().reserved), (600, 600));
         assert!(!budget.try_charge(401), "600 + 401 is over 1000");
+        assert_eq!(budget.room(), 400);
         assert!(budget.try_charge(400));
+        assert_eq!(budget.room(), 0);
         assert!(!budget.over());
         budget.charge(1);
         assert!(budget.over());

@@ -9,6 +9,7 @@ pub(crate) mod bloom_standard;
 pub(crate) mod builder;
 pub(crate) mod cache;
 pub(crate) mod compression;
+pub(crate) mod index_builder;
 pub(crate) mod metadata_budget;
 pub(crate) mod reader;
 pub(crate) mod table_cache;

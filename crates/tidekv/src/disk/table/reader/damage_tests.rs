@@ -24,9 +24,9 @@ fn a_flipped_bit_in_a_data_block_is_reported_by_the_get_and_iter_that_read_it() 
         let table = open(&fs).unwrap();
         let block_keys: Vec<usize> = (0..500)
             .filter(|&i| {
-                let index = table.inner.index().unwrap();
-                let at = index.first_ending_at_or_after(&entries[i].0);
-                index.get(at).unwrap().handle.offset == victim
+                let blocks = table.inner.blocks().unwrap();
+                let at = blocks.partition_point(|(last, _)| *last < entries[i].0);
+                blocks[at].1.offset == victim
             })
             .collect();
         assert!(!block_keys.is_empty());
@@ -50,13 +50,23 @@ fn a_flipped_bit_in_a_data_block_is_reported_by_the_get_and_iter_that_read_it() 
 }
 
 /// The filter's descriptor, the properties and the footer are read at open: a flipped bit there
-/// fails it. The index and the filter's partitions are read later: a flipped bit there fails the
-/// first read that needs them, at the damaged block's offset.
+/// fails it. The index (its top level and its partitions) and the filter's partitions are read
+/// later: a flipped bit there fails the first read that needs them, at the damaged block's
+/// offset, whether the lookup keeps the whole index (the budget has room) or reads one partition.
 #[test]
 fn a_flipped_bit_in_the_metadata_fails_the_open_or_the_read_that_needs_it() {
+    // Blocks of 1 KiB make an index of several partitions.
+    let options = TableOptions {
+        block_size: 1024,
+        ..TableOptions::default()
+    };
     let fs = MemFs::new();
-    write(&fs, &many(5_000), TableOptions::default());
-    let (_, filter, properties, index, footer) = layout(&open(&fs).unwrap());
+    write(&fs, &many(5_000), options);
+    let table = open(&fs).unwrap();
+    let (_, filter, properties, top, footer) = layout(&table);
+    let named = table.inner.partitions().unwrap();
+    assert!(named.len() > 2, "{} index partitions", named.len());
+    let partitions: Vec<_> = named.iter().map(|(handle, _)| *handle).collect();
     let size = fs.read_all(&path()).unwrap().len() as u64;
     let descriptor = properties - DESCRIPTOR_LEN as u64;
     // 5,000 keys × 10 bits: 98 blocks, so two partitions, the second 4,101 bytes in.
@@ -64,17 +74,18 @@ fn a_flipped_bit_in_the_metadata_fails_the_open_or_the_read_that_needs_it() {
     assert!(second < descriptor);
     let at_open = [
         (descriptor, properties, descriptor),
-        (properties, index, properties),
+        (properties, partitions[0].offset, properties),
         (footer, size, footer),
     ];
-    let at_read = [
-        (index, footer, index),
+    let mut at_read = vec![
+        (top, footer, top),
         (filter, second, filter),
         (second, descriptor, second),
     ];
+    at_read.extend(partitions.iter().map(|p| (p.offset, p.end(), p.offset)));
     let damaged = |offset, bit| {
         let fs = MemFs::new();
-        write(&fs, &many(5_000), TableOptions::default());
+        write(&fs, &many(5_000), options);
         flip(&fs, offset, bit);
         fs
     };
@@ -86,11 +97,29 @@ fn a_flipped_bit_in_the_metadata_fails_the_open_or_the_read_that_needs_it() {
         }
     }
     for (start, end, reported) in at_read {
+        let partition = named.iter().find(|(p, _)| p.offset == reported);
+        let is_partition = partition.is_some();
+        // With room, the first lookup reads the whole filter and the whole index; without, one
+        // partition of each (index partitions and the top level are tested both ways).
+        let budgets = match reported < properties {
+            true => [usize::MAX, usize::MAX],
+            false => [usize::MAX, 0],
+        };
         for offset in [start, (start + end) / 2, end - 1] {
-            for bit in [0, 7] {
-                let table = open(&damaged(offset, bit)).unwrap();
-                // With room in the budget, the first lookup reads the whole filter.
-                assert_corruption(table.get_at(&prefix("user:000042"), u64::MAX), reported);
+            for (bit, budget) in [0, 7].into_iter().zip(budgets) {
+                let fs = damaged(offset, bit);
+                let budget = MetadataBudget::new(BlockCache::new(1 << 20), budget);
+                let table = TableReader::open(&fs, &path(), NUMBER, budget).unwrap();
+                // Without room a lookup reads only its own index partition: ask for the last
+                // key it names.
+                let key = match partition {
+                    Some((_, last)) => split_seq(last).unwrap().0.to_vec(),
+                    None => prefix("user:000042"),
+                };
+                assert_corruption(table.get_at(&key, u64::MAX), reported);
+                if is_partition {
+                    assert_corruption(collect(table.iter()), reported);
+                }
             }
         }
     }

@@ -9,6 +9,8 @@
 //! Now every last key lies in one buffer and every handle in another: two allocations whatever
 //! the table's size, and about half the bytes pinned.
 
+use std::ops::Range;
+
 use crate::disk::table::block::Block;
 use crate::disk::table::builder::{BlockHandle, TableInfo, HANDLE_LEN};
 
@@ -16,10 +18,15 @@ use super::meta::read_handle;
 
 /// A table's data blocks in key order: each one's last key and where it lies.
 ///
-/// Invariants (checked by [`TableIndex::parse`]):
-/// 1. `slots` is not empty; slot `i`'s key is `keys[slots[i-1].key_end..slots[i].key_end]` (from
-///    0 for the first), and the keys strictly increase.
-/// 2. The handles are contiguous from offset 0 to the table's `data_end`, each non-empty.
+/// The same structure holds the top level of a partitioned index (`top_index.rs`), whose handles
+/// name partitions.
+///
+/// Invariants (checked as it is filled, [`TableIndex::extend_with`] and its callers):
+/// 1. Slot `i`'s key is `keys[slots[i-1].key_end..slots[i].key_end]` (from 0 for the first), and
+///    the keys strictly increase. Once parsed, an index has at least one slot.
+/// 2. The handles are contiguous over the part of the file they cover, each non-empty: from
+///    offset 0 to the table's `data_end` for a whole index, over the data range its top level
+///    names for a partition.
 #[derive(Debug)]
 pub(super) struct TableIndex {
     keys: Vec<u8>,
@@ -45,14 +52,33 @@ impl TableIndex {
     /// contiguous from offset 0 to `data_end` and that the last one ends at the table's largest
     /// key. Keys are copied out of the block as it is walked, with no allocation per entry.
     pub(super) fn parse(block: &Block, data_end: u64, info: &TableInfo) -> Result<Self, String> {
-        let mut keys = Vec::new();
-        let mut slots: Vec<Slot> = Vec::new();
-        let mut expected = 0u64;
-        let mut entries = block.iter();
-        while let Some((last_key, value)) = entries
-            .next_slices()
-            .map_err(|why| format!("corrupt data block: {why}"))?
-        {
+        let mut index = TableIndex::empty();
+        index.extend_from(block, 0..data_end, &info.largest)?;
+        index.shrink();
+        Ok(index)
+    }
+
+    /// An index with no entries, to fill with [`TableIndex::extend_from`] (a partitioned index
+    /// is filled one partition at a time) and then [`TableIndex::shrink`].
+    pub(super) fn empty() -> Self {
+        TableIndex {
+            keys: Vec::new(),
+            slots: Vec::new(),
+        }
+    }
+
+    /// Appends the entries of `block`, an index block or partition, which must name data blocks
+    /// contiguous over exactly `data`, non-empty, the last one ending at `last_key`, and whose
+    /// keys must follow the ones already held.
+    pub(super) fn extend_from(
+        &mut self,
+        block: &Block,
+        data: Range<u64>,
+        last_key: &[u8],
+    ) -> Result<(), String> {
+        let first = self.len();
+        let mut expected = data.start;
+        self.extend_with(block, |blocks, value| {
             if value.len() != HANDLE_LEN {
                 return Err(format!(
                     "block handle of {} bytes, not {HANDLE_LEN}",
@@ -60,36 +86,67 @@ impl TableIndex {
                 ));
             }
             let handle = read_handle(value, 0);
-            if handle.offset != expected || handle.size == 0 || handle.end() > data_end {
+            if handle.offset != expected || handle.size == 0 || handle.end() > data.end {
                 return Err(format!(
-                    "data block {} at {}..{} breaks the layout (expected to start at {expected}, \
-                     data ends at {data_end})",
-                    slots.len(),
+                    "data block {blocks} at {}..{} breaks the layout (expected to start at \
+                     {expected}, data ends at {})",
                     handle.offset,
-                    handle.end()
+                    handle.end(),
+                    data.end
                 ));
             }
             expected = handle.end();
-            keys.extend_from_slice(last_key);
-            slots.push(Slot {
-                key_end: keys.len(),
+            Ok(handle)
+        })?;
+        if expected != data.end {
+            return Err(format!(
+                "data blocks end at {expected}, but should end at {}",
+                data.end
+            ));
+        }
+        match self.get(self.len().wrapping_sub(1)) {
+            _ if self.len() == first => Err("no data blocks".into()),
+            Some(last) if last.last_key == last_key => Ok(()),
+            _ => Err("last data block does not end at the key its parent names".into()),
+        }
+    }
+
+    /// Appends every entry of `block`, the handle of each being what `handle` makes of its value
+    /// (given the number of entries held before it), and checks that the keys strictly increase
+    /// from the ones already held.
+    pub(super) fn extend_with(
+        &mut self,
+        block: &Block,
+        mut handle: impl FnMut(usize, &[u8]) -> Result<BlockHandle, String>,
+    ) -> Result<(), String> {
+        let mut entries = block.iter();
+        while let Some((last_key, value)) = entries
+            .next_slices()
+            .map_err(|why| format!("corrupt data block: {why}"))?
+        {
+            if self
+                .get(self.len().wrapping_sub(1))
+                .is_some_and(|prev| prev.last_key >= last_key)
+            {
+                return Err(format!(
+                    "index entry {} does not follow the one before",
+                    self.len()
+                ));
+            }
+            let handle = handle(self.len(), value)?;
+            self.keys.extend_from_slice(last_key);
+            self.slots.push(Slot {
+                key_end: self.keys.len(),
                 handle,
             });
         }
-        if expected != data_end {
-            return Err(format!(
-                "data blocks end at {expected}, but the filter starts at {data_end}"
-            ));
-        }
-        // Pinned for as long as the table stays open: give back what doubling left over.
-        keys.shrink_to_fit();
-        slots.shrink_to_fit();
-        let index = TableIndex { keys, slots };
-        match index.get(index.len().wrapping_sub(1)) {
-            Some(last) if last.last_key == info.largest.as_ref() => Ok(index),
-            Some(_) => Err("last data block does not end at the table's largest key".into()),
-            None => Err("no data blocks".into()),
-        }
+        Ok(())
+    }
+
+    /// Gives back what doubling left over: an index is pinned for as long as its table is open.
+    pub(super) fn shrink(&mut self) {
+        self.keys.shrink_to_fit();
+        self.slots.shrink_to_fit();
     }
 
     /// How many data blocks the table has.
@@ -124,12 +181,6 @@ impl TableIndex {
             }
         }
         low
-    }
-
-    /// Every data block, in order.
-    #[cfg(test)]
-    pub(super) fn iter(&self) -> impl Iterator<Item = IndexEntry<'_>> + '_ {
-        (0..self.len()).filter_map(|i| self.get(i))
     }
 
     /// The bytes this index pins: both buffers, at their capacity.
@@ -209,9 +260,12 @@ mod tests {
         let keys: [&[u8]; 2] = [b"a", b"b"];
         let block = index_block(&keys);
         let gap = TableIndex::parse(&block, 30, &info(b"b")).unwrap_err();
-        assert!(gap.contains("data blocks end at 20"), "{gap}");
+        assert!(
+            gap.contains("data blocks end at 20, but should end at 30"),
+            "{gap}"
+        );
         let wrong_last = TableIndex::parse(&block, 20, &info(b"c")).unwrap_err();
-        assert!(wrong_last.contains("largest key"), "{wrong_last}");
+        assert!(wrong_last.contains("parent names"), "{wrong_last}");
         let empty = Block::new(Bytes::from(BlockBuilder::new(2).finish())).unwrap();
         let none = TableIndex::parse(&empty, 0, &info(b"")).unwrap_err();
         assert_eq!(none, "no data blocks");

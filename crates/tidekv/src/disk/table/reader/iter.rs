@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
+use super::index_source::Segment;
 use super::Inner;
 use crate::disk::table::block::BlockIter;
 use crate::error::{Error, Result};
@@ -14,13 +15,17 @@ use crate::error::{Error, Result};
 /// block turns out to be damaged, then nothing.
 ///
 /// Invariants:
-/// 1. `current` is the block at index `next_block - 1`, or `None`.
+/// 1. `current` is the block at number `next_block - 1` of `segment`, or `None`.
 /// 2. `yielded` says whether the current block has yielded an entry; with the block iterator's
 ///    last decoded key, the iterator checks that each block ends exactly at its index key and
 ///    that keys keep increasing across blocks (without keeping a copy of each key).
+/// 3. `segment` is `None` before the first seek or step, and after the last segment.
 #[derive(Debug)]
 pub(crate) struct TableIter {
     table: Arc<Inner>,
+    segment: Option<Segment>,
+    /// Whether `segment` was set (by a seek, or by the first step).
+    started: bool,
     next_block: usize,
     current: Option<BlockIter>,
     yielded: bool,
@@ -34,6 +39,8 @@ impl TableIter {
     pub(super) fn new(table: Arc<Inner>) -> TableIter {
         TableIter {
             table,
+            segment: None,
+            started: false,
             next_block: 0,
             current: None,
             yielded: false,
@@ -48,17 +55,33 @@ impl TableIter {
         self.yielded = false;
         self.pending = None;
         self.done = false;
-        let index = match self.table.index() {
-            Ok(index) => index,
+        self.started = true;
+        self.segment = match self.table.segment_for(target) {
+            Ok(segment) => segment,
             Err(e) => {
                 // Reported by the next call to `next`.
                 self.pending = Some(e);
                 return;
             }
         };
-        let at = index.first_ending_at_or_after(target);
+        let blocks = match &self.segment {
+            Some(segment) => self.table.blocks_of(segment),
+            None => {
+                self.done = true;
+                return;
+            }
+        };
+        let blocks = match blocks {
+            Ok(blocks) => blocks,
+            Err(e) => {
+                self.pending = Some(e);
+                return;
+            }
+        };
+        let at = blocks.first_ending_at_or_after(target);
         self.next_block = at;
-        let Some(entry) = index.get(at) else {
+        let Some(entry) = blocks.get(at) else {
+            // Only a whole index ends before a key its segment was chosen for.
             self.done = true;
             return;
         };
@@ -76,18 +99,28 @@ impl TableIter {
     }
 
     fn step(&mut self) -> Result<Option<(Bytes, Bytes)>> {
-        // Borrows only the `table` field, so the others stay free to change below.
-        let index = self.table.index()?;
+        if !self.started {
+            self.started = true;
+            self.segment = self.table.segment_for(&[])?;
+            self.next_block = 0;
+        }
         loop {
+            let Some(segment) = &self.segment else {
+                return Ok(None);
+            };
+            let blocks = self.table.blocks_of(segment)?;
             let block_index = self.next_block.wrapping_sub(1);
-            let offset = || index.get(block_index).map_or(0, |e| e.handle.offset);
+            let offset = || blocks.get(block_index).map_or(0, |e| e.handle.offset);
             if let Some(iter) = self.current.as_mut() {
                 match iter.next() {
                     Some(Ok((key, value))) => {
-                        if !self.yielded && block_index > 0 {
+                        if !self.yielded {
                             // The first key of a block must follow the previous block's last key.
-                            let prev = index.get(block_index - 1);
-                            if prev.is_some_and(|p| key.as_ref() <= p.last_key) {
+                            let prev = match block_index.checked_sub(1) {
+                                Some(prev) => blocks.get(prev).map(|p| p.last_key),
+                                None => self.table.key_before(segment),
+                            };
+                            if prev.is_some_and(|p| key.as_ref() <= p) {
                                 return Err(self.table.corrupt(
                                     offset(),
                                     "data block starts at or before the previous block's last key"
@@ -100,7 +133,7 @@ impl TableIter {
                     }
                     Some(Err(why)) => return Err(self.table.corrupt(offset(), why)),
                     None => {
-                        let expected = index.get(block_index).map(|e| e.last_key);
+                        let expected = blocks.get(block_index).map(|e| e.last_key);
                         if !self.yielded || iter.last_key() != expected {
                             return Err(self.table.corrupt(
                                 offset(),
@@ -113,8 +146,11 @@ impl TableIter {
                     }
                 }
             }
-            let Some(entry) = index.get(self.next_block) else {
-                return Ok(None);
+            let Some(entry) = blocks.get(self.next_block) else {
+                // Past this segment's last block: on to the next segment's first.
+                self.segment = self.table.next_segment(segment)?;
+                self.next_block = 0;
+                continue;
             };
             let block = self.table.read_block(entry.handle)?;
             self.current = Some(block.iter());

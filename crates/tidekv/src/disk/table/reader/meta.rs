@@ -136,7 +136,7 @@ pub(super) fn read_handle(bytes: &[u8], at: usize) -> BlockHandle {
 }
 
 /// The little-endian u64 at `at`; callers pass slices long enough (0 otherwise, never a panic).
-fn read_u64(bytes: &[u8], at: usize) -> u64 {
+pub(super) fn read_u64(bytes: &[u8], at: usize) -> u64 {
     bytes
         .get(at..at + 8)
         .and_then(|b| <[u8; 8]>::try_from(b).ok())

@@ -3,10 +3,12 @@
 //! specification.
 //!
 //! What an open table keeps in memory depends on its format version (`open.rs`). Versions 1 and
-//! 2 read their filter, properties and index at open and pin them. Version 3 reads only its
-//! filter's descriptor and its properties at open; the index is read and pinned on first use, and
-//! the partitioned filter is pinned whole if the metadata budget has room, or else read one
-//! partition per lookup (`filter.rs`). Whatever a reader pins is charged to the
+//! 2 read their filter, properties and index at open and pin them. Versions 3 and 4 read only
+//! their filter's descriptor and their properties at open; the partitioned filter is pinned whole
+//! if the metadata budget has room, or else read one partition per lookup (`filter.rs`). Version
+//! 3's index is read and pinned on first use; version 4's is partitioned, and pinned whole only if
+//! the budget has room, or else read one partition per lookup through the block cache
+//! (`index_source.rs`). Whatever a reader pins is charged to the
 //! [`MetadataBudget`] while it lives, and the table cache (`table_cache.rs`) closes tables to
 //! keep the charges within it. Data blocks are read on demand through the shared [`BlockCache`]
 //! (`docs/block-cache.md`): a miss reads the physical block with one positioned read, checks and
@@ -19,12 +21,16 @@
 //! - `open.rs`: [`TableReader::open`], per format version.
 //! - `filter.rs`: the bloom filter as a reader holds it.
 //! - `iter.rs`: [`TableIter`], ordered and seekable iteration over the data blocks.
-//! - `index.rs`: [`TableIndex`], the index as a reader holds it (two allocations).
+//! - `index.rs`: `TableIndex`, an index (or one partition of it) as a reader holds it: two
+//!   allocations.
+//! - `top_index.rs`: `TopIndex`, the top level of a partitioned index (version 4).
+//! - `index_source.rs`: where a reader finds a data block: the whole index, or the top level and
+//!   one partition.
 //! - `meta.rs`: parsing and checking the footer and the properties block.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use bytes::Bytes;
 
@@ -40,12 +46,14 @@ use crate::error::{Error, Result};
 
 mod filter;
 mod index;
+mod index_source;
 mod iter;
 mod meta;
 mod open;
+mod top_index;
 
 use self::filter::TableFilter;
-use self::index::TableIndex;
+use self::index_source::IndexSource;
 pub(crate) use self::iter::TableIter;
 
 /// An open table. Cheap to clone; clones share the open file, the pinned metadata and the skip
@@ -55,12 +63,13 @@ pub(crate) struct TableReader {
     inner: Arc<Inner>,
 }
 
-/// Invariants (checked by [`TableReader::open`], and by [`Inner::index`] for an index read
-/// later):
-/// 1. `index`, once set, is non-empty, its keys strictly increase, and the last one is
-///    `info.largest`.
-/// 2. The data blocks named by `index` are contiguous from offset 0 and end at `data_end`, where
-///    the filter starts; each lies inside `file`.
+/// Invariants (checked by [`TableReader::open`], and by `index_source.rs` for an index, a top
+/// level or a partition read later):
+/// 1. Every index held (whole, or a partition's), is non-empty and its keys strictly increase;
+///    the last key of a whole index, or of a top level, is `info.largest`.
+/// 2. The data blocks named by a whole index are contiguous from offset 0 and end at `data_end`,
+///    where the filter starts; a partition's cover exactly the data range its top level names,
+///    and those ranges cover `0..data_end` in order. Each lies inside `file`.
 /// 3. `cache` holds, under `number`, only blocks read from `file`: the table's number is unique
 ///    among the tables sharing the cache.
 /// 4. `charges` are charged to `budget` on this reader's behalf, each by one call, and released
@@ -73,19 +82,20 @@ struct Inner {
     cache: Arc<BlockCache>,
     budget: Arc<MetadataBudget>,
     charges: Charges,
-    /// Where the index block is, and the index once read.
-    index_handle: BlockHandle,
-    index: OnceLock<TableIndex>,
+    /// Where the index is, and what of it is in memory.
+    index: IndexSource,
     data_end: u64,
     filter: TableFilter,
     info: TableInfo,
 }
 
-/// What a reader has charged to its budget: at open, for its index, for its whole filter.
+/// What a reader has charged to its budget: at open, for its index (or the top level of a
+/// partitioned one), for its whole partitioned index, for its whole filter.
 #[derive(Debug, Default)]
 struct Charges {
     open: usize,
     index: AtomicUsize,
+    whole_index: AtomicUsize,
     filter: AtomicUsize,
 }
 
@@ -106,12 +116,11 @@ impl TableReader {
             return Ok(None);
         }
         let target = lookup.seek().bytes().as_ref();
-        let index = self.inner.index()?;
-        let Some(entry) = index.get(index.first_ending_at_or_after(target)) else {
+        let Some(handle) = self.inner.locate(target)? else {
             return Ok(None);
         };
-        let offset = entry.handle.offset;
-        let block = self.inner.read_block(entry.handle)?;
+        let offset = handle.offset;
+        let block = self.inner.read_block(handle)?;
         let found = block
             .find(target, |key, value| match split_seq(key) {
                 Some((found, seq)) if found == lookup.prefix() => Ok(Some((seq, value))),
@@ -166,19 +175,11 @@ impl TableReader {
         iter
     }
 
-    /// How many data blocks the table has (reads the index if it is not in memory yet).
-    pub(crate) fn block_count(&self) -> Result<usize> {
-        Ok(self.inner.index()?.len())
-    }
-
-    /// The last internal key of data block `i`, if there is one (reads the index if it is not
-    /// in memory yet).
-    pub(crate) fn block_last_key(&self, i: usize) -> Result<Option<Bytes>> {
-        Ok(self
-            .inner
-            .index()?
-            .get(i)
-            .map(|e| Bytes::copy_from_slice(e.last_key)))
+    /// A data block chosen by `pick` (near uniformly, for sampling a random key): the last key of
+    /// the block before it, if there is one, and about how many data blocks the table has. Reads
+    /// the index, or one partition of it, if it is not in memory.
+    pub(crate) fn pick_block(&self, pick: u64) -> Result<(Option<Bytes>, usize)> {
+        self.inner.pick_block(pick)
     }
 
     /// The table's file number, its key in the block cache.
@@ -199,6 +200,7 @@ impl TableReader {
         let charges = &self.inner.charges;
         charges.open
             + charges.index.load(Ordering::Relaxed)
+            + charges.whole_index.load(Ordering::Relaxed)
             + charges.filter.load(Ordering::Relaxed)
     }
 }
@@ -208,46 +210,33 @@ impl Inner {
         Error::corruption(&self.path, offset, why)
     }
 
-    /// The index, read, checked and pinned on first use.
-    fn index(&self) -> Result<&TableIndex> {
-        if let Some(index) = self.index.get() {
-            return Ok(index);
-        }
-        let handle = self.index_handle;
-        let size = usize::try_from(handle.size)
-            .map_err(|_| self.corrupt(handle.offset, "index block too large to read".into()))?;
-        let physical = read(&*self.file, &self.path, handle.offset, size, "index block")?;
-        let index = decode_block(Bytes::from(physical))
-            .and_then(Block::new)
-            .and_then(|block| TableIndex::parse(&block, self.data_end, &self.info))
-            .map_err(|why| self.corrupt(handle.offset, format!("index block: {why}")))?;
-        let bytes = index.pinned_bytes();
-        if self.index.set(index).is_ok() {
-            // Pinned whatever the budget: the table cannot be read without it, and the table
-            // cache closes other tables to make up for it.
-            self.budget.charge(bytes);
-            self.charges.index.store(bytes, Ordering::Relaxed);
-        }
-        // `set` failed only because another thread set it first.
-        self.index.get().ok_or_else(|| {
-            self.corrupt(handle.offset, "index block: not kept after reading".into())
-        })
-    }
-
     /// The data block at `handle`: from the cache, or read, checked, decoded and cached.
     fn read_block(&self, handle: BlockHandle) -> Result<Block> {
+        self.read_block_checked(handle, "data block", |_| Ok(()))
+    }
+
+    /// The block at `handle` (a data block or an index partition, `what`): from the cache, or
+    /// read, checked by its trailer, by [`Block::new`] and by `check`, decoded and cached.
+    fn read_block_checked(
+        &self,
+        handle: BlockHandle,
+        what: &str,
+        check: impl FnOnce(&Block) -> std::result::Result<(), String>,
+    ) -> Result<Block> {
         if let Some(block) = self.cache.get(self.number, handle.offset) {
             return Ok(block);
         }
-        // The index was checked to place every data block inside the file, so the size fits.
+        // The index was checked to place every block it names inside the file, so the size fits.
         let size = usize::try_from(handle.size)
-            .map_err(|_| self.corrupt(handle.offset, "data block too large to read".into()))?;
-        let physical = read(&*self.file, &self.path, handle.offset, size, "data block")?;
-        // `Block::new` names the block itself ("corrupt data block: ...").
+            .map_err(|_| self.corrupt(handle.offset, format!("{what} too large to read")))?;
+        let physical = read(&*self.file, &self.path, handle.offset, size, what)?;
         let raw = decode_block(Bytes::from(physical))
-            .map_err(|why| self.corrupt(handle.offset, format!("data block: {why}")))?;
+            .map_err(|why| self.corrupt(handle.offset, format!("{what}: {why}")))?;
         let bytes = raw.len();
-        let block = Block::new(raw).map_err(|why| self.corrupt(handle.offset, why))?;
+        // `Block::new` names the block itself ("corrupt data block: ...").
+        let block = Block::new(raw)
+            .and_then(|block| check(&block).map(|()| block))
+            .map_err(|why| self.corrupt(handle.offset, why))?;
         self.cache
             .insert(self.number, handle.offset, block.clone(), bytes);
         Ok(block)
@@ -260,6 +249,7 @@ impl Drop for Inner {
         for bytes in [
             charges.open,
             *charges.index.get_mut(),
+            *charges.whole_index.get_mut(),
             *charges.filter.get_mut(),
         ] {
             if bytes > 0 {

@@ -2,9 +2,10 @@
 //!
 //! - Versions 1 and 2: the filter, the properties and the index, contiguous, in one read; all
 //!   pinned at once.
-//! - Version 3: the filter's descriptor and the properties, contiguous, in one small read. The
-//!   index is read on first use (`Inner::index`), the filter's partitions as lookups need them
-//!   (`filter.rs`), so opening a table for one lookup costs two small reads whatever its size.
+//! - Versions 3 and 4: the filter's descriptor and the properties, contiguous, in one small read.
+//!   The index (version 4: its top level) is read on first use (`index_source.rs`), the filter's
+//!   partitions as lookups need them (`filter.rs`), so opening a table for one lookup costs two
+//!   small reads whatever its size, and from version 4 the lookup itself reads 4 KiB of index.
 
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
@@ -13,6 +14,7 @@ use bytes::Bytes;
 
 use super::filter::TableFilter;
 use super::index::TableIndex;
+use super::index_source::{IndexSource, PARTITIONED_INDEX_FROM};
 use super::meta::{parse_footer, parse_properties, physical, Footer};
 use super::{read, Charges, Inner, TableReader};
 use crate::disk::fs::{Fs, RandomAccessFile};
@@ -25,7 +27,7 @@ use crate::disk::table::metadata_budget::MetadataBudget;
 use crate::error::{Error, Result};
 
 /// The first format version with a partitioned filter.
-const PARTITIONED_FROM: u32 = 3;
+const PARTITIONED_FILTER_FROM: u32 = 3;
 
 impl TableReader {
     /// Opens table number `number` at `path` and checks its footer and layout (see the module
@@ -53,7 +55,7 @@ impl TableReader {
         let footer = parse_footer(&read(&*file, path, footer_at, FOOTER_LEN, "footer")?)
             .map_err(|why| corrupt(footer_at, why))?;
         check_layout(&footer, footer_at).map_err(|why| corrupt(footer_at, why))?;
-        let opened = if footer.version >= PARTITIONED_FROM {
+        let opened = if footer.version >= PARTITIONED_FILTER_FROM {
             open_partitioned(&*file, path, &footer)?
         } else {
             open_whole(&*file, path, &footer)?
@@ -74,7 +76,6 @@ impl TableReader {
                     open: charged,
                     ..Charges::default()
                 },
-                index_handle: footer.index,
                 index: opened.index,
                 data_end: footer.filter.offset,
                 filter: opened.filter,
@@ -88,20 +89,28 @@ impl TableReader {
 struct Opened {
     filter: TableFilter,
     info: TableInfo,
-    index: OnceLock<TableIndex>,
+    index: IndexSource,
     /// Bytes read and kept.
     pinned: usize,
 }
 
 /// The blocks follow each other in the order filter, properties, index, ending at the footer.
+/// From version 4 the index partitions lie between the properties and the index's top level
+/// (which the footer names), checked when the top level is read.
 fn check_layout(footer: &Footer, footer_at: u64) -> std::result::Result<(), String> {
+    let partitioned = footer.version >= PARTITIONED_INDEX_FROM;
     let order = [
         (footer.filter, footer.filter.offset, "filter"),
         (footer.properties, footer.filter.end(), "properties block"),
         (footer.index, footer.properties.end(), "index block"),
     ];
     for (handle, expected, what) in order {
-        if handle.offset != expected || handle.end() > footer_at {
+        let placed = if partitioned && what == "index block" {
+            handle.offset > expected
+        } else {
+            handle.offset == expected
+        };
+        if !placed || handle.end() > footer_at {
             return Err(format!(
                 "footer places the {what} at {}..{}, outside the table's layout",
                 handle.offset,
@@ -138,7 +147,10 @@ fn open_whole(file: &dyn RandomAccessFile, path: &Path, footer: &Footer) -> Resu
     Ok(Opened {
         filter: TableFilter::Whole(filter),
         info,
-        index: OnceLock::from(index),
+        index: IndexSource::Whole {
+            handle: footer.index,
+            index: OnceLock::from(index),
+        },
         pinned,
     })
 }
@@ -186,7 +198,7 @@ fn open_partitioned(file: &dyn RandomAccessFile, path: &Path, footer: &Footer) -
             whole: OnceLock::new(),
         },
         info: properties,
-        index: OnceLock::new(),
+        index: IndexSource::lazy(footer.version, footer.index, footer.properties.end()),
         pinned: 0,
     })
 }

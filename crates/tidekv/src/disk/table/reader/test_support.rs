@@ -89,17 +89,18 @@ pub(super) fn assert_corruption(result: Result<impl std::fmt::Debug>, offset: u6
     }
 }
 
-/// Offsets of the table's parts: data blocks, filter, properties, index, footer.
+/// Offsets of the table's parts: data blocks, filter, properties, index (from version 4: its top
+/// level), footer.
 pub(super) fn layout(table: &TableReader) -> (Vec<u64>, u64, u64, u64, u64) {
     let file = &table.inner.file;
     let footer_at = file.len() - FOOTER_LEN as u64;
     let footer = parse_footer(&file.read_at(footer_at, FOOTER_LEN).unwrap()).unwrap();
     let data = table
         .inner
-        .index()
+        .blocks()
         .unwrap()
         .iter()
-        .map(|e| e.handle.offset)
+        .map(|(_, handle)| handle.offset)
         .collect();
     (
         data,

@@ -29,7 +29,7 @@ fn thousands_of_entries_round_trip_across_many_blocks_with_every_compression() {
         assert_eq!((info.min_seq, info.max_seq), (1, 5_000));
         assert_eq!(info.smallest, entries[0].0);
         assert_eq!(info.largest, entries[4_999].0);
-        assert!(table.inner.index().unwrap().len() > 50, "{compression:?}");
+        assert!(table.inner.blocks().unwrap().len() > 50, "{compression:?}");
         assert_eq!(collect(table.iter()).unwrap(), entries, "{compression:?}");
         for (i, (_, v)) in entries.iter().enumerate() {
             let got = table
@@ -77,7 +77,7 @@ fn get_returns_the_newest_version_at_or_below_the_snapshot() {
     };
     write(&fs, &entries, options);
     let table = open(&fs).unwrap();
-    assert!(table.inner.index().unwrap().len() > 5);
+    assert!(table.inner.blocks().unwrap().len() > 5);
     let get = |user: &str, snap| table.get_at(&prefix(user), snap).unwrap();
     assert_eq!(get("k", 1), None);
     assert_eq!(get("k", 2), Some((2, Bytes::from("v2"))));
@@ -181,10 +181,10 @@ fn seek_lands_on_the_first_key_at_or_after_the_target() {
         assert_eq!(from(&after_prev), &entries[i..]);
     }
     // The last key of every block, and just past it (the next block's first key).
-    for e in table.inner.index().unwrap().iter() {
-        let at = entries.iter().position(|(k, _)| *k == e.last_key).unwrap();
-        assert_eq!(from(e.last_key), &entries[at..]);
-        let mut past = e.last_key.to_vec();
+    for (last_key, _) in table.inner.blocks().unwrap() {
+        let at = entries.iter().position(|(k, _)| *k == last_key).unwrap();
+        assert_eq!(from(&last_key), &entries[at..]);
+        let mut past = last_key.to_vec();
         past.push(0);
         assert_eq!(from(&past), &entries[at + 1..]);
     }
