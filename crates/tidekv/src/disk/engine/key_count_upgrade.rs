@@ -37,6 +37,12 @@ use crate::disk::version::edit::{VersionEdit, FEATURE_EXPIRY_COUNTS, FEATURE_KEY
 use crate::error::Result;
 
 impl Inner {
+    /// Whether the store keeps key counts of the current kind (no upgrade is due).
+    pub(crate) fn key_counts_current(&self) -> bool {
+        let features = self.current().version.features;
+        features & FEATURE_KEY_COUNTS != 0 && features & FEATURE_EXPIRY_COUNTS != 0
+    }
+
     /// Upgrades a store without full tallies (see the module docs); nothing if it has them.
     /// Runs on open, after the log replay and before the background threads start.
     pub(crate) fn upgrade_key_counts(&self) -> Result<()> {

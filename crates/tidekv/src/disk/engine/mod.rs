@@ -30,6 +30,7 @@ mod merge;
 mod open;
 mod pending_keys;
 mod record_account;
+mod replay;
 mod resolver;
 mod rmw;
 mod scan;

@@ -15,7 +15,6 @@ use parking_lot::{Condvar, Mutex, RwLock};
 
 use super::edits::Retire;
 use super::group_commit::GroupCommit;
-use super::record_account::{write_counts, RecordAccount};
 use super::store_dir;
 use super::{
     worker, Background, BgState, Counters, DiskEngine, Inner, Lifecycle, SuperVersion,
@@ -23,21 +22,16 @@ use super::{
 };
 use crate::clock::Clock;
 use crate::config::DiskOptions;
-use crate::disk::cell::Cell;
 use crate::disk::file_name::{
     is_creating, manifest_path, parse_load_dir, parse_manifest, parse_table, parse_wal, table_path,
-    wal_path,
 };
 use crate::disk::fs::Fs;
-use crate::disk::key::with_seq;
 use crate::disk::memtable::{Memtable, Recycled};
 use crate::disk::table::cache::BlockCache;
 use crate::disk::table::table_cache::TableCache;
-use crate::disk::version::edit::{TableMeta, VersionEdit, FEATURE_KEY_COUNTS, KNOWN_FEATURES};
+use crate::disk::version::edit::{TableMeta, VersionEdit, KNOWN_FEATURES};
 use crate::disk::version::manifest::{self, ManifestWriter};
 use crate::disk::version::set::{TableFile, Version, LEVELS};
-use crate::disk::wal::record::EntryKind;
-use crate::disk::wal::recovery::recover;
 use crate::disk::wal::writer::WalWriter;
 use crate::error::{Error, Result};
 
@@ -122,7 +116,7 @@ pub(crate) fn open_with_fs(
     let version = load_version(fs.as_ref(), &dir, &folded, &files, &manifest_file, &tables)?;
     let version = Arc::new(version);
     let recycled = Arc::new(Recycled::default());
-    let (replayed, last_seq, torn_tails_cut) = replay_logs(
+    let (replayed, last_seq, torn_tails_cut) = super::replay::replay_logs(
         fs.as_ref(),
         &dir,
         &wals,
@@ -307,66 +301,24 @@ fn load_version(
     })
 }
 
-/// Replays the logs `wals` (oldest first) into one memtable; returns it, the last sequence
-/// number (at least `last_seq`) and how many torn tails were cut (only the newest log may have
-/// one). Its memtable shares `recycled` with the store's others.
-fn replay_logs(
-    fs: &dyn Fs,
-    dir: &Path,
-    wals: &[u64],
-    mut last_seq: u64,
-    version: &Arc<Version>,
-    recycled: &Arc<Recycled>,
-) -> Result<(Arc<Memtable>, u64, u64)> {
-    // The records go into a memtable over the tables, as on the write path, so that each one's
-    // bookkeeping is derived against the same state it was first made against.
-    let sources = SuperVersion {
-        mem: Arc::new(Memtable::new(Arc::clone(recycled))),
-        mem_log: 0,
-        imms: Vec::new(),
-        version: Arc::clone(version),
-    };
-    let keep = version.features & FEATURE_KEY_COUNTS != 0;
-    let mut counts = BTreeMap::new();
-    let mut torn_tails_cut = 0;
-    let tombstone = Cell::Tombstone.encode();
-    for (i, &number) in wals.iter().enumerate() {
-        let log = recover(fs, &wal_path(dir, number), number, i + 1 == wals.len())?;
-        torn_tails_cut += u64::from(log.cut);
-        for record in log.records {
-            let record_last = record.first_seq + record.entries.len() as u64 - 1;
-            let mut account =
-                RecordAccount::new(&sources, keep, record.first_seq, record_last, None);
-            for (j, entry) in record.entries.iter().enumerate() {
-                let seq = record.first_seq + j as u64;
-                let cell = match entry.kind {
-                    EntryKind::Delete => tombstone.clone(),
-                    EntryKind::Put => entry.value.clone(),
-                };
-                account.insert(with_seq(&entry.key, seq), cell, None);
-                last_seq = last_seq.max(seq);
-            }
-            account.finish(&mut counts, |_, _| {})?;
-        }
-    }
-    // The replayed memtable is flushed right after: with the counts it derived, as a frozen
-    // memtable always is.
-    if !sources.mem.is_empty() {
-        write_counts(&counts, &sources.mem, last_seq)?;
-    }
-    Ok((sources.mem, last_seq, torn_tails_cut))
-}
-
 impl Inner {
-    /// After a replay: flushes the replayed writes to a table, so the old logs can go, moves
-    /// the manifest's log number past them, and removes the files no version needs.
+    /// After a replay: moves the manifest's log number past the old logs if nothing was
+    /// replayed, and removes the files no version needs.
+    ///
+    /// The replayed writes stay a frozen memtable of the newest old log, as if the store had
+    /// never stopped: the flush thread writes them to a table as soon as it starts, and that
+    /// flush's edit moves the log number past the old logs, which are removed then (a crash
+    /// before it replays them again, with the new log after them). So an open does not wait for
+    /// a flush. A store whose key counts need an upgrade (`key_count_upgrade.rs`) flushes first:
+    /// the upgrade counts what the tables hold.
     fn settle_after_replay(&self, wal_number: u64) -> Result<()> {
-        // The replayed writes go to a table now, so the old logs can go.
-        while self.flush_oldest()? {}
+        if !self.key_counts_current() {
+            while self.flush_oldest()? {}
+        }
         {
-            // With nothing replayed there was no flush to move `log_number` past the old logs.
+            // With nothing replayed there is no flush to move `log_number` past the old logs.
             let mut versions = self.versions.lock();
-            if versions.log_number < wal_number {
+            if versions.log_number < wal_number && self.current().imms.is_empty() {
                 let edit = VersionEdit {
                     log_number: Some(wal_number),
                     ..VersionEdit::default()

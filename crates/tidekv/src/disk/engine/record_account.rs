@@ -40,6 +40,9 @@ pub(crate) struct RecordAccount<'a> {
     pending: Option<&'a mut PendingKeys>,
     /// The first failure of a lookup made while inserting.
     failed: Option<Error>,
+    /// What the entry being inserted by [`RecordAccount::insert_replayed`] held in the tables,
+    /// looked up ahead of time.
+    from_tables: Option<Presence>,
 }
 
 impl<'a> RecordAccount<'a> {
@@ -59,7 +62,16 @@ impl<'a> RecordAccount<'a> {
             deltas: CountDeltas::default(),
             pending,
             failed: None,
+            from_tables: None,
         }
+    }
+
+    /// [`RecordAccount::insert`] during a replay, with what the key held in the tables before
+    /// the record already looked up (`replay.rs`): used if the memtable holds no older version.
+    pub(crate) fn insert_replayed(&mut self, key: Bytes, value: Bytes, from_tables: Presence) {
+        self.from_tables = Some(from_tables);
+        self.insert(key, value, None);
+        self.from_tables = None;
     }
 
     /// Inserts one entry of the record; `before` is what its key held before the record, if
@@ -112,11 +124,14 @@ impl<'a> RecordAccount<'a> {
                 pending.push(prefix, hash, self.before_seq, self.last_seq, after);
                 return Ok(());
             }
-            (None, None) => Presence::of_stored(self.sources.get_outside_active(
-                prefix,
-                hash,
-                self.before_seq,
-            )?),
+            (None, None) => match self.from_tables.take() {
+                Some(looked_up) => looked_up,
+                None => Presence::of_stored(self.sources.get_outside_active(
+                    prefix,
+                    hash,
+                    self.before_seq,
+                )?),
+            },
         };
         let change = bookkeep(&self.sources.mem, prefix, self.last_seq, before, after)?;
         if !change.is_zero() {
