@@ -11,9 +11,13 @@
 //! count       number of restarts u32 LE
 //! ```
 
-/// Entries between two full keys when the caller has no reason to choose otherwise (LevelDB's
-/// default). Smaller means faster seeks and larger blocks.
-pub(crate) const DEFAULT_RESTART_INTERVAL: usize = 16;
+/// Entries between two full keys in a table's blocks. Smaller means faster seeks and larger
+/// blocks. LevelDB and RocksDB use 16; a point read then decodes up to 15 entries after its
+/// binary search, and random cached reads at 1M keys spent 30 % of their time decoding entry
+/// headers in `Block::cursor_at` (`bench/profiles/get-1m-restart-interval-2026-12-05.txt`). With 4,
+/// the same reads ran 9 % faster (redb ÷ tidekv 0.808 → 0.880, 5 rounds) for tables 1.8 %
+/// larger and inserts within the noise (BENCHMARKS.md, "Restart interval").
+pub(crate) const DEFAULT_RESTART_INTERVAL: usize = 4;
 
 /// Accumulates sorted entries and lays them out as one raw (uncompressed) data block.
 ///

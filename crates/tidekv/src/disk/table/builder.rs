@@ -45,8 +45,8 @@ pub(crate) struct TableOptions {
     /// Default 4 KiB. Larger blocks compress better and shrink the index, but a point read
     /// decompresses and checksums a whole block.
     pub(crate) block_size: usize,
-    /// Entries between two whole keys in a block. Default 16. Smaller makes seeks inside a block
-    /// faster and blocks larger.
+    /// Entries between two whole keys in a block. Default 4 ([`DEFAULT_RESTART_INTERVAL`] says
+    /// why). Smaller makes seeks inside a block faster and blocks larger.
     pub(crate) restart_interval: usize,
     /// Compression asked for data blocks and index partitions (an index partition is cut at
     /// `block_size` too). Default LZ4 (fast both ways). The filter and

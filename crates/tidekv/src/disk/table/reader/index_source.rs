@@ -177,26 +177,33 @@ impl Inner {
         let Some(first) = self.segment_for(&[])? else {
             return Ok((None, 1));
         };
-        let (segment, segments) = match (&self.index, &first) {
+        // A partitioned index without its whole: the partition holding a byte of the data picked
+        // at random (so a short last partition is not picked as often as a full one), and the
+        // table's blocks estimated from that partition's average block.
+        let (segment, data_bytes) = match (&self.index, &first) {
             (IndexSource::Partitioned(parts), Segment::Partition { .. }) => {
                 let top = self.top(parts)?;
-                let count = top.len().max(1);
-                let p = usize::try_from(pick % count as u64).unwrap_or(0);
-                match self.partition_segment(top, p)? {
-                    Some(segment) => (segment, count),
-                    None => (first, 1),
+                let p = top.partition_holding(pick % self.data_end.max(1));
+                match (self.partition_segment(top, p)?, top.get(p)) {
+                    (Some(segment), Some(partition)) => (segment, partition.data),
+                    _ => (first, 0..self.data_end),
                 }
             }
-            _ => (first, 1),
+            _ => (first, 0..self.data_end),
         };
         let held = self.blocks_of(&segment)?;
         let blocks = held.len().max(1);
-        let i = usize::try_from((pick / segments as u64) % blocks as u64).unwrap_or(0);
+        let i = usize::try_from((pick >> 17) % blocks as u64).unwrap_or(0);
         let prev = match i.checked_sub(1) {
             Some(p) => held.get(p).map(|e| e.last_key),
             None => self.key_before(&segment),
         };
-        Ok((prev.map(Bytes::copy_from_slice), blocks * segments))
+        let span = u128::from((data_bytes.end - data_bytes.start).max(1));
+        let estimate = blocks as u128 * u128::from(self.data_end) / span;
+        Ok((
+            prev.map(Bytes::copy_from_slice),
+            usize::try_from(estimate).unwrap_or(usize::MAX).max(1),
+        ))
     }
 
     /// Versions 1 to 3: the index, read, checked and pinned on first use. Version 4: the whole

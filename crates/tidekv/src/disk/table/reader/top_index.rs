@@ -137,6 +137,15 @@ impl TopIndex {
         self.partitions.first_ending_at_or_after(target)
     }
 
+    /// The partition whose data range holds byte `offset` of the data (the last one for an
+    /// offset past the data).
+    pub(super) fn partition_holding(&self, offset: u64) -> usize {
+        // `data_starts` starts at 0 and increases (invariant 2): the partition is the last one
+        // that starts at or before `offset`.
+        let after = self.data_starts.partition_point(|&start| start <= offset);
+        after.saturating_sub(1).min(self.len().saturating_sub(1))
+    }
+
     /// The bytes this top level pins.
     pub(super) fn pinned_bytes(&self) -> usize {
         self.partitions.pinned_bytes() + self.data_starts.capacity() * 8
