@@ -51,6 +51,16 @@ fn write_until_failure(
     (acked, None)
 }
 
+/// Makes 30 writes through `engine`, an engine bound to `fs`, then crashes its process (what
+/// the OS holds survives, the engine is gone); returns the indexes of the writes.
+fn write_then_crash(fs: &MemFs, engine: super::DiskEngine) -> Vec<usize> {
+    let (acked, failure) = write_until_failure(&engine, 0, 30);
+    assert!(failure.is_none());
+    fs.power_cut(crate::disk::fs::Damage::ProcessCrash);
+    drop(engine);
+    acked
+}
+
 fn assert_all_there(engine: &super::DiskEngine, acked: &[usize]) {
     for &i in acked {
         assert_eq!(
@@ -145,14 +155,7 @@ fn a_power_cut_while_reopening_after_a_process_crash_loses_nothing() {
         options.durability = Durability::Buffered;
         open_bound(fs, &options)
     };
-    let write = |fs: &MemFs| {
-        let engine = machine(fs).unwrap();
-        let (acked, failure) = write_until_failure(&engine, 0, 30);
-        assert!(failure.is_none());
-        fs.power_cut(Damage::ProcessCrash);
-        drop(engine);
-        acked
-    };
+    let write = |fs: &MemFs| write_then_crash(fs, machine(fs).unwrap());
     // How many operations a clean reopen takes.
     let fs = MemFs::new();
     write(&fs);
@@ -186,14 +189,7 @@ fn a_power_cut_before_the_flush_of_a_replayed_memtable_loses_no_synced_write() {
     use crate::disk::file_name::{parse_wal, wal_path};
     use crate::disk::fs::{Damage, Fs, Trigger};
     use crate::disk::wal::recovery::recover;
-    let write = |fs: &MemFs| {
-        let engine = open_bound(fs, &options()).unwrap();
-        let (acked, failure) = write_until_failure(&engine, 0, 30);
-        assert!(failure.is_none());
-        fs.power_cut(Damage::ProcessCrash);
-        drop(engine);
-        acked
-    };
+    let write = |fs: &MemFs| write_then_crash(fs, open_bound(fs, &options()).unwrap());
     // The crash leaves writes to replay: the newest log holds records.
     let probe = MemFs::new();
     write(&probe);

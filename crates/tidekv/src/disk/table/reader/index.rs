@@ -86,16 +86,13 @@ impl TableIndex {
                 ));
             }
             let handle = read_handle(value, 0);
-            if handle.offset != expected || handle.size == 0 || handle.end() > data.end {
-                return Err(format!(
-                    "data block {blocks} at {}..{} breaks the layout (expected to start at \
-                     {expected}, data ends at {})",
-                    handle.offset,
-                    handle.end(),
-                    data.end
-                ));
-            }
-            expected = handle.end();
+            expected = follows(
+                handle,
+                expected,
+                data.end,
+                ("data block", blocks),
+                "data ends",
+            )?;
             Ok(handle)
         })?;
         if expected != data.end {
@@ -187,6 +184,26 @@ impl TableIndex {
     pub(super) fn pinned_bytes(&self) -> usize {
         self.keys.capacity() + self.slots.capacity() * std::mem::size_of::<Slot>()
     }
+}
+
+/// Checks that `handle`, of block `n` of its kind (`what`), starts at `expected`, is not empty
+/// and ends by `end` (where `region` ends); returns where the next block must start.
+pub(super) fn follows(
+    handle: BlockHandle,
+    expected: u64,
+    end: u64,
+    (what, n): (&str, usize),
+    region: &str,
+) -> Result<u64, String> {
+    if handle.offset != expected || handle.size == 0 || handle.end() > end {
+        return Err(format!(
+            "{what} {n} at {}..{} breaks the layout (expected to start at {expected}, {region} \
+             at {end})",
+            handle.offset,
+            handle.end(),
+        ));
+    }
+    Ok(handle.end())
 }
 
 #[cfg(test)]

@@ -93,20 +93,16 @@ impl Inner {
     /// The handle of the one data block that can hold the first key `>= target` (`None` if every
     /// key of the table is smaller).
     pub(super) fn locate(&self, target: &[u8]) -> Result<Option<BlockHandle>> {
-        let parts = match &self.index {
-            IndexSource::Partitioned(parts) if parts.whole.get().is_none() => parts,
-            _ => {
-                let whole = self.whole_index()?;
-                return Ok(whole
-                    .and_then(|index| index.get(index.first_ending_at_or_after(target)))
-                    .map(|entry| entry.handle));
+        let parts = match (self.whole_index()?, &self.index) {
+            (Some(index), _) => {
+                return Ok(index
+                    .get(index.first_ending_at_or_after(target))
+                    .map(|entry| entry.handle))
             }
+            (None, IndexSource::Partitioned(parts)) => parts,
+            // An index of one block is always whole once read.
+            (None, IndexSource::Whole { .. }) => return Ok(None),
         };
-        if let Some(index) = self.keep_whole(parts)? {
-            return Ok(index
-                .get(index.first_ending_at_or_after(target))
-                .map(|entry| entry.handle));
-        }
         let top = self.top(parts)?;
         let Some(partition) = top.get(top.first_ending_at_or_after(target)) else {
             return Ok(None);
@@ -128,13 +124,11 @@ impl Inner {
     /// The segment that names the first data block whose last key is `>= target` (`None` if
     /// every key of the table is smaller).
     pub(super) fn segment_for(&self, target: &[u8]) -> Result<Option<Segment>> {
-        let parts = match &self.index {
-            IndexSource::Partitioned(parts) if parts.whole.get().is_none() => parts,
-            _ => return Ok(self.whole_index()?.map(|_| Segment::Whole)),
+        let parts = match (self.whole_index()?, &self.index) {
+            (Some(_), _) => return Ok(Some(Segment::Whole)),
+            (None, IndexSource::Partitioned(parts)) => parts,
+            (None, IndexSource::Whole { .. }) => return Ok(None),
         };
-        if self.keep_whole(parts)?.is_some() {
-            return Ok(Some(Segment::Whole));
-        }
         let top = self.top(parts)?;
         self.partition_segment(top, top.first_ending_at_or_after(target))
     }
@@ -174,22 +168,20 @@ impl Inner {
     /// A data block chosen by `pick` (near uniformly): the last key of the block before it (if
     /// there is one) and about how many data blocks the table has.
     pub(super) fn pick_block(&self, pick: u64) -> Result<(Option<Bytes>, usize)> {
-        let Some(first) = self.segment_for(&[])? else {
-            return Ok((None, 1));
-        };
-        // A partitioned index without its whole: the partition holding a byte of the data picked
-        // at random (so a short last partition is not picked as often as a full one), and the
-        // table's blocks estimated from that partition's average block.
-        let (segment, data_bytes) = match (&self.index, &first) {
-            (IndexSource::Partitioned(parts), Segment::Partition { .. }) => {
+        // Without the whole index: the partition holding a byte of the data picked at random (so
+        // a short last partition is not picked as often as a full one), and the table's blocks
+        // estimated from that partition's average block.
+        let (segment, data_bytes) = match (self.whole_index()?, &self.index) {
+            (Some(_), _) => (Segment::Whole, 0..self.data_end),
+            (None, IndexSource::Partitioned(parts)) => {
                 let top = self.top(parts)?;
                 let p = top.partition_holding(pick % self.data_end.max(1));
                 match (self.partition_segment(top, p)?, top.get(p)) {
                     (Some(segment), Some(partition)) => (segment, partition.data),
-                    _ => (first, 0..self.data_end),
+                    _ => return Ok((None, 1)),
                 }
             }
-            _ => (first, 0..self.data_end),
+            (None, IndexSource::Whole { .. }) => return Ok((None, 1)),
         };
         let held = self.blocks_of(&segment)?;
         let blocks = held.len().max(1);
@@ -207,11 +199,16 @@ impl Inner {
     }
 
     /// Versions 1 to 3: the index, read, checked and pinned on first use. Version 4: the whole
-    /// index if it is kept (`None` otherwise).
+    /// index if it is kept, or can be now ([`Inner::keep_whole`]); `None` otherwise.
     fn whole_index(&self) -> Result<Option<&TableIndex>> {
         let (handle, cell) = match &self.index {
             IndexSource::Whole { handle, index } => (*handle, index),
-            IndexSource::Partitioned(parts) => return Ok(parts.whole.get()),
+            IndexSource::Partitioned(parts) => {
+                return match parts.whole.get() {
+                    Some(whole) => Ok(Some(whole)),
+                    None => self.keep_whole(parts),
+                }
+            }
         };
         if let Some(index) = cell.get() {
             return Ok(Some(index));

@@ -98,17 +98,28 @@ struct Opened {
 /// From version 4 the index partitions lie between the properties and the index's top level
 /// (which the footer names), checked when the top level is read.
 fn check_layout(footer: &Footer, footer_at: u64) -> std::result::Result<(), String> {
+    // The index's top level starts past at least one byte of partitions; every other block
+    // starts right where the one before it ends.
     let partitioned = footer.version >= PARTITIONED_INDEX_FROM;
     let order = [
-        (footer.filter, footer.filter.offset, "filter"),
-        (footer.properties, footer.filter.end(), "properties block"),
-        (footer.index, footer.properties.end(), "index block"),
+        (footer.filter, footer.filter.offset, false, "filter"),
+        (
+            footer.properties,
+            footer.filter.end(),
+            false,
+            "properties block",
+        ),
+        (
+            footer.index,
+            footer.properties.end(),
+            partitioned,
+            "index block",
+        ),
     ];
-    for (handle, expected, what) in order {
-        let placed = if partitioned && what == "index block" {
-            handle.offset > expected
-        } else {
-            handle.offset == expected
+    for (handle, expected, after, what) in order {
+        let placed = match after {
+            true => handle.offset > expected,
+            false => handle.offset == expected,
         };
         if !placed || handle.end() > footer_at {
             return Err(format!(

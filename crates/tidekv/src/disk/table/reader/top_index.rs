@@ -18,7 +18,7 @@ use std::ops::Range;
 use crate::disk::table::block::Block;
 use crate::disk::table::builder::{BlockHandle, TableInfo, HANDLE_LEN};
 
-use super::index::TableIndex;
+use super::index::{follows, TableIndex};
 use super::meta::{read_handle, read_u64};
 
 /// Bytes in a top-level entry's value: the partition's handle, then its data's start.
@@ -70,16 +70,13 @@ impl TopIndex {
                 ));
             }
             let handle = read_handle(value, 0);
-            if handle.offset != expected || handle.size == 0 || handle.end() > region.end {
-                return Err(format!(
-                    "index partition {p} at {}..{} breaks the layout (expected to start at \
-                     {expected}, partitions end at {})",
-                    handle.offset,
-                    handle.end(),
-                    region.end
-                ));
-            }
-            expected = handle.end();
+            expected = follows(
+                handle,
+                expected,
+                region.end,
+                ("index partition", p),
+                "partitions end",
+            )?;
             let data_start = read_u64(value, HANDLE_LEN);
             let follows = match data_starts.last() {
                 Some(&prev) => data_start > prev,
