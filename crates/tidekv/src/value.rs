@@ -24,6 +24,14 @@ use crate::number::{format_f64, parse_integer};
 pub trait Encode {
     /// The bytes to store.
     fn encode(self) -> Result<Bytes>;
+
+    /// The bytes to store, if `self` already holds them as they are stored (bytes and strings;
+    /// not numbers or JSON): a store whose engine copies values into memory of its own then
+    /// copies them once, with no owned copy made first. `None` (the default) means: call
+    /// [`Encode::encode`]. When `Some`, it must equal what `encode` would return.
+    fn as_stored(&self) -> Option<&[u8]> {
+        None
+    }
 }
 
 /// A value that can be read back from stored bytes.
@@ -73,6 +81,9 @@ macro_rules! encode_as_bytes {
             fn encode(self) -> Result<Bytes> {
                 Ok(Bytes::copy_from_slice(AsRef::<[u8]>::as_ref(&self)))
             }
+            fn as_stored(&self) -> Option<&[u8]> {
+                Some(AsRef::<[u8]>::as_ref(self))
+            }
         }
     )*};
 }
@@ -82,11 +93,17 @@ impl<const N: usize> Encode for [u8; N] {
     fn encode(self) -> Result<Bytes> {
         Ok(Bytes::copy_from_slice(&self))
     }
+    fn as_stored(&self) -> Option<&[u8]> {
+        Some(self)
+    }
 }
 
 impl<const N: usize> Encode for &[u8; N] {
     fn encode(self) -> Result<Bytes> {
         Ok(Bytes::copy_from_slice(self))
+    }
+    fn as_stored(&self) -> Option<&[u8]> {
+        Some(*self)
     }
 }
 
@@ -200,6 +217,33 @@ mod tests {
     fn round_trip<T: Encode + Decode + Clone + PartialEq + std::fmt::Debug>(v: T) {
         let bytes = v.clone().encode().unwrap();
         assert_eq!(T::decode(bytes).unwrap(), v);
+    }
+
+    /// What `as_stored` lends must be what `encode` returns: `Store::insert` stores either.
+    fn lends_what_it_encodes<T: Encode + Clone>(v: T, lends: bool) {
+        let encoded = v.clone().encode().unwrap();
+        match v.as_stored() {
+            Some(lent) => assert_eq!(lent, &encoded[..]),
+            None => assert!(!lends, "expected borrowed bytes"),
+        }
+    }
+
+    #[test]
+    fn borrowed_bytes_are_exactly_the_encoding() {
+        let owned = b"value".to_vec();
+        let text = String::from("text");
+        let shared = Bytes::from_static(b"shared");
+        lends_what_it_encodes(&b"ab"[..], true);
+        lends_what_it_encodes(&owned, true);
+        lends_what_it_encodes("str", true);
+        lends_what_it_encodes(&text, true);
+        lends_what_it_encodes(&shared, true);
+        lends_what_it_encodes(*b"xyz", true);
+        lends_what_it_encodes(b"xyz", true);
+        lends_what_it_encodes(&b""[..], true);
+        lends_what_it_encodes(42i64, false);
+        lends_what_it_encodes(1.5f64, false);
+        lends_what_it_encodes(Json(vec![1, 2]), false);
     }
 
     #[test]

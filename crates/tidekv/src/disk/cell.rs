@@ -58,6 +58,17 @@ pub(crate) enum Cell {
     Item(Bytes),
 }
 
+/// Bytes before a string cell's value: the tag and the expiry.
+pub(crate) const STRING_HEADER: usize = 9;
+
+/// Appends the stored form of `Cell::Str { value, expires_at }`, from borrowed bytes: a write
+/// encodes its value straight into the memtable's arena, with no owned copy first.
+pub(crate) fn encode_string_into(out: &mut impl BufMut, value: &[u8], expires_at: Option<u64>) {
+    out.put_u8(TAG_STRING);
+    out.put_u64_le(expires_at.unwrap_or(0));
+    out.put_slice(value);
+}
+
 impl Cell {
     /// When the cell's key expires, if ever (strings and lists only).
     pub(crate) fn expires_at(&self) -> Option<u64> {
@@ -84,7 +95,7 @@ impl Cell {
     pub(crate) fn encoded_len(&self) -> usize {
         match self {
             Cell::Tombstone => 1,
-            Cell::Str { value, .. } => 9 + value.len(),
+            Cell::Str { value, .. } => STRING_HEADER + value.len(),
             Cell::List(_) => 33,
             Cell::Item(value) => 1 + value.len(),
         }
@@ -94,11 +105,7 @@ impl Cell {
     pub(crate) fn encode_into(&self, out: &mut impl BufMut) {
         match self {
             Cell::Tombstone => out.put_u8(TAG_TOMBSTONE),
-            Cell::Str { value, expires_at } => {
-                out.put_u8(TAG_STRING);
-                out.put_u64_le(expires_at.unwrap_or(0));
-                out.put_slice(value);
-            }
+            Cell::Str { value, expires_at } => encode_string_into(out, value, *expires_at),
             Cell::List(meta) => {
                 out.put_u8(TAG_LIST);
                 out.put_u64_le(meta.expires_at.unwrap_or(0));

@@ -177,6 +177,11 @@ pub(crate) trait Engine: Send + Sync + fmt::Debug {
     fn get_many(&self, ks: u32, keys: &[Bytes]) -> Result<Vec<Option<Bytes>>>;
     /// Sets a string value (replacing any kind, clearing or setting expiry).
     fn put(&self, ks: u32, key: &[u8], value: Bytes, expires_at: Option<u64>) -> Result<()>;
+    /// [`Engine::put`] from borrowed bytes, for an engine that copies them into memory of its
+    /// own anyway (the disk engine's memtable arena): the caller then makes no owned copy first.
+    fn put_slice(&self, ks: u32, key: &[u8], value: &[u8], expires_at: Option<u64>) -> Result<()> {
+        self.put(ks, key, Bytes::copy_from_slice(value), expires_at)
+    }
     /// Removes a key of any kind; `true` if it existed.
     fn remove(&self, ks: u32, key: &[u8]) -> Result<bool>;
     /// What a live key holds, if it exists.

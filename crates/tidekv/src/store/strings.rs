@@ -17,6 +17,10 @@ impl Keyspace {
     pub fn insert(&self, key: impl AsRef<[u8]>, value: impl Encode) -> Result<()> {
         let key = key.as_ref();
         self.check_key(key)?;
+        if let Some(bytes) = value.as_stored() {
+            self.check_value(bytes)?;
+            return self.shared.engine.put_slice(self.ks, key, bytes, None);
+        }
         let value = value.encode()?;
         self.check_value(&value)?;
         self.shared.engine.put(self.ks, key, value, None)

@@ -92,6 +92,9 @@ impl Engine for DiskEngine {
         self.inner.get_many(ks, keys)
     }
     fn put(&self, ks: u32, key: &[u8], value: Bytes, expires_at: Option<u64>) -> Result<()> {
+        self.inner.put(ks, key, &value, expires_at)
+    }
+    fn put_slice(&self, ks: u32, key: &[u8], value: &[u8], expires_at: Option<u64>) -> Result<()> {
         self.inner.put(ks, key, value, expires_at)
     }
     fn remove(&self, ks: u32, key: &[u8]) -> Result<bool> {

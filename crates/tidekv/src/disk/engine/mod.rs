@@ -101,6 +101,9 @@ pub(crate) struct Writer {
     pub(crate) pending: pending_keys::PendingKeys,
     /// Where the keys and cells of committed writes are carved from (`memtable/arena.rs`).
     pub(crate) arena: crate::disk::memtable::EntryArena,
+    /// A buffer for the user-key prefix of a blind write (`strings.rs`), kept to save an
+    /// allocation per write.
+    pub(crate) prefix_buf: Vec<u8>,
 }
 
 /// State owned by whoever changes the table set (flush, compaction).

@@ -157,6 +157,7 @@ pub(crate) fn open_with_fs(
             count_changes: Vec::new(),
             pending: super::pending_keys::PendingKeys::default(),
             arena: crate::disk::memtable::EntryArena::default(),
+            prefix_buf: Vec::new(),
         }),
         current: RwLock::new(Arc::new(SuperVersion {
             mem: Arc::new(Memtable::new(recycled)),

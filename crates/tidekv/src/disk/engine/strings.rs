@@ -3,8 +3,10 @@
 
 use bytes::Bytes;
 
+use super::write::Staged;
 use super::Inner;
-use crate::disk::cell::Cell;
+use crate::disk::cell::{encode_string_into, Cell, STRING_HEADER};
+use crate::disk::key::{put_prefix, Space};
 use crate::engine::{list_is_not_a_string, KeyExpiry, KeyKind};
 use crate::error::Result;
 
@@ -49,14 +51,37 @@ impl Inner {
         &self,
         ks: u32,
         key: &[u8],
-        value: Bytes,
+        value: &[u8],
         expires_at: Option<u64>,
     ) -> Result<()> {
-        self.write(|txn| {
-            txn.set_key(ks, key, Cell::Str { value, expires_at });
-            self.watches.touch(ks, key);
-            Ok(())
-        })
+        // A blind write needs no transaction: it reads nothing, and its one cell is encoded
+        // straight from the caller's bytes into the writer's arena (a `Txn` would first own a
+        // copy of the value, the prefix and a list of writes, three allocations per write).
+        self.check_healthy()?;
+        let mut writer = self.writer.lock();
+        let sources = self
+            .make_room(&mut writer)
+            .inspect_err(|e| self.fail_on_io(e))?;
+        let mut prefix = std::mem::take(&mut writer.prefix_buf);
+        prefix.clear();
+        put_prefix(&mut prefix, ks, Space::User, key, b"");
+        let stored = writer.arena.alloc(STRING_HEADER + value.len(), |out| {
+            encode_string_into(out, value, expires_at)
+        });
+        self.watches.touch(ks, key);
+        let committed = {
+            let mut staged = [Staged {
+                prefix: &prefix,
+                stored,
+                tombstone: false,
+                expires_at,
+                before: None,
+            }];
+            self.commit(&mut writer, &sources, &mut staged)
+        };
+        writer.prefix_buf = prefix;
+        let last = committed.inspect_err(|e| self.fail_on_io(e))?;
+        self.make_visible(writer, last)
     }
 
     pub(crate) fn remove(&self, ks: u32, key: &[u8]) -> Result<bool> {

@@ -129,12 +129,7 @@ fn a_sweep_waiting_for_the_resolver_does_not_hold_up_writers() {
     let (wrote, written) = mpsc::channel();
     let inner = Arc::clone(&engine.inner);
     let writer = std::thread::spawn(move || {
-        let done = inner.put(
-            0,
-            &Bytes::from_static(b"during"),
-            Bytes::from_static(b"v"),
-            None,
-        );
+        let done = inner.put(0, &Bytes::from_static(b"during"), b"v", None);
         let _ = wrote.send(());
         done
     });

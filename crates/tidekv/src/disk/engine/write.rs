@@ -13,8 +13,9 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use parking_lot::MutexGuard;
 
+use super::key_count::Presence;
 use super::record_account::{write_counts, RecordAccount};
-use super::txn::{Txn, Write};
+use super::txn::Txn;
 use super::view::View;
 use super::{Inner, SuperVersion, Writer};
 use crate::config::Durability;
@@ -23,6 +24,20 @@ use crate::disk::version::edit::FEATURE_KEY_COUNTS;
 use crate::disk::wal::record::{EntryKind, EntryRef};
 use crate::disk::wal::writer::WalWriter;
 use crate::error::{Error, Result};
+
+/// One write as [`Inner::commit`] takes it.
+pub(super) struct Staged<'a> {
+    /// The user-key prefix (`view.rs`, `user_prefix`): the internal key without its sequence
+    /// number.
+    pub(super) prefix: &'a [u8],
+    /// The encoded cell, carved from the writer's arena.
+    pub(super) stored: Bytes,
+    /// Whether the cell is a tombstone (logged as a delete, with no value).
+    pub(super) tombstone: bool,
+    pub(super) expires_at: Option<u64>,
+    /// What the key held before, if the writer read it.
+    pub(super) before: Option<Presence>,
+}
 
 impl Inner {
     /// Runs `body` as one atomic write and returns what it returned.
@@ -52,16 +67,34 @@ impl Inner {
             }
             return Ok(out);
         }
+        let arena = &mut writer.arena;
+        let mut staged: Vec<Staged<'_>> = writes
+            .iter()
+            .map(|(prefix, cell, before)| Staged {
+                prefix,
+                stored: arena.alloc(cell.encoded_len(), |out| cell.encode_into(out)),
+                tombstone: *cell == Cell::Tombstone,
+                expires_at: cell.expires_at(),
+                before: *before,
+            })
+            .collect();
         let last = self
-            .commit(&mut writer, &sources, writes)
+            .commit(&mut writer, &sources, &mut staged)
             .inspect_err(|e| self.fail_on_io(e))?;
+        self.make_visible(writer, last)?;
+        Ok(out)
+    }
+
+    /// Makes the writes up to `last`, just committed under `writer`, visible: at once, or — in
+    /// `Sync` mode — once their fsync is done, waited for without the writer lock.
+    pub(super) fn make_visible(&self, writer: MutexGuard<'_, Writer>, last: u64) -> Result<()> {
         if self.options.durability == Durability::Sync {
             drop(writer);
-            self.sync_to(last)?;
+            self.sync_to(last)
         } else {
             self.publish(last);
+            Ok(())
         }
-        Ok(out)
     }
 
     /// Returns once every write committed before the call is visible to readers.
@@ -78,39 +111,30 @@ impl Inner {
         Ok(())
     }
 
-    /// Appends `writes` to the log as one record and inserts them, with their bookkeeping
-    /// (`key_count.rs`), into `sources`' memtable; returns the last sequence number used.
+    /// Appends `staged` to the log as one record and inserts it, with its bookkeeping
+    /// (`key_count.rs`), into `sources`' memtable (each cell is moved out of `staged`); returns
+    /// the last sequence number used.
     ///
-    /// Each write's internal key and encoded cell are carved from the writer's entry arena
-    /// (`memtable/arena.rs`): a write allocates nothing that the memtable keeps.
-    fn commit(
+    /// Each write's encoded cell is already carved from the writer's entry arena
+    /// (`memtable/arena.rs`), and its internal key is carved here: a write allocates nothing
+    /// that the memtable keeps.
+    pub(super) fn commit(
         &self,
         writer: &mut Writer,
         sources: &SuperVersion,
-        writes: Vec<Write>,
+        staged: &mut [Staged<'_>],
     ) -> Result<u64> {
         let first_seq = writer.last_seq + 1;
-        let arena = &mut writer.arena;
-        let values: Vec<Bytes> = writes
-            .iter()
-            .map(|(_, cell, _)| arena.alloc(cell.encoded_len(), |out| cell.encode_into(out)))
-            .collect();
-        let entries = writes
-            .iter()
-            .zip(&values)
-            .map(|((prefix, cell, _), value)| {
-                let tombstone = *cell == Cell::Tombstone;
-                EntryRef {
-                    kind: if tombstone {
-                        EntryKind::Delete
-                    } else {
-                        EntryKind::Put
-                    },
-                    key: prefix,
-                    value: if tombstone { &[] } else { value },
-                    expires_at: cell.expires_at(),
-                }
-            });
+        let entries = staged.iter().map(|write| EntryRef {
+            kind: if write.tombstone {
+                EntryKind::Delete
+            } else {
+                EntryKind::Put
+            },
+            key: write.prefix,
+            value: if write.tombstone { &[] } else { &write.stored },
+            expires_at: write.expires_at,
+        });
         let wal_before = writer.wal.len();
         let wal_after = writer.wal.append_entries(first_seq, entries)?;
         self.counters
@@ -122,7 +146,7 @@ impl Inner {
         {
             self.request_writeback();
         }
-        let last = first_seq + writes.len() as u64 - 1;
+        let last = first_seq + staged.len() as u64 - 1;
         writer.last_seq = last;
         let keep = sources.version.features & FEATURE_KEY_COUNTS != 0;
         let Writer {
@@ -134,11 +158,10 @@ impl Inner {
         } = &mut *writer;
         let mut account = RecordAccount::new(sources, keep, first_seq, last, Some(pending));
         let mut user_bytes = 0;
-        for (seq, ((prefix, _, before), value)) in (first_seq..).zip(writes.into_iter().zip(values))
-        {
-            user_bytes += (prefix.len() + value.len()) as u64;
-            let key = arena.copy_with(&prefix, &(!seq).to_be_bytes());
-            account.insert(key, value, before);
+        for (seq, write) in (first_seq..).zip(staged.iter_mut()) {
+            user_bytes += (write.prefix.len() + write.stored.len()) as u64;
+            let key = arena.copy_with(write.prefix, &(!seq).to_be_bytes());
+            account.insert(key, std::mem::take(&mut write.stored), write.before);
         }
         // The record is in the log: if its bookkeeping cannot be made (a table read failed),
         // the memtable no longer matches the log, so the store stops taking writes; a reopen
@@ -161,7 +184,10 @@ impl Inner {
     /// A stalled writer waits *without* the writer lock: group commit (whose leader takes the
     /// lock to find the log's tail), `Store::flush` and `stats` go on meanwhile, and writers that
     /// arrive find the same full memtable and wait too. The condition is re-read under the lock.
-    fn make_room(&self, writer: &mut MutexGuard<'_, Writer>) -> Result<Arc<SuperVersion>> {
+    pub(super) fn make_room(
+        &self,
+        writer: &mut MutexGuard<'_, Writer>,
+    ) -> Result<Arc<SuperVersion>> {
         let mut stalled: Option<Instant> = None;
         let result = loop {
             if writer.sealed {
@@ -258,7 +284,7 @@ impl Inner {
     /// created) stops all later writes: the log may now hold a partial record, or pages the kernel
     /// dropped, and acknowledging later writes after it would put them behind damage that
     /// recovery must treat as corruption. Other errors (a record too large) change nothing.
-    fn fail_on_io(&self, error: &Error) {
+    pub(super) fn fail_on_io(&self, error: &Error) {
         if matches!(error, Error::Io { .. }) {
             self.fail(error);
         }
