@@ -24,7 +24,11 @@ use bytes::Bytes;
 pub(crate) const HEAD_LEN: usize = 24;
 
 /// An internal key with its head inline. Invariant: `head` is `head_of(&bytes)`.
+///
+/// `repr(C)`, head first: the memtable's skip list keeps a node's links right before its key,
+/// so that a search step reads the link and the head from one cache line.
 #[derive(Debug, Clone)]
+#[repr(C)]
 pub(crate) struct HeadKey {
     head: [u64; 3],
     bytes: Bytes,
@@ -41,6 +45,12 @@ impl HeadKey {
     /// The whole key.
     pub(crate) fn bytes(&self) -> &Bytes {
         &self.bytes
+    }
+
+    /// How this key compares with the key `bytes`, whose head is `head` (`head_of(bytes)`,
+    /// computed once by a caller that compares many keys with it).
+    pub(crate) fn cmp_with(&self, head: &[u64; 3], bytes: &[u8]) -> Ordering {
+        self.head.cmp(head).then_with(|| self.bytes[..].cmp(bytes))
     }
 
     /// Whether both keys are at least `n` bytes long and agree on their first `n`. Decided from
@@ -68,7 +78,7 @@ fn head_bytes(head: &[u64; 3]) -> [u8; HEAD_LEN] {
 }
 
 /// The first [`HEAD_LEN`] bytes of `key`, zero-padded, as big-endian words.
-fn head_of(key: &[u8]) -> [u64; 3] {
+pub(crate) fn head_of(key: &[u8]) -> [u64; 3] {
     let mut padded = [0u8; HEAD_LEN];
     let n = key.len().min(HEAD_LEN);
     if let (Some(to), Some(from)) = (padded.get_mut(..n), key.get(..n)) {
@@ -132,6 +142,7 @@ mod tests {
         fn order_is_the_byte_order_of_the_whole_keys(a in key(), b in key()) {
             let (ha, hb) = (HeadKey::new(Bytes::from(a.clone())), HeadKey::new(Bytes::from(b.clone())));
             prop_assert_eq!(ha.cmp(&hb), a.cmp(&b));
+            prop_assert_eq!(ha.cmp_with(&head_of(&b), &b), a.cmp(&b));
             prop_assert_eq!(ha == hb, a == b);
         }
     }

@@ -1,7 +1,7 @@
 //! The memtable: recent writes, in memory, sorted by internal key, until they are flushed to a
 //! table.
 //!
-//! A concurrent skip list (`crossbeam-skiplist`): writers insert without blocking readers, readers
+//! A skip list of its own (`skiplist.rs`): inserts take turns without blocking readers, readers
 //! never lock. Every version of a key is a separate entry (internal keys end with the sequence
 //! number, see `key.rs`), so a reader at snapshot `S` sees exactly the versions with `seq <= S`, and
 //! a flush writes every version out in order.
@@ -15,17 +15,18 @@
 mod arena;
 mod presence_filter;
 mod recycled;
+mod skiplist;
+#[cfg(test)]
+mod skiplist_tests;
 
 use std::ops::Bound;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
-use crossbeam_skiplist::map::Entry;
-use crossbeam_skiplist::SkipMap;
 use parking_lot::Mutex;
 
-use crate::disk::head_key::{HeadKey, HEAD_LEN};
+use crate::disk::head_key::HeadKey;
 use crate::disk::key::{split_seq, SEQ_LEN};
 use crate::disk::lookup::LookupKey;
 use crate::disk::table::bloom::bloom_hash;
@@ -33,14 +34,15 @@ use crate::engine::is_empty_range;
 pub(crate) use arena::EntryArena;
 pub(crate) use presence_filter::PresenceFilter;
 pub(crate) use recycled::Recycled;
+use skiplist::{Entry, SkipList, NODE_BYTES};
 
-/// Per-entry overhead counted in the size estimate: skip-list node, pointers, handles and the
-/// inline key head.
-const ENTRY_OVERHEAD: usize = 64 + HEAD_LEN;
+/// Per-entry overhead counted in the size estimate: the skip-list node (its links, the inline
+/// key head and the key and value handles).
+const ENTRY_OVERHEAD: usize = NODE_BYTES;
 
 /// A sorted, concurrent, size-tracked map from internal key to encoded value.
 pub(crate) struct Memtable {
-    map: SkipMap<HeadKey, Bytes>,
+    map: SkipList,
     size: AtomicUsize,
     /// The [`bloom_hash`] of every entry's identifying prefix, in insertion order, until
     /// [`Memtable::seal`] builds the filter from them. Appending costs an insert a few
@@ -70,7 +72,7 @@ impl Memtable {
     /// An empty memtable whose large buffers come from, and go back to, `recycled`.
     pub(crate) fn new(recycled: Arc<Recycled>) -> Self {
         Memtable {
-            map: SkipMap::new(),
+            map: SkipList::default(),
             size: AtomicUsize::new(0),
             hashes: Mutex::new(recycled.take_hashes()),
             filter: OnceLock::new(),
@@ -111,12 +113,7 @@ impl Memtable {
 
     /// Inserts the entry, whose prefix's [`bloom_hash`] is `hash`, and remembers the hash for
     /// the filter.
-    pub(crate) fn insert_hashed(
-        &self,
-        internal_key: Bytes,
-        value: Bytes,
-        hash: u64,
-    ) -> Entry<'_, HeadKey, Bytes> {
+    pub(crate) fn insert_hashed(&self, internal_key: Bytes, value: Bytes, hash: u64) -> Entry<'_> {
         debug_assert!(
             self.filter.get().is_none(),
             "an insert into a sealed memtable"
@@ -175,10 +172,7 @@ impl Memtable {
         if !self.may_contain_hash(lookup.hash()) {
             return None;
         }
-        let entry = self
-            .map
-            .range((Bound::Included(lookup.seek()), Bound::Unbounded))
-            .next()?;
+        let entry = self.map.seek(lookup.seek())?;
         let (found, seq) = split_seq(entry.key().bytes())?;
         (found == lookup.prefix()).then(|| (seq, entry.value().clone()))
     }
@@ -196,19 +190,33 @@ impl Memtable {
         if is_empty_range(&lower, &upper) {
             return Vec::new();
         }
-        self.map
-            .range((lower.map(HeadKey::new), upper.map(HeadKey::new)))
+        let start = match &lower {
+            Bound::Unbounded => self.map.first(),
+            Bound::Included(key) => self.map.seek_bytes(key),
+            Bound::Excluded(key) => {
+                let at = self.map.seek_bytes(key);
+                match at {
+                    Some(node) if node.key().bytes() == key => node.next(),
+                    other => other,
+                }
+            }
+        };
+        let below_upper = |node: &Entry<'_>| match &upper {
+            Bound::Unbounded => true,
+            Bound::Included(key) => node.key().bytes() <= key,
+            Bound::Excluded(key) => node.key().bytes() < key,
+        };
+        std::iter::successors(start, |node| node.next())
+            .take_while(below_upper)
             .take(limit)
-            .map(|e| (e.key().bytes().clone(), e.value().clone()))
+            .map(|node| (node.key().bytes().clone(), node.value().clone()))
             .collect()
     }
 
     /// The first internal key in `lower..upper`, if any.
     pub(crate) fn first_in(&self, lower: &[u8], upper: &[u8]) -> Option<Bytes> {
-        let range = HeadKey::new(Bytes::copy_from_slice(lower))
-            ..HeadKey::new(Bytes::copy_from_slice(upper));
-        let first = self.map.range(range).next()?;
-        Some(first.key().bytes().clone())
+        let first = self.map.seek_bytes(lower)?;
+        (&first.key().bytes()[..] < upper).then(|| first.key().bytes().clone())
     }
 
     /// Bytes of keys, values and per-entry overhead: what decides when to flush.
@@ -221,7 +229,7 @@ impl Memtable {
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.map.is_empty()
+        self.map.len() == 0
     }
 }
 
