@@ -25,6 +25,10 @@ fn esc(text: &str) -> String {
 /// One group of bars: a label, then one `(series, value)` per bar (`None`: not measured).
 pub type BarGroup = (String, Vec<(String, Option<f64>)>);
 
+/// Ratios above this run to the edge of the plot, labelled with their value and an arrow: one
+/// ratio of 80 (a clean open) would otherwise squeeze every other bar into a few pixels.
+const RATIO_AXIS_CAP: f64 = 4.0;
+
 /// Horizontal bars of ratios, one group per row, one bar per series, with a line at 1.0.
 pub fn ratio_bars(title: &str, groups: &[BarGroup]) -> String {
     const LEFT: f64 = 330.0;
@@ -40,8 +44,9 @@ pub fn ratio_bars(title: &str, groups: &[BarGroup]) -> String {
         .iter()
         .flat_map(|g| g.1.iter().filter_map(|s| s.1))
         .fold(2.0f64, f64::max)
-        .ceil();
-    let x = |v: f64| LEFT + PLOT * v / max;
+        .ceil()
+        .min(RATIO_AXIS_CAP);
+    let x = |v: f64| LEFT + PLOT * v.min(max) / max;
     let group_height = BAR * series.len().max(1) as f64 + GAP;
     let height = TOP + group_height * groups.len() as f64 + 40.0;
     let width = LEFT + PLOT + 40.0;
@@ -78,9 +83,10 @@ pub fn ratio_bars(title: &str, groups: &[BarGroup]) -> String {
             let y = gy + BAR * i as f64;
             match value {
                 Some(v) => {
+                    let off_scale = if *v > max { " ▶" } else { "" };
                     let _ = write!(
                         svg,
-                        r#"<rect x="{LEFT}" y="{y}" width="{:.1}" height="{}" fill="{}"/><text x="{:.1}" y="{}" font-size="10">{v:.2}</text>"#,
+                        r#"<rect x="{LEFT}" y="{y}" width="{:.1}" height="{}" fill="{}"/><text x="{:.1}" y="{}" font-size="10">{v:.2}{off_scale}</text>"#,
                         x(*v) - LEFT,
                         BAR - 2.0,
                         colour(i),

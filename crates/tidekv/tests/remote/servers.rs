@@ -71,14 +71,19 @@ impl ServerProcess {
     /// Starts a server without persistence on a free port; `extra` are more settings
     /// (`--name value`).
     pub fn start(flavor: Flavor, extra: &[&str]) -> ServerProcess {
+        let mut last_log = String::new();
         for _attempt in 0..5 {
             let dir = tempfile::tempdir().expect("a temporary directory");
             let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
-            if let Some(server) = ServerProcess::launch(flavor, free_port(), dir, extra) {
-                return server;
+            match ServerProcess::launch(flavor, free_port(), dir, extra) {
+                Ok(server) => return server,
+                Err(log) => last_log = log,
             }
         }
-        panic!("{flavor:?} server did not start on a free port in five attempts");
+        panic!(
+            "{flavor:?} server did not start on a free port in five attempts; the last one \
+             printed:\n{last_log}"
+        );
     }
 
     /// Starts the server again on the same port (empty: nothing is persisted), after
@@ -88,13 +93,15 @@ impl ServerProcess {
         loop {
             let dir = tempfile::tempdir().expect("a temporary directory");
             match ServerProcess::launch(self.flavor, self.port, dir, self.extra.clone()) {
-                Some(server) => {
+                Ok(server) => {
                     *self = server;
                     return;
                 }
-                None if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(50)),
-                None => panic!(
-                    "{:?} server did not restart on port {}",
+                Err(_) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(50))
+                }
+                Err(log) => panic!(
+                    "{:?} server did not restart on port {}; it printed:\n{log}",
                     self.flavor, self.port
                 ),
             }
@@ -106,7 +113,7 @@ impl ServerProcess {
         port: u16,
         dir: TempDir,
         extra: Vec<String>,
-    ) -> Option<ServerProcess> {
+    ) -> Result<ServerProcess, String> {
         let binary = flavor.binary();
         // A background job's stdin is /dev/null unless redirected: the watcher reads the
         // test's pipe through fd 3.
@@ -141,7 +148,7 @@ wait "$server""#;
             dir,
             extra,
         };
-        ready.then_some(server)
+        ready.map(|()| server)
     }
 
     /// `redis://127.0.0.1:PORT`.
@@ -181,24 +188,32 @@ impl Drop for ServerProcess {
     }
 }
 
-/// Waits for the server's "Ready to accept connections" log line; false if it exited first (its
-/// port was taken). The line, not a connection, says it is ours: tests run in parallel, and
-/// another test's server may have taken the port the moment it was free.
-fn wait_until_ready(child: &mut Child) -> bool {
+/// Waits for the server's "Ready to accept connections" log line; if it exited first (its port
+/// was taken, say), returns the last lines it printed. The line, not a connection, says it is
+/// ours: tests run in parallel, and another test's server may have taken the port the moment it
+/// was free.
+fn wait_until_ready(child: &mut Child) -> Result<(), String> {
     let Some(stdout) = child.stdout.take() else {
-        return false;
+        return Err("(no output pipe)".to_owned());
     };
     let mut lines = BufReader::new(stdout);
     let mut line = String::new();
+    let mut last = std::collections::VecDeque::new();
     loop {
         line.clear();
         match lines.read_line(&mut line) {
             Ok(0) | Err(_) => {
-                let _ = child.wait();
-                return false;
+                let status = child.wait();
+                last.push_back(format!("(exit: {status:?})"));
+                return Err(last.into_iter().collect::<Vec<_>>().join(""));
             }
             Ok(_) if line.contains("Ready to accept connections") => break,
-            Ok(_) => {}
+            Ok(_) => {
+                if last.len() == 20 {
+                    last.pop_front();
+                }
+                last.push_back(line.clone());
+            }
         }
     }
     // Keep reading its log so that the server never blocks on a full pipe.
@@ -206,7 +221,7 @@ fn wait_until_ready(child: &mut Child) -> bool {
         let mut sink = Vec::new();
         let _ = std::io::Read::read_to_end(&mut lines, &mut sink);
     });
-    true
+    Ok(())
 }
 
 /// A 3-primary Cluster, no replicas.

@@ -2,7 +2,7 @@
 
 use std::ops::Bound;
 
-use bytes::Bytes;
+use bytes::{Buf, Bytes};
 
 use super::lists::list_items;
 use super::merge::{all_sources, Merge};
@@ -23,8 +23,11 @@ pub(crate) struct Visible {
     merge: Merge,
     seq: u64,
     now: u64,
-    /// The prefix whose visible version was already decided: its older versions are skipped.
-    decided: Option<Bytes>,
+    /// The prefix whose visible version was already decided (if `has_decided`): its older
+    /// versions are skipped. Copied into a reused buffer rather than held as a slice of the
+    /// entry: a slice would cost two atomic reference-count changes per key.
+    decided: Vec<u8>,
+    has_decided: bool,
 }
 
 impl Visible {
@@ -40,22 +43,26 @@ impl Visible {
             merge: Merge::new(all_sources(&view.sources, start, end)?)?,
             seq: view.seq,
             now: view.now,
-            decided: None,
+            decided: Vec::new(),
+            has_decided: false,
         })
     }
 
     /// The next `(prefix, live cell)`.
     pub(crate) fn next_cell(&mut self) -> Result<Option<(Bytes, Cell)>> {
-        while let Some((key, value)) = self.merge.next_entry()? {
+        while let Some((mut key, value)) = self.merge.next_entry()? {
             let (prefix, seq) = split_stored(&key)?;
-            if self.decided.as_deref() == Some(prefix) || seq > self.seq {
+            if (self.has_decided && self.decided == prefix) || seq > self.seq {
                 continue;
             }
-            let prefix = key.slice(..prefix.len());
-            self.decided = Some(prefix.clone());
+            self.decided.clear();
+            self.decided.extend_from_slice(prefix);
+            self.has_decided = true;
+            // The entry's key is owned here: cut off its sequence number in place.
+            key.truncate(prefix.len());
             let cell = decode_cell(value)?;
             if !cell.is_dead(self.now) {
-                return Ok(Some((prefix, cell)));
+                return Ok(Some((key, cell)));
             }
         }
         Ok(None)
@@ -88,7 +95,7 @@ impl Step for KeyScan {
             if self.skip.as_deref() == Some(prefix.as_ref()) {
                 continue;
             }
-            let key = user_key(&prefix)?;
+            let key = user_key(prefix)?;
             match cell {
                 Cell::Str { value, .. } => return Ok(Some((key, ScanValue::String(value)))),
                 Cell::List(_) => return Ok(Some((key, ScanValue::List))),
@@ -134,17 +141,22 @@ fn keyspace_bounds(ks: u32) -> (Vec<u8>, Vec<u8>) {
 }
 
 /// The user key of a user-space prefix (`ks | space | escaped key | 00 01`). A key without zero
-/// bytes is stored unescaped, so it is returned as a slice of the prefix, without a copy: the
-/// common case, and one allocation less per key a scan returns.
-fn user_key(prefix: &Bytes) -> Result<Bytes> {
+/// bytes is stored unescaped, so it is the prefix itself with its ends cut off, in place: no copy
+/// and no reference-count change, the common case.
+fn user_key(mut prefix: Bytes) -> Result<Bytes> {
     const HEAD: usize = 5;
-    if prefix.len() >= HEAD + 2 && prefix.ends_with(&[0x00, 0x01]) {
-        let escaped = prefix.slice(HEAD..prefix.len() - 2);
-        if !escaped.contains(&0) {
-            return Ok(escaped);
-        }
+    if prefix.len() >= HEAD + 2
+        && prefix.ends_with(&[0x00, 0x01])
+        && !prefix
+            .get(HEAD..prefix.len() - 2)
+            .unwrap_or_default()
+            .contains(&0)
+    {
+        prefix.truncate(prefix.len() - 2);
+        prefix.advance(HEAD);
+        return Ok(prefix);
     }
-    decode_stored(prefix).map(|parts| Bytes::from(parts.user_key))
+    decode_stored(&prefix).map(|parts| Bytes::from(parts.user_key))
 }
 
 impl Inner {
@@ -335,7 +347,7 @@ mod tests {
             b"\xff\x00",
         ] {
             let prefix = Bytes::from(user_prefix(3, key));
-            assert_eq!(user_key(&prefix).unwrap().as_ref(), key, "{key:?}");
+            assert_eq!(user_key(prefix).unwrap().as_ref(), key, "{key:?}");
         }
     }
 }
