@@ -194,9 +194,8 @@ pub(crate) struct BlockIter {
     keys_out: BytesMut,
 }
 
-/// Bytes of key copies carved from one allocation: one `malloc` for about 30 keys of a block
-/// instead of one per key (and their `free`s), at the price of a held key keeping up to this much
-/// alive.
+/// Bytes of key copies carved from one allocation: one `malloc` for ~30 keys, not one per key;
+/// a held key keeps up to this much alive.
 const KEYS_OUT: usize = 1024;
 
 impl BlockIter {
