@@ -57,11 +57,7 @@ impl Inner {
         // A blind write needs no transaction: it reads nothing, and its one cell is encoded
         // straight from the caller's bytes into the writer's arena (a `Txn` would first own a
         // copy of the value, the prefix and a list of writes, three allocations per write).
-        self.check_healthy()?;
-        let mut writer = self.writer.lock();
-        let sources = self
-            .make_room(&mut writer)
-            .inspect_err(|e| self.fail_on_io(e))?;
+        let (mut writer, sources) = self.begin_write()?;
         let mut prefix = std::mem::take(&mut writer.prefix_buf);
         prefix.clear();
         put_prefix(&mut prefix, ks, Space::User, key, b"");

@@ -42,11 +42,7 @@ pub(super) struct Staged<'a> {
 impl Inner {
     /// Runs `body` as one atomic write and returns what it returned.
     pub(crate) fn write<T>(&self, body: impl FnOnce(&mut Txn) -> Result<T>) -> Result<T> {
-        self.check_healthy()?;
-        let mut writer = self.writer.lock();
-        let sources = self
-            .make_room(&mut writer)
-            .inspect_err(|e| self.fail_on_io(e))?;
+        let (mut writer, sources) = self.begin_write()?;
         let view = View {
             sources: Arc::clone(&sources),
             seq: writer.last_seq,
@@ -83,6 +79,17 @@ impl Inner {
             .inspect_err(|e| self.fail_on_io(e))?;
         self.make_visible(writer, last)?;
         Ok(out)
+    }
+
+    /// The start of every write: the writer lock, and the sources whose memtable has room
+    /// (after a rotation or a stall, see [`Inner::make_room`]).
+    pub(super) fn begin_write(&self) -> Result<(MutexGuard<'_, Writer>, Arc<SuperVersion>)> {
+        self.check_healthy()?;
+        let mut writer = self.writer.lock();
+        let sources = self
+            .make_room(&mut writer)
+            .inspect_err(|e| self.fail_on_io(e))?;
+        Ok((writer, sources))
     }
 
     /// Makes the writes up to `last`, just committed under `writer`, visible: at once, or — in
