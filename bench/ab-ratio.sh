@@ -10,7 +10,8 @@
 # e.g. bench/ab-ratio.sh 24 insert old=/tmp/bench-bb158be:tidekv new=bench/target/release/tidekv-bench:tidekv \
 #        fjall=bench/target/release/tidekv-bench:fjall
 # The peer is the label `fjall` unless --peer says otherwise. A binary may be a wrapper script
-# that sets environment variables first. AB_RAW=FILE keeps the raw "label seconds" lines.
+# that sets environment variables first. AB_RAW=FILE keeps the raw "label seconds" lines;
+# AB_CACHE_MIB sets the block cache (default 256; 16 makes 1M-key reads uncached).
 set -euo pipefail
 rounds=$1 workload=$2
 shift 2
@@ -26,7 +27,7 @@ for round in $(seq "$rounds"); do
     bin=${rest%:*} engine=${rest##*:}
     rm -rf "$dir/store" && mkdir -p "$dir/store"
     out=$("$bin" child --engine "$engine" --workload "$workload" --keys 1000000 --sync-ops 20000 \
-      --cache-mib 256 --timeout 600 --seed $((29151 + round)) --dir "$dir/store" 2>&1)
+      --cache-mib "${AB_CACHE_MIB:-256}" --timeout 600 --seed $((29151 + round)) --dir "$dir/store" 2>&1)
     echo "$label $(echo "$out" | tr ' ' '\n' | grep '^secs=' | cut -d= -f2)"
   done
 done | tee "${AB_RAW:-/dev/null}" | python3 -c '

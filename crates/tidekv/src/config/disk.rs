@@ -53,6 +53,7 @@ pub(crate) struct DiskOptions {
     pub(crate) compression: Compression,
     pub(crate) bloom_bits_per_key: usize,
     pub(crate) block_cache_size: usize,
+    pub(crate) cache_flushed_blocks: bool,
     pub(crate) max_open_files: usize,
     pub(crate) table_size: u64,
     pub(crate) l0_compaction_trigger: usize,
@@ -81,6 +82,7 @@ impl DiskOptions {
             compression: Compression::Lz4,
             bloom_bits_per_key: 16,
             block_cache_size: 64 << 20,
+            cache_flushed_blocks: true,
             max_open_files: default_max_open_files(),
             table_size: 32 << 20,
             l0_compaction_trigger: 4,
@@ -311,6 +313,18 @@ impl Config {
     pub fn block_cache_size(mut self, bytes: usize) -> Self {
         if let Some(d) = self.disk_options("block_cache_size") {
             d.block_cache_size = bytes;
+        }
+        self
+    }
+
+    /// Whether a flush puts the data blocks it writes into the block cache, as RocksDB's
+    /// `prepopulate_block_cache = kFlushOnly` does (disk backend). Default on: what was just
+    /// written is often read next, and would otherwise be read back from disk. It takes effect
+    /// only while a memtable is at most half the block cache, so one flush never sweeps out
+    /// everything else the cache holds.
+    pub fn cache_flushed_blocks(mut self, on: bool) -> Self {
+        if let Some(d) = self.disk_options("cache_flushed_blocks") {
+            d.cache_flushed_blocks = on;
         }
         self
     }

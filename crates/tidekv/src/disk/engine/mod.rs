@@ -233,6 +233,13 @@ impl Inner {
         self.visible.fetch_max(seq, Ordering::AcqRel);
     }
 
+    /// Whether a flush puts the blocks it writes into the block cache: asked for, and a whole
+    /// memtable's worth fits in half the cache (`Config::cache_flushed_blocks`).
+    pub(crate) fn fills_cache_on_flush(&self) -> bool {
+        let o = &self.options;
+        o.cache_flushed_blocks && o.memtable_size <= o.block_cache_size / 2
+    }
+
     pub(crate) fn new_file_number(&self) -> u64 {
         self.next_file.fetch_add(1, Ordering::Relaxed)
     }
@@ -302,6 +309,8 @@ pub(crate) fn background_error(why: &str) -> Error {
     )
 }
 
+#[cfg(test)]
+mod cache_fill_tests;
 #[cfg(test)]
 mod clock_tests;
 #[cfg(test)]

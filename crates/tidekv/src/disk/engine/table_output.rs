@@ -191,7 +191,11 @@ impl<'a> TableSink<'a> {
                 .fs
                 .create(&path)
                 .map_err(|e| Error::io(format!("creating {}", path.display()), e))?;
-            self.open = Some((TableBuilder::new(file, self.table_options()), number));
+            let mut builder = TableBuilder::new(file, self.table_options());
+            if self.level == 0 && self.inner.fills_cache_on_flush() {
+                builder.fill_cache(Arc::clone(&self.inner.cache), number);
+            }
+            self.open = Some((builder, number));
         }
         count_garbage(&mut self.garbage, value);
         match &mut self.open {

@@ -19,7 +19,6 @@ mod skiplist;
 #[cfg(test)]
 mod skiplist_tests;
 
-use std::ops::Bound;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
@@ -30,10 +29,10 @@ use crate::disk::head_key::HeadKey;
 use crate::disk::key::{split_seq, SEQ_LEN};
 use crate::disk::lookup::LookupKey;
 use crate::disk::table::bloom::bloom_hash;
-use crate::engine::is_empty_range;
 pub(crate) use arena::EntryArena;
 pub(crate) use presence_filter::PresenceFilter;
 pub(crate) use recycled::Recycled;
+pub(crate) use skiplist::Cursor;
 use skiplist::{Entry, SkipList, NODE_BYTES};
 
 /// Per-entry overhead counted in the size estimate: the skip-list node (its links, the inline
@@ -42,7 +41,7 @@ const ENTRY_OVERHEAD: usize = NODE_BYTES;
 
 /// A sorted, concurrent, size-tracked map from internal key to encoded value.
 pub(crate) struct Memtable {
-    map: SkipList,
+    map: Arc<SkipList>,
     size: AtomicUsize,
     /// The [`bloom_hash`] of every entry's identifying prefix, in insertion order, until
     /// [`Memtable::seal`] builds the filter from them. Appending costs an insert a few
@@ -72,7 +71,7 @@ impl Memtable {
     /// An empty memtable whose large buffers come from, and go back to, `recycled`.
     pub(crate) fn new(recycled: Arc<Recycled>) -> Self {
         Memtable {
-            map: SkipList::default(),
+            map: Arc::default(),
             size: AtomicUsize::new(0),
             hashes: Mutex::new(recycled.take_hashes()),
             filter: OnceLock::new(),
@@ -177,40 +176,12 @@ impl Memtable {
         (found == lookup.prefix()).then(|| (seq, entry.value().clone()))
     }
 
-    /// Up to `limit` entries with internal keys in `(lower, upper)`, in order. Callers iterate by
-    /// calling again with `lower = Excluded(last key)`: the iterator owns nothing borrowed, so a
-    /// scan can outlive any lock and see inserts made after it started only if they sort after its
-    /// position (the engine filters by sequence number to keep scans point-in-time).
-    pub(crate) fn chunk(
-        &self,
-        lower: Bound<Bytes>,
-        upper: Bound<Bytes>,
-        limit: usize,
-    ) -> Vec<(Bytes, Bytes)> {
-        if is_empty_range(&lower, &upper) {
-            return Vec::new();
-        }
-        let start = match &lower {
-            Bound::Unbounded => self.map.first(),
-            Bound::Included(key) => self.map.seek_bytes(key),
-            Bound::Excluded(key) => {
-                let at = self.map.seek_bytes(key);
-                match at {
-                    Some(node) if node.key().bytes() == key => node.next(),
-                    other => other,
-                }
-            }
-        };
-        let below_upper = |node: &Entry<'_>| match &upper {
-            Bound::Unbounded => true,
-            Bound::Included(key) => node.key().bytes() <= key,
-            Bound::Excluded(key) => node.key().bytes() < key,
-        };
-        std::iter::successors(start, |node| node.next())
-            .take_while(below_upper)
-            .take(limit)
-            .map(|node| (node.key().bytes().clone(), node.value().clone()))
-            .collect()
+    /// A cursor at the first entry whose internal key is at or after `lower`. It holds a share of
+    /// the skip list, not of the memtable or any lock, and steps with one load per entry; it may
+    /// see entries inserted after it was made (the engine filters by sequence number to keep
+    /// scans point-in-time).
+    pub(crate) fn cursor(&self, lower: &[u8]) -> Cursor {
+        Cursor::seek_bytes(Arc::clone(&self.map), lower)
     }
 
     /// The first internal key in `lower..upper`, if any.
@@ -287,32 +258,30 @@ mod tests {
     }
 
     #[test]
-    fn chunks_walk_everything_in_order_and_tolerate_inverted_bounds() {
+    fn a_cursor_walks_everything_from_where_it_starts_in_order() {
         let m = Memtable::new(Arc::default());
-        for i in 0..200u64 {
+        for i in (0..200u64).rev() {
             put(&m, format!("key{i:03}").as_bytes(), i, "v");
         }
-        let mut lower = Bound::Unbounded;
-        let mut seen = Vec::new();
-        loop {
-            let chunk = m.chunk(lower.clone(), Bound::Unbounded, 64);
-            let Some((last, _)) = chunk.last() else { break };
-            lower = Bound::Excluded(last.clone());
-            seen.extend(chunk.into_iter().map(|(k, _)| k));
-        }
-        assert_eq!(seen.len(), 200);
-        assert!(seen.windows(2).all(|w| w[0] < w[1]));
-        let a = Bytes::from_static(b"b");
-        assert!(m
-            .chunk(
-                Bound::Included(a.clone()),
-                Bound::Excluded(Bytes::from_static(b"a")),
-                10
-            )
-            .is_empty());
-        assert!(m
-            .chunk(Bound::Excluded(a.clone()), Bound::Excluded(a), 10)
-            .is_empty());
+        let walk = |from: &[u8]| {
+            let mut cursor = m.cursor(from);
+            let mut seen = Vec::new();
+            while let Some(entry) = cursor.entry() {
+                seen.push(entry.key().bytes().clone());
+                cursor.advance();
+            }
+            cursor.advance();
+            assert!(cursor.entry().is_none(), "past the end stays past the end");
+            seen
+        };
+        let all = walk(b"");
+        assert_eq!(all.len(), 200);
+        assert!(all.windows(2).all(|w| w[0] < w[1]));
+        // From the middle: every key from `key150` on (its internal key sorts after its prefix).
+        let tail = walk(&prefix(b"key150"));
+        assert_eq!(tail.len(), 50);
+        assert!(tail[0].starts_with(&prefix(b"key150")));
+        assert!(walk(&prefix(b"l")).is_empty());
     }
 
     #[test]

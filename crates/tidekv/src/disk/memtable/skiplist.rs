@@ -39,6 +39,9 @@ use parking_lot::Mutex;
 
 use crate::disk::head_key::{head_of, HeadKey};
 
+mod cursor;
+pub(crate) use cursor::Cursor;
+
 /// Levels of the tallest tower. With one node in four reaching each next level, 12 levels keep
 /// searches logarithmic up to about 16 million entries, far more than a memtable holds.
 const MAX_HEIGHT: usize = 12;
@@ -226,6 +229,7 @@ impl SkipList {
     }
 
     /// The first entry.
+    #[cfg(test)]
     pub(crate) fn first(&self) -> Option<Entry<'_>> {
         self.head().next()
     }

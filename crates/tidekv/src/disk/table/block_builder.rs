@@ -44,8 +44,14 @@ impl BlockBuilder {
     /// A builder writing a full key every `restart_interval` entries. An interval of 0 is taken as 1
     /// (every key whole): there is no block without restart points.
     pub(crate) fn new(restart_interval: usize) -> Self {
+        BlockBuilder::with_capacity(restart_interval, 0)
+    }
+
+    /// A builder whose buffer starts with room for `bytes`: a block of about that size is built
+    /// without growing it step by step.
+    pub(crate) fn with_capacity(restart_interval: usize, bytes: usize) -> Self {
         BlockBuilder {
-            buf: Vec::new(),
+            buf: Vec::with_capacity(bytes),
             restarts: Vec::new(),
             restart_interval: restart_interval.max(1),
             since_restart: 0,

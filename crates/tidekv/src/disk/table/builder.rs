@@ -14,13 +14,17 @@
 //! whose values are block handles (offset u64 LE, size u64 LE of the physical block, trailer
 //! included); the top level names each partition the same way, followed by where its data starts.
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 
 use crate::config::Compression;
 use crate::disk::fs::WritableFile;
 use crate::disk::key::{split_seq, SEQ_LEN};
+use crate::disk::table::block::Block;
 use crate::disk::table::block_builder::{BlockBuilder, DEFAULT_RESTART_INTERVAL};
 use crate::disk::table::bloom::BloomBuilder;
+use crate::disk::table::cache::BlockCache;
 use crate::disk::table::compression::encode_block;
 use crate::disk::table::index_builder::{top_level_value, IndexBuilder};
 use crate::error::{Error, Result};
@@ -129,6 +133,8 @@ pub(crate) struct TableBuilder {
     min_seq: u64,
     max_seq: u64,
     failed: bool,
+    /// The cache each data block goes to as written, and the table's number (`fill_cache`).
+    fill: Option<(Arc<BlockCache>, u64)>,
 }
 
 impl TableBuilder {
@@ -138,7 +144,7 @@ impl TableBuilder {
             file,
             options,
             offset: 0,
-            block: BlockBuilder::new(options.restart_interval),
+            block: data_block_builder(&options),
             index: IndexBuilder::new(options.restart_interval, options.block_size),
             bloom: BloomBuilder::new(options.bloom_bits_per_key),
             last_key: Vec::new(),
@@ -147,7 +153,15 @@ impl TableBuilder {
             min_seq: u64::MAX,
             max_seq: 0,
             failed: false,
+            fill: None,
         }
+    }
+
+    /// Puts every data block written from now on into `cache` as table `number`'s, as a reader
+    /// of the finished table would after reading it: a flush does this so that what was just
+    /// written is read from memory (`DiskOptions::cache_flushed_blocks`).
+    pub(crate) fn fill_cache(&mut self, cache: Arc<BlockCache>, number: u64) {
+        self.fill = Some((cache, number));
     }
 
     /// Adds an entry. `internal_key` must be an internal key (at least 8 bytes, see
@@ -261,9 +275,17 @@ impl TableBuilder {
 
     /// Writes the open data block and records it in the index under its last key.
     fn flush_block(&mut self) -> Result<()> {
-        let restart_interval = self.options.restart_interval;
-        let raw = std::mem::replace(&mut self.block, BlockBuilder::new(restart_interval)).finish();
+        let next = data_block_builder(&self.options);
+        let raw = std::mem::replace(&mut self.block, next).finish();
         let handle = self.write_block(&raw, self.options.compression, "data block")?;
+        if let Some((cache, number)) = &self.fill {
+            // The buffer itself, not a copy; charged at its capacity. A block the reader would
+            // refuse is not cached (the builder never writes one; a reader would say why).
+            let charge = raw.capacity();
+            if let Ok(block) = Block::new(Bytes::from(raw)) {
+                cache.insert(*number, handle.offset, block, charge);
+            }
+        }
         if let Err(why) = self.index.add(&self.last_key, handle) {
             self.failed = true;
             return Err(Error::invalid("index entry", why));
@@ -329,6 +351,13 @@ impl TableBuilder {
         self.offset += bytes.len() as u64;
         Ok(())
     }
+}
+
+/// A data block's builder, with room for a block of the target size, the entry that takes it
+/// past that size and the restart array: one allocation per block, not one per doubling.
+fn data_block_builder(options: &TableOptions) -> BlockBuilder {
+    let room = options.block_size.saturating_add(options.block_size / 4);
+    BlockBuilder::with_capacity(options.restart_interval, room)
 }
 
 /// The raw properties block:

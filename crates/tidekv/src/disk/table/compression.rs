@@ -93,12 +93,13 @@ fn decode_lz4(stored: &[u8]) -> Result<Vec<u8>, String> {
     let size = u32::from_le_bytes(*size) as usize;
     // Checked before allocating: the prefix is only as trustworthy as the checksum's writer.
     check_size(size)?;
-    let mut raw = vec![0; size];
-    let written = lz4_flex::block::decompress_into(compressed, &mut raw)
+    // Into fresh, unzeroed memory of exactly `size` bytes: the decoder never writes past it.
+    let raw = lz4_flex::block::decompress(compressed, size)
         .map_err(|e| format!("lz4 block does not decompress: {e}"))?;
-    if written != size {
+    if raw.len() != size {
         return Err(format!(
-            "lz4 block decompressed to {written} bytes, its prefix says {size}"
+            "lz4 block decompressed to {} bytes, its prefix says {size}",
+            raw.len()
         ));
     }
     Ok(raw)
@@ -332,6 +333,22 @@ mod tests {
         snappy[0] = (lied as u8) | 0x80;
         snappy[1] = (lied >> 7) as u8;
         assert!(decode(&seal(&snappy, TYPE_SNAPPY)).is_err());
+    }
+
+    /// A match that reaches back before the first byte written must be an error: a decoder that
+    /// copies it anyway hands out whatever the fresh buffer held (RUSTSEC-2026-0041).
+    #[test]
+    fn an_lz4_match_before_the_start_is_refused() {
+        // One sequence: one literal `a`, then a 4-byte match at offset 5; then 8 more literals.
+        let mut stored = 13u32.to_le_bytes().to_vec();
+        stored.extend([0x10, b'a', 5, 0, 0x80]);
+        stored.extend(b"bcdefghi");
+        let err = decode(&seal(&stored, TYPE_LZ4)).unwrap_err();
+        assert!(err.contains("does not decompress"), "{err}");
+        // The same block with offset 1 (repeat the `a`) is valid: the test's block is well formed.
+        stored[6] = 1;
+        let ok = decode(&seal(&stored, TYPE_LZ4));
+        assert_eq!(ok.as_deref(), Ok(&b"aaaaabcdefghi"[..]));
     }
 
     proptest! {
