@@ -3,16 +3,17 @@
 //! entry (all versions, tombstones included) in internal-key order; [`super::scan::Visible`] turns
 //! that into what a reader at one sequence number sees.
 //!
-//! Every source is owned and lazy: a memtable through a cursor that owns a share of its skip list
-//! (one search, then one load per entry), a table block by block, and a level opens its next table only when the previous one is exhausted. An iterator
-//! holds the `Arc`s of its sources, so flushes and compactions can replace them meanwhile.
+//! Every source is owned and lazy: a memtable is read through a cursor that owns a share of its
+//! skip list (one search, then one load per entry), a table block by block, and a level opens its
+//! next table only when the previous one is exhausted. An iterator holds the `Arc`s of its
+//! sources, so flushes and compactions can replace them meanwhile.
 //!
 //! A bounded merge (a scan of a key range) takes only what can hold keys of its range: tables
 //! whose keys all lie outside it are left out, and memtable cursors stop at its end. A short scan
 //! so pays for the sources its range touches, not for every table of the store.
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 use std::ops::Bound;
 use std::sync::Arc;
 
@@ -47,7 +48,7 @@ const MEM_BATCH: usize = 128;
 struct MemSource {
     cursor: Cursor,
     upper: Bound<Bytes>,
-    batch: std::collections::VecDeque<Entry>,
+    batch: VecDeque<Entry>,
     next_batch: usize,
     done: bool,
 }
@@ -184,7 +185,7 @@ fn bounded_mem_source(mem: Arc<Memtable>, start: &[u8], end: Bound<&[u8]>) -> Bo
     Box::new(MemSource {
         cursor: mem.cursor(start),
         upper: end.map(Bytes::copy_from_slice),
-        batch: std::collections::VecDeque::new(),
+        batch: VecDeque::new(),
         next_batch: MEM_FIRST_BATCH,
         done: false,
     })

@@ -6,17 +6,19 @@
 //! out-of-bounds read or an endless loop: each step of an iterator consumes at least 3 bytes or
 //! stops.
 
+use std::sync::Arc;
+
 use bytes::{Bytes, BytesMut};
 
 use crate::disk::table::block_builder::get_varint32;
 
-/// A validated raw data block. Cheap to clone: the bytes are shared.
+/// A validated raw data block. Cheap to clone: the bytes and the restart array are shared.
 ///
-/// Invariants (checked by [`Block::new`]); `restarts` are the `restart_count` u32s at `data_end`:
-/// 1. `data_end + 4 * restart_count + 4 == raw.len()`.
-/// 2. `restarts` is strictly increasing and every offset is `< data_end`; empty exactly when
-///    `data_end == 0`, otherwise `restarts[0] == 0`.
-/// 3. The entries' headers chain from offset 0 exactly to `data_end`, and every restart offset is
+/// Invariants (checked by [`Block::new`]):
+/// 1. `data_end + 4 * restarts.len() + 4 == raw.len()`.
+/// 2. `restarts` is strictly increasing and every offset is `< data_end`.
+/// 3. `restarts` is empty exactly when `data_end == 0`; otherwise `restarts[0] == 0`.
+/// 4. The entries' headers chain from offset 0 exactly to `data_end`, and every restart offset is
 ///    the start of one: a seek, which decodes from a restart point, never starts mid-entry.
 ///
 /// What `new` does not check (key order, a whole key at each restart point) is checked by the
@@ -25,8 +27,7 @@ use crate::disk::table::block_builder::get_varint32;
 pub(crate) struct Block {
     raw: Bytes,
     data_end: usize,
-    /// Read in place, not copied out: a block read from disk allocates nothing beyond its bytes.
-    restart_count: usize,
+    restarts: Arc<[u32]>,
 }
 
 impl Block {
@@ -45,47 +46,46 @@ impl Block {
             .checked_mul(4)
             .and_then(|array| count_at.checked_sub(array))
             .ok_or_else(|| format!("restart count {count} does not fit a block of {len} bytes"))?;
-        let block = Block {
-            raw,
-            data_end,
-            restart_count: count,
-        };
-        let restarts = || (0..count).filter_map(|i| block.restart(i));
-        let mut previous = None;
-        for r in restarts() {
-            match previous {
-                None if r != 0 => return Err(format!("first restart offset is {r}, not 0")),
-                Some(p) if p >= r => {
-                    return Err(format!("restart offsets not increasing: {p} then {r}"))
+        let restarts = (0..count)
+            .map(|i| read_u32(&raw, data_end + 4 * i))
+            .collect::<Result<Arc<[u32]>, String>>()?;
+        match restarts.first() {
+            None if data_end > 0 => {
+                return Err(format!(
+                    "block has {data_end} bytes of entries but no restart points"
+                ))
+            }
+            Some(&first) if first != 0 => {
+                return Err(format!("first restart offset is {first}, not 0"))
+            }
+            _ => {}
+        }
+        for pair in restarts.windows(2) {
+            if let [a, b] = pair {
+                if a >= b {
+                    return Err(format!("restart offsets not increasing: {a} then {b}"));
                 }
-                _ if r as usize >= data_end => {
-                    return Err(format!(
-                        "restart offset {r} is past the entries, which end at {data_end}"
-                    ))
-                }
-                _ => previous = Some(r),
             }
         }
-        if previous.is_none() && data_end > 0 {
-            return Err(format!(
-                "block has {data_end} bytes of entries but no restart points"
-            ));
+        if let Some(&last) = restarts.last() {
+            if last as usize >= data_end {
+                return Err(format!(
+                    "restart offset {last} is past the entries, which end at {data_end}"
+                ));
+            }
         }
-        check_entry_boundaries(&block.raw, data_end, restarts())?;
-        Ok(block)
+        check_entry_boundaries(&raw, data_end, &restarts)?;
+        Ok(Block {
+            raw,
+            data_end,
+            restarts,
+        })
     }
 
     /// The number of restart points (0 for an empty block).
     #[cfg(test)]
     pub(crate) fn restart_count(&self) -> usize {
-        self.restart_count
-    }
-
-    /// Restart offset `index`, read from the array after the entries.
-    fn restart(&self, index: usize) -> Option<u32> {
-        (index < self.restart_count)
-            .then(|| read_u32(&self.raw, self.data_end + 4 * index).ok())
-            .flatten()
+        self.restarts.len()
     }
 
     /// An iterator over every entry, in key order.
@@ -125,7 +125,7 @@ impl Block {
         // Invariant: restart `left` has a key < target, or is restart 0; every restart after
         // `right` has a key >= target.
         let mut left = 0;
-        let mut right = self.restart_count.saturating_sub(1);
+        let mut right = self.restarts.len().saturating_sub(1);
         while left < right {
             let mid = left + (right - left).div_ceil(2);
             let key = self
@@ -166,8 +166,9 @@ impl Block {
     }
 
     fn restart_offset(&self, index: usize) -> Result<usize, String> {
-        self.restart(index)
-            .map(|o| o as usize)
+        self.restarts
+            .get(index)
+            .map(|&o| o as usize)
             .ok_or_else(|| format!("restart point {index} does not exist"))
     }
 }
@@ -199,7 +200,10 @@ const KEYS_OUT: usize = 1024;
 
 impl BlockIter {
     fn at_restart(block: Block, index: usize) -> BlockIter {
-        let offset = block.restart(index).map_or(block.data_end, |o| o as usize);
+        let offset = block
+            .restarts
+            .get(index)
+            .map_or(block.data_end, |&o| o as usize);
         BlockIter {
             block,
             offset,
@@ -239,13 +243,13 @@ impl BlockIter {
         if at >= data_end {
             return Ok(None);
         }
-        let at_restart = match self.block.restart(self.next_restart) {
-            Some(r) if (r as usize) < at => {
+        let at_restart = match self.block.restarts.get(self.next_restart) {
+            Some(&r) if (r as usize) < at => {
                 return Err(format!(
                     "restart offset {r} falls inside the entry that ends at {at}"
                 ))
             }
-            Some(r) => r as usize == at,
+            Some(&r) => r as usize == at,
             None => false,
         };
         let entry = decode_entry(&self.block.raw, at, data_end)?;
@@ -340,12 +344,8 @@ struct EntryBounds {
 /// `data_end` and that each restart offset is the start of an entry. Found by fuzzing: a restart
 /// offset inside the last entry passed every scan, and a seek through it decoded the middle of a
 /// value as an entry the block does not hold.
-fn check_entry_boundaries(
-    raw: &[u8],
-    data_end: usize,
-    restarts: impl Iterator<Item = u32>,
-) -> Result<(), String> {
-    let mut restarts = restarts.map(|r| r as usize).peekable();
+fn check_entry_boundaries(raw: &[u8], data_end: usize, restarts: &[u32]) -> Result<(), String> {
+    let mut restarts = restarts.iter().map(|&r| r as usize).peekable();
     let mut at = 0;
     while at < data_end {
         while let Some(&r) = restarts.peek() {
