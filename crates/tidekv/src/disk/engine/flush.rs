@@ -30,7 +30,8 @@ impl Inner {
         imm.seal();
         // Every table is older than the memtable: all of them may hold older versions.
         let mut retention = Retention::new(view, &sources.version.levels, 0);
-        let mut sink = TableSink::new(self, 0, u64::MAX);
+        let mut sink =
+            TableSink::new(self, 0, u64::MAX).caching_blocks(self.fills_cache_on_flush());
         let mut entries = mem_source(Arc::clone(&imm), b"");
         while let Some((key, value)) = entries.next_entry()? {
             if retention.keep(&key, &value)? {

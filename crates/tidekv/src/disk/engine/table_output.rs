@@ -139,6 +139,8 @@ pub(crate) struct TableSink<'a> {
     inner: &'a Inner,
     level: u8,
     split_at: u64,
+    /// Whether each table's data blocks go into the block cache as they are written.
+    cache_blocks: bool,
     open: Option<(TableBuilder, u64)>,
     /// Garbage counts of the open table.
     garbage: Garbage,
@@ -164,11 +166,19 @@ impl<'a> TableSink<'a> {
             inner,
             level,
             split_at,
+            cache_blocks: false,
             open: None,
             garbage: Garbage::default(),
             last_prefix: Vec::new(),
             done: Vec::new(),
         }
+    }
+
+    /// Puts the data blocks of the tables this sink writes into the block cache as they are
+    /// written, when `on` (a flush's, `Inner::fills_cache_on_flush`).
+    pub(crate) fn caching_blocks(mut self, on: bool) -> Self {
+        self.cache_blocks = on;
+        self
     }
 
     pub(crate) fn add(&mut self, key: &[u8], value: &[u8]) -> Result<()> {
@@ -192,7 +202,7 @@ impl<'a> TableSink<'a> {
                 .create(&path)
                 .map_err(|e| Error::io(format!("creating {}", path.display()), e))?;
             let mut builder = TableBuilder::new(file, self.table_options());
-            if self.level == 0 && self.inner.fills_cache_on_flush() {
+            if self.cache_blocks {
                 builder.fill_cache(Arc::clone(&self.inner.cache), number);
             }
             self.open = Some((builder, number));
