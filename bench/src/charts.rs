@@ -29,8 +29,14 @@ pub type BarGroup = (String, Vec<(String, Option<f64>)>);
 /// ratio of 80 (a clean open) would otherwise squeeze every other bar into a few pixels.
 const RATIO_AXIS_CAP: f64 = 4.0;
 
-/// Horizontal bars of ratios, one group per row, one bar per series, with a line at 1.0.
+/// Horizontal bars of ratios, one group per row, one bar per series, with a line at 1.0; each
+/// series is named "tidekv ÷ series" in the legend.
 pub fn ratio_bars(title: &str, groups: &[BarGroup]) -> String {
+    ratio_bars_legend(title, "tidekv ÷ ", groups)
+}
+
+/// [`ratio_bars`] with each series named `legend_prefix` and the series' name in the legend.
+pub fn ratio_bars_legend(title: &str, legend_prefix: &str, groups: &[BarGroup]) -> String {
     const LEFT: f64 = 330.0;
     const PLOT: f64 = 520.0;
     const BAR: f64 = 14.0;
@@ -55,9 +61,10 @@ pub fn ratio_bars(title: &str, groups: &[BarGroup]) -> String {
         let lx = LEFT + 170.0 * i as f64;
         let _ = write!(
             svg,
-            r#"<rect x="{lx}" y="34" width="12" height="12" fill="{}"/><text x="{}" y="45">tidekv ÷ {}</text>"#,
+            r#"<rect x="{lx}" y="34" width="12" height="12" fill="{}"/><text x="{}" y="45">{}{}</text>"#,
             colour(i),
             lx + 16.0,
+            esc(legend_prefix),
             esc(name)
         );
     }

@@ -37,6 +37,20 @@ use data::{Rng, Values};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// The process allocates through this when built with `--features jemalloc` (BENCHMARKS.md).
+#[cfg(all(feature = "jemalloc", not(feature = "mimalloc")))]
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
+/// The allocator of this build, for the CSV's label.
+const ALLOCATOR: &str = if cfg!(feature = "mimalloc") {
+    "mimalloc"
+} else if cfg!(feature = "jemalloc") {
+    "jemalloc"
+} else {
+    "glibc"
+};
+
 #[derive(Parser, Debug)]
 #[command(about = "tidekv's resident memory against keys loaded, per configuration preset")]
 struct Cli {
@@ -66,6 +80,10 @@ enum Command {
         /// Where the CSV goes.
         #[arg(long)]
         csv: PathBuf,
+        /// Turn off `cache_flushed_blocks` (flushes put the blocks they write in the block cache),
+        /// to see what it costs in memory.
+        #[arg(long)]
+        no_cache_flushed_blocks: bool,
     },
     /// Draws the CSVs of several runs as one chart.
     Plot {
@@ -97,7 +115,16 @@ fn main() -> Result<()> {
             reads,
             dir,
             csv,
-        } => run(&preset, keys, points, reads, dir.as_deref(), &csv),
+            no_cache_flushed_blocks,
+        } => run(
+            &preset,
+            !no_cache_flushed_blocks,
+            keys,
+            points,
+            reads,
+            dir.as_deref(),
+            &csv,
+        ),
         Command::Plot { svg, csvs } => plot(&svg, &csvs),
     }
 }
@@ -114,6 +141,7 @@ fn config(preset: &str, dir: &Path) -> Result<Config> {
 
 fn run(
     preset: &str,
+    cache_flushed_blocks: bool,
     keys: u64,
     points: u64,
     reads: u64,
@@ -136,6 +164,12 @@ fn run(
         b"preset,keys,phase,rss_kib,hwm_kib,secs,memtable_bytes,immutable_memtable_bytes,\
          block_cache_bytes,table_metadata_bytes,open_tables,tables\n",
     )?;
+    // The CSV's first column names the line the plot draws (so it holds no comma).
+    let label = if cache_flushed_blocks {
+        format!("{preset} ({ALLOCATOR})")
+    } else {
+        format!("{preset} ({ALLOCATOR}; flushed blocks not cached)")
+    };
     let start = Instant::now();
     let row = |out: &mut fs::File, store: Option<&Store>, loaded: u64, phase: &str| {
         let (rss, hwm) = (status_kib("VmRSS")?, status_kib("VmHWM")?);
@@ -161,17 +195,18 @@ fn run(
         );
         writeln!(
             out,
-            "{preset},{loaded},{phase},{rss},{hwm},{secs:.1},{budgets}"
+            "{label},{loaded},{phase},{rss},{hwm},{secs:.1},{budgets}"
         )?;
         eprintln!(
-            "{preset}: {loaded} keys ({phase}): RSS {} MiB, peak {} MiB, {secs:.0} s; {budgets}",
+            "{label}: {loaded} keys ({phase}): RSS {} MiB, peak {} MiB, {secs:.0} s; {budgets}",
             rss / 1024,
             hwm / 1024
         );
         anyhow::Ok(())
     };
     row(&mut out, None, 0, "start")?;
-    let store = Store::open(config(preset, scratch.path())?)?;
+    let store =
+        Store::open(config(preset, scratch.path())?.cache_flushed_blocks(cache_flushed_blocks))?;
     row(&mut out, Some(&store), 0, "open")?;
     let every = keys.div_ceil(points);
     for i in 0..keys {

@@ -3,6 +3,10 @@
 //! See `bench/README.md` ("memory-bench").
 
 mod bytes_per_key;
+mod chart;
+#[path = "../../charts.rs"]
+#[allow(dead_code)] // Only the ratio bars are drawn here.
+mod charts;
 mod contenders;
 #[path = "../../data.rs"]
 #[allow(dead_code)] // The disk harness's dataset; only its SplitMix64 generator is used here.
@@ -14,10 +18,12 @@ mod proc_status;
 mod report;
 mod throughput;
 
+use std::fs;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::{ensure, Result};
+use anyhow::{ensure, Context, Result};
 use clap::{Parser, Subcommand};
 
 use lock_versions::locked_version;
@@ -60,6 +66,10 @@ struct Cli {
         default_value = "get,insert,mixed_90_10,mixed_50_50"
     )]
     workloads: Vec<Workload>,
+    /// Where to write the charts (SVG): `ratios.svg` for throughput, `bytes-per-key-N.svg` for
+    /// bytes per key; none if not given.
+    #[arg(long)]
+    charts: Option<PathBuf>,
     /// Measure resident bytes per key (one child process per contender) instead of throughput.
     #[arg(long)]
     bytes_per_key: bool,
@@ -122,6 +132,7 @@ fn run_throughput(cli: &Cli) -> Result<()> {
          `bytes` crate promotes it to a shared buffer), in every contender alike.\n",
         cli.rounds, cli.burst
     );
+    let mut tables = Vec::new();
     for &key_count in &key_counts {
         let key_count = key_count as usize;
         eprintln!("{key_count} keys: building the dataset");
@@ -146,8 +157,22 @@ fn run_throughput(cli: &Cli) -> Result<()> {
             "{}",
             report::throughput_table(key_count, &THROUGHPUT_CONTENDERS, &cells)
         );
+        tables.push((key_count, cells));
         // `loaded` and `data` go out of scope here, before the next key count is built.
     }
+    if let Some(dir) = &cli.charts {
+        let svg = chart::throughput(&THROUGHPUT_CONTENDERS, &tables);
+        write_chart(dir, "ratios.svg", &svg)?;
+    }
+    Ok(())
+}
+
+/// Writes one chart into `dir` (created if missing) and says where on stdout.
+fn write_chart(dir: &Path, name: &str, svg: &str) -> Result<()> {
+    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let path = dir.join(name);
+    fs::write(&path, svg).with_context(|| format!("writing {}", path.display()))?;
+    println!("Chart: `{}`\n", path.display());
     Ok(())
 }
 
@@ -165,6 +190,10 @@ fn run_bytes_per_key(cli: &Cli) -> Result<()> {
     for &key_count in &key_counts {
         let footprints = bytes_per_key::measure(key_count)?;
         println!("{}", report::bytes_per_key_table(key_count, &footprints));
+        if let (Some(dir), Some(svg)) = (&cli.charts, chart::bytes_per_key(key_count, &footprints))
+        {
+            write_chart(dir, &format!("bytes-per-key-{key_count}.svg"), &svg)?;
+        }
     }
     Ok(())
 }

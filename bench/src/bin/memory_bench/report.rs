@@ -78,18 +78,28 @@ pub fn throughput_table(key_count: usize, kinds: &[ContenderKind], cells: &[Cell
             let mut ops: Vec<f64> = cell.rounds.iter().map(|r| r[i]).collect();
             let _ = write!(out, " {:.2} |", median(&mut ops));
         }
-        for p in 1..kinds.len() {
-            let ratios = cell.rounds.iter().map(|r| r[0] / r[p]).collect();
+        for ratios in per_round_ratios(cell) {
             let _ = write!(out, " {} |", Spread::of(ratios));
         }
-        let vs_better = cell
-            .rounds
-            .iter()
-            .map(|r| r[0] / r[1..].iter().copied().fold(f64::MIN, f64::max))
-            .collect();
-        let _ = writeln!(out, " {} |", Spread::of(vs_better));
+        out.push('\n');
     }
     out
+}
+
+/// The ratios of one cell, round by round: the first contender's figure ÷ each peer's, one
+/// series per peer in order, then ÷ the better peer of each round.
+pub fn per_round_ratios(cell: &Cell) -> Vec<Vec<f64>> {
+    let peers = cell.rounds.first().map_or(0, |r| r.len().saturating_sub(1));
+    let mut series: Vec<Vec<f64>> = (1..=peers)
+        .map(|p| cell.rounds.iter().map(|r| r[0] / r[p]).collect())
+        .collect();
+    series.push(
+        cell.rounds
+            .iter()
+            .map(|r| r[0] / r[1..].iter().copied().fold(f64::MIN, f64::max))
+            .collect(),
+    );
+    series
 }
 
 /// The bytes-per-key table for one key count; ratios are to `DashMap<Vec<u8>, Vec<u8>>`.
