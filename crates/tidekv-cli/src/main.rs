@@ -1,5 +1,7 @@
 //! `tidekv`: the command-line tool for tidekv stores.
 
+use std::fmt::Write as _;
+use std::io::{self, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -39,7 +41,9 @@ enum SnapshotCommand {
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::Serve(args) => serve::serve(*args).map_err(|e| format!("serve: {e}")),
-        other => run(other).map_err(|e| e.to_string()),
+        other => run(other)
+            .map_err(|e| e.to_string())
+            .and_then(|report| emit(&report)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -50,13 +54,26 @@ fn main() -> ExitCode {
     }
 }
 
-/// The commands that work on the library directly.
-fn run(command: Command) -> tidekv::Result<()> {
+/// Writes a command's report to standard output. A reader that has gone away (`tidekv version |
+/// head -1`) is not an error: the report was only for it. Rust ignores SIGPIPE, so the write
+/// fails with `BrokenPipe` instead of ending the process, and `println!` would panic on it.
+fn emit(report: &str) -> Result<(), String> {
+    let mut out = io::stdout().lock();
+    match out.write_all(report.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        written => written.map_err(|e| format!("writing to standard output: {e}")),
+    }
+}
+
+/// The commands that work on the library directly; each returns its report.
+fn run(command: Command) -> tidekv::Result<String> {
+    let mut report = String::new();
     match command {
         Command::Version => {
-            println!("tidekv {}", env!("CARGO_PKG_VERSION"));
+            let _ = writeln!(report, "tidekv {}", env!("CARGO_PKG_VERSION"));
             for f in tidekv::format_versions() {
-                println!(
+                let _ = writeln!(
+                    report,
                     "{} format: writes version {}, reads {}..={} ({})",
                     f.name,
                     f.writes,
@@ -65,22 +82,30 @@ fn run(command: Command) -> tidekv::Result<()> {
                     f.spec
                 );
             }
-            Ok(())
         }
-        Command::Snapshot(SnapshotCommand::Verify { path }) => verify_snapshot(&path),
-        Command::Serve(_) => Err(tidekv::Error::invalid("command", "serve runs on its own")),
+        Command::Snapshot(SnapshotCommand::Verify { path }) => {
+            verify_snapshot(&path, &mut report)?;
+        }
+        Command::Serve(_) => {
+            return Err(tidekv::Error::invalid("command", "serve runs on its own"));
+        }
     }
+    Ok(report)
 }
 
 /// Loads the snapshot into a scratch memory store, which checks every chunk, and reports counts.
-fn verify_snapshot(path: &std::path::Path) -> tidekv::Result<()> {
+fn verify_snapshot(path: &std::path::Path, report: &mut String) -> tidekv::Result<()> {
     let store = Store::open(Config::memory().keyspaces(tidekv::MAX_KEYSPACES))?;
     store.load_snapshot(path)?;
     let stats = store.stats()?;
-    println!("{}: ok", path.display());
-    println!("live keys: {} ({} bytes)", stats.keys, stats.bytes);
+    let _ = writeln!(report, "{}: ok", path.display());
+    let _ = writeln!(report, "live keys: {} ({} bytes)", stats.keys, stats.bytes);
     for ks in &stats.keyspaces {
-        println!("  keyspace {}: {} keys, {} bytes", ks.id, ks.keys, ks.bytes);
+        let _ = writeln!(
+            report,
+            "  keyspace {}: {} keys, {} bytes",
+            ks.id, ks.keys, ks.bytes
+        );
     }
     store.close()
 }
