@@ -37,7 +37,7 @@ pub fn throughput(kinds: &[ContenderKind], tables: &[(usize, Vec<Cell>)]) -> Str
 }
 
 /// One bar per contender: its bytes per key ÷ the yardstick's (`DashMap<Vec<u8>, Vec<u8>>`);
-/// below 1 is smaller. Empty if the yardstick was not measured.
+/// below 1 is smaller. `None` if the yardstick was not measured (or grew by nothing).
 pub fn bytes_per_key(key_count: u64, footprints: &[Footprint]) -> Option<String> {
     let yardstick = footprints
         .iter()
