@@ -8,7 +8,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use tidekv::{Config, Store};
 
+mod checkpoint;
 mod serve;
+mod target;
 
 /// tidekv: a key-value store with one API over memory and disk (LSM) backends.
 #[derive(Debug, Parser)]
@@ -27,6 +29,8 @@ enum Command {
     /// Work with snapshot files.
     #[command(subcommand)]
     Snapshot(SnapshotCommand),
+    /// Write a consistent copy of a store that opens as a store (hard links for tables).
+    Checkpoint(checkpoint::CheckpointArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -41,6 +45,7 @@ enum SnapshotCommand {
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::Serve(args) => serve::serve(*args).map_err(|e| format!("serve: {e}")),
+        Command::Checkpoint(args) => checkpoint::run(args).and_then(|report| emit(&report)),
         other => run(other)
             .map_err(|e| e.to_string())
             .and_then(|report| emit(&report)),
@@ -86,8 +91,8 @@ fn run(command: Command) -> tidekv::Result<String> {
         Command::Snapshot(SnapshotCommand::Verify { path }) => {
             verify_snapshot(&path, &mut report)?;
         }
-        Command::Serve(_) => {
-            return Err(tidekv::Error::invalid("command", "serve runs on its own"));
+        Command::Serve(_) | Command::Checkpoint(_) => {
+            return Err(tidekv::Error::invalid("command", "it runs on its own"));
         }
     }
     Ok(report)

@@ -75,6 +75,10 @@ pub(crate) struct ServeArgs {
     /// Log filter: error, warn, info, debug, trace, or a tracing filter [default: info].
     #[arg(long, value_name = "FILTER")]
     log_level: Option<String>,
+    /// Where `SAVE DIR name` / `BGSAVE DIR name` put checkpoints; clients name one, never a
+    /// path [default: <dir>.checkpoints, beside --dir].
+    #[arg(long, value_name = "PATH")]
+    checkpoint_dir: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -131,6 +135,9 @@ impl ServeArgs {
         );
         if let Some(pw) = self.requirepass {
             c.requirepass = Some(pw);
+        }
+        if let Some(root) = self.checkpoint_dir {
+            c.checkpoint_dir = Some(root);
         }
         if let Some(engine) = self.engine {
             c.engine = match engine {

@@ -71,6 +71,9 @@ pub struct ServerConfig {
     pub cache_mb: u64,
     /// The log filter (`error`, `warn`, `info`, `debug`, `trace`, or a tracing filter).
     pub log_level: String,
+    /// Where `SAVE DIR name` and `BGSAVE DIR name` write checkpoints (`<dir>.checkpoints` if
+    /// unset). A client names a checkpoint, never a path: it cannot write elsewhere.
+    pub checkpoint_dir: Option<PathBuf>,
 }
 
 impl Default for ServerConfig {
@@ -92,6 +95,7 @@ impl Default for ServerConfig {
             databases: 16,
             cache_mb: 0,
             log_level: "info".to_string(),
+            checkpoint_dir: None,
         }
     }
 }
@@ -164,6 +168,20 @@ impl ServerConfig {
                 .keyspaces(self.databases)
                 .snapshot_path(self.snapshot_path()),
         }
+    }
+
+    /// The directory checkpoints go into: `checkpoint-dir`, or `<dir>.checkpoints` beside the
+    /// data directory (on the same file system, as a disk checkpoint's hard links need).
+    pub fn checkpoint_root(&self) -> PathBuf {
+        self.checkpoint_dir.clone().unwrap_or_else(|| {
+            let mut name = self
+                .dir
+                .file_name()
+                .map(|n| n.to_os_string())
+                .unwrap_or_default();
+            name.push(".checkpoints");
+            self.dir.with_file_name(name)
+        })
     }
 
     /// Where the memory engine's snapshot lives (`SAVE`, `BGSAVE`).

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Instant, SystemTime};
 
@@ -36,6 +36,10 @@ pub(crate) struct Shared {
     pub(crate) started: Instant,
     /// Unix seconds of the last successful `SAVE` / `BGSAVE` (or of the start).
     pub(crate) last_save: AtomicI64,
+    /// A `BGSAVE` is running (`INFO persistence`'s `rdb_bgsave_in_progress`); one at a time.
+    pub(crate) bgsave_running: AtomicBool,
+    /// Whether the last `BGSAVE` succeeded (`rdb_last_bgsave_status`).
+    pub(crate) last_bgsave_ok: AtomicBool,
     /// Set to `true` once the server is shutting down.
     pub(crate) shutdown: watch::Sender<bool>,
     /// The flusher replies wait for, with `durability = sync`.
@@ -59,6 +63,8 @@ impl Shared {
             cursors: ScanCursors::default(),
             started: Instant::now(),
             last_save: AtomicI64::new(unix_seconds()),
+            bgsave_running: AtomicBool::new(false),
+            last_bgsave_ok: AtomicBool::new(true),
             shutdown: watch::channel(false).0,
         }
     }

@@ -32,6 +32,7 @@
 )]
 
 mod batch;
+mod checkpoint;
 mod clock;
 mod codec;
 mod config;
@@ -60,6 +61,7 @@ pub use batch::WriteBatch;
 /// The `bytes` crate, whose [`Bytes`] every read returns.
 pub use bytes;
 pub use bytes::Bytes;
+pub use checkpoint::CheckpointReport;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{
     Compression, Config, Durability, ShardHasher, MAX_KEYSPACES, MAX_KEY_SIZE, MAX_VALUE_SIZE,

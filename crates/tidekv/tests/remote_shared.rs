@@ -189,3 +189,19 @@ fn a_push_by_another_client_wakes_a_blocked_pop() {
         assert_eq!(store.list_len("jobs").unwrap(), 0);
     });
 }
+
+#[test]
+fn a_checkpoint_is_refused_and_writes_nothing() {
+    let lease = Deployment::RedisServer.lease();
+    let store = Store::open(lease.config()).expect("open a store");
+    let root = tempfile::tempdir().unwrap();
+    let refused = store.checkpoint(root.path().join("backup")).unwrap_err();
+    assert!(
+        matches!(refused, Error::InvalidArgument { .. }),
+        "{refused}"
+    );
+    assert!(refused.to_string().contains("tidekv export"), "{refused}");
+    assert!(!root.path().join("backup").exists());
+    assert!(!root.path().join("backup.checkpoint-tmp").exists());
+    store.close().unwrap();
+}

@@ -121,3 +121,26 @@ pub fn raise_open_file_limit(wanted: u64) {
         setrlimit(Resource::Nofile, limit).unwrap();
     }
 }
+
+/// What a run of the `tidekv` binary printed and how it ended.
+pub struct Run {
+    pub ok: bool,
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs `tidekv ARGS…` to its end.
+pub fn tidekv<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_tidekv"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run tidekv");
+    Run {
+        ok: out.status.success(),
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}

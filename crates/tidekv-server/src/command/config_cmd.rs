@@ -19,6 +19,7 @@ pub(crate) fn settings(c: &ServerConfig) -> Vec<(&'static str, String)> {
         ("bind", c.bind.to_string()),
         ("port", c.port.to_string()),
         ("dir", c.dir.display().to_string()),
+        ("checkpoint-dir", c.checkpoint_root().display().to_string()),
         ("requirepass", c.requirepass.clone().unwrap_or_default()),
         ("timeout", c.timeout.to_string()),
         ("maxclients", c.maxclients.to_string()),

@@ -122,9 +122,15 @@ fn persistence(s: &Session, out: &mut String) {
     };
     let _ = write!(
         out,
-        "# Persistence\r\nloading:0\r\nrdb_last_save_time:{}\r\nrdb_bgsave_in_progress:0\r\n\
-         aof_enabled:{aof}\r\naof_fsync:{fsync}\r\n",
+        "# Persistence\r\nloading:0\r\nrdb_last_save_time:{}\r\nrdb_bgsave_in_progress:{}\r\n\
+         rdb_last_bgsave_status:{}\r\naof_enabled:{aof}\r\naof_fsync:{fsync}\r\n",
         s.shared.last_save.load(Ordering::Relaxed),
+        u8::from(s.shared.bgsave_running.load(Ordering::Acquire)),
+        if s.shared.last_bgsave_ok.load(Ordering::Acquire) {
+            "ok"
+        } else {
+            "err"
+        },
     );
 }
 

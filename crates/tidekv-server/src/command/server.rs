@@ -1,6 +1,11 @@
 //! Server commands: `DBSIZE`, `FLUSHDB`, `FLUSHALL`, `SWAPDB`, `SAVE`, `BGSAVE`, `LASTSAVE`,
 //! `TIME`, `SHUTDOWN`. (`INFO`, `CONFIG` and `COMMAND` have files of their own.)
+//!
+//! `SAVE` and `BGSAVE` take a tidekv option, `DIR name`: a checkpoint ([`tidekv::Store::checkpoint`])
+//! into `name` under the server's checkpoint directory (`checkpoint-dir`). A client names a
+//! checkpoint, never a path, so it cannot make the server write outside that directory.
 
+use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -56,34 +61,107 @@ fn swapdb(s: &mut Session, args: &[Bytes]) -> CmdResult {
     Ok(Reply::ok())
 }
 
-/// Makes every write durable: the disk engine fsyncs its log; the memory engine writes its
-/// snapshot (`dir/dump.tkv`).
-fn save_now(shared: &Shared) -> Result<(), Fail> {
-    shared.store.flush()?;
+/// What a `SAVE` or `BGSAVE` does: make every write durable, or write a checkpoint.
+enum SaveKind {
+    /// The disk engine fsyncs its log; the memory engine writes its snapshot (`dir/dump.tkv`).
+    Durable,
+    /// A checkpoint into this new directory.
+    Checkpoint(PathBuf),
+}
+
+/// `[DIR name]` (and `BGSAVE`'s `SCHEDULE`, accepted and ignored: saves never overlap a rewrite).
+fn save_kind(s: &Session, args: &[Bytes], bgsave: bool) -> Result<SaveKind, Fail> {
+    match rest(args, 1) {
+        [] => Ok(SaveKind::Durable),
+        [schedule] if bgsave && is(schedule, "schedule") => Ok(SaveKind::Durable),
+        [dir, name] if is(dir, "dir") => {
+            let name = checkpoint_name(name)?;
+            Ok(SaveKind::Checkpoint(
+                s.shared.settings().checkpoint_root().join(name),
+            ))
+        }
+        _ if bgsave => Err(Fail::syntax()),
+        // Redis's `SAVE` takes no argument: its own reply to any.
+        _ => Err(Fail::new(
+            "ERR wrong number of arguments for 'save' command",
+        )),
+    }
+}
+
+/// A checkpoint's name: one path component of letters, digits, `.`, `_` and `-`, not starting
+/// with a dot (no `..`, no hidden names, no separators).
+fn checkpoint_name(name: &[u8]) -> Result<&str, Fail> {
+    let valid = !name.is_empty()
+        && name.len() <= 200
+        && name.first() != Some(&b'.')
+        && name
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    match std::str::from_utf8(name) {
+        Ok(name) if valid => Ok(name),
+        _ => Err(Fail::new(
+            "ERR invalid checkpoint name: use letters, digits, '.', '_' and '-', not starting \
+             with '.' (it is a directory inside the server's checkpoint-dir)",
+        )),
+    }
+}
+
+fn save_now(shared: &Shared, kind: &SaveKind) -> Result<(), Fail> {
+    match kind {
+        SaveKind::Durable => shared.store.flush()?,
+        SaveKind::Checkpoint(dir) => {
+            if let Some(root) = dir.parent() {
+                std::fs::create_dir_all(root)
+                    .map_err(|e| Fail::new(format!("ERR cannot create {}: {e}", root.display())))?;
+            }
+            let report = shared.store.checkpoint(dir)?;
+            tracing::info!(
+                "checkpoint written to {}: {} files linked ({} bytes), {} copied ({} bytes)",
+                dir.display(),
+                report.files_linked,
+                report.bytes_linked,
+                report.files_copied,
+                report.bytes_copied
+            );
+        }
+    }
     shared.last_save.store(unix_seconds(), Ordering::Relaxed);
     Ok(())
 }
 
-fn save(s: &mut Session, _args: &[Bytes]) -> CmdResult {
-    save_now(&s.shared)?;
+fn save(s: &mut Session, args: &[Bytes]) -> CmdResult {
+    let kind = save_kind(s, args, false)?;
+    save_now(&s.shared, &kind)?;
     Ok(Reply::ok())
 }
 
 fn bgsave(s: &mut Session, args: &[Bytes]) -> CmdResult {
-    match rest(args, 1) {
-        [] => {}
-        [schedule] if is(schedule, "schedule") => {}
-        _ => return Err(Fail::syntax()),
-    }
+    let kind = save_kind(s, args, true)?;
     let shared = Arc::clone(&s.shared);
-    std::thread::Builder::new()
+    if shared.bgsave_running.swap(true, Ordering::AcqRel) {
+        return Err(Fail::new("ERR Background save already in progress"));
+    }
+    let started = std::thread::Builder::new()
         .name("tidekv-bgsave".into())
-        .spawn(move || {
-            if let Err(e) = save_now(&shared) {
-                tracing::error!("background save failed: {}", e.0);
+        .spawn({
+            let shared = Arc::clone(&shared);
+            move || {
+                let result = save_now(&shared, &kind);
+                if let Err(e) = &result {
+                    tracing::error!("background save failed: {}", e.0);
+                }
+                shared
+                    .last_bgsave_ok
+                    .store(result.is_ok(), Ordering::Release);
+                shared.bgsave_running.store(false, Ordering::Release);
             }
-        })
-        .map_err(|e| Fail::new(format!("ERR cannot start a background save: {e}")))?;
+        });
+    if let Err(e) = started {
+        shared.bgsave_running.store(false, Ordering::Release);
+        return Err(Fail::new(format!(
+            "ERR cannot start a background save: {e}"
+        )));
+    }
     Ok(Reply::Simple("Background saving started".into()))
 }
 
@@ -127,7 +205,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
     session("flushdb", -1, InMulti::Refuse, flushdb),
     session("flushall", -1, InMulti::Refuse, flushall),
     session("swapdb", 3, InMulti::Refuse, swapdb),
-    session("save", 1, InMulti::NotAllowed, save),
+    session("save", -1, InMulti::NotAllowed, save),
     session("bgsave", -1, InMulti::Refuse, bgsave),
     session("lastsave", 1, InMulti::Queue, lastsave),
     session("time", 1, InMulti::Queue, time),

@@ -296,3 +296,35 @@ fn config_reflects_tidekv_engines_and_refuses_redis_persistence_settings() {
         );
     });
 }
+
+#[test]
+fn save_and_bgsave_take_a_checkpoint_name_with_dir() {
+    for_each_engine(|d| {
+        let mut p = d.pair();
+        let invalid = v::err(
+            "ERR invalid checkpoint name: use letters, digits, '.', '_' and '-', not starting \
+             with '.' (it is a directory inside the server's checkpoint-dir)",
+        );
+        let redis = p.tidekv_says("SAVE DIR ../up", invalid.clone());
+        p.check(
+            redis == v::err("ERR wrong number of arguments for 'save' command"),
+            format!("SAVE DIR on redis: {redis}"),
+        );
+        let redis = p.tidekv_says("BGSAVE DIR .hidden", invalid);
+        p.check(
+            redis == v::err("ERR syntax error"),
+            format!("BGSAVE DIR on redis: {redis}"),
+        );
+        let (redis, tidekv) = p.both("COMMAND INFO save");
+        let arity = |reply: &Value| {
+            reply
+                .items()
+                .first()
+                .and_then(|entry| entry.items().get(1).cloned())
+        };
+        p.check(
+            arity(&redis) == Some(v::int(1)) && arity(&tidekv) == Some(v::int(-1)),
+            format!("COMMAND INFO save: redis {redis}, tidekv {tidekv}"),
+        );
+    });
+}

@@ -203,7 +203,10 @@ fn command_info_and_docs_describe_each_command_as_redis_does() {
     for_each_engine(|d| {
         let mut p = d.pair();
         for name in COMMANDS {
-            p.same_after(&format!("COMMAND INFO {name}"), info_without_specs);
+            // SAVE takes tidekv's `DIR name` (`intended.rs`), so its arity is -1, not 1.
+            if *name != "save" {
+                p.same_after(&format!("COMMAND INFO {name}"), info_without_specs);
+            }
             p.same_after(&format!("COMMAND DOCS {name}"), docs_facts);
         }
         p.same_after("COMMAND INFO get SET nosuch", info_without_specs);

@@ -296,6 +296,12 @@ pub(crate) trait Engine: Send + Sync + fmt::Debug {
     fn compact(&self) -> Result<()> {
         Ok(())
     }
+    /// Writes a checkpoint of the store into the new directory `dir` (`Store::checkpoint`).
+    /// `Ok(None)`, the default, says the backend keeps no files of its own to copy: the store
+    /// saves a snapshot there instead (memory). A backend that cannot do either refuses.
+    fn checkpoint(&self, _dir: &std::path::Path) -> Result<Option<crate::CheckpointReport>> {
+        Ok(None)
+    }
     /// Backend-specific statistics; `keys`/`bytes` per keyspace come from [`Engine::keyspace_usage`].
     fn stats(&self) -> Result<BackendStats>;
     /// Keys, keys with an expiry and bytes of each non-empty keyspace among the first

@@ -258,6 +258,13 @@ impl Engine for RemoteEngine {
         crate::remote::load::load(self, records)
     }
 
+    fn checkpoint(&self, _dir: &std::path::Path) -> Result<Option<crate::CheckpointReport>> {
+        Err(Error::invalid(
+            "checkpoint",
+            "a remote store keeps its data on its server, not in local files: back it up with \
+             `tidekv export` (or `Store::save_snapshot`), or with the server's own BGSAVE",
+        ))
+    }
     fn flush(&self) -> Result<()> {
         // Durability is the server's (`appendfsync`); there is nothing buffered here.
         Ok(())

@@ -4,6 +4,8 @@ use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
 
+use crate::checkpoint::{self, CheckpointReport};
+use crate::disk::fs::StdFs;
 use crate::engine::{Record, StoredValue};
 use crate::error::{Error, Result};
 use crate::snapshot::SnapshotReader;
@@ -32,6 +34,51 @@ impl Store {
                 self.write_snapshot(path)
             }
             None => Ok(()),
+        }
+    }
+
+    /// Writes a consistent copy of the store into the new directory `dir`, which opens as a
+    /// store, holding every write made before the call (and perhaps some made during it: a
+    /// prefix of the writes, in the order they were applied). Writers are not blocked.
+    ///
+    /// - **disk**: the tables are hard linked (they never change once written; copied where the
+    ///   file system cannot link, across devices), the logs copied up to the last write made
+    ///   before the call. Open it with [`crate::Config::disk`]. Fast and small whatever the
+    ///   store's size; on one file system, it shares the tables' space with the store until
+    ///   compaction replaces them.
+    /// - **memory**: the snapshot (`dir/dump.tkv`, the portable format). Open it with
+    ///   [`crate::Config::memory`] and [`crate::Config::snapshot_path`], or serve it with
+    ///   `tidekv serve --engine memory --dir DIR`.
+    /// - **remote**: refused ([`Error::InvalidArgument`]); the server holds the data.
+    ///
+    /// `dir` must not exist. The checkpoint is built beside it (`<dir>.checkpoint-tmp`) and
+    /// renamed into place once synced: a crash leaves either no `dir` or a whole checkpoint.
+    pub fn checkpoint(&self, dir: impl AsRef<Path>) -> Result<CheckpointReport> {
+        self.check_open()?;
+        let dir = dir.as_ref();
+        if let Some(report) = self.shared.engine.checkpoint(dir)? {
+            return Ok(report);
+        }
+        let tmp = checkpoint::begin(&StdFs, dir)?;
+        let snapshot = tmp.join("dump.tkv");
+        let saved = save_to(&*self.shared.engine, &*self.shared.clock, &snapshot)
+            .and_then(|_| {
+                std::fs::metadata(&snapshot).map_err(|e| {
+                    Error::io(format!("reading the size of {}", snapshot.display()), e)
+                })
+            })
+            .and_then(|meta| checkpoint::finish(&StdFs, &tmp, dir).map(|()| meta.len()));
+        match saved {
+            Ok(bytes) => Ok(CheckpointReport {
+                dir: dir.to_path_buf(),
+                files_copied: 1,
+                bytes_copied: bytes,
+                ..CheckpointReport::default()
+            }),
+            Err(e) => {
+                checkpoint::abandon(&StdFs, &tmp);
+                Err(e)
+            }
         }
     }
 

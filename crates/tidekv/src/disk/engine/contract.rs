@@ -179,6 +179,9 @@ impl Engine for DiskEngine {
     fn compact(&self) -> Result<()> {
         self.inner.compact_all()
     }
+    fn checkpoint(&self, dir: &std::path::Path) -> Result<Option<crate::CheckpointReport>> {
+        self.inner.checkpoint(dir).map(Some)
+    }
     fn stats(&self) -> Result<BackendStats> {
         Ok(BackendStats::Disk(Box::new(self.inner.disk_stats())))
     }

@@ -1,12 +1,11 @@
 //! Loading snapshots into a disk store: any size (far past the log's record limit), all or
 //! nothing when the snapshot fails midway, and all or nothing across a power cut at any point.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use bytes::Bytes;
 
-use super::test_support::open_bound;
+use super::test_support::{contents, open_bound, Contents};
 use super::DiskEngine;
 use crate::config::DiskOptions;
 use crate::disk::fs::{Damage, Fs, MemFs, Trigger};
@@ -28,20 +27,6 @@ fn options() -> DiskOptions {
 
 fn open(fs: &MemFs) -> Result<DiskEngine> {
     open_bound(fs, &options())
-}
-
-/// What a store holds, as `(keyspace, key) -> (value, expiry)`.
-type Contents = BTreeMap<(u32, Bytes), (StoredValue, Option<u64>)>;
-
-fn contents(engine: &DiskEngine) -> Contents {
-    engine
-        .dump()
-        .unwrap()
-        .map(|r| {
-            let r = r.unwrap();
-            ((r.keyspace, r.key), (r.value, r.expires_at))
-        })
-        .collect()
 }
 
 fn string(ks: u32, key: String, value: String, expires_at: Option<u64>) -> Record {

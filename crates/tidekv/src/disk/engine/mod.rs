@@ -16,6 +16,7 @@
 
 mod active_keys;
 mod bulk;
+mod checkpoint;
 mod compaction;
 mod contract;
 mod edits;
@@ -311,6 +312,8 @@ pub(crate) fn background_error(why: &str) -> Error {
 
 #[cfg(test)]
 mod cache_fill_tests;
+#[cfg(test)]
+mod checkpoint_tests;
 #[cfg(test)]
 mod clock_tests;
 #[cfg(test)]

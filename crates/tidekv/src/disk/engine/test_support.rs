@@ -8,6 +8,23 @@ use crate::config::DiskOptions;
 use crate::disk::fs::MemFs;
 use crate::error::Result;
 
+/// What a store holds, as `(keyspace, key) -> (value, expiry)`.
+pub(crate) type Contents =
+    std::collections::BTreeMap<(u32, bytes::Bytes), (crate::engine::StoredValue, Option<u64>)>;
+
+/// Everything `engine` holds now, from a dump.
+pub(crate) fn contents(engine: &DiskEngine) -> Contents {
+    use crate::engine::Engine;
+    engine
+        .dump()
+        .unwrap()
+        .map(|r| {
+            let r = r.unwrap();
+            ((r.keyspace, r.key), (r.value, r.expires_at))
+        })
+        .collect()
+}
+
 /// The time every test engine starts at (Unix ms).
 pub(crate) const TEST_NOW: u64 = 1_700_000_000_000;
 

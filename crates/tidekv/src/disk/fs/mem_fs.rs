@@ -117,6 +117,9 @@ pub(super) struct State {
     pub(super) dirs: BTreeSet<PathBuf>,
     /// Durable entries whose removal (or rename away) is not durable yet: a cut brings them back.
     pub(super) ghosts: Vec<(PathBuf, MemFile)>,
+    /// Directory renames (`from`, `to`) not yet durable (`to`'s parent not synced since): a cut
+    /// undoes them, newest first.
+    pub(super) dir_renames: Vec<(PathBuf, PathBuf)>,
     /// Held locks: path and the id of the guard holding it.
     pub(super) locks: BTreeMap<PathBuf, u64>,
     pub(super) next_lock: u64,
@@ -235,6 +238,13 @@ pub(super) fn is_injected(e: &io::Error) -> bool {
 
 pub(super) fn power_off() -> io::Error {
     io::Error::other("the power is off (simulated power cut)")
+}
+
+pub(super) fn already_exists(path: &Path) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::AlreadyExists,
+        format!("{} already exists", path.display()),
+    )
 }
 
 pub(super) fn missing(path: &Path) -> io::Error {

@@ -6,9 +6,45 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::mem_fs::{injected, missing, Fault, MemFile, MemFs};
+use super::mem_fs::{already_exists, injected, missing, Fault, MemFile, MemFs, State};
 use super::mem_fs_handles::{MemLock, MemReader, MemWriter};
 use super::{FileKind, FileLock, Fs, RandomAccessFile, WritableFile};
+
+impl State {
+    /// Moves every file, directory and ghost under `from` to the same place under `to`. Each
+    /// file keeps whether its entry is durable: a directory's entries move with it.
+    pub(super) fn move_tree(&mut self, from: &Path, to: &Path) {
+        let moved = |path: &Path| path.strip_prefix(from).ok().map(|rest| to.join(rest));
+        let files: Vec<PathBuf> = self
+            .files
+            .keys()
+            .filter(|p| p.starts_with(from))
+            .cloned()
+            .collect();
+        for path in files {
+            if let (Some(file), Some(new)) = (self.files.remove(&path), moved(&path)) {
+                self.files.insert(new, file);
+            }
+        }
+        let dirs: Vec<PathBuf> = self
+            .dirs
+            .iter()
+            .filter(|p| p.starts_with(from))
+            .cloned()
+            .collect();
+        for dir in dirs {
+            self.dirs.remove(&dir);
+            if let Some(new) = moved(&dir) {
+                self.dirs.insert(new);
+            }
+        }
+        for (path, _) in self.ghosts.iter_mut() {
+            if let Some(new) = moved(path) {
+                *path = new;
+            }
+        }
+    }
+}
 
 impl Fs for MemFs {
     fn create(&self, path: &Path) -> io::Result<Box<dyn WritableFile>> {
@@ -103,6 +139,40 @@ impl Fs for MemFs {
         Ok(())
     }
 
+    fn rename_dir(&self, from: &Path, to: &Path) -> io::Result<()> {
+        let mut state = self.enter(false)?;
+        if !state.is_dir(from) {
+            return Err(missing(from));
+        }
+        if state.files.contains_key(to) || state.is_dir(to) {
+            return Err(already_exists(to));
+        }
+        state.move_tree(from, to);
+        state
+            .dir_renames
+            .push((from.to_path_buf(), to.to_path_buf()));
+        Ok(())
+    }
+
+    fn hard_link(&self, from: &Path, to: &Path) -> io::Result<()> {
+        let mut state = self.enter(false)?;
+        let inode = state.inode(from)?;
+        if state.files.contains_key(to) || state.is_dir(to) {
+            return Err(already_exists(to));
+        }
+        // The second name shares the inode, as a hard link does; it is durable once its
+        // directory is synced.
+        state.files.insert(
+            to.to_path_buf(),
+            MemFile {
+                inode,
+                durable_entry: false,
+                replaced: None,
+            },
+        );
+        Ok(())
+    }
+
     fn remove(&self, path: &Path) -> io::Result<()> {
         let mut state = self.enter(false)?;
         state.unlink(path).map(|_| ()).ok_or_else(|| missing(path))
@@ -136,6 +206,7 @@ impl Fs for MemFs {
 
     fn sync_dir(&self, dir: &Path) -> io::Result<()> {
         let mut state = self.enter(true)?;
+        state.dir_renames.retain(|(_, to)| to.parent() != Some(dir));
         for (path, file) in state.files.iter_mut() {
             if path.parent() == Some(dir) {
                 file.durable_entry = true;

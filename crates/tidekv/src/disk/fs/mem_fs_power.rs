@@ -50,6 +50,10 @@ impl State {
             Damage::Garbage { seed } => seed,
             _ => 0,
         });
+        // Rule 3 for directories: a rename not made durable is undone, newest first.
+        for (from, to) in std::mem::take(&mut self.dir_renames).into_iter().rev() {
+            self.move_tree(&to, &from);
+        }
         let files = std::mem::take(&mut self.files);
         let mut after: BTreeMap<_, MemFile> = BTreeMap::new();
         for (path, file) in files {

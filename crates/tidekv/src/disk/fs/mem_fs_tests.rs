@@ -322,3 +322,61 @@ fn reserved_space_reads_as_zeros_and_only_a_synced_reservation_survives_a_crash(
         "a trim must keep every appended byte"
     );
 }
+
+#[test]
+fn a_directory_rename_is_undone_by_a_crash_until_its_parent_is_synced() {
+    let fs = MemFs::new();
+    let (tmp, dir) = (Path::new("/b/new.tmp"), Path::new("/b/new"));
+    let mut file = fs.create(&tmp.join("f")).unwrap();
+    file.append(b"data").unwrap();
+    file.sync().unwrap();
+    fs.sync_dir(tmp).unwrap();
+    fs.rename_dir(tmp, dir).unwrap();
+    assert_eq!(fs.read_all(&dir.join("f")).unwrap(), b"data");
+    assert_eq!(fs.kind(tmp).unwrap(), None);
+    fs.crash();
+    assert_eq!(
+        fs.kind(dir).unwrap(),
+        None,
+        "the rename was never made durable"
+    );
+    assert_eq!(fs.read_all(&tmp.join("f")).unwrap(), b"data");
+
+    fs.rename_dir(tmp, dir).unwrap();
+    fs.sync_dir(Path::new("/b")).unwrap();
+    fs.crash();
+    assert_eq!(fs.read_all(&dir.join("f")).unwrap(), b"data");
+    let taken = fs.rename_dir(Path::new("/b/other"), dir).unwrap_err();
+    assert_eq!(taken.kind(), io::ErrorKind::NotFound);
+    fs.create_dir_all(Path::new("/b/other")).unwrap();
+    let exists = fs.rename_dir(Path::new("/b/other"), dir).unwrap_err();
+    assert_eq!(exists.kind(), io::ErrorKind::AlreadyExists);
+}
+
+#[test]
+fn a_hard_link_shares_the_file_and_is_durable_once_its_directory_is_synced() {
+    let fs = MemFs::new();
+    let (_, path) = durable_log(&fs);
+    let mut file = fs.create(&path).unwrap();
+    file.append(b"table").unwrap();
+    file.sync().unwrap();
+    fs.sync_dir(Path::new("/db")).unwrap();
+    let link = Path::new("/ckpt/000001.sst");
+    fs.hard_link(&path, link).unwrap();
+    assert_eq!(fs.read_all(link).unwrap(), b"table");
+    let exists = fs.hard_link(&path, link).unwrap_err();
+    assert_eq!(exists.kind(), io::ErrorKind::AlreadyExists);
+    // The source's name can go; the link keeps the file.
+    fs.remove(&path).unwrap();
+    assert_eq!(fs.read_all(link).unwrap(), b"table");
+    fs.crash();
+    assert!(
+        fs.read_all(link).is_err(),
+        "the link's entry was never made durable"
+    );
+
+    fs.hard_link(&path, link).unwrap();
+    fs.sync_dir(Path::new("/ckpt")).unwrap();
+    fs.crash();
+    assert_eq!(fs.read_all(link).unwrap(), b"table");
+}

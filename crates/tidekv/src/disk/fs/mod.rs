@@ -103,6 +103,12 @@ pub(crate) trait Fs: Send + Sync + fmt::Debug {
     fn truncate(&self, path: &Path, len: u64) -> io::Result<()>;
     /// Renames `from` to `to`, replacing `to`; atomic.
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()>;
+    /// Renames the directory `from`, with everything in it, to `to`, which must not exist;
+    /// atomic. Durable once `to`'s parent directory is synced.
+    fn rename_dir(&self, from: &Path, to: &Path) -> io::Result<()>;
+    /// Gives the file `from` a second name, `to` (which must not exist): one file, two names
+    /// (a hard link). Durable once `to`'s directory is synced. Fails across file systems.
+    fn hard_link(&self, from: &Path, to: &Path) -> io::Result<()>;
     /// Removes a file.
     fn remove(&self, path: &Path) -> io::Result<()>;
     /// The files directly inside `dir`.

@@ -1,0 +1,47 @@
+//! Where a command's data is: a store directory (opened by the command itself) or a running
+//! server (`--url`). The error texts say what to do, not just what failed.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use tidekv::{Config, Error, Store};
+
+/// `--dir PATH` or `--url URL`: exactly one.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub(crate) struct Target {
+    /// A disk store's directory, not in use by another process (a server serving it holds its
+    /// lock: use --url).
+    #[arg(long, value_name = "PATH")]
+    pub(crate) dir: Option<PathBuf>,
+    /// A running server: redis://[:password@]host:port[/db] (tidekv serve, Redis or Valkey).
+    #[arg(long, value_name = "URL")]
+    pub(crate) url: Option<String>,
+}
+
+/// Opens the disk store in `dir` for this command. A directory that is not a store is refused
+/// (opening would make it one), as is a store another process holds.
+pub(crate) fn open_dir(dir: &Path) -> Result<Store, String> {
+    if !dir.join("CURRENT").is_file() {
+        return Err(format!(
+            "{} is not a tidekv store (it has no CURRENT file)",
+            dir.display()
+        ));
+    }
+    Store::open(Config::disk(dir)).map_err(|e| match e {
+        Error::Locked { .. } => format!(
+            "{} is in use by another process (a running `tidekv serve`?); stop it, or reach \
+             the store through the server with --url redis://HOST:PORT",
+            dir.display()
+        ),
+        other => format!("opening {}: {other}", dir.display()),
+    })
+}
+
+/// A connection to the server at `url`, with a clear error if it cannot be reached.
+pub(crate) fn connect(url: &str) -> Result<redis::Connection, String> {
+    let client = redis::Client::open(url).map_err(|e| format!("{url} is not a server URL: {e}"))?;
+    client
+        .get_connection_with_timeout(std::time::Duration::from_secs(5))
+        .map_err(|e| format!("cannot reach {url}: {e}"))
+}
