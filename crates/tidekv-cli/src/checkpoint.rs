@@ -50,7 +50,7 @@ pub(crate) fn run(args: CheckpointArgs) -> Result<String, String> {
     let Some(dir) = &args.target.dir else {
         return Err("give --dir or --url".into());
     };
-    let store = open_dir(dir)?;
+    let store = open_dir(dir, false)?;
     let made = store.checkpoint(&args.to).map_err(|e| {
         format!(
             "checkpoint of {} into {}: {e}",

@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use tidekv::{Config, Store};
 
 mod checkpoint;
+mod keys;
 mod serve;
 mod target;
 
@@ -31,6 +32,16 @@ enum Command {
     Snapshot(SnapshotCommand),
     /// Write a consistent copy of a store that opens as a store (hard links for tables).
     Checkpoint(checkpoint::CheckpointArgs),
+    /// Print a key's value (a store directory is opened read-only).
+    Get(keys::GetArgs),
+    /// Set a key to a string value.
+    Set(keys::SetArgs),
+    /// Remove keys; prints how many existed.
+    Del(keys::DelArgs),
+    /// List keys (and values) in key order, optionally under a prefix (read-only).
+    Scan(keys::ScanArgs),
+    /// Print a key's time to live in milliseconds (read-only).
+    Ttl(keys::TtlArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -44,14 +55,23 @@ enum SnapshotCommand {
 
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
-        Command::Serve(args) => serve::serve(*args).map_err(|e| format!("serve: {e}")),
-        Command::Checkpoint(args) => checkpoint::run(args).and_then(|report| emit(&report)),
+        Command::Serve(args) => serve::serve(*args)
+            .map_err(|e| format!("serve: {e}"))
+            .map(|()| 0),
+        Command::Checkpoint(args) => {
+            checkpoint::run(args).and_then(|report| emit(report.as_bytes()))
+        }
+        Command::Get(args) => keys::get(args).and_then(print),
+        Command::Set(args) => keys::set(args).and_then(print),
+        Command::Del(args) => keys::del(args).and_then(print),
+        Command::Scan(args) => keys::scan(args).and_then(print),
+        Command::Ttl(args) => keys::ttl(args).and_then(print),
         other => run(other)
             .map_err(|e| e.to_string())
-            .and_then(|report| emit(&report)),
+            .and_then(|report| emit(report.as_bytes())),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(status) => ExitCode::from(status),
         Err(e) => {
             eprintln!("tidekv: {e}");
             ExitCode::FAILURE
@@ -59,14 +79,21 @@ fn main() -> ExitCode {
     }
 }
 
+/// Writes what a key command printed; its status is the exit status.
+fn print(printed: keys::Printed) -> Result<u8, String> {
+    emit(&printed.out).map(|_| printed.status)
+}
+
 /// Writes a command's report to standard output. A reader that has gone away (`tidekv version |
 /// head -1`) is not an error: the report was only for it. Rust ignores SIGPIPE, so the write
 /// fails with `BrokenPipe` instead of ending the process, and `println!` would panic on it.
-fn emit(report: &str) -> Result<(), String> {
+fn emit(report: &[u8]) -> Result<u8, String> {
     let mut out = io::stdout().lock();
-    match out.write_all(report.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        written => written.map_err(|e| format!("writing to standard output: {e}")),
+    match out.write_all(report).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(0),
+        written => written
+            .map(|()| 0)
+            .map_err(|e| format!("writing to standard output: {e}")),
     }
 }
 
@@ -91,7 +118,13 @@ fn run(command: Command) -> tidekv::Result<String> {
         Command::Snapshot(SnapshotCommand::Verify { path }) => {
             verify_snapshot(&path, &mut report)?;
         }
-        Command::Serve(_) | Command::Checkpoint(_) => {
+        Command::Serve(_)
+        | Command::Checkpoint(_)
+        | Command::Get(_)
+        | Command::Set(_)
+        | Command::Del(_)
+        | Command::Scan(_)
+        | Command::Ttl(_) => {
             return Err(tidekv::Error::invalid("command", "it runs on its own"));
         }
     }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use tidekv::{Config, Error, Store};
 
-/// `--dir PATH` or `--url URL`: exactly one.
+/// `--dir PATH` or `--url URL`: exactly one; and the keyspace.
 #[derive(Debug, Args)]
 #[group(required = true, multiple = false)]
 pub(crate) struct Target {
@@ -19,16 +19,36 @@ pub(crate) struct Target {
     pub(crate) url: Option<String>,
 }
 
+/// The keyspace a key command works in (`SELECT`'s database).
+#[derive(Debug, Args)]
+pub(crate) struct Keyspace {
+    /// The keyspace (database) number [default: 0].
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub(crate) db: u32,
+}
+
+/// Opens the store the target names: a directory read-only unless the command writes, a server
+/// through the remote backend.
+pub(crate) fn open_store(target: &Target, writes: bool) -> Result<Store, String> {
+    match (&target.dir, &target.url) {
+        (Some(dir), _) => open_dir(dir, !writes),
+        (None, Some(url)) => {
+            Store::open(Config::remote(url.as_str())).map_err(|e| format!("{url}: {e}"))
+        }
+        (None, None) => Err("give --dir or --url".into()),
+    }
+}
+
 /// Opens the disk store in `dir` for this command. A directory that is not a store is refused
 /// (opening would make it one), as is a store another process holds.
-pub(crate) fn open_dir(dir: &Path) -> Result<Store, String> {
+pub(crate) fn open_dir(dir: &Path, read_only: bool) -> Result<Store, String> {
     if !dir.join("CURRENT").is_file() {
         return Err(format!(
             "{} is not a tidekv store (it has no CURRENT file)",
             dir.display()
         ));
     }
-    Store::open(Config::disk(dir)).map_err(|e| match e {
+    Store::open(Config::disk(dir).read_only(read_only)).map_err(|e| match e {
         Error::Locked { .. } => format!(
             "{} is in use by another process (a running `tidekv serve`?); stop it, or reach \
              the store through the server with --url redis://HOST:PORT",

@@ -98,6 +98,12 @@ pub enum Error {
     /// The store was closed; every call after [`crate::Store::close`] returns this.
     #[error("the store is closed")]
     Closed,
+    /// The store was opened read-only ([`crate::Config::read_only`]); nothing changed.
+    #[error("the store is open read-only: {what} would change it")]
+    ReadOnly {
+        /// The call that was refused (`insert`, `compact`, ...).
+        what: &'static str,
+    },
     /// Another handle or process holds the store's lock.
     #[error("{} is locked by another process or handle", .path.display())]
     Locked {

@@ -67,6 +67,8 @@ impl From<tidekv::Error> for Fail {
                 "ERR string exceeds maximum allowed size (proto-max-bulk-len)".into()
             }
             E::Closed => "ERR the store is closed (the server is shutting down)".into(),
+            // Redis's prefix for a write refused by a read-only replica.
+            E::ReadOnly { .. } => format!("READONLY {e}").into(),
             _ => format!("ERR {e}").into(),
         };
         Fail(text)

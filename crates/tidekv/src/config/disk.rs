@@ -47,6 +47,8 @@ pub(crate) struct DiskOptions {
     /// Log bytes after which a background fsync runs, outside `Sync` mode (0: never).
     pub(crate) wal_sync_bytes: u64,
     pub(crate) truncate: bool,
+    /// Open without changing anything (`Config::read_only`, `config/read_only.rs`).
+    pub(crate) read_only: bool,
     pub(crate) memtable_size: usize,
     pub(crate) max_immutable_memtables: usize,
     pub(crate) block_size: usize,
@@ -76,6 +78,7 @@ impl DiskOptions {
             durability: Durability::Periodic(Duration::from_millis(100)),
             wal_sync_bytes: 4 << 20,
             truncate: false,
+            read_only: false,
             memtable_size: 64 << 20,
             max_immutable_memtables: 4,
             block_size: 4096,
@@ -104,6 +107,11 @@ impl DiskOptions {
                 Err(Error::invalid(what, why.to_string()))
             }
         };
+        check(
+            !(self.read_only && self.truncate),
+            "truncate",
+            "a read-only open cannot truncate the store",
+        )?;
         if let Durability::Periodic(interval) = self.durability {
             check(
                 !interval.is_zero(),
@@ -218,7 +226,7 @@ impl Config {
 
     /// The disk backend's options; on another backend, `setter` is recorded as misapplied and
     /// `Store::open` refuses the config.
-    fn disk_options(&mut self, setter: &'static str) -> Option<&mut DiskOptions> {
+    pub(super) fn disk_options(&mut self, setter: &'static str) -> Option<&mut DiskOptions> {
         match &mut self.backend {
             Backend::Disk(d) => Some(d),
             _ => {

@@ -4,6 +4,7 @@ mod compression;
 mod disk;
 mod memory;
 mod presets;
+mod read_only;
 mod remote;
 
 use std::fmt;

@@ -28,10 +28,15 @@ pub(crate) fn open(
     options: &crate::config::DiskOptions,
     clock: std::sync::Arc<dyn crate::clock::Clock>,
 ) -> crate::error::Result<engine::DiskEngine> {
+    let base: std::sync::Arc<dyn fs::Fs> = std::sync::Arc::new(fs::StdFs);
+    // Bound to the machine as it is at open: a later power cut kills this store.
     #[cfg(any(test, feature = "test-util"))]
-    if let Some(disk) = &options.simulated {
-        // Bound to the machine as it is at open: a later power cut kills this store.
-        return engine::open_with_fs(std::sync::Arc::new(disk.bound()), options, clock);
+    let base = match &options.simulated {
+        Some(disk) => std::sync::Arc::new(disk.bound()),
+        None => base,
+    };
+    if options.read_only {
+        return engine::open_read_only(base, options, clock);
     }
-    engine::open_with_fs(std::sync::Arc::new(fs::StdFs), options, clock)
+    engine::open_with_fs(base, options, clock)
 }

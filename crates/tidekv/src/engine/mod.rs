@@ -17,6 +17,7 @@
 mod capabilities;
 mod native;
 pub(crate) mod random;
+mod read_only;
 mod tx;
 
 use std::fmt;
@@ -31,6 +32,7 @@ use crate::watch::WatchRegistry;
 
 pub use capabilities::Capabilities;
 pub(crate) use native::{Native, NativeExpiry, NativeReply};
+pub(crate) use read_only::ReadOnlyEngine;
 pub use tx::KeyKind;
 pub(crate) use tx::{undeclared, KeyInfo, Tx, TxKey};
 

@@ -109,6 +109,11 @@ impl Store {
                 None,
             ),
         };
+        let engine: Box<dyn Engine> = if config.is_read_only() {
+            Box::new(crate::engine::ReadOnlyEngine { inner: engine })
+        } else {
+            engine
+        };
         // A Cluster has one database, whatever the config asked.
         let keyspaces = if engine.capabilities().single_keyspace {
             1

@@ -30,6 +30,7 @@ mod lock;
 mod merge;
 mod open;
 mod pending_keys;
+mod read_only;
 mod record_account;
 mod replay;
 mod resolver;
@@ -65,6 +66,7 @@ use crate::disk::wal::writer::WalWriter;
 use crate::error::{Error, Result};
 
 pub(crate) use open::open_with_fs;
+pub(crate) use read_only::open_read_only;
 
 /// The disk backend. Dropping it without `close` stops the background threads but skips the
 /// final flush (the log still has every write).

@@ -27,9 +27,14 @@ pub(crate) fn spawn(inner: &Arc<Inner>) -> Result<Vec<JoinHandle<()>>> {
             .map_err(|e| crate::error::Error::io(format!("starting the {name} thread"), e))
     };
     threads.push(spawn("flush", flush_loop)?);
+    threads.push(spawn("resolve", Inner::resolve_loop)?);
+    if inner.options.read_only {
+        // What compaction and the expiry sweep would write stays in memory and is thrown away
+        // at close (`read_only.rs`): a read-only open does not do that work.
+        return Ok(threads);
+    }
     threads.push(spawn("compact", compact_loop)?);
     threads.push(spawn("expiry", expiry_loop)?);
-    threads.push(spawn("resolve", Inner::resolve_loop)?);
     let writeback = inner.options.wal_sync_bytes > 0;
     match inner.options.durability {
         Durability::Periodic(_) => threads.push(spawn("sync", sync_loop)?),

@@ -120,8 +120,8 @@ pub(super) struct State {
     /// Directory renames (`from`, `to`) not yet durable (`to`'s parent not synced since): a cut
     /// undoes them, newest first.
     pub(super) dir_renames: Vec<(PathBuf, PathBuf)>,
-    /// Held locks: path and the id of the guard holding it.
-    pub(super) locks: BTreeMap<PathBuf, u64>,
+    /// Held locks: path, whether it is held shared, and the ids of the guards holding it.
+    pub(super) locks: BTreeMap<PathBuf, (bool, BTreeSet<u64>)>,
     pub(super) next_lock: u64,
     pub(super) fault: Option<Fault>,
     /// Creations of files whose name ends with this suffix wait until the gate opens (tests of

@@ -182,8 +182,10 @@ impl Drop for MemLock {
         // A power cut released every lock; a guard of the dead machine must not release a lock
         // the next one took.
         let mut state = self.fs.state.lock();
-        if state.locks.get(&self.path) == Some(&self.id) {
-            state.locks.remove(&self.path);
+        if let Some((_, holders)) = state.locks.get_mut(&self.path) {
+            if holders.remove(&self.id) && holders.is_empty() {
+                state.locks.remove(&self.path);
+            }
         }
     }
 }

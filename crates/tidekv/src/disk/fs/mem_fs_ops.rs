@@ -238,16 +238,36 @@ impl Fs for MemFs {
     }
 
     fn lock(&self, path: &Path) -> io::Result<Box<dyn FileLock>> {
+        self.take_lock(path, false)
+    }
+
+    fn lock_shared(&self, path: &Path) -> io::Result<Box<dyn FileLock>> {
+        self.take_lock(path, true)
+    }
+}
+
+impl MemFs {
+    /// `flock`'s rules: any number of shared holders, or one exclusive one.
+    fn take_lock(&self, path: &Path, shared: bool) -> io::Result<Box<dyn FileLock>> {
         let mut state = self.enter(false)?;
-        if state.locks.contains_key(path) {
-            return Err(io::Error::new(
-                io::ErrorKind::WouldBlock,
-                format!("{} is locked", path.display()),
-            ));
-        }
         state.next_lock += 1;
         let id = state.next_lock;
-        state.locks.insert(path.to_path_buf(), id);
+        match state.locks.get_mut(path) {
+            Some((true, holders)) if shared => {
+                holders.insert(id);
+            }
+            Some(_) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::WouldBlock,
+                    format!("{} is locked", path.display()),
+                ))
+            }
+            None => {
+                state
+                    .locks
+                    .insert(path.to_path_buf(), (shared, BTreeSet::from([id])));
+            }
+        }
         if !state.files.contains_key(path) {
             state.files.insert(path.to_path_buf(), MemFile::default());
         }

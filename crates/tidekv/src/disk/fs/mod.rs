@@ -18,6 +18,7 @@ mod mem_fs_handles;
 mod mem_fs_ops;
 #[cfg(any(test, feature = "test-util"))]
 mod mem_fs_power;
+mod overlay;
 mod std_fs;
 
 use std::fmt;
@@ -33,6 +34,7 @@ pub(crate) use mem_fs::{MemFs, Trigger};
 pub(crate) use mem_fs_handles::Gate;
 #[cfg(any(test, feature = "test-util"))]
 pub(crate) use mem_fs_power::Damage;
+pub(crate) use overlay::OverlayFs;
 pub(crate) use std_fs::StdFs;
 
 /// What a path names.
@@ -42,7 +44,7 @@ pub(crate) enum FileKind {
     Dir,
 }
 
-/// An exclusive lock on a file, held until dropped (see [`Fs::lock`]).
+/// A lock on a file, held until dropped (see [`Fs::lock`], [`Fs::lock_shared`]).
 pub(crate) trait FileLock: Send + Sync + fmt::Debug {}
 
 /// A file opened for appending.
@@ -125,4 +127,9 @@ pub(crate) trait Fs: Send + Sync + fmt::Debug {
     /// dropped. A lock held elsewhere — another process, or another guard in this one — is an
     /// error of kind [`io::ErrorKind::WouldBlock`]; the lock is never waited for.
     fn lock(&self, path: &Path) -> io::Result<Box<dyn FileLock>>;
+    /// Takes a shared lock on `path`: any number of shared holders, but none while an exclusive
+    /// lock is held, and no exclusive lock while one is (`flock`'s rules). `path` is opened for
+    /// reading only, and created only if missing. A conflicting lock is
+    /// [`io::ErrorKind::WouldBlock`]; the lock is never waited for.
+    fn lock_shared(&self, path: &Path) -> io::Result<Box<dyn FileLock>>;
 }

@@ -186,14 +186,38 @@ impl Fs for StdFs {
             .open(path)?;
         // `flock`: released by the kernel when the descriptor closes, so a process that dies
         // never leaves a stale lock behind.
-        match file.try_lock() {
-            Ok(()) => Ok(Box::new(StdLock { file })),
-            Err(TryLockError::WouldBlock) => Err(io::Error::new(
-                io::ErrorKind::WouldBlock,
-                format!("{} is locked", path.display()),
-            )),
-            Err(TryLockError::Error(e)) => Err(e),
-        }
+        held(path, file.try_lock(), file)
+    }
+
+    fn lock_shared(&self, path: &Path) -> io::Result<Box<dyn FileLock>> {
+        // Read-only where the file exists: a read-only open may look at a store it cannot write
+        // (another user's, a backup on read-only media).
+        let file = match File::open(path) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(path)?,
+            opened => opened?,
+        };
+        held(path, file.try_lock_shared(), file)
+    }
+}
+
+/// The guard of a lock attempt on `file`.
+fn held(
+    path: &Path,
+    attempt: Result<(), TryLockError>,
+    file: File,
+) -> io::Result<Box<dyn FileLock>> {
+    match attempt {
+        Ok(()) => Ok(Box::new(StdLock { file })),
+        Err(TryLockError::WouldBlock) => Err(io::Error::new(
+            io::ErrorKind::WouldBlock,
+            format!("{} is locked", path.display()),
+        )),
+        Err(TryLockError::Error(e)) => Err(e),
     }
 }
 
