@@ -9,9 +9,17 @@ use clap::{Parser, Subcommand};
 use tidekv::{Config, Store};
 
 mod checkpoint;
+mod interrupt;
 mod keys;
+mod location;
+mod maintenance;
+mod migrate;
+mod progress;
+mod records;
 mod serve;
+mod stats;
 mod target;
+mod transfer;
 
 /// tidekv: a key-value store with one API over memory and disk (LSM) backends.
 #[derive(Debug, Parser)]
@@ -42,6 +50,18 @@ enum Command {
     Scan(keys::ScanArgs),
     /// Print a key's time to live in milliseconds (read-only).
     Ttl(keys::TtlArgs),
+    /// Print what a store reports about itself (keys, memory by budget, levels, …).
+    Stats(stats::StatsArgs),
+    /// Check every checksum of every file of a disk store; exit status 4 on damage.
+    Verify(maintenance::VerifyArgs),
+    /// Compact a disk store whole, reclaiming the space of old and deleted data.
+    Compact(maintenance::CompactArgs),
+    /// Write every key to a file: the snapshot format or JSON lines.
+    Export(transfer::ExportArgs),
+    /// Read keys from a file: JSON lines in atomic, resumable batches, or a snapshot.
+    Import(transfer::ImportArgs),
+    /// Copy every key from one store to another (disk, snapshot file, server, Cluster).
+    Migrate(migrate::MigrateArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -66,6 +86,12 @@ fn main() -> ExitCode {
         Command::Del(args) => keys::del(args).and_then(print),
         Command::Scan(args) => keys::scan(args).and_then(print),
         Command::Ttl(args) => keys::ttl(args).and_then(print),
+        Command::Stats(args) => stats::run(args).and_then(print),
+        Command::Verify(args) => maintenance::verify(args).and_then(print),
+        Command::Compact(args) => maintenance::compact(args).and_then(print),
+        Command::Export(args) => transfer::export(args).and_then(print),
+        Command::Import(args) => transfer::import(args).and_then(print),
+        Command::Migrate(args) => migrate::run(args).and_then(print),
         other => run(other)
             .map_err(|e| e.to_string())
             .and_then(|report| emit(report.as_bytes())),
@@ -124,7 +150,13 @@ fn run(command: Command) -> tidekv::Result<String> {
         | Command::Set(_)
         | Command::Del(_)
         | Command::Scan(_)
-        | Command::Ttl(_) => {
+        | Command::Ttl(_)
+        | Command::Stats(_)
+        | Command::Verify(_)
+        | Command::Compact(_)
+        | Command::Export(_)
+        | Command::Import(_)
+        | Command::Migrate(_) => {
             return Err(tidekv::Error::invalid("command", "it runs on its own"));
         }
     }

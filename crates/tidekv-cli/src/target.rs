@@ -48,7 +48,11 @@ pub(crate) fn open_dir(dir: &Path, read_only: bool) -> Result<Store, String> {
             dir.display()
         ));
     }
-    Store::open(Config::disk(dir).read_only(read_only)).map_err(|e| match e {
+    // Every keyspace a store may hold (a server may have been started with more than 16).
+    let config = Config::disk(dir)
+        .read_only(read_only)
+        .keyspaces(tidekv::MAX_KEYSPACES);
+    Store::open(config).map_err(|e| match e {
         Error::Locked { .. } => format!(
             "{} is in use by another process (a running `tidekv serve`?); stop it, or reach \
              the store through the server with --url redis://HOST:PORT",

@@ -124,7 +124,7 @@ fn bad_targets_say_what_is_wrong() {
     }
     held.close().unwrap();
 
-    let no_keyspace = on_dir("get", &dir, &["--db", "99", "k"]);
+    let no_keyspace = on_dir("get", &dir, &["--db", "70000", "k"]);
     assert_eq!(no_keyspace.code, Some(1));
     assert!(
         no_keyspace.stderr.contains("keyspace"),

@@ -55,6 +55,7 @@ mod store;
 #[cfg(feature = "test-util")]
 pub mod test_util;
 mod value;
+mod verify;
 mod watch;
 
 pub use batch::WriteBatch;
@@ -66,7 +67,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{
     Compression, Config, Durability, ShardHasher, MAX_KEYSPACES, MAX_KEY_SIZE, MAX_VALUE_SIZE,
 };
-pub use engine::{Capabilities, KeyKind};
+pub use engine::{Capabilities, KeyKind, Record, StoredValue};
 pub use error::{Error, Result};
 pub use expiry::{ExpireCondition, Expiry};
 pub use formats::{format_versions, FormatVersion};
@@ -79,3 +80,4 @@ pub use store::{
     Store, Transaction, Ttl, Watch,
 };
 pub use value::{Decode, Encode, Json};
+pub use verify::{verify_store, FileReport, Finding, StoreFile, VerifyReport};

@@ -1,7 +1,7 @@
 //! What a store reports about itself.
 
 /// A point-in-time report on a store, from [`crate::Store::stats`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Stats {
     /// Live keys in all keyspaces.
@@ -16,7 +16,7 @@ pub struct Stats {
 }
 
 /// Usage of one keyspace.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct KeyspaceStats {
     /// Keyspace number.
@@ -34,7 +34,8 @@ pub struct KeyspaceStats {
 }
 
 /// Per-backend detail.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum BackendStats {
     /// The in-memory backend.
@@ -46,7 +47,7 @@ pub enum BackendStats {
 }
 
 /// Detail of the remote backend, from the servers' `INFO`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct RemoteStats {
     /// The address the store was opened on (without its password).
@@ -68,7 +69,7 @@ pub struct RemoteStats {
 }
 
 /// Detail of the in-memory backend.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct MemoryStats {
     /// Number of shards per keyspace.
@@ -86,12 +87,13 @@ pub struct MemoryStats {
 }
 
 /// Detail of the disk backend.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct DiskStats {
     /// The store's directory.
     pub path: std::path::PathBuf,
     /// The configured durability.
+    #[serde(serialize_with = "durability_text")]
     pub durability: crate::config::Durability,
     /// Approximate bytes in the active memtable.
     pub memtable_bytes: u64,
@@ -160,7 +162,7 @@ pub struct DiskStats {
 }
 
 /// One level of the disk backend's tree.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct LevelStats {
     /// Level number (0 = freshly flushed, overlapping tables).
@@ -171,4 +173,19 @@ pub struct LevelStats {
     pub bytes: u64,
     /// Entries (versions and tombstones) in those tables.
     pub entries: u64,
+}
+
+/// A durability mode as text in serialized stats: `sync`, `periodic 100ms`, `buffered`.
+fn durability_text<S: serde::Serializer>(
+    durability: &crate::config::Durability,
+    out: S,
+) -> Result<S::Ok, S::Error> {
+    use crate::config::Durability;
+    match durability {
+        Durability::Sync => out.serialize_str("sync"),
+        Durability::Periodic(every) => {
+            out.serialize_str(&format!("periodic {}ms", every.as_millis()))
+        }
+        Durability::Buffered => out.serialize_str("buffered"),
+    }
 }

@@ -19,6 +19,7 @@ pub(crate) mod log_frame;
 pub(crate) mod lookup;
 pub(crate) mod memtable;
 pub(crate) mod table;
+pub(crate) mod verify;
 pub(crate) mod version;
 pub(crate) mod wal;
 

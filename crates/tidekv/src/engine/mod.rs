@@ -286,6 +286,22 @@ pub(crate) trait Engine: Send + Sync + fmt::Debug {
     /// Replaces the contents of every keyspace with `records`. If `records` yields an error, the
     /// engine is left exactly as it was and the error is returned.
     fn load(&self, records: &mut dyn Iterator<Item = Result<Record>>) -> Result<()>;
+    /// Sets each record's key to the record's whole value and expiry, replacing whatever it
+    /// held (a list is not appended to), all at once: no reader sees part of the group. The
+    /// records are of one keyspace, valid, and not expired. The default runs one transaction; a
+    /// backend that cannot make a group atomic says what it does instead.
+    fn put_records(&self, records: &[Record]) -> Result<()> {
+        let keys: Vec<TxKey> = records
+            .iter()
+            .map(|r| (r.keyspace, r.key.clone()))
+            .collect();
+        self.transact(&keys, &mut |tx: &mut dyn Tx| {
+            for r in records {
+                tx.write_value(r.keyspace, &r.key, r.value.clone(), r.expires_at)?;
+            }
+            Ok(())
+        })
+    }
     /// Makes every earlier write durable, as far as this backend can.
     fn flush(&self) -> Result<()>;
     /// Whether [`Engine::flush`] would have a write to make durable now. The default, for a

@@ -133,6 +133,9 @@ impl Engine for ReadOnlyEngine {
     fn load(&self, _: &mut dyn Iterator<Item = Result<Record>>) -> Result<()> {
         refused("a snapshot load")
     }
+    fn put_records(&self, _: &[Record]) -> Result<()> {
+        refused("a write")
+    }
     fn flush(&self) -> Result<()> {
         // Nothing this handle wrote waits for durability.
         Ok(())

@@ -257,6 +257,10 @@ impl Engine for RemoteEngine {
         self.check_writable()?;
         crate::remote::load::load(self, records)
     }
+    fn put_records(&self, records: &[Record]) -> Result<()> {
+        self.check_writable()?;
+        crate::remote::load::put_records(self, records)
+    }
 
     fn checkpoint(&self, _dir: &std::path::Path) -> Result<Option<crate::CheckpointReport>> {
         Err(Error::invalid(

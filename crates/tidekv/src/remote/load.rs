@@ -8,6 +8,11 @@
 //!
 //! A connection failure while writing leaves the server with part of the records: the error
 //! says so, and loading again replaces everything.
+//!
+//! [`put_records`] writes records over what the server holds instead (import, migration): each
+//! key replaced whole, the group in one `MULTI` … `EXEC` on one server; on a Cluster, whose
+//! transactions cannot span hash slots, one `MULTI` per key. No script is used, so a server
+//! without scripting (`tidekv serve`) takes them too.
 
 use std::io::{BufReader, BufWriter, Seek, SeekFrom};
 use std::path::PathBuf;
@@ -80,6 +85,38 @@ fn write_batch(engine: &RemoteEngine, batch: Vec<Record>) -> Result<()> {
     };
     let pipelines: Vec<redis::Pipeline> =
         batch.iter().map(|r| record_pipeline(engine, r)).collect();
+    run_pipelines(engine, ks, pipelines)
+        .map_err(|e| Error::remote("loading a snapshot (the server now holds part of it)", e))
+}
+
+/// Writes `records` (of one keyspace) over what the server holds (see the module docs).
+pub(crate) fn put_records(engine: &RemoteEngine, records: &[Record]) -> Result<()> {
+    let Some(ks) = records.first().map(|r| r.keyspace) else {
+        return Ok(());
+    };
+    let pipelines: Vec<redis::Pipeline> = if engine.conns.is_cluster() {
+        records
+            .iter()
+            .map(|r| {
+                let mut pipe = redis::pipe();
+                pipe.atomic();
+                add_record(&mut pipe, engine, r, true);
+                pipe
+            })
+            .collect()
+    } else {
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        records
+            .iter()
+            .for_each(|r| add_record(&mut pipe, engine, r, true));
+        vec![pipe]
+    };
+    run_pipelines(engine, ks, pipelines)
+}
+
+/// Sends `pipelines` concurrently on keyspace `ks`'s shared connection.
+fn run_pipelines(engine: &RemoteEngine, ks: u32, pipelines: Vec<redis::Pipeline>) -> Result<()> {
     let conns = Arc::clone(&engine.conns);
     let options = Arc::clone(&engine.options);
     engine.bridge.run(async move {
@@ -90,10 +127,7 @@ fn write_batch(engine: &RemoteEngine, batch: Vec<Record>) -> Result<()> {
         }))
         .await;
         for result in written {
-            result.map_err(|e| {
-                let e = from_redis(&e, "loading a snapshot", Expected::String);
-                Error::remote("loading a snapshot (the server now holds part of it)", e)
-            })?;
+            result.map_err(|e| from_redis(&e, "MULTI", Expected::String))?;
         }
         Ok(())
     })?
@@ -103,6 +137,16 @@ fn write_batch(engine: &RemoteEngine, batch: Vec<Record>) -> Result<()> {
 /// `MULTI`.
 fn record_pipeline(engine: &RemoteEngine, record: &Record) -> redis::Pipeline {
     let mut pipe = redis::pipe();
+    if matches!(record.value, StoredValue::List(_)) {
+        pipe.atomic();
+    }
+    add_record(&mut pipe, engine, record, false);
+    pipe
+}
+
+/// Adds the commands that write `record` to `pipe`: `SET … PXAT`, or (after a `DEL` if
+/// `replace`) `RPUSH` and `PEXPIREAT`.
+fn add_record(pipe: &mut redis::Pipeline, engine: &RemoteEngine, record: &Record, replace: bool) {
     let key = record.key.as_ref();
     let at = record.expires_at.map(|at| engine.store_ms_to_server(at));
     match &record.value {
@@ -114,7 +158,9 @@ fn record_pipeline(engine: &RemoteEngine, record: &Record) -> redis::Pipeline {
             set.ignore();
         }
         StoredValue::List(items) => {
-            pipe.atomic();
+            if replace {
+                pipe.cmd("DEL").arg(key).ignore();
+            }
             let push = pipe.cmd("RPUSH").arg(key);
             for item in items {
                 push.arg(item.as_ref());
@@ -125,5 +171,4 @@ fn record_pipeline(engine: &RemoteEngine, record: &Record) -> redis::Pipeline {
             }
         }
     }
-    pipe
 }

@@ -4,6 +4,11 @@
 //! round trip. Running a script does not disturb a `WATCH` on the same connection (a `MULTI`
 //! would end it). The `redis` crate sends it by digest (`EVALSHA`) and falls back to `EVAL` the
 //! first time a server has not seen it.
+//!
+//! A server without scripting (`tidekv serve` answers `EVALSHA` with "unknown command") is read
+//! without it: `TYPE` and `PEXPIRETIME`, then `GET` or `LRANGE`, again if the key changed kind
+//! in between. Those reads may straddle a write — harmless under a `WATCH` (the transaction
+//! then fails and runs again), and within what a dump of a live server promises anyway.
 
 use std::sync::LazyLock;
 
@@ -29,16 +34,66 @@ static READ_KEY: LazyLock<Script> = LazyLock::new(|| {
     )
 });
 
-/// Runs the script for `key` on `connection`.
+/// Runs the script for `key` on `connection` (or its reads one by one, see the module docs).
 pub(crate) async fn read_key<C: ConnectionLike + Send>(
     connection: &mut C,
     key: &Bytes,
 ) -> Result<Vec<Value>> {
-    READ_KEY
+    match READ_KEY
         .key(key.as_ref())
         .invoke_async::<Vec<Value>>(connection)
         .await
-        .map_err(|e| from_redis(&e, "EVALSHA", Expected::String))
+    {
+        Ok(reply) => Ok(reply),
+        Err(e) if e.to_string().contains("unknown command") => {
+            read_key_without_script(connection, key).await
+        }
+        Err(e) => Err(from_redis(&e, "EVALSHA", Expected::String)),
+    }
+}
+
+/// What the script answers, read with plain commands.
+async fn read_key_without_script<C: ConnectionLike + Send>(
+    connection: &mut C,
+    key: &Bytes,
+) -> Result<Vec<Value>> {
+    for _ in 0..3 {
+        let (kind, at): (String, Value) = redis::pipe()
+            .cmd("TYPE")
+            .arg(key.as_ref())
+            .cmd("PEXPIRETIME")
+            .arg(key.as_ref())
+            .query_async(connection)
+            .await
+            .map_err(|e| from_redis(&e, "TYPE", Expected::String))?;
+        let read = match kind.as_str() {
+            "string" => {
+                redis::cmd("GET")
+                    .arg(key.as_ref())
+                    .query_async(connection)
+                    .await
+            }
+            "list" => {
+                redis::cmd("LRANGE")
+                    .arg(key.as_ref())
+                    .arg(0)
+                    .arg(-1)
+                    .query_async(connection)
+                    .await
+            }
+            _ => return Ok(vec![Value::SimpleString(kind), at]),
+        };
+        match read {
+            Ok(value) => return Ok(vec![Value::SimpleString(kind), at, value]),
+            // It changed kind since TYPE: read it again.
+            Err(e) if e.code() == Some("WRONGTYPE") => continue,
+            Err(e) => return Err(from_redis(&e, "GET", Expected::String)),
+        }
+    }
+    Err(Error::remote(
+        "reading a key",
+        "it changed kind three times while it was read",
+    ))
 }
 
 /// The script's answer as a value and its expiry on the store's clock; `None` for a key that

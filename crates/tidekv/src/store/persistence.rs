@@ -91,6 +91,52 @@ impl Store {
         self.shared.engine.has_unflushed_writes()
     }
 
+    /// Every key of every keyspace with its value and absolute expiry, read at one point in time
+    /// where the backend can give one (`capabilities().point_in_time_scans`), keyspace by
+    /// keyspace, keys sorted: what a snapshot holds, as an iterator (export, migration). Lazy:
+    /// records are read as it advances; expired keys are left out.
+    pub fn dump(&self) -> Result<impl Iterator<Item = Result<Record>> + Send> {
+        self.check_open()?;
+        self.shared.engine.dump()
+    }
+
+    /// Sets each record's key to the record's whole value and expiry, replacing whatever the key
+    /// held (a list is replaced, not appended to): what `tidekv import` and `migrate` write, so a
+    /// record written twice leaves the same store. Records whose expiry has passed are skipped.
+    /// The records must be of one keyspace.
+    ///
+    /// Atomic as a group — no reader sees part of it, and a failure writes none of it — on
+    /// memory and disk, and on one Redis / Valkey / tidekv server (one `MULTI` … `EXEC`, no
+    /// script). On a Cluster, whose transactions cannot span hash slots, each key is atomic on
+    /// its own.
+    pub fn put_records(&self, records: Vec<Record>) -> Result<()> {
+        self.check_open()?;
+        let Some(ks) = records.first().map(|r| r.keyspace) else {
+            return Ok(());
+        };
+        let now = self.shared.clock.now_ms();
+        let mut live = Vec::with_capacity(records.len());
+        for record in records {
+            if record.keyspace != ks {
+                return Err(Error::invalid(
+                    "records",
+                    "put_records takes records of one keyspace",
+                ));
+            }
+            if matches!(&record.value, StoredValue::List(items) if items.is_empty()) {
+                return Err(Error::invalid("value", "a list holds at least one element"));
+            }
+            self.check_record(&record)?;
+            if record.expires_at.is_none_or(|at| at > now) {
+                live.push(record);
+            }
+        }
+        self.shared.engine.put_records(&live)?;
+        // Lists may have appeared: serve the calls blocked on them.
+        self.serve_waited_lists(|_| true);
+        Ok(())
+    }
+
     /// Saves every keyspace, at one point in time, to `path` in the portable snapshot format
     /// (`docs/format/snapshot.md`). Returns the number of keys saved.
     ///

@@ -65,7 +65,8 @@ use crate::disk::version::set::Version;
 use crate::disk::wal::writer::WalWriter;
 use crate::error::{Error, Result};
 
-pub(crate) use open::open_with_fs;
+pub(crate) use lock::DirLock;
+pub(crate) use open::{fold, open_with_fs};
 pub(crate) use read_only::open_read_only;
 
 /// The disk backend. Dropping it without `close` stops the background threads but skips the

@@ -37,15 +37,15 @@ use crate::error::{Error, Result};
 
 /// What the manifest's edits add up to.
 #[derive(Default)]
-struct Folded {
-    tables: BTreeMap<u64, TableMeta>,
-    log_number: u64,
+pub(crate) struct Folded {
+    pub(crate) tables: BTreeMap<u64, TableMeta>,
+    pub(crate) log_number: u64,
     next_file: u64,
     last_sequence: u64,
     features: u64,
 }
 
-fn fold(edits: &[VersionEdit], manifest: &Path) -> Result<Folded> {
+pub(crate) fn fold(edits: &[VersionEdit], manifest: &Path) -> Result<Folded> {
     let mut folded = Folded::default();
     for edit in edits {
         for &(level, number) in &edit.removed {

@@ -189,7 +189,6 @@ impl TableReader {
     }
 
     /// The table's size, entry count, key range and sequence range.
-    #[cfg(test)]
     pub(crate) fn info(&self) -> &TableInfo {
         &self.inner.info
     }
