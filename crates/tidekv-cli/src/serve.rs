@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use tidekv_server::{DurabilityMode, EngineKind, ServerConfig};
+use tidekv_server::{DurabilityMode, EngineKind, LogFormat, ServerConfig};
 
 /// `tidekv serve`'s flags. Each overrides the config file, which overrides the defaults.
 #[derive(Debug, Args)]
@@ -79,6 +79,26 @@ pub(crate) struct ServeArgs {
     /// path [default: <dir>.checkpoints, beside --dir].
     #[arg(long, value_name = "PATH")]
     checkpoint_dir: Option<std::path::PathBuf>,
+    /// Serve Prometheus metrics at http://ADDR/metrics (port 0 picks one; the second line of
+    /// the output says which) [default: off].
+    #[arg(long, value_name = "ADDR")]
+    metrics: Option<std::net::SocketAddr>,
+    /// The log's format on stderr: `text`, or `json` (one object per line) [default: text].
+    #[arg(long, value_enum)]
+    log_format: Option<LogFormatArg>,
+    /// Log commands taking at least this many microseconds (SLOWLOG); -1 none, 0 all
+    /// [default: 10000].
+    #[arg(long, value_name = "MICROS", allow_negative_numbers = true)]
+    slowlog_log_slower_than: Option<i64>,
+    /// Entries the slow log keeps [default: 128].
+    #[arg(long, value_name = "N")]
+    slowlog_max_len: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LogFormatArg {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -131,8 +151,19 @@ impl ServeArgs {
             client_output_limit,
             databases,
             cache_mb,
-            log_level
+            log_level,
+            slowlog_log_slower_than,
+            slowlog_max_len
         );
+        if let Some(addr) = self.metrics {
+            c.metrics = Some(addr);
+        }
+        if let Some(format) = self.log_format {
+            c.log_format = match format {
+                LogFormatArg::Text => LogFormat::Text,
+                LogFormatArg::Json => LogFormat::Json,
+            };
+        }
         if let Some(pw) = self.requirepass {
             c.requirepass = Some(pw);
         }
@@ -161,10 +192,13 @@ pub(crate) fn serve(args: ServeArgs) -> Result<(), String> {
     let config = args.settings()?;
     let filter = tracing_subscriber::EnvFilter::try_new(&config.log_level)
         .map_err(|e| format!("bad --log-level {:?}: {e}", config.log_level))?;
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match config.log_format {
+        LogFormat::Json => logs.json().init(),
+        LogFormat::Text => logs.init(),
+    }
     raise_open_file_limit(config.maxclients as u64 + 128);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -185,8 +219,14 @@ pub(crate) fn serve(args: ServeArgs) -> Result<(), String> {
             engine,
             dir.display()
         );
-        // The line scripts and tests wait for; the port is the one actually bound.
-        println!("tidekv: ready to accept connections on {addr}");
+        // The line scripts and tests wait for; the port is the one actually bound. The metrics
+        // line, if any, goes in the same write: nothing is printed on stdout after it.
+        let metrics = server
+            .metrics_addr()
+            .map(|m| format!("tidekv: metrics at http://{m}/metrics\n"))
+            .unwrap_or_default();
+        print!("tidekv: ready to accept connections on {addr}\n{metrics}");
+        let _ = std::io::Write::flush(&mut std::io::stdout());
         server.run(stop_signal()).await.map_err(|e| e.to_string())
     })
 }

@@ -34,6 +34,17 @@ pub enum DurabilityMode {
     Buffered,
 }
 
+/// How the server writes its log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Lines for people. The default.
+    #[default]
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
 /// The settings of a server. Defaults are Redis's where Redis has the setting.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
@@ -74,6 +85,15 @@ pub struct ServerConfig {
     /// Where `SAVE DIR name` and `BGSAVE DIR name` write checkpoints (`<dir>.checkpoints` if
     /// unset). A client names a checkpoint, never a path: it cannot write elsewhere.
     pub checkpoint_dir: Option<PathBuf>,
+    /// Log commands that take at least this many microseconds (`SLOWLOG`); negative: none, 0:
+    /// every command. Default 10000 (Redis's).
+    pub slowlog_log_slower_than: i64,
+    /// Entries the slow log keeps. Default 128 (Redis's).
+    pub slowlog_max_len: u64,
+    /// Serve Prometheus metrics over HTTP at this address (`/metrics`). Default none.
+    pub metrics: Option<std::net::SocketAddr>,
+    /// The log's format. Default text.
+    pub log_format: LogFormat,
 }
 
 impl Default for ServerConfig {
@@ -96,6 +116,10 @@ impl Default for ServerConfig {
             cache_mb: 0,
             log_level: "info".to_string(),
             checkpoint_dir: None,
+            slowlog_log_slower_than: 10_000,
+            slowlog_max_len: 128,
+            metrics: None,
+            log_format: LogFormat::Text,
         }
     }
 }

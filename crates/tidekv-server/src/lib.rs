@@ -9,6 +9,7 @@
 //!   same alone and inside `EXEC`.
 //! - `session`, `connection`: one client's state, and its I/O loop.
 //! - [`Server`] (`listener`): accepting clients, shutdown; [`ServerConfig`]: the settings.
+//! - `observe`: per-command counters, the slow log, the Prometheus metrics endpoint.
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
@@ -24,9 +25,10 @@ mod durability;
 #[doc(hidden)]
 pub mod fuzzing;
 mod listener;
+mod observe;
 pub mod resp;
 mod session;
 mod shared;
 
-pub use config::{ConfigError, DurabilityMode, EngineKind, ServerConfig};
+pub use config::{ConfigError, DurabilityMode, EngineKind, LogFormat, ServerConfig};
 pub use listener::{ServeError, Server};

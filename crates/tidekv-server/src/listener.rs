@@ -13,7 +13,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 
 use crate::config::ServerConfig;
-use crate::shared::{Counters, Shared};
+use crate::shared::{lock, Counters, Shared};
 
 /// Why the server could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +42,8 @@ const DRAIN: Duration = Duration::from_secs(5);
 pub struct Server {
     listener: TcpListener,
     shared: Arc<Shared>,
+    /// The Prometheus endpoint, when `metrics` is set.
+    metrics: Option<crate::observe::MetricsEndpoint>,
 }
 
 impl Server {
@@ -57,7 +59,9 @@ impl Server {
         let store = tokio::task::spawn_blocking(move || tidekv::Store::open(store_config))
             .await
             .map_err(|e| tidekv::Error::io("opening the store", std::io::Error::other(e)))??;
-        Server::serving(listener, store, config, port)
+        Server::serving(listener, store, config, port)?
+            .with_metrics()
+            .await
     }
 
     /// Binds `config`'s address to serve `store`, a store the caller opened (its own tuning, a
@@ -69,7 +73,9 @@ impl Server {
         store: tidekv::Store,
     ) -> Result<Server, ServeError> {
         let (listener, port) = listen(&config).await?;
-        Server::serving(listener, store, config, port)
+        Server::serving(listener, store, config, port)?
+            .with_metrics()
+            .await
     }
 
     fn serving(
@@ -88,7 +94,25 @@ impl Server {
         Ok(Server {
             listener,
             shared: Arc::new(Shared::new(store, config, port, barrier)),
+            metrics: None,
         })
+    }
+
+    /// Binds the metrics endpoint `config` names, if any (see [`Server::bind`]).
+    async fn with_metrics(mut self) -> Result<Server, ServeError> {
+        let Some(addr) = lock(&self.shared.config).metrics else {
+            return Ok(self);
+        };
+        let endpoint = crate::observe::MetricsEndpoint::bind(addr)
+            .await
+            .map_err(|source| ServeError::Bind { addr, source })?;
+        self.metrics = Some(endpoint);
+        Ok(self)
+    }
+
+    /// The address of the metrics endpoint, if it serves one.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().and_then(|m| m.local_addr().ok())
     }
 
     /// The address the server listens on.
@@ -99,7 +123,12 @@ impl Server {
     /// Serves clients until `stop` completes or a client sends `SHUTDOWN`; then drains the
     /// connections and closes the store.
     pub async fn run(self, stop: impl Future<Output = ()>) -> Result<(), ServeError> {
-        let Server { listener, shared } = self;
+        let Server {
+            listener,
+            shared,
+            metrics,
+        } = self;
+        let scrapes = metrics.map(|m| tokio::spawn(m.serve(Arc::clone(&shared))));
         let mut shutdown = shared.shutdown.subscribe();
         let mut connections = JoinSet::new();
         tokio::pin!(stop);
@@ -119,6 +148,9 @@ impl Server {
             }
         }
         tracing::info!("shutting down: {} connections to drain", connections.len());
+        if let Some(scrapes) = scrapes {
+            scrapes.abort();
+        }
         shared.begin_shutdown();
         drop(listener);
         let drained = tokio::time::timeout(DRAIN, async {

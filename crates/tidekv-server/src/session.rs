@@ -3,6 +3,7 @@
 //! it (or queues it).
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use tidekv::{Keyspace, Watch};
@@ -96,12 +97,14 @@ impl Session {
             Ok(full_name) => full_name,
             Err(fail) => {
                 self.mark_dirty();
+                self.rejected(name);
                 return Outcome::Reply(fail.into_reply());
             }
         };
         lock(&self.client.info).last_command = full_name;
         if !self.authenticated && !spec.no_auth {
             self.mark_dirty();
+            self.rejected(name);
             return Outcome::Reply(Reply::Error("NOAUTH Authentication required.".into()));
         }
         if self.multi.is_some() {
@@ -116,12 +119,14 @@ impl Session {
                 }
                 InMulti::NotAllowed => {
                     self.mark_dirty();
+                    self.rejected(name);
                     return Outcome::Reply(Reply::Error(
                         "ERR Command not allowed inside a transaction".into(),
                     ));
                 }
                 InMulti::Refuse => {
                     self.mark_dirty();
+                    self.rejected(name);
                     return Outcome::Reply(Reply::Error(
                         format!(
                             "ERR '{}' is not allowed inside MULTI on tidekv: it works on a whole \
@@ -133,16 +138,47 @@ impl Session {
                 }
             }
         }
-        match spec.handler {
+        let started = Instant::now();
+        let outcome = match spec.handler {
             Handler::Data(run) => Outcome::Reply(reply_of(run(
                 &mut KeyspaceData(&self.keyspace, self.databases),
                 &args,
             ))),
             Handler::Session(run) => Outcome::Reply(reply_of(run(self, &args))),
+            // Timed to its parse: a blocking pop's wait is not its run time (as in Redis).
             Handler::Blocking(parse) => match parse(&args) {
                 Ok(request) => Outcome::Block(request),
                 Err(fail) => Outcome::Reply(fail.into_reply()),
             },
+        };
+        self.observe(spec.name, started.elapsed(), &outcome, &args);
+        outcome
+    }
+
+    /// Counts a command that ran, and logs it if it was slow.
+    fn observe(&self, name: &str, took: Duration, outcome: &Outcome, args: &[Bytes]) {
+        let failed = matches!(outcome, Outcome::Reply(Reply::Error(_)));
+        let observe = &self.shared.observe;
+        observe.commands.record(name, took, failed);
+        let (threshold, max_len) = {
+            let config = lock(&self.shared.config);
+            (config.slowlog_log_slower_than, config.slowlog_max_len)
+        };
+        let micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
+        if threshold >= 0 && micros >= threshold.unsigned_abs() {
+            let name = lock(&self.client.info).name.clone().unwrap_or_default();
+            let max_len = usize::try_from(max_len).unwrap_or(usize::MAX);
+            let addr = self.client.addr.to_string();
+            observe
+                .slowlog
+                .record(threshold, max_len, micros, args, addr, name);
+        }
+    }
+
+    /// Counts a command refused before it ran.
+    fn rejected(&self, name: &[u8]) {
+        if let Some(spec) = table::lookup(name) {
+            self.shared.observe.commands.reject(spec.name);
         }
     }
 

@@ -44,6 +44,14 @@ pub(crate) struct Shared {
     pub(crate) shutdown: watch::Sender<bool>,
     /// The flusher replies wait for, with `durability = sync`.
     pub(crate) sync_barrier: Option<Arc<crate::durability::SyncBarrier>>,
+    /// Per-command counters and the slow log.
+    pub(crate) observe: Observe,
+}
+
+/// What the server records about the commands it runs (`crate::observe`).
+pub(crate) struct Observe {
+    pub(crate) commands: crate::observe::CommandStats,
+    pub(crate) slowlog: crate::observe::SlowLog,
 }
 
 impl Shared {
@@ -66,6 +74,14 @@ impl Shared {
             bgsave_running: AtomicBool::new(false),
             last_bgsave_ok: AtomicBool::new(true),
             shutdown: watch::channel(false).0,
+            observe: Observe {
+                commands: crate::observe::CommandStats::new(
+                    crate::command::table::all()
+                        .into_iter()
+                        .map(|spec| spec.name),
+                ),
+                slowlog: crate::observe::SlowLog::default(),
+            },
         }
     }
 

@@ -42,6 +42,11 @@ pub(crate) fn settings(c: &ServerConfig) -> Vec<(&'static str, String)> {
         ("maxmemory", "0".to_string()),
         ("maxmemory-policy", "noeviction".to_string()),
         ("loglevel", c.log_level.clone()),
+        (
+            "slowlog-log-slower-than",
+            c.slowlog_log_slower_than.to_string(),
+        ),
+        ("slowlog-max-len", c.slowlog_max_len.to_string()),
     ]
 }
 
@@ -120,6 +125,7 @@ fn config(s: &mut Session, args: &[Bytes]) -> CmdResult {
         ] {
             counter.store(0, Ordering::Relaxed);
         }
+        s.shared.observe.commands.reset();
         Ok(Reply::ok())
     } else if is(sub, "rewrite") {
         Err(Fail::new("ERR The server is running without a config file"))

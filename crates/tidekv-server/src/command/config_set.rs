@@ -4,7 +4,8 @@
 //! good is anything changed.
 //!
 //! What tidekv can change while running: the password, `timeout`, `tcp-keepalive`,
-//! `maxclients`, `proto-max-bulk-len`, `client-output-limit`, `loglevel`; a changed
+//! `maxclients`, `proto-max-bulk-len`, `client-output-limit`, `loglevel`,
+//! `slowlog-log-slower-than`, `slowlog-max-len`; a changed
 //! `proto-max-bulk-len` or `timeout` applies to connections made after it. Settings fixed when
 //! the store opened are refused as Redis refuses its immutable ones.
 
@@ -53,6 +54,14 @@ fn kind_of(name: &str) -> Option<Kind> {
             max: i64::MAX,
         },
         "client-output-limit" => Kind::Memory {
+            min: 0,
+            max: i64::MAX,
+        },
+        "slowlog-log-slower-than" => Kind::Int {
+            min: -1,
+            max: i64::MAX,
+        },
+        "slowlog-max-len" => Kind::Int {
             min: 0,
             max: i64::MAX,
         },
@@ -132,6 +141,15 @@ fn apply(config: &mut ServerConfig, name: &str, kind: Kind, value: &Bytes) -> Re
         }
         "proto-max-bulk-len" => config.proto_max_bulk_len = number(kind, value)?,
         "client-output-limit" => config.client_output_limit = number(kind, value)?,
+        "slowlog-max-len" => config.slowlog_max_len = number(kind, value)?,
+        // Signed: -1 turns the log off, which `number` (unsigned) cannot carry.
+        "slowlog-log-slower-than" => {
+            config.slowlog_log_slower_than = match args::int(value) {
+                Some(n) if n >= -1 => n,
+                Some(_) => return Err(between(-1, i64::MAX)),
+                None => return Err("argument couldn't be parsed into an integer".into()),
+            }
+        }
         _ => return Err("can't set immutable config".into()),
     }
     Ok(())

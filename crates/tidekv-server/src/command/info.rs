@@ -32,9 +32,15 @@ fn info(s: &mut Session, args: &[Bytes]) -> CmdResult {
         || asked
             .iter()
             .any(|a| is(a, "all") || is(a, "everything") || is(a, "default"));
-    let wanted = |section: &str| everything || asked.iter().any(|a| is(a, section));
+    let all = asked.iter().any(|a| is(a, "all") || is(a, "everything"));
+    // As in Redis, `commandstats` is printed when asked for, or with `all`; not by default.
+    let wanted = |section: &str| {
+        asked.iter().any(|a| is(a, section))
+            || (section == "commandstats" && all)
+            || (section != "commandstats" && everything)
+    };
     let mut out = String::new();
-    for section in DEFAULT.iter().chain(&["tidekv"]) {
+    for section in DEFAULT.iter().chain(&["commandstats", "tidekv"]) {
         if !wanted(section) {
             continue;
         }
@@ -49,10 +55,30 @@ fn info(s: &mut Session, args: &[Bytes]) -> CmdResult {
             "stats" => stats(s, &mut out),
             "replication" => out.push_str("# Replication\r\nrole:master\r\nconnected_slaves:0\r\n"),
             "keyspace" => keyspace(s, &mut out)?,
+            "commandstats" => commandstats(s, &mut out),
             _ => store(s, &mut out)?,
         }
     }
     Ok(Reply::Verbatim(Bytes::from(out)))
+}
+
+/// `cmdstat_NAME:calls=…,usec=…,usec_per_call=…,rejected_calls=…,failed_calls=…`, Redis's
+/// lines, for each command called at least once.
+fn commandstats(s: &Session, out: &mut String) {
+    out.push_str("# Commandstats\r\n");
+    for c in s.shared.observe.commands.report() {
+        let per_call = if c.calls == 0 {
+            0.0
+        } else {
+            c.usec as f64 / c.calls as f64
+        };
+        let _ = write!(
+            out,
+            "cmdstat_{}:calls={},usec={},usec_per_call={per_call:.2},rejected_calls={},\
+             failed_calls={}\r\n",
+            c.name, c.calls, c.usec, c.rejected, c.failed
+        );
+    }
 }
 
 fn server(s: &Session, out: &mut String) {

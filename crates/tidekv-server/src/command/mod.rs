@@ -27,6 +27,7 @@ pub(crate) mod multi;
 mod redis_docs;
 mod scan;
 mod server;
+mod slowlog_cmd;
 mod string_edits;
 mod strings;
 pub(crate) mod table;

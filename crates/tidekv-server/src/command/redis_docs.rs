@@ -152,6 +152,7 @@ static DOCS: &[RedisDoc] = &[
     doc("setnx", &["write", "denyoom", "fast"], &["@write", "@string", "@fast"], &[], "Writes a string key only if it does not exist", "1.0.0", "string", "O(1)", &[], "", "", &[]),
     doc("setrange", &["write", "denyoom"], &["@write", "@string", "@slow"], &[], "Overwrites a string key's bytes from an offset on", "2.2.0", "string", "O(N), N the new length of the value (it is copied)", &[], "", "", &[]),
     doc("shutdown", &["admin", "noscript", "loading", "stale", "no_multi", "allow_busy"], &["@admin", "@slow", "@dangerous"], &[], "Stops the server, closing the store cleanly", "1.0.0", "server", "O(N) at most, N the keys saved on closing", &[], "", "", &[("7.0.0", "NOW, FORCE and ABORT options")]),
+    doc("slowlog", &[], &["@slow"], &[], "Subcommands that read and reset the log of slow commands", "2.2.12", "server", "Per subcommand", &[], "", "", &[]),
     doc("strlen", &["readonly", "fast"], &["@read", "@string", "@fast"], &[], "Tells the length in bytes of a string key's value", "2.2.0", "string", "O(1)", &[], "", "", &[]),
     doc("substr", &["readonly"], &["@read", "@string", "@slow"], &[], "Reads the bytes of a string key between two offsets (GETRANGE's old name)", "1.0.0", "string", "O(N), N the bytes returned", &["deprecated"], "2.0.0", "GETRANGE", &[]),
     doc("swapdb", &["write", "fast"], &["@keyspace", "@write", "@fast", "@dangerous"], &[], "Exchanges the contents of two databases", "4.0.0", "server", "O(N) at most, N the keys of both databases", &[], "", "", &[]),

@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use super::CommandSpec;
 
 /// Every family's commands.
-fn families() -> [&'static [CommandSpec]; 12] {
+fn families() -> [&'static [CommandSpec]; 13] {
     [
         super::connection::COMMANDS,
         super::client::COMMANDS,
@@ -21,6 +21,7 @@ fn families() -> [&'static [CommandSpec]; 12] {
         super::expire::COMMANDS,
         super::scan::COMMANDS,
         super::multi::COMMANDS,
+        super::slowlog_cmd::COMMANDS,
     ]
 }
 

@@ -17,6 +17,7 @@ pub const COMMANDS: &[&str] = &[
     "client",
     "command",
     "config",
+    "slowlog",
     "copy",
     "dbsize",
     "decr",
