@@ -56,6 +56,8 @@ enum Command {
     Verify(maintenance::VerifyArgs),
     /// Compact a disk store whole, reclaiming the space of old and deleted data.
     Compact(maintenance::CompactArgs),
+    /// Salvage what a damaged disk store's checksums vouch for into a new store.
+    Repair(maintenance::RepairArgs),
     /// Write every key to a file: the snapshot format or JSON lines.
     Export(transfer::ExportArgs),
     /// Read keys from a file: JSON lines in atomic, resumable batches, or a snapshot.
@@ -89,6 +91,7 @@ fn main() -> ExitCode {
         Command::Stats(args) => stats::run(args).and_then(print),
         Command::Verify(args) => maintenance::verify(args).and_then(print),
         Command::Compact(args) => maintenance::compact(args).and_then(print),
+        Command::Repair(args) => maintenance::repair(args).and_then(print),
         Command::Export(args) => transfer::export(args).and_then(print),
         Command::Import(args) => transfer::import(args).and_then(print),
         Command::Migrate(args) => migrate::run(args).and_then(print),
@@ -154,6 +157,7 @@ fn run(command: Command) -> tidekv::Result<String> {
         | Command::Stats(_)
         | Command::Verify(_)
         | Command::Compact(_)
+        | Command::Repair(_)
         | Command::Export(_)
         | Command::Import(_)
         | Command::Migrate(_) => {

@@ -41,16 +41,101 @@ pub(crate) struct VerifyArgs {
 #[derive(Debug, Args)]
 #[command(
     after_help = "Flushes the memtables and compacts every level into the last: space held \
-by overwritten, deleted and expired data comes back. Rewrites the whole store; needs the store \
-not to be in use (a server compacts in the background on its own).
+by overwritten, deleted and expired data comes back. Rewrites the whole store, or with --from / \
+--to the tables holding that key range (and what they overlap); needs the store not to be in use \
+(a server compacts in the background on its own).
 
 Examples:
-  tidekv compact --dir ./tidekv-data"
+  tidekv compact --dir ./tidekv-data
+  tidekv compact --dir ./tidekv-data --from session: --to session:~     # one key range
+  tidekv compact --dir ./tidekv-data --db 3 --from a"
 )]
 pub(crate) struct CompactArgs {
     /// The disk store's directory.
     #[arg(long, value_name = "PATH")]
     dir: PathBuf,
+    /// Only keys from this one on (inclusive).
+    #[arg(long, value_name = "KEY")]
+    from: Option<String>,
+    /// Only keys up to this one (inclusive).
+    #[arg(long, value_name = "KEY")]
+    to: Option<String>,
+    /// The keyspace of the range (with --from or --to) [default: 0].
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    db: u32,
+}
+
+/// `tidekv repair`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Copies what the checksums of a damaged disk store still vouch for into a \
+new store: every table that verifies, and the logs up to their first damaged record, replayed as \
+an open would. A damaged table is left out whole (older versions of its keys may show through); \
+a damaged manifest is rebuilt from the tables. The damaged store is not changed. Run verify \
+first: it says what repair would drop.
+
+Exit status: 0 nothing dropped, 4 something dropped (listed), 1 could not repair.
+
+Examples:
+  tidekv verify --dir /var/lib/tidekv
+  tidekv repair --dir /var/lib/tidekv --into /var/lib/tidekv-repaired"
+)]
+pub(crate) struct RepairArgs {
+    /// The damaged disk store's directory (not in use).
+    #[arg(long, value_name = "PATH")]
+    dir: PathBuf,
+    /// The new store's directory (missing or empty).
+    #[arg(long, value_name = "PATH")]
+    into: PathBuf,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+pub(crate) fn repair(args: RepairArgs) -> Result<Printed, String> {
+    let mut progress = Progress::new("repair: verify", Unit::Bytes, Some(0));
+    let report = tidekv::repair_store(&args.dir, &args.into, &mut |done, total| {
+        progress.set_of(done, total)
+    });
+    progress.finish();
+    let report = report.map_err(|e| e.to_string())?;
+    let status = if report.dropped.is_empty() {
+        0
+    } else {
+        DAMAGED
+    };
+    let out = if args.json {
+        format!(
+            "{}\n",
+            serde_json::to_string(&report).map_err(|e| e.to_string())?
+        )
+    } else {
+        let mut out = String::new();
+        for dropped in &report.dropped {
+            let _ = writeln!(out, "dropped {}: {}", dropped.path.display(), dropped.what);
+        }
+        if report.manifest_rebuilt {
+            let _ = writeln!(
+                out,
+                "the manifest was damaged: rebuilt from every table that verified (a key deleted \
+                 long ago may be back)"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "repaired {} into {}: {} keys from {} tables and {} logs kept whole",
+            report.from.display(),
+            report.into.display(),
+            report.keys,
+            report.tables_kept,
+            report.logs_kept
+        );
+        out
+    };
+    Ok(Printed {
+        out: out.into_bytes(),
+        status,
+    })
 }
 
 pub(crate) fn verify(args: VerifyArgs) -> Result<Printed, String> {
@@ -130,15 +215,28 @@ fn verify_text(report: &VerifyReport) -> String {
 pub(crate) fn compact(args: CompactArgs) -> Result<Printed, String> {
     let store = open_dir(&args.dir, false)?;
     let before = disk_bytes(&store);
-    let compacted = store.compact().map_err(|e| format!("compacting: {e}"));
+    let ranged = args.from.is_some() || args.to.is_some();
+    let bound = |key: &Option<String>| match key {
+        Some(k) => std::ops::Bound::Included(k.as_bytes().to_vec()),
+        None => std::ops::Bound::Unbounded,
+    };
+    let compacted = if ranged {
+        store
+            .keyspace(args.db)
+            .and_then(|ks| ks.compact_range((bound(&args.from), bound(&args.to))))
+    } else {
+        store.compact()
+    }
+    .map_err(|e| format!("compacting: {e}"));
     let after = disk_bytes(&store);
     let closed = store.close().map_err(|e| format!("closing: {e}"));
     compacted?;
     closed?;
     Ok(Printed {
         out: format!(
-            "compacted {}: tables {before} -> {after} bytes\n",
-            args.dir.display()
+            "compacted {}{}: tables {before} -> {after} bytes\n",
+            args.dir.display(),
+            if ranged { " (the key range)" } else { "" }
         )
         .into_bytes(),
         status: 0,

@@ -180,3 +180,71 @@ fn compact_moves_everything_to_the_last_level_and_loses_nothing() {
     assert_eq!(last["entries"].as_u64().unwrap(), 2700 + 1);
     assert_eq!(stats["keys"], 2700);
 }
+
+#[test]
+fn repair_salvages_the_rest_of_a_store_with_a_corrupt_table() {
+    let root = tempfile::tempdir().unwrap();
+    let (dir, into) = (root.path().join("data"), root.path().join("repaired"));
+    // Small tables, compacted: each last-level table holds one range of keys, numbered in key
+    // order.
+    let small = Store::open(
+        Config::disk(&dir)
+            .memtable_size(16 << 10)
+            .table_size(16 << 10),
+    )
+    .unwrap();
+    for i in 0..3000u32 {
+        small
+            .insert(format!("key{i:05}"), format!("value {i}"))
+            .unwrap();
+    }
+    small.compact().unwrap();
+    small.close().unwrap();
+    let all = tables(&dir);
+    assert!(all.len() >= 3, "{all:?}");
+    let table = all[0].clone();
+    let mut bytes = std::fs::read(&table).unwrap();
+    bytes[40] ^= 0x01;
+    std::fs::write(&table, bytes).unwrap();
+    assert_eq!(on_dir("verify", &dir, &[]).code, Some(4));
+
+    let run = on_dir("repair", &dir, &["--into", into.to_str().unwrap()]);
+    assert_eq!(run.code, Some(4), "{}{}", run.stdout, run.stderr);
+    let name = table.display().to_string();
+    assert!(
+        run.stdout
+            .contains(&format!("dropped {name}: damaged at offset 0")),
+        "{}",
+        run.stdout
+    );
+    let repaired = tidekv(&["verify", "--dir", into.to_str().unwrap()]);
+    assert_eq!(repaired.code, Some(0), "{}", repaired.stdout);
+    // The first table held the smallest keys; the last key survived.
+    let last = tidekv(&["get", "--dir", into.to_str().unwrap(), "key02999"]);
+    assert_eq!(last.stdout, "value 2999\n");
+    let first = tidekv(&["get", "--dir", into.to_str().unwrap(), "key00000"]);
+    assert_eq!(first.code, Some(3), "the damaged table's first key is gone");
+    // A second repair into the same place is refused.
+    let again = on_dir("repair", &dir, &["--into", into.to_str().unwrap()]);
+    assert_eq!(again.code, Some(1));
+    assert!(again.stderr.contains("not empty"), "{}", again.stderr);
+}
+
+#[test]
+fn compact_of_a_key_range_keeps_every_live_key() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("data");
+    store(&dir);
+    let run = on_dir("compact", &dir, &["--from", "key00000", "--to", "key00999"]);
+    assert!(run.ok, "{}", run.stderr);
+    assert!(run.stdout.contains("(the key range)"), "{}", run.stdout);
+    let json = on_dir("stats", &dir, &["--json"]);
+    let stats: Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(stats["keys"], 2700);
+    assert_eq!(on_dir("get", &dir, &["key00299"]).code, Some(3));
+    assert_eq!(on_dir("get", &dir, &["key00300"]).stdout, "value 300\n");
+    assert_eq!(on_dir("get", &dir, &["key02999"]).stdout, "value 2999\n");
+    assert_eq!(on_dir("verify", &dir, &[]).code, Some(0));
+    let bad = on_dir("compact", &dir, &["--db", "70000", "--from", "a"]);
+    assert_eq!(bad.code, Some(1));
+}

@@ -49,6 +49,7 @@ mod memory;
 mod number;
 mod ops;
 mod remote;
+mod repair;
 mod snapshot;
 mod stats;
 mod store;
@@ -72,6 +73,7 @@ pub use error::{Error, Result};
 pub use expiry::{ExpireCondition, Expiry};
 pub use formats::{format_versions, FormatVersion};
 pub use ops::{ListInsert, SetCondition, SetOptions, SetOutcome, Side};
+pub use repair::{repair_store, Dropped, RepairReport};
 pub use stats::{
     BackendStats, DiskStats, KeyspaceStats, LevelStats, MemoryStats, RemoteStats, Stats,
 };

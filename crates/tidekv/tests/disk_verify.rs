@@ -5,31 +5,14 @@
 //! offset; an orphan table is reported as such; a store a writer holds, and a directory that is
 //! not a store, are errors.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+#[path = "support/store_files.rs"]
+mod store_files;
 
+use std::path::Path;
+
+use store_files::{files, manifest, with_ext};
 use tidekv::test_util::crash;
 use tidekv::{verify_store, Config, Durability, Error, Finding, Store, StoreFile, VerifyReport};
-
-fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .map(|p| {
-            let bytes = std::fs::read(&p).unwrap();
-            (p, bytes)
-        })
-        .collect()
-}
-
-fn with_ext(dir: &Path, ext: &str) -> Vec<PathBuf> {
-    let mut found: Vec<PathBuf> = files(dir)
-        .into_keys()
-        .filter(|p| p.extension().is_some_and(|x| x == ext))
-        .collect();
-    found.sort();
-    found
-}
 
 /// A store left by a crash with tables, two logs (the older one complete) and a manifest.
 fn store(dir: &Path) {
@@ -66,12 +49,6 @@ fn finding(report: &VerifyReport, path: &Path) -> Finding {
         .find(|f| f.path == path)
         .map(|f| f.finding.clone())
         .unwrap_or_else(|| panic!("{} not in the report: {report:#?}", path.display()))
-}
-
-fn flip(path: &Path, at: usize) {
-    let mut bytes = std::fs::read(path).unwrap();
-    bytes[at] ^= 0x10;
-    std::fs::write(path, bytes).unwrap();
 }
 
 #[test]
@@ -120,10 +97,10 @@ fn damage_is_reported_with_its_file_and_offset() {
     assert!(tables.len() >= 2, "{tables:?}");
 
     // A data block of a table (its first block starts at 0).
-    flip(&tables[0], 20);
+    store_files::flip(&tables[0], 20, 0x10);
     // A record early in the newest log (its 50 records take about 7 KiB; the file is longer,
     // with space reserved past them), synced and witnessed by the records after it.
-    flip(&newest, 2000);
+    store_files::flip(&newest, 2000, 0x10);
     // A table the manifest names, gone.
     std::fs::remove_file(&tables[1]).unwrap();
 
@@ -153,16 +130,8 @@ fn a_damaged_manifest_and_an_orphan_table_are_told_apart() {
     // Its own number is not the one it was written under: still sound as a file.
     assert_eq!(finding(&report, &orphan), Finding::Orphan);
 
-    let manifest = files(dir.path())
-        .into_keys()
-        .find(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with("MANIFEST-")
-        })
-        .unwrap();
-    flip(&manifest, 30);
+    let manifest = manifest(dir.path());
+    store_files::flip(&manifest, 30, 0x10);
     let report = verify(dir.path());
     assert!(
         matches!(finding(&report, &manifest), Finding::Damaged { .. }),

@@ -18,6 +18,7 @@ pub(crate) mod log_file;
 pub(crate) mod log_frame;
 pub(crate) mod lookup;
 pub(crate) mod memtable;
+pub(crate) mod repair;
 pub(crate) mod table;
 pub(crate) mod verify;
 pub(crate) mod version;

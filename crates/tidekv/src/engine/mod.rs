@@ -314,6 +314,11 @@ pub(crate) trait Engine: Send + Sync + fmt::Debug {
     fn compact(&self) -> Result<()> {
         Ok(())
     }
+    /// Reclaims space held by dead data of keys in `range` of keyspace `ks`
+    /// (`Keyspace::compact_range`); the default does nothing.
+    fn compact_range(&self, _ks: u32, _range: KeyRange) -> Result<()> {
+        Ok(())
+    }
     /// Writes a checkpoint of the store into the new directory `dir` (`Store::checkpoint`).
     /// `Ok(None)`, the default, says the backend keeps no files of its own to copy: the store
     /// saves a snapshot there instead (memory). A backend that cannot do either refuses.

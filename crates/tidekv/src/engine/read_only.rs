@@ -143,6 +143,9 @@ impl Engine for ReadOnlyEngine {
     fn compact(&self) -> Result<()> {
         refused("a compaction")
     }
+    fn compact_range(&self, _: u32, _: KeyRange) -> Result<()> {
+        refused("a compaction")
+    }
     fn checkpoint(&self, _: &std::path::Path) -> Result<Option<crate::CheckpointReport>> {
         // A read-only open writes nowhere, not even beside the store.
         refused("a checkpoint (open the store for writing, or checkpoint through its server)")

@@ -116,6 +116,19 @@ impl Keyspace {
         })
     }
 
+    /// Reclaims the space of overwritten, deleted and expired data of the keys in `range` now,
+    /// as [`crate::Store::compact`] does for the whole store (disk backend; elsewhere nothing to
+    /// do). Every level's tables holding keys of the range are merged down into the last level;
+    /// the rest of the store is rewritten only where a table spans the range's edge.
+    pub fn compact_range<K: AsRef<[u8]>>(&self, range: impl RangeBounds<K>) -> Result<()> {
+        let bounds = (
+            owned_bound(range.start_bound()),
+            owned_bound(range.end_bound()),
+        );
+        self.check_bounds(&bounds)?;
+        self.shared.engine.compact_range(self.ks, bounds)
+    }
+
     /// Every key of this keyspace (strings and lists), sorted.
     pub fn keys(&self) -> Result<Keys> {
         self.check_open()?;

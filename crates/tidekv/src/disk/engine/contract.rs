@@ -179,6 +179,12 @@ impl Engine for DiskEngine {
     fn compact(&self) -> Result<()> {
         self.inner.compact_all()
     }
+    fn compact_range(&self, ks: u32, range: crate::engine::KeyRange) -> Result<()> {
+        let (lower, upper) = &range;
+        let lower = lower.as_ref().map(|k| &k[..]);
+        let upper = upper.as_ref().map(|k| &k[..]);
+        self.inner.compact_range(ks, lower, upper)
+    }
     fn checkpoint(&self, dir: &std::path::Path) -> Result<Option<crate::CheckpointReport>> {
         self.inner.checkpoint(dir).map(Some)
     }

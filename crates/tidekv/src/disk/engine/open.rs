@@ -42,7 +42,7 @@ pub(crate) struct Folded {
     pub(crate) log_number: u64,
     next_file: u64,
     last_sequence: u64,
-    features: u64,
+    pub(crate) features: u64,
 }
 
 pub(crate) fn fold(edits: &[VersionEdit], manifest: &Path) -> Result<Folded> {

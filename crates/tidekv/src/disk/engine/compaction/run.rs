@@ -21,7 +21,7 @@ use crate::error::{Error, Result};
 /// long merge to finish.
 const STOP_CHECK_EVERY: u64 = 4096;
 
-fn summaries(version: &Version) -> Vec<Vec<TableSummary>> {
+pub(super) fn summaries(version: &Version) -> Vec<Vec<TableSummary>> {
     version
         .levels
         .iter()
@@ -118,7 +118,7 @@ impl Inner {
     }
 
     /// Runs `pick`, chosen on `version`. The caller holds the compaction lock.
-    fn run_pick(&self, pick: Pick, version: &Arc<Version>) -> Result<()> {
+    pub(super) fn run_pick(&self, pick: Pick, version: &Arc<Version>) -> Result<()> {
         let find = |level: usize, numbers: &[u64]| -> Vec<Arc<TableFile>> {
             version.levels[level]
                 .iter()
