@@ -159,6 +159,7 @@ fn a_scrape_of_the_metrics_endpoint_counts_what_the_server_did() {
     assert!(sample(&scrape, "tidekv_memory_bytes{budget=\"memtable\"}") > 0.0);
     assert!(sample(&scrape, "tidekv_block_cache_capacity_bytes") > 0.0);
     assert!(sample(&scrape, "tidekv_wal_bytes_written_total") > 0.0);
+    assert!(scrape.contains("# TYPE tidekv_wal_bytes_per_sync gauge"));
     for family in [
         "tidekv_wal_syncs_total",
         "tidekv_compactions_total",

@@ -206,6 +206,18 @@ fn store(f: &mut Family<'_>, s: &tidekv::Stats) {
         "fsyncs of the write-ahead log (one per group of writes).",
         d.log_syncs,
     );
+    // The group commit's group size, as bytes of log per fsync (records are not counted apart).
+    let per_sync = if d.log_syncs == 0 {
+        0.0
+    } else {
+        d.wal_bytes_written as f64 / d.log_syncs as f64
+    };
+    f.one(
+        "tidekv_wal_bytes_per_sync",
+        "gauge",
+        "Average bytes of log made durable by one fsync: the size of a commit group.",
+        per_sync,
+    );
     f.one(
         "tidekv_wal_bytes_written_total",
         "counter",
