@@ -2,6 +2,7 @@
 //! queue and watched keys — and [`Session::dispatch`], which finds a command, checks it and runs
 //! it (or queues it).
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -160,10 +161,8 @@ impl Session {
         let failed = matches!(outcome, Outcome::Reply(Reply::Error(_)));
         let observe = &self.shared.observe;
         observe.commands.record(name, took, failed);
-        let (threshold, max_len) = {
-            let config = lock(&self.shared.config);
-            (config.slowlog_log_slower_than, config.slowlog_max_len)
-        };
+        let threshold = observe.slower_than.load(Ordering::Relaxed);
+        let max_len = observe.slowlog_max_len.load(Ordering::Relaxed);
         let micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
         if threshold >= 0 && micros >= threshold.unsigned_abs() {
             let name = lock(&self.client.info).name.clone().unwrap_or_default();

@@ -52,6 +52,20 @@ pub(crate) struct Shared {
 pub(crate) struct Observe {
     pub(crate) commands: crate::observe::CommandStats,
     pub(crate) slowlog: crate::observe::SlowLog,
+    /// `slowlog-log-slower-than` and `slowlog-max-len`, copied out of the settings (and again by
+    /// `CONFIG SET`) so that each command reads them without taking the settings' lock.
+    pub(crate) slower_than: AtomicI64,
+    pub(crate) slowlog_max_len: AtomicU64,
+}
+
+impl Observe {
+    /// Copies the slow log's settings out of `config`.
+    pub(crate) fn follow(&self, config: &ServerConfig) {
+        self.slower_than
+            .store(config.slowlog_log_slower_than, Ordering::Relaxed);
+        self.slowlog_max_len
+            .store(config.slowlog_max_len, Ordering::Relaxed);
+    }
 }
 
 impl Shared {
@@ -61,6 +75,8 @@ impl Shared {
         port: u16,
         sync_barrier: Option<Arc<crate::durability::SyncBarrier>>,
     ) -> Shared {
+        let (slower_than, slowlog_max_len) =
+            (config.slowlog_log_slower_than, config.slowlog_max_len);
         Shared {
             sync_barrier,
             store,
@@ -81,6 +97,8 @@ impl Shared {
                         .map(|spec| spec.name),
                 ),
                 slowlog: crate::observe::SlowLog::default(),
+                slower_than: AtomicI64::new(slower_than),
+                slowlog_max_len: AtomicU64::new(slowlog_max_len),
             },
         }
     }

@@ -199,6 +199,7 @@ pub(crate) fn set(s: &Session, pairs: &[Bytes]) -> CmdResult {
     for (name, kind, value) in chosen {
         apply(&mut config, name, kind, value).map_err(|why| failed(name, &why))?;
     }
+    s.shared.observe.follow(&config);
     *lock(&s.shared.config) = config;
     Ok(Reply::ok())
 }
