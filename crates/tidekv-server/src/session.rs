@@ -89,7 +89,7 @@ impl Session {
         let Some(name) = args.first() else {
             return Outcome::Reply(Reply::ok());
         };
-        let Some(spec) = table::lookup(name) else {
+        let Some((index, spec)) = table::lookup_indexed(name) else {
             self.mark_dirty();
             lock(&self.client.info).last_command = "".into();
             return Outcome::Reply(Fail::new(unknown_command(&args)).into_reply());
@@ -98,14 +98,14 @@ impl Session {
             Ok(full_name) => full_name,
             Err(fail) => {
                 self.mark_dirty();
-                self.rejected(name);
+                self.shared.observe.commands.reject(index);
                 return Outcome::Reply(fail.into_reply());
             }
         };
         lock(&self.client.info).last_command = full_name;
         if !self.authenticated && !spec.no_auth {
             self.mark_dirty();
-            self.rejected(name);
+            self.shared.observe.commands.reject(index);
             return Outcome::Reply(Reply::Error("NOAUTH Authentication required.".into()));
         }
         if self.multi.is_some() {
@@ -120,14 +120,14 @@ impl Session {
                 }
                 InMulti::NotAllowed => {
                     self.mark_dirty();
-                    self.rejected(name);
+                    self.shared.observe.commands.reject(index);
                     return Outcome::Reply(Reply::Error(
                         "ERR Command not allowed inside a transaction".into(),
                     ));
                 }
                 InMulti::Refuse => {
                     self.mark_dirty();
-                    self.rejected(name);
+                    self.shared.observe.commands.reject(index);
                     return Outcome::Reply(Reply::Error(
                         format!(
                             "ERR '{}' is not allowed inside MULTI on tidekv: it works on a whole \
@@ -152,15 +152,15 @@ impl Session {
                 Err(fail) => Outcome::Reply(fail.into_reply()),
             },
         };
-        self.observe(spec.name, started.elapsed(), &outcome, &args);
+        self.observe(index, started.elapsed(), &outcome, &args);
         outcome
     }
 
     /// Counts a command that ran, and logs it if it was slow.
-    fn observe(&self, name: &str, took: Duration, outcome: &Outcome, args: &[Bytes]) {
+    fn observe(&self, index: usize, took: Duration, outcome: &Outcome, args: &[Bytes]) {
         let failed = matches!(outcome, Outcome::Reply(Reply::Error(_)));
         let observe = &self.shared.observe;
-        observe.commands.record(name, took, failed);
+        observe.commands.record(index, took, failed);
         let threshold = observe.slower_than.load(Ordering::Relaxed);
         let max_len = observe.slowlog_max_len.load(Ordering::Relaxed);
         let micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
@@ -171,13 +171,6 @@ impl Session {
             observe
                 .slowlog
                 .record(threshold, max_len, micros, args, addr, name);
-        }
-    }
-
-    /// Counts a command refused before it ran.
-    fn rejected(&self, name: &[u8]) {
-        if let Some(spec) = table::lookup(name) {
-            self.shared.observe.commands.reject(spec.name);
         }
     }
 

@@ -33,20 +33,33 @@ fn list_families() -> [&'static [CommandSpec]; 3] {
     ]
 }
 
-static TABLE: LazyLock<HashMap<&'static str, &'static CommandSpec>> = LazyLock::new(|| {
-    families()
-        .into_iter()
-        .chain(list_families())
-        .flatten()
-        .map(|spec| (spec.name, spec))
-        .collect()
-});
+/// Every command by name, with its position in [`all`]'s order (per-command counters are kept
+/// in that order: `crate::observe`).
+static TABLE: LazyLock<HashMap<&'static str, (usize, &'static CommandSpec)>> =
+    LazyLock::new(|| {
+        let mut specs: Vec<&'static CommandSpec> = families()
+            .into_iter()
+            .chain(list_families())
+            .flatten()
+            .collect();
+        specs.sort_by_key(|s| s.name);
+        specs
+            .into_iter()
+            .enumerate()
+            .map(|(i, spec)| (spec.name, (i, spec)))
+            .collect()
+    });
 
 /// The longest command name (so a lookup of anything longer is a miss without lowering it).
 const MAX_NAME: usize = 32;
 
 /// The command named `name`, in any case.
 pub(crate) fn lookup(name: &[u8]) -> Option<&'static CommandSpec> {
+    lookup_indexed(name).map(|(_, spec)| spec)
+}
+
+/// [`lookup`], with the command's position in [`all`].
+pub(crate) fn lookup_indexed(name: &[u8]) -> Option<(usize, &'static CommandSpec)> {
     if name.len() > MAX_NAME {
         return None;
     }
@@ -62,8 +75,8 @@ pub(crate) fn lookup(name: &[u8]) -> Option<&'static CommandSpec> {
 /// Every command, sorted by name.
 pub(crate) fn all() -> Vec<&'static CommandSpec> {
     let mut specs: Vec<_> = TABLE.values().copied().collect();
-    specs.sort_by_key(|s| s.name);
-    specs
+    specs.sort_by_key(|(i, _)| *i);
+    specs.into_iter().map(|(_, spec)| spec).collect()
 }
 
 #[cfg(test)]
