@@ -16,7 +16,13 @@ use tidekv::{verify_store, Config, Durability, Error, Finding, Store, StoreFile,
 
 /// A store left by a crash with tables, two logs (the older one complete) and a manifest.
 fn store(dir: &Path) {
-    let store = Store::open(Config::disk(dir).memtable_size(16 << 10)).unwrap();
+    // Small tables: compactions that run meanwhile leave several, whatever they merge.
+    let store = Store::open(
+        Config::disk(dir)
+            .memtable_size(16 << 10)
+            .table_size(16 << 10),
+    )
+    .unwrap();
     for i in 0..3000u32 {
         store
             .insert(format!("key{i:05}"), format!("value {i}"))
@@ -29,7 +35,13 @@ fn store(dir: &Path) {
 /// witnessed by the next one, so damage inside it is damage, not a torn tail.
 fn store_with_synced_log(dir: &Path) {
     store(dir);
-    let store = Store::open(Config::disk(dir).durability(Durability::Sync)).unwrap();
+    let store = Store::open(
+        Config::disk(dir)
+            .durability(Durability::Sync)
+            .memtable_size(16 << 10)
+            .table_size(16 << 10),
+    )
+    .unwrap();
     for i in 0..50u32 {
         store
             .insert(format!("late{i:02}"), "x".repeat(100))
