@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use tidekv::{Config, Store};
 
-use crate::target::open_dir;
+use crate::target::{open_dir, opening_failed};
 
 /// One end of a migration, as written on the command line.
 #[derive(Debug, Clone)]
@@ -75,13 +75,8 @@ impl Location {
         match self {
             Location::Disk(dir) => {
                 let config = Config::disk(dir).keyspaces(tidekv::MAX_KEYSPACES);
-                Store::open(config).map_err(|e| match e {
-                    tidekv::Error::Locked { .. } => format!(
-                        "{} is in use by another process (a running `tidekv serve`?); migrate \
-                         into it through the server's URL instead",
-                        dir.display()
-                    ),
-                    other => format!("opening {}: {other}", dir.display()),
+                Store::open(config).map_err(|e| {
+                    opening_failed(dir, e, "migrate into it through the server's URL instead")
                 })
             }
             Location::Snapshot(_) => memory(),

@@ -95,7 +95,8 @@ fn main() -> ExitCode {
         Command::Export(args) => transfer::export(args).and_then(print),
         Command::Import(args) => transfer::import(args).and_then(print),
         Command::Migrate(args) => migrate::run(args).and_then(print),
-        other => run(other)
+        Command::Version => emit(version().as_bytes()),
+        Command::Snapshot(SnapshotCommand::Verify { path }) => verify_snapshot(&path)
             .map_err(|e| e.to_string())
             .and_then(|report| emit(report.as_bytes())),
     };
@@ -126,49 +127,26 @@ fn emit(report: &[u8]) -> Result<u8, String> {
     }
 }
 
-/// The commands that work on the library directly; each returns its report.
-fn run(command: Command) -> tidekv::Result<String> {
-    let mut report = String::new();
-    match command {
-        Command::Version => {
-            let _ = writeln!(report, "tidekv {}", env!("CARGO_PKG_VERSION"));
-            for f in tidekv::format_versions() {
-                let _ = writeln!(
-                    report,
-                    "{} format: writes version {}, reads {}..={} ({})",
-                    f.name,
-                    f.writes,
-                    f.reads.start(),
-                    f.reads.end(),
-                    f.spec
-                );
-            }
-        }
-        Command::Snapshot(SnapshotCommand::Verify { path }) => {
-            verify_snapshot(&path, &mut report)?;
-        }
-        Command::Serve(_)
-        | Command::Checkpoint(_)
-        | Command::Get(_)
-        | Command::Set(_)
-        | Command::Del(_)
-        | Command::Scan(_)
-        | Command::Ttl(_)
-        | Command::Stats(_)
-        | Command::Verify(_)
-        | Command::Compact(_)
-        | Command::Repair(_)
-        | Command::Export(_)
-        | Command::Import(_)
-        | Command::Migrate(_) => {
-            return Err(tidekv::Error::invalid("command", "it runs on its own"));
-        }
+/// `tidekv version`: the version and the formats this build reads and writes.
+fn version() -> String {
+    let mut report = format!("tidekv {}\n", env!("CARGO_PKG_VERSION"));
+    for f in tidekv::format_versions() {
+        let _ = writeln!(
+            report,
+            "{} format: writes version {}, reads {}..={} ({})",
+            f.name,
+            f.writes,
+            f.reads.start(),
+            f.reads.end(),
+            f.spec
+        );
     }
-    Ok(report)
+    report
 }
 
 /// Loads the snapshot into a scratch memory store, which checks every chunk, and reports counts.
-fn verify_snapshot(path: &std::path::Path, report: &mut String) -> tidekv::Result<()> {
+fn verify_snapshot(path: &std::path::Path) -> tidekv::Result<String> {
+    let mut report = String::new();
     let store = Store::open(Config::memory().keyspaces(tidekv::MAX_KEYSPACES))?;
     store.load_snapshot(path)?;
     let stats = store.stats()?;
@@ -181,5 +159,6 @@ fn verify_snapshot(path: &std::path::Path, report: &mut String) -> tidekv::Resul
             ks.id, ks.keys, ks.bytes
         );
     }
-    store.close()
+    store.close()?;
+    Ok(report)
 }

@@ -6,16 +6,12 @@
 //! written as `{"hex":"00ff…"}`. `ttl_ms` is the time left when the line was written (`null`:
 //! no expiry); an import counts it from when it applies the line. `db` may be left out (0).
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use serde_json::{json, Map, Value};
 use tidekv::{Bytes, Record, Store, StoredValue};
 
-/// The current Unix time in milliseconds.
+/// The current Unix time in milliseconds, as the library's stores read it.
 pub(crate) fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    tidekv::Clock::now_ms(&tidekv::SystemClock)
 }
 
 fn bytes_json(bytes: &[u8]) -> Value {

@@ -52,14 +52,24 @@ pub(crate) fn open_dir(dir: &Path, read_only: bool) -> Result<Store, String> {
     let config = Config::disk(dir)
         .read_only(read_only)
         .keyspaces(tidekv::MAX_KEYSPACES);
-    Store::open(config).map_err(|e| match e {
+    Store::open(config).map_err(|e| {
+        opening_failed(
+            dir,
+            e,
+            "reach the store through the server with --url redis://HOST:PORT",
+        )
+    })
+}
+
+/// Why opening the store in `dir` failed; for a lock, what to do instead (`instead`).
+pub(crate) fn opening_failed(dir: &Path, e: Error, instead: &str) -> String {
+    match e {
         Error::Locked { .. } => format!(
-            "{} is in use by another process (a running `tidekv serve`?); stop it, or reach \
-             the store through the server with --url redis://HOST:PORT",
+            "{} is in use by another process (a running `tidekv serve`?); stop it, or {instead}",
             dir.display()
         ),
         other => format!("opening {}: {other}", dir.display()),
-    })
+    }
 }
 
 /// A connection to the server at `url`, with a clear error if it cannot be reached.

@@ -7,14 +7,8 @@ mod support;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use support::{tidekv, ServerProcess};
+use support::{on_dir, tidekv, ServerProcess};
 use tidekv::{Config, Store};
-
-fn on_dir<'a>(command: &'a str, dir: &'a Path, rest: &[&'a str]) -> support::Run {
-    let mut args = vec![command, "--dir", dir.to_str().unwrap()];
-    args.extend_from_slice(rest);
-    tidekv(&args)
-}
 
 /// A closed store of 3,000 keys in several tables, 300 of them then removed.
 fn store(dir: &Path) {

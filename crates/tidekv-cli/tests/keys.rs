@@ -5,16 +5,8 @@
 
 mod support;
 
-use std::path::Path;
-
-use support::{tidekv, ServerProcess};
+use support::{on_dir, tidekv, ServerProcess};
 use tidekv::{Config, Store};
-
-fn on_dir<'a>(command: &'a str, dir: &'a Path, rest: &[&'a str]) -> support::Run {
-    let mut args = vec![command, "--dir", dir.to_str().unwrap()];
-    args.extend_from_slice(rest);
-    tidekv(&args)
-}
 
 #[test]
 fn keys_of_a_store_directory_are_read_and_written() {

@@ -144,3 +144,10 @@ pub fn tidekv<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Run {
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
+
+/// `tidekv COMMAND --dir DIR REST…`.
+pub fn on_dir<'a>(command: &'a str, dir: &'a Path, rest: &[&'a str]) -> Run {
+    let mut args = vec![command, "--dir", dir.to_str().expect("a UTF-8 path")];
+    args.extend_from_slice(rest);
+    tidekv(&args)
+}
